@@ -1,0 +1,5 @@
+"""`python -m disentangle` runs the CLI."""
+
+from disentangle.cli import main
+
+main()

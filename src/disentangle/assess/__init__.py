@@ -1,0 +1,1 @@
+"""Facts + knowledge -> scorecards, validity flags and conflicts, each with its evidence and rule."""

@@ -1,0 +1,1 @@
+"""Public-records requests with their deadlines, follow-ups, termination letters and resolutions."""

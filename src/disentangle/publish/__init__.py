@@ -1,0 +1,1 @@
+"""Exports, maps and reports made from the registry and the judgments."""

@@ -1,0 +1,1 @@
+"""Persistence only: the registry's tables, migrations and queries (SQLite default, PostgreSQL)."""

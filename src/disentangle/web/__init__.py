@@ -1,0 +1,1 @@
+"""The local web app: thin views over the Workspace."""
