@@ -1,1 +1,6 @@
 """Persistence only: the registry's tables, migrations and queries (SQLite default, PostgreSQL)."""
+
+from disentangle.registry import _schema as tables
+from disentangle.registry._store import Store, sqlite_url
+
+__all__ = ["Store", "sqlite_url", "tables"]

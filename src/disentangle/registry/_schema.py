@@ -1,0 +1,207 @@
+"""The registry's tables (SQLAlchemy Core): the same definitions serve SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+schema_migrations = Table(
+    "schema_migrations",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row per file an import read: the provenance every fact points back to.
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dataset", String(80), nullable=False),
+    Column("file", String(300), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("retrieved", Date),
+    Column("rows", Integer),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("dataset", "file", name="uq_sources_dataset_file"),
+)
+
+jurisdictions = Table(
+    "jurisdictions",
+    metadata,
+    Column("id", String(200), primary_key=True),  # Open Civic Data division id
+    Column("name", String(200), nullable=False),
+    Column("level", String(20), nullable=False),
+    Column("state", String(2)),
+    Column("fips", String(10)),
+    Column("parent_id", String(200)),
+    Index("ix_jurisdictions_fips", "fips"),
+    Index("ix_jurisdictions_state_level", "state", "level"),
+)
+
+agencies = Table(
+    "agencies",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("state", String(2), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("ori", String(12)),
+    Column("jurisdiction_id", String(200)),
+    Column("link_rule", String(200)),
+    Column("county", String(120)),
+    Column("source_id", Integer, ForeignKey("sources.id")),
+    Index("ix_agencies_ori", "ori"),
+    Index("ix_agencies_jurisdiction", "jurisdiction_id"),
+    Index("ix_agencies_state", "state"),
+)
+
+agency_aliases = Table(
+    "agency_aliases",
+    metadata,
+    Column("agency_id", String(200), ForeignKey("agencies.id"), nullable=False),
+    Column("alias", String(300), nullable=False),
+    UniqueConstraint("agency_id", "alias", name="uq_agency_alias"),
+)
+
+agreements = Table(
+    "agreements",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("agency_id", String(200), ForeignKey("agencies.id"), nullable=False),
+    Column("state", String(2), nullable=False),
+    Column("agency_name", String(300), nullable=False),
+    Column("signed", Date),
+    Column("status", String(20), nullable=False),
+    Column("first_seen", Date),
+    Column("last_seen", Date),
+    Column("addendum", String(100)),
+    Column("document_url", Text),
+    Column("county", String(120)),
+    Column("jurisdiction_id", String(200)),
+    Column("source_id", Integer, ForeignKey("sources.id")),
+    Column("source_row", Integer),
+    Column("details", JSON),
+    Index("ix_agreements_state_kind", "state", "kind"),
+    Index("ix_agreements_agency", "agency_id"),
+    Index("ix_agreements_jurisdiction", "jurisdiction_id"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("agreement_id", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("source_id", Integer, ForeignKey("sources.id")),
+    Column("source_row", Integer),
+    Column("detail", JSON),
+    Index("ix_events_agreement", "agreement_id"),
+    Index("ix_events_date", "date"),
+)
+
+# A published list as captured on a date; its rows say which agreement each row is.
+snapshots = Table(
+    "snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("list", String(20), nullable=False),  # participating | pending
+    Column("captured", Date, nullable=False),
+    Column("source_id", Integer, ForeignKey("sources.id"), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Index("ix_snapshots_captured", "list", "captured"),
+)
+
+snapshot_rows = Table(
+    "snapshot_rows",
+    metadata,
+    Column("snapshot_id", Integer, ForeignKey("snapshots.id"), nullable=False),
+    Column("row", Integer, nullable=False),
+    Column("agreement_id", String(200)),
+    Column("state", String(2), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("agency", String(300), nullable=False),
+    Column("signed", Date),
+    Index("ix_snapshot_rows_snapshot", "snapshot_id"),
+    Index("ix_snapshot_rows_agreement", "agreement_id"),
+)
+
+pending_requests = Table(
+    "pending_requests",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("agency_id", String(200)),
+    Column("state", String(2), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("agency_name", String(300), nullable=False),
+    Column("first_seen", Date, nullable=False),
+    Column("last_seen", Date, nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("agreement_id", String(200)),
+)
+
+# Dated program facts about a jurisdiction: Secure Communities, DHS designation, detainers declined.
+facts = Table(
+    "facts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("jurisdiction_id", String(200), nullable=False),
+    Column("kind", String(60), nullable=False),
+    Column("value", JSON),
+    Column("date", Date),
+    Column("source_id", Integer, ForeignKey("sources.id")),
+    Column("source_row", Integer),
+    Index("ix_facts_jurisdiction", "jurisdiction_id"),
+    Index("ix_facts_kind", "kind"),
+)
+
+# Named, ordered migrations: each creates or alters what it names. Never edit a released one.
+MIGRATIONS: tuple[tuple[str, tuple[Table, ...]], ...] = (
+    (
+        "0001_registry",
+        (
+            sources,
+            jurisdictions,
+            agencies,
+            agency_aliases,
+            agreements,
+            events,
+            snapshots,
+            snapshot_rows,
+            pending_requests,
+            facts,
+        ),
+    ),
+)
+
+__all__ = [
+    "MIGRATIONS",
+    "agencies",
+    "agency_aliases",
+    "agreements",
+    "events",
+    "facts",
+    "jurisdictions",
+    "metadata",
+    "pending_requests",
+    "schema_migrations",
+    "snapshot_rows",
+    "snapshots",
+    "sources",
+]
