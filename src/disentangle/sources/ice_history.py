@@ -529,3 +529,82 @@ def _settle_pending(history: History) -> None:
         else:
             if request.outcome == "pending" and latest_pending and request.last_seen < latest_pending:
                 request.outcome = "left_list"
+
+
+@dataclass(slots=True)
+class TrackedAgency:
+    """One agency as ICE's lists name it: every spelling of every agreement and request it made."""
+
+    id: str
+    state: str
+    name: str  # latest spelling
+    names: list[str]
+    agency_type: str | None  # ICE's TYPE column, latest
+    county: str | None  # ICE's COUNTY column, latest
+    agreement_ids: list[str]
+    pending_ids: list[str]
+    last_seen: date
+
+
+def agencies_of(history: History) -> list[TrackedAgency]:
+    """Group agreements and pending requests into agencies: one agency per state and normalised name,
+    joined through every spelling an agreement carried over time."""
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def find(key: tuple[str, str]) -> tuple[str, str]:
+        parent.setdefault(key, key)
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    def union(a: tuple[str, str], b: tuple[str, str]) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    members: list[tuple[tuple[str, str], str, TrackedAgreement | PendingRequest]] = []
+    for agreement in history.agreements.values():
+        keys = [(agreement.state, normalize_agency(n)) for n in agreement.names]
+        for key in keys[1:]:
+            union(keys[0], key)
+        find(keys[0])
+        members.append((keys[0], "agreement", agreement))
+    for request in history.pending.values():
+        keys = [(request.state, normalize_agency(n)) for n in request.names]
+        for key in keys[1:]:
+            union(keys[0], key)
+        find(keys[0])
+        members.append((keys[0], "pending", request))
+
+    groups: dict[tuple[str, str], list[tuple[str, TrackedAgreement | PendingRequest]]] = {}
+    for key, role, item in members:
+        groups.setdefault(find(key), []).append((role, item))
+    agencies: list[TrackedAgency] = []
+    used: set[str] = set()
+    for root in sorted(groups):
+        items = groups[root]
+        latest = max(items, key=lambda pair: (pair[1].last_seen, pair[0] == "agreement"))[1]
+        first = min(items, key=lambda pair: (pair[1].first_seen, pair[1].id))[1]
+        base = f"{root[0].lower()}-{_slug(first.names[0])}"
+        agency_id, n = base, 2
+        while agency_id in used:
+            agency_id, n = f"{base}-{n}", n + 1
+        used.add(agency_id)
+        names: list[str] = []
+        for _, item in sorted(items, key=lambda pair: pair[1].first_seen):
+            names.extend(name for name in item.names if name not in names)
+        agencies.append(
+            TrackedAgency(
+                id=agency_id,
+                state=root[0],
+                name=latest.name,
+                names=names,
+                agency_type=latest.agency_type,
+                county=latest.county,
+                agreement_ids=sorted(item.id for role, item in items if role == "agreement"),
+                pending_ids=sorted(item.id for role, item in items if role == "pending"),
+                last_seen=latest.last_seen,
+            )
+        )
+    return agencies

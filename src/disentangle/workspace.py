@@ -1,0 +1,674 @@
+"""The one facade: wires the stages to the registry. The CLI, the web app and the tests call only this."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_data_dir
+from sqlalchemy import Connection, delete, func, insert, or_, select
+
+from disentangle.errors import InputError, NotFoundError, SourceFormatError
+from disentangle.model import AgreementKind, Event, normalize_state
+from disentangle.registry import Store, sqlite_url
+from disentangle.registry import tables as t
+from disentangle.sources import ice_history, ice_sheets
+
+Progress = Callable[[str, int, int], None]  # (step, done, total)
+
+DATA_DIR_ENV = "DISENTANGLE_DATA_DIR"
+HOME_ENV = "DISENTANGLE_HOME"
+DATABASE_ENV = "DISENTANGLE_DATABASE_URL"
+
+# Tables an import rebuilds, children first (the order deletes run in).
+_DATA_TABLES = (
+    t.facts,
+    t.snapshot_rows,
+    t.snapshots,
+    t.events,
+    t.pending_requests,
+    t.agreements,
+    t.agency_aliases,
+    t.agencies,
+    t.jurisdictions,
+    t.sources,
+)
+
+MODEL_ALIASES = {"jem": "287g-jem", "wso": "287g-wso", "tfm": "287g-tfm"}
+
+
+def bundled_data_dir() -> Path:
+    """The bundled public datasets: $DISENTANGLE_DATA_DIR, else data/ at the root of the checkout."""
+    override = os.environ.get(DATA_DIR_ENV)
+    if override:
+        return Path(override)
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "data" / "PROVENANCE.md"
+        if candidate.exists():
+            return candidate.parent
+    raise InputError(f"bundled data not found; set {DATA_DIR_ENV} to the folder holding PROVENANCE.md")
+
+
+def default_home() -> Path:
+    return Path(os.environ.get(HOME_ENV) or user_data_dir("disentangle", appauthor=False))
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    dataset: str
+    path: Path
+    name: str  # relative to the data dir, for provenance
+    sha256: str
+
+
+@dataclass(slots=True)
+class ImportReport:
+    changed: bool
+    seconds: float
+    files: int
+    counts: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SheetDiff:
+    """What a newly published ICE sheet changed, as events."""
+
+    file: str
+    captured: date
+    list: str
+    rows: int
+    already_imported: bool
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for event in self.events:
+            out[event["kind"]] = out.get(event["kind"], 0) + 1
+        return out
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Workspace:
+    """A user's workspace: the registry database and (later) stored documents, under one folder."""
+
+    def __init__(
+        self,
+        home: Path | None = None,
+        *,
+        database_url: str | None = None,
+        data_dir: Path | None = None,
+        schema: str | None = None,
+    ) -> None:
+        self.home = Path(home) if home else default_home()
+        self.home.mkdir(parents=True, exist_ok=True)
+        url = database_url or os.environ.get(DATABASE_ENV) or sqlite_url(self.home / "registry.sqlite")
+        self.store = Store(url, schema=schema)
+        self.store.migrate()
+        self._data_dir = data_dir
+
+    @property
+    def data_dir(self) -> Path:
+        return self._data_dir or bundled_data_dir()
+
+    @property
+    def sheets_dir(self) -> Path:
+        """ICE workbooks the user imported; kept so that every rebuild replays them too."""
+        return self.home / "sheets"
+
+    def close(self) -> None:
+        self.store.dispose()
+
+    # ------------------------------------------------------------------ import
+
+    def source_files(self) -> list[SourceFile]:
+        """Every file a full import reads, with its dataset name and content hash."""
+        data = self.data_dir
+        found: list[tuple[str, Path, str]] = []
+        for pattern, dataset in (
+            ("ice-287g-monthly/participating_monthly/*.xlsx", "ice-287g"),
+            ("ice-287g-monthly/pending_monthly/*.xlsx", "ice-287g"),
+            ("ice-287g-2025/sheets/*.xlsx", "ice-287g"),
+        ):
+            for path in sorted(data.glob(pattern)):
+                found.append((dataset, path, path.relative_to(data).as_posix()))
+        if self.sheets_dir.exists():
+            for path in sorted(self.sheets_dir.glob("*.xlsx")):
+                found.append(("ice-287g", path, f"workspace/sheets/{path.name}"))
+        if not found:
+            raise InputError("no ICE workbooks found in the bundled data", data)
+        return [SourceFile(dataset, path, name, _sha256(path)) for dataset, path, name in found]
+
+    def import_bundled(self, *, progress: Progress | None = None, force: bool = False) -> ImportReport:
+        """Build the registry from the bundled data. A no-op (and says so) when nothing changed."""
+        started = time.perf_counter()
+        files = self.source_files()
+        with self.store.read() as connection:
+            recorded = {
+                (row.file, row.sha256)
+                for row in connection.execute(select(t.sources.c.file, t.sources.c.sha256))
+            }
+        if not force and recorded == {(f.name, f.sha256) for f in files}:
+            return ImportReport(False, time.perf_counter() - started, len(files))
+        steps = ["read ICE sheets", "replay history", "write registry"]
+        tick = progress or (lambda _step, _done, _total: None)
+
+        sheets = []
+        sheet_files = [f for f in files if f.dataset == "ice-287g"]
+        for index, source in enumerate(sheet_files):
+            sheets.append(ice_sheets.read_sheet(source.path, name=source.name))
+            tick(steps[0], index + 1, len(sheet_files))
+        history = ice_history.build_history(sheets)
+        tick(steps[1], 1, 1)
+        agencies = ice_history.agencies_of(history)
+        with self.store.transaction() as connection:
+            for table in _DATA_TABLES:
+                connection.execute(delete(table))
+            source_ids = _insert_sources(connection, files)
+            counts = _write_history(connection, history, agencies, source_ids)
+        tick(steps[2], 1, 1)
+        return ImportReport(True, time.perf_counter() - started, len(files), counts)
+
+    def import_ice_sheet(self, path: Path, *, captured: date | None = None) -> SheetDiff:
+        """Diff a newly published ICE workbook against the registry and store it as events."""
+        path = Path(path)
+        sheet = ice_sheets.read_sheet(path, captured=captured)
+        with self.store.read() as connection:
+            known = connection.execute(
+                select(t.sources.c.file).where(t.sources.c.sha256 == sheet.sha256)
+            ).first()
+        if known is not None:
+            return SheetDiff(sheet.file, sheet.captured, sheet.list, len(sheet.rows), True)
+        self.sheets_dir.mkdir(parents=True, exist_ok=True)
+        stored_name = f"{sheet.captured:%Y%m%d}__{sheet.sha256[:12]}__{_safe_name(path.name)}"
+        target = self.sheets_dir / stored_name
+        temporary = target.with_suffix(".part")
+        shutil.copyfile(path, temporary)
+        os.replace(temporary, target)
+        try:
+            # The stored copy's name must still tell the date and list the sheet was read with.
+            if ice_sheets.capture_date_from_name(stored_name) != sheet.captured:
+                raise SourceFormatError("stored sheet name lost its capture date", target)
+            report = self.import_bundled(force=True)
+        except Exception:
+            target.unlink(missing_ok=True)
+            raise
+        del report
+        with self.store.read() as connection:
+            rows = connection.execute(
+                select(t.events, t.sources.c.file)
+                .join(t.sources, t.sources.c.id == t.events.c.source_id)
+                .where(t.sources.c.file == f"workspace/sheets/{stored_name}")
+                .order_by(t.events.c.kind, t.events.c.agreement_id)
+            ).all()
+        return SheetDiff(
+            sheet.file,
+            sheet.captured,
+            sheet.list,
+            len(sheet.rows),
+            False,
+            [_event_json(row._mapping) for row in rows],
+        )
+
+    # ------------------------------------------------------------------ queries
+
+    def agreements(
+        self,
+        *,
+        state: str | None = None,
+        model: str | None = None,
+        status: str | None = None,
+        as_of: date | None = None,
+    ) -> list[dict[str, Any]]:
+        """Agreements with their status; with as_of, those on ICE's latest list published by that date."""
+        kind = _kind_filter(model)
+        code = _state_filter(state)
+        a, g = t.agreements, t.agencies
+        with self.store.read() as connection:
+            if as_of is not None:
+                snapshot = _snapshot_as_of(connection, as_of)
+                if snapshot is None:
+                    return []
+                r = t.snapshot_rows
+                query = (
+                    select(
+                        a.c.id,
+                        r.c.state,
+                        r.c.agency.label("agency"),
+                        r.c.kind,
+                        r.c.signed,
+                        a.c.first_seen,
+                        a.c.last_seen,
+                        a.c.agency_id,
+                        a.c.document_url,
+                        a.c.county,
+                        g.c.jurisdiction_id,
+                        g.c.ori,
+                    )
+                    .select_from(r.join(a, a.c.id == r.c.agreement_id).join(g, g.c.id == a.c.agency_id))
+                    .where(r.c.snapshot_id == snapshot)
+                    .order_by(r.c.state, r.c.agency, r.c.kind)
+                )
+                if code:
+                    query = query.where(r.c.state == code)
+                if kind:
+                    query = query.where(r.c.kind == kind)
+                rows = [dict(row._mapping, status="active") for row in connection.execute(query)]
+                if status and status != "active":
+                    return []
+                return [_agreement_json(row) for row in rows]
+            query = (
+                select(
+                    a.c.id,
+                    a.c.state,
+                    a.c.agency_name.label("agency"),
+                    a.c.kind,
+                    a.c.signed,
+                    a.c.status,
+                    a.c.first_seen,
+                    a.c.last_seen,
+                    a.c.agency_id,
+                    a.c.document_url,
+                    a.c.county,
+                    func.coalesce(a.c.jurisdiction_id, g.c.jurisdiction_id).label("jurisdiction_id"),
+                    g.c.ori,
+                )
+                .select_from(a.join(g, g.c.id == a.c.agency_id))
+                .order_by(a.c.state, a.c.agency_name, a.c.kind, a.c.signed)
+            )
+            if code:
+                query = query.where(a.c.state == code)
+            if kind:
+                query = query.where(a.c.kind == kind)
+            if status:
+                query = query.where(a.c.status == status)
+            return [_agreement_json(dict(row._mapping)) for row in connection.execute(query)]
+
+    def stats(self, by: str = "model", *, as_of: date | None = None) -> list[dict[str, Any]]:
+        """Counts of agreements on ICE's lists: per published sheet (month), or by model or state."""
+        if by not in ("month", "model", "state"):
+            raise InputError(f"unknown grouping {by!r}: use month, model or state")
+        s, r = t.snapshots, t.snapshot_rows
+        with self.store.read() as connection:
+            if by == "month":
+                query = (
+                    select(s.c.captured, r.c.kind, func.count().label("n"))
+                    .select_from(r.join(s, s.c.id == r.c.snapshot_id))
+                    .where(s.c.list == "participating")
+                    .group_by(s.c.captured, r.c.kind)
+                    .order_by(s.c.captured)
+                )
+                table: dict[date, dict[str, Any]] = {}
+                for captured, kind, n in connection.execute(query):
+                    entry = table.setdefault(captured, {"captured": captured.isoformat(), "total": 0})
+                    entry[kind] = n
+                    entry["total"] += n
+                return list(table.values())
+            snapshot = _snapshot_as_of(connection, as_of or date.max)
+            if snapshot is None:
+                return []
+            column = r.c.kind if by == "model" else r.c.state
+            query = (
+                select(column.label(by), func.count().label("count"))
+                .where(r.c.snapshot_id == snapshot)
+                .group_by(column)
+                .order_by(func.count().desc(), column)
+            )
+            return [dict(row._mapping) for row in connection.execute(query)]
+
+    def summary(self) -> dict[str, Any]:
+        """The national picture: latest sheet, agreements by model and status, agencies, states."""
+        with self.store.read() as connection:
+            latest = connection.execute(
+                select(t.snapshots.c.captured, t.snapshots.c.rows)
+                .where(t.snapshots.c.list == "participating")
+                .order_by(t.snapshots.c.captured.desc())
+                .limit(1)
+            ).first()
+            by_status = dict(
+                connection.execute(
+                    select(t.agreements.c.status, func.count()).group_by(t.agreements.c.status)
+                ).all()
+            )
+            agencies = connection.scalar(select(func.count()).select_from(t.agencies))
+            sheets = connection.scalar(select(func.count()).select_from(t.snapshots))
+        return {
+            "latest_sheet": latest.captured.isoformat() if latest else None,
+            "active_rows": latest.rows if latest else 0,
+            "by_model": self.stats("model"),
+            "by_status": by_status,
+            "agencies": agencies,
+            "snapshots": sheets,
+        }
+
+    def history(self, agency: str) -> dict[str, Any]:
+        """An agency's agreements and every dated event, each with its source."""
+        record = self._find_agency(agency)
+        a, e, src = t.agreements, t.events, t.sources
+        with self.store.read() as connection:
+            agreements = [
+                dict(row._mapping)
+                for row in connection.execute(
+                    select(a).where(a.c.agency_id == record["id"]).order_by(a.c.kind, a.c.signed)
+                )
+            ]
+            ids = [row["id"] for row in agreements]
+            events = connection.execute(
+                select(e, src.c.file, src.c.dataset)
+                .join(src, src.c.id == e.c.source_id)
+                .where(e.c.agreement_id.in_(ids))
+                .order_by(e.c.date, e.c.id)
+            ).all()
+            aliases = list(
+                connection.scalars(
+                    select(t.agency_aliases.c.alias).where(t.agency_aliases.c.agency_id == record["id"])
+                )
+            )
+        return {
+            "agency": {**record, "aliases": aliases},
+            "agreements": [_agreement_json({**row, "agency": row["agency_name"]}) for row in agreements],
+            "events": [_event_json(row._mapping) for row in events],
+        }
+
+    def search(self, text: str, *, limit: int = 25) -> list[dict[str, Any]]:
+        """Jurisdictions and agencies whose name, id, FIPS or ORI contains the text."""
+        needle = text.strip()
+        if not needle:
+            raise InputError("search needs some text")
+        like = f"%{needle.lower()}%"
+        j, g = t.jurisdictions, t.agencies
+        with self.store.read() as connection:
+            places = connection.execute(
+                select(j.c.id, j.c.name, j.c.level, j.c.state, j.c.fips)
+                .where(or_(func.lower(j.c.name).like(like), j.c.id == needle, j.c.fips == needle))
+                .order_by(func.length(j.c.name), j.c.name)
+                .limit(limit)
+            ).all()
+            agencies = connection.execute(
+                select(g.c.id, g.c.name, g.c.state, g.c.type, g.c.ori, g.c.jurisdiction_id)
+                .where(
+                    or_(
+                        func.lower(g.c.name).like(like),
+                        g.c.ori == needle.upper(),
+                        g.c.id == needle,
+                        g.c.id.in_(
+                            select(t.agency_aliases.c.agency_id).where(
+                                func.lower(t.agency_aliases.c.alias).like(like)
+                            )
+                        ),
+                    )
+                )
+                .order_by(g.c.state, g.c.name)
+                .limit(limit)
+            ).all()
+        return [{"type": "jurisdiction", **row._mapping} for row in places] + [
+            {"type": "agency", **row._mapping} for row in agencies
+        ]
+
+    def show(self, place: str) -> dict[str, Any]:
+        """Everything known about a jurisdiction or an agency, each fact with its source and date."""
+        try:
+            agency = self._find_agency(place)
+        except NotFoundError:
+            agency = None
+        if agency is not None:
+            history = self.history(agency["id"])
+            return {"type": "agency", **history}
+        raise NotFoundError(f"no jurisdiction or agency matches {place!r}; try `disentangle search`")
+
+    def _find_agency(self, text: str) -> dict[str, Any]:
+        g = t.agencies
+        needle = text.strip()
+        with self.store.read() as connection:
+            row = connection.execute(
+                select(g).where(or_(g.c.id == needle, g.c.ori == needle.upper())).limit(1)
+            ).first()
+            if row is None:
+                rows = connection.execute(
+                    select(g)
+                    .where(
+                        or_(
+                            func.lower(g.c.name) == needle.lower(),
+                            g.c.id.in_(
+                                select(t.agency_aliases.c.agency_id).where(
+                                    func.lower(t.agency_aliases.c.alias) == needle.lower()
+                                )
+                            ),
+                        )
+                    )
+                    .order_by(g.c.state)
+                ).all()
+                if len(rows) > 1:
+                    states = ", ".join(f"{r.state} ({r.id})" for r in rows)
+                    raise InputError(f"{needle!r} names agencies in several states: {states}; give the id")
+                row = rows[0] if rows else None
+        if row is None:
+            raise NotFoundError(f"no agency matches {text!r}")
+        return dict(row._mapping)
+
+
+# ---------------------------------------------------------------------- helpers (no business rules)
+
+
+def _safe_name(name: str) -> str:
+    cleaned = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in name)
+    return cleaned.lstrip(".") or "sheet.xlsx"
+
+
+def _kind_filter(model: str | None) -> str | None:
+    if not model:
+        return None
+    kind = MODEL_ALIASES.get(model.lower(), model.lower())
+    if kind not in {k.value for k in AgreementKind}:
+        raise InputError(
+            f"unknown model {model!r}: use jem, wso, tfm or one of {', '.join(k.value for k in AgreementKind)}"
+        )
+    return kind
+
+
+def _state_filter(state: str | None) -> str | None:
+    if not state:
+        return None
+    code = normalize_state(state)
+    if code is None:
+        raise InputError(f"unknown state {state!r}")
+    return code
+
+
+def _snapshot_as_of(connection: Connection, as_of: date) -> int | None:
+    s = t.snapshots
+    return connection.scalar(
+        select(s.c.id)
+        .where(s.c.list == "participating", s.c.captured <= as_of)
+        .order_by(s.c.captured.desc(), s.c.id.desc())
+        .limit(1)
+    )
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _agreement_json(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "state": row["state"],
+        "agency": row["agency"],
+        "model": row["kind"],
+        "signed": _iso(row["signed"]),
+        "status": row["status"],
+        "first_seen": _iso(row["first_seen"]),
+        "last_seen": _iso(row["last_seen"]),
+        "jurisdiction": row.get("jurisdiction_id"),
+        "ori": row.get("ori"),
+        "agency_id": row["agency_id"],
+        "county": row.get("county"),
+        "document_url": row.get("document_url"),
+    }
+
+
+def _event_json(row: Any) -> dict[str, Any]:
+    return {
+        "agreement_id": row["agreement_id"],
+        "kind": row["kind"],
+        "date": _iso(row["date"]),
+        "detail": row["detail"] or {},
+        "source": {"dataset": row["dataset"], "file": row["file"], "row": row["source_row"]}
+        if "dataset" in row
+        else {"file": row["file"], "row": row["source_row"]},
+    }
+
+
+def _insert_sources(connection: Connection, files: Sequence[SourceFile]) -> dict[str, int]:
+    now = datetime.now(UTC)
+    ids: dict[str, int] = {}
+    for source in files:
+        captured = ice_sheets.capture_date_from_name(source.path.name)
+        result = connection.execute(
+            insert(t.sources).values(
+                dataset=source.dataset,
+                file=source.name,
+                sha256=source.sha256,
+                retrieved=captured,
+                imported_at=now,
+            )
+        )
+        ids[source.name] = int(result.inserted_primary_key[0])
+    return ids
+
+
+def _write_history(
+    connection: Connection,
+    history: ice_history.History,
+    agencies: Iterable[ice_history.TrackedAgency],
+    source_ids: dict[str, int],
+) -> dict[str, int]:
+    agency_of: dict[str, str] = {}
+    agency_rows, alias_rows = [], []
+    for agency in agencies:
+        agency_rows.append(
+            {
+                "id": agency.id,
+                "name": agency.name,
+                "state": agency.state,
+                "type": (agency.agency_type or "unknown").lower(),
+                "county": agency.county,
+            }
+        )
+        alias_rows.extend({"agency_id": agency.id, "alias": name} for name in agency.names)
+        for agreement_id in agency.agreement_ids:
+            agency_of[agreement_id] = agency.id
+        for pending_id in agency.pending_ids:
+            agency_of[pending_id] = agency.id
+    _bulk(connection, t.agencies, agency_rows)
+    _bulk(connection, t.agency_aliases, alias_rows)
+
+    agreement_rows = []
+    for a in history.agreements.values():
+        source = a.source
+        agreement_rows.append(
+            {
+                "id": a.id,
+                "kind": a.kind.value,
+                "agency_id": agency_of[a.id],
+                "state": a.state,
+                "agency_name": a.name,
+                "signed": a.signed,
+                "status": a.status.value,
+                "first_seen": a.first_seen,
+                "last_seen": a.last_seen,
+                "addendum": a.addendum,
+                "document_url": a.moa_url,
+                "county": a.county,
+                "source_id": source_ids[source.file] if source else None,
+                "source_row": source.row if source else None,
+                "details": {
+                    "names": a.names,
+                    "supersedes": a.supersedes,
+                    "superseded_by": a.superseded_by,
+                    "addendum_url": a.addendum_url,
+                    "agency_type": a.agency_type,
+                },
+            }
+        )
+    _bulk(connection, t.agreements, agreement_rows)
+    _bulk(connection, t.events, [_event_row(event, source_ids) for event in history.events])
+
+    snapshot_ids: dict[str, int] = {}
+    for sheet in history.snapshots:
+        result = connection.execute(
+            insert(t.snapshots).values(
+                list=sheet.list,
+                captured=sheet.captured,
+                source_id=source_ids[sheet.file],
+                rows=len(sheet.rows),
+            )
+        )
+        snapshot_ids[sheet.file] = int(result.inserted_primary_key[0])
+    membership_rows = [
+        {
+            "snapshot_id": snapshot_ids[m.file],
+            "row": m.row,
+            "agreement_id": m.agreement_id,
+            "state": m.state,
+            "kind": m.kind.value,
+            "agency": m.agency,
+            "signed": m.signed,
+        }
+        for m in history.memberships
+    ]
+    _bulk(connection, t.snapshot_rows, membership_rows)
+    pending_rows = [
+        {
+            "id": p.id,
+            "agency_id": agency_of.get(p.id),
+            "state": p.state,
+            "kind": p.kind.value,
+            "agency_name": p.name,
+            "first_seen": p.first_seen,
+            "last_seen": p.last_seen,
+            "outcome": p.outcome,
+            "agreement_id": p.agreement_id,
+        }
+        for p in history.pending.values()
+    ]
+    _bulk(connection, t.pending_requests, pending_rows)
+    return {
+        "agencies": len(agency_rows),
+        "agreements": len(agreement_rows),
+        "events": len(history.events),
+        "snapshots": len(snapshot_ids),
+        "snapshot_rows": len(membership_rows),
+        "pending_requests": len(pending_rows),
+    }
+
+
+def _event_row(event: Event, source_ids: dict[str, int]) -> dict[str, Any]:
+    return {
+        "agreement_id": event.agreement_id,
+        "kind": event.kind.value,
+        "date": event.date,
+        "source_id": source_ids[event.source.file],
+        "source_row": event.source.row,
+        "detail": event.detail,
+    }
+
+
+def _bulk(connection: Connection, table: Any, rows: list[dict[str, Any]], chunk: int = 5000) -> None:
+    for start in range(0, len(rows), chunk):
+        connection.execute(insert(table), rows[start : start + chunk])
