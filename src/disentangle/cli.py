@@ -151,12 +151,8 @@ def import_ice_sheet(ctx: click.Context, file: Path, captured: Any, fmt: str) ->
         click.echo(f"{file}: already imported (same content); nothing changed", err=True)
         return
     counts = ", ".join(f"{n} {kind}" for kind, n in sorted(diff.counts().items())) or "no changes"
-    click.echo(f"{file}: {diff.list} sheet of {diff.captured}, {diff.rows} rows: {counts}", err=True)
-    _emit(
-        [{**e, "detail": e["detail"]} for e in diff.events] if fmt != "table" else diff.events,
-        fmt,
-        ["date", "kind", "agreement_id", "detail"],
-    )
+    click.echo(f"{file}: {diff.list_kind} sheet of {diff.captured}, {diff.rows} rows: {counts}", err=True)
+    _emit(diff.events, fmt, ["date", "kind", "agreement_id", "detail"])
 
 
 @main.command()

@@ -15,7 +15,7 @@ from typing import Any
 from platformdirs import user_data_dir
 from sqlalchemy import Connection, delete, func, insert, or_, select
 
-from disentangle.errors import InputError, NotFoundError, SourceFormatError
+from disentangle.errors import InputError, NotFoundError, SourceFormatError, StoreError
 from disentangle.model import AgreementKind, Event, normalize_state
 from disentangle.registry import Store, sqlite_url
 from disentangle.registry import tables as t
@@ -84,7 +84,7 @@ class SheetDiff:
 
     file: str
     captured: date
-    list: str
+    list_kind: str
     rows: int
     already_imported: bool
     events: list[dict[str, Any]] = field(default_factory=list)
@@ -340,7 +340,7 @@ class Workspace:
                 .order_by(t.snapshots.c.captured.desc())
                 .limit(1)
             ).first()
-            by_status = dict(
+            by_status: dict[str, int] = dict(
                 connection.execute(
                     select(t.agreements.c.status, func.count()).group_by(t.agreements.c.status)
                 ).all()
@@ -475,9 +475,7 @@ def _kind_filter(model: str | None) -> str | None:
         return None
     kind = MODEL_ALIASES.get(model.lower(), model.lower())
     if kind not in {k.value for k in AgreementKind}:
-        raise InputError(
-            f"unknown model {model!r}: use jem, wso, tfm or one of {', '.join(k.value for k in AgreementKind)}"
-        )
+        raise InputError(f"unknown model {model!r}: use jem, wso, tfm or one of {', '.join(AgreementKind)}")
     return kind
 
 
@@ -534,6 +532,13 @@ def _event_json(row: Any) -> dict[str, Any]:
     }
 
 
+def _inserted_id(result: Any) -> int:
+    key = result.inserted_primary_key
+    if key is None:
+        raise StoreError("the database did not return the id of an inserted row")
+    return int(key[0])
+
+
 def _insert_sources(connection: Connection, files: Sequence[SourceFile]) -> dict[str, int]:
     now = datetime.now(UTC)
     ids: dict[str, int] = {}
@@ -548,7 +553,7 @@ def _insert_sources(connection: Connection, files: Sequence[SourceFile]) -> dict
                 imported_at=now,
             )
         )
-        ids[source.name] = int(result.inserted_primary_key[0])
+        ids[source.name] = _inserted_id(result)
     return ids
 
 
@@ -559,7 +564,8 @@ def _write_history(
     source_ids: dict[str, int],
 ) -> dict[str, int]:
     agency_of: dict[str, str] = {}
-    agency_rows, alias_rows = [], []
+    agency_rows: list[dict[str, Any]] = []
+    alias_rows: list[dict[str, Any]] = []
     for agency in agencies:
         agency_rows.append(
             {
@@ -619,7 +625,7 @@ def _write_history(
                 rows=len(sheet.rows),
             )
         )
-        snapshot_ids[sheet.file] = int(result.inserted_primary_key[0])
+        snapshot_ids[sheet.file] = _inserted_id(result)
     membership_rows = [
         {
             "snapshot_id": snapshot_ids[m.file],

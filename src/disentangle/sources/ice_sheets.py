@@ -186,7 +186,8 @@ def read_sheet(
     kind = list_kind or list_kind_from_name(name) or ("participating" if "signed" in fields else "pending")
     missing = [f for f in _layout()["required"][kind] if f not in fields]
     if missing:
-        raise SourceFormatError(f"missing column(s) {', '.join(m.upper() for m in missing)}", path)
+        header_of = {field: header for header, field in _layout()["columns"].items()}
+        raise SourceFormatError(f"missing column(s) {', '.join(header_of[m] for m in missing)}", path)
     rows = tuple(_rows(grid, links, header_at, fields, path))
     return Sheet(kind, captured, name, hashlib.sha256(data).hexdigest(), rows)
 

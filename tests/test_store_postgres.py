@@ -1,0 +1,44 @@
+"""The same store code on a real PostgreSQL server: migrations, a full import, as-of queries, idempotency."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from disentangle.errors import StoreError
+from disentangle.workspace import Workspace
+
+pytestmark = pytest.mark.postgres
+
+
+def test_full_import_on_postgres(tmp_path: Path, postgres_url: str, postgres_schema: str) -> None:
+    workspace = Workspace(tmp_path, database_url=postgres_url, schema=postgres_schema)
+    try:
+        with workspace.store.read() as connection:
+            assert connection.execute(text("select current_schema()")).scalar() == postgres_schema
+            migrations = list(connection.execute(text("select name from schema_migrations")).scalars())
+        assert migrations == ["0001_registry"]
+        report = workspace.import_bundled()
+        assert report.changed and report.counts["agreements"] > 1900
+        assert len(workspace.agreements(as_of=date(2026, 5, 18))) == 1843
+        assert len(workspace.agreements(as_of=date(2021, 1, 13))) == 150
+        assert workspace.stats("month")[-1]["total"] == 1843
+        history = workspace.history("ak-department-of-corrections")
+        assert [e["kind"] for e in history["events"]] == ["added", "renamed"]
+        before = workspace.summary()
+        assert workspace.import_bundled().changed is False
+        assert workspace.summary() == before
+        # a second connection to the same schema sees the same registry: nothing lives in one process
+        other = Workspace(tmp_path / "other", database_url=postgres_url, schema=postgres_schema)
+        assert other.summary() == before
+        other.close()
+    finally:
+        workspace.close()
+
+
+def test_unreachable_server_is_a_store_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="127.0.0.1:1"):
+        Workspace(tmp_path, database_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
