@@ -1,1 +1,44 @@
-"""File -> Document: one ingestor per format, chosen by score; originals stored by sha256."""
+"""File -> Document: one ingestor per format, chosen by score; originals stored by sha256.
+
+    read_document(path)            one file -> Document (pure; nothing stored)
+    DocumentStore(root).add(path)  store the original once by sha256 and its pages as JSON
+    ingest_paths(paths, store)     files and folders -> the store, in worker processes, kill-safe
+
+Formats are classes that declare what they take and bid for each file (DEFAULT_INGESTORS); the best
+bidder reads it. A file that cannot be read is a DocumentError naming the file and the problem.
+"""
+
+from disentangle.ingest._base import Ingestor, Reading, ReadOptions
+from disentangle.ingest._batch import IngestResult, IngestSummary, expand_paths, ingest_paths
+from disentangle.ingest._docx import DocxIngestor
+from disentangle.ingest._html import HtmlIngestor
+from disentangle.ingest._image import ImageIngestor
+from disentangle.ingest._jobs import Executor, JobOutcome, LocalProcessExecutor
+from disentangle.ingest._names import sanitize_filename
+from disentangle.ingest._pdf import PdfIngestor
+from disentangle.ingest._read import DEFAULT_INGESTORS, choose_ingestor, read_document
+from disentangle.ingest._store import DocumentStore
+from disentangle.ingest._text import TextIngestor
+
+__all__ = [
+    "DEFAULT_INGESTORS",
+    "DocumentStore",
+    "DocxIngestor",
+    "Executor",
+    "HtmlIngestor",
+    "ImageIngestor",
+    "IngestResult",
+    "IngestSummary",
+    "Ingestor",
+    "JobOutcome",
+    "LocalProcessExecutor",
+    "PdfIngestor",
+    "ReadOptions",
+    "Reading",
+    "TextIngestor",
+    "choose_ingestor",
+    "expand_paths",
+    "ingest_paths",
+    "read_document",
+    "sanitize_filename",
+]

@@ -1,0 +1,184 @@
+"""Tesseract on page images: one `tesseract` process per page, a few at once; text and mean confidence."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import cache, partial
+
+from PIL import Image
+
+from disentangle.errors import DocumentError, InputError
+
+OCR_DPI = 300
+MAX_PIXELS = 60_000_000  # a 300-dpi letter page is 8.4 Mpx; a hostile 200-inch page is rendered smaller
+PAGE_TIMEOUT_SECONDS = 300
+
+_LANGUAGES = re.compile(r"^[A-Za-z0-9_]+(\+[A-Za-z0-9_]+)*$")
+
+
+@dataclass(frozen=True, slots=True)
+class OcrText:
+    text: str
+    confidence: float | None  # mean word confidence 0-100; None when no word was found
+
+
+def tesseract_environment() -> dict[str, str]:
+    # Tesseract's OpenMP threads fight our own page-level processes for the same cores and make it slower.
+    return {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+
+@cache
+def tesseract_languages() -> frozenset[str]:
+    """The language packs the installed Tesseract has; empty when Tesseract is not installed."""
+    executable = shutil.which("tesseract")
+    if executable is None:
+        return frozenset()
+    listing = subprocess.run(
+        [executable, "--list-langs"], capture_output=True, text=True, env=tesseract_environment(), check=False
+    )
+    lines = listing.stdout.splitlines()
+    return frozenset(line.strip() for line in lines[1:] if line.strip())
+
+
+def check_languages(languages: str) -> None:
+    """Refuse a language string Tesseract cannot use, before any page is rendered."""
+    if not _LANGUAGES.match(languages):
+        raise InputError(f"OCR languages must look like 'eng' or 'eng+spa', not {languages!r}")
+    installed = tesseract_languages()
+    if not installed:
+        raise DocumentError(
+            "this document has pages without a text layer and needs OCR, but the `tesseract` program is not "
+            "installed (Debian/Ubuntu: apt-get install tesseract-ocr); or read it with ocr=False"
+        )
+    missing = [code for code in languages.split("+") if code not in installed]
+    if missing:
+        raise InputError(
+            f"Tesseract has no language data for {', '.join(missing)} "
+            f"(installed: {', '.join(sorted(installed))})"
+        )
+
+
+def parse_tsv(tsv: str) -> OcrText:
+    """Text from Tesseract's TSV (lines by newline, paragraphs by a blank line) and mean word confidence."""
+    paragraphs: dict[tuple[str, str, str], dict[str, list[str]]] = {}
+    confidences: list[float] = []
+    for row in tsv.splitlines()[1:]:
+        cells = row.split("\t")
+        if len(cells) < 12 or cells[0] != "5":
+            continue
+        word = cells[11].strip()
+        if not word:
+            continue
+        page, block, paragraph, line = cells[1:5]
+        paragraphs.setdefault((page, block, paragraph), {}).setdefault(line, []).append(word)
+        confidence = float(cells[10])
+        if confidence >= 0:
+            confidences.append(confidence)
+    text = "\n\n".join(
+        "\n".join(" ".join(words) for words in lines.values()) for lines in paragraphs.values()
+    )
+    mean = round(sum(confidences) / len(confidences), 2) if confidences else None
+    return OcrText(text, mean)
+
+
+def recognize(image: bytes, dpi: int, languages: str) -> OcrText:
+    """One Tesseract process on one encoded page image (PNM or PNG) given on its stdin."""
+    command = ["tesseract", "stdin", "stdout", "--dpi", str(dpi), "-l", languages, "tsv"]
+    try:
+        done = subprocess.run(
+            command,
+            input=image,
+            capture_output=True,
+            env=tesseract_environment(),
+            timeout=PAGE_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise DocumentError(f"Tesseract took longer than {PAGE_TIMEOUT_SECONDS} s on one page") from exc
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise DocumentError(f"Tesseract failed (exit {done.returncode}): {message[-1] if message else ''}")
+    return parse_tsv(done.stdout.decode("utf-8", "replace"))
+
+
+def encode_for_tesseract(image: Image.Image) -> bytes:
+    """PNM is the cheapest format Tesseract reads: no compression to spend time on."""
+    if image.mode not in ("L", "RGB", "1"):
+        image = image.convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PPM")
+    return buffer.getvalue()
+
+
+class PagePipeline:
+    """Runs Tesseract on pages as they are rendered, at most `workers` at once, in page order on output.
+
+    Rendering stays in the caller's thread (PDFium is not thread-safe); each worker thread only waits on
+    its own `tesseract` process, so the parallel work is done by processes. Submitting blocks while
+    `workers` images are in flight, which bounds memory to a few page images whatever the page count.
+    """
+
+    def __init__(self, languages: str, workers: int = 2) -> None:
+        check_languages(languages)
+        self.languages = languages
+        self.workers = max(1, workers)
+        self._slots = threading.Semaphore(self.workers)
+        self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="tesseract")
+        self._futures: dict[int, Future[OcrText]] = {}
+
+    def submit(self, number: int, render: Callable[[], tuple[bytes, int]]) -> None:
+        """Queue page `number`; `render` returns (encoded image, dpi) and is called in this thread."""
+        self._slots.acquire()
+        try:
+            image, dpi = render()
+        except BaseException:
+            self._slots.release()
+            raise
+        self._futures[number] = self._pool.submit(self._run, image, dpi)
+
+    def _run(self, image: bytes, dpi: int) -> OcrText:
+        try:
+            return recognize(image, dpi, self.languages)
+        finally:
+            self._slots.release()
+
+    def results(self) -> Iterator[tuple[int, OcrText]]:
+        """Each queued page's text, in page order; the first Tesseract failure is raised."""
+        try:
+            for number in sorted(self._futures):
+                yield number, self._futures[number].result()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        for future in self._futures.values():
+            future.cancel()
+        self._pool.shutdown(wait=True)
+
+    def __enter__(self) -> PagePipeline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _encoded(image: Image.Image, dpi: int) -> tuple[bytes, int]:
+    return encode_for_tesseract(image), dpi
+
+
+def recognize_images(
+    images: Iterable[tuple[int, Image.Image, int]], languages: str, workers: int = 2
+) -> dict[int, OcrText]:
+    """OCR already-loaded images (number, image, dpi), e.g. the frames of a TIFF."""
+    with PagePipeline(languages, workers) as pipeline:
+        for number, image, dpi in images:
+            pipeline.submit(number, partial(_encoded, image, dpi))
+        return dict(pipeline.results())
