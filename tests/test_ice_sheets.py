@@ -111,7 +111,10 @@ def test_capture_date_from_name(name: str, expected: date | None) -> None:
 
 
 def test_original_url_strips_wayback_capture() -> None:
-    wayback = "https://web.archive.org/web/20250104041613/https://www.ice.gov/doclib/287gMOA/287gJEM_ etowahCoAL_06-09-2020.pdf"
+    wayback = (
+        "https://web.archive.org/web/20250104041613/"
+        "https://www.ice.gov/doclib/287gMOA/287gJEM_ etowahCoAL_06-09-2020.pdf"
+    )
     assert original_url(wayback) == "https://www.ice.gov/doclib/287gMOA/287gJEM_etowahCoAL_06-09-2020.pdf"
     assert original_url(" https://www.ice.gov/x.pdf ") == "https://www.ice.gov/x.pdf"
 

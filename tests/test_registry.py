@@ -207,7 +207,7 @@ def test_a_bad_file_leaves_the_registry_as_it_was(tmp_path: Path, data_dir: Path
     (partial / MONTHLY / "20210601__participatingAgencies06012021am.xlsx").write_bytes(
         b"PK\x03\x04 truncated"
     )
-    with pytest.raises(SourceFormatError, match="20210601__participatingAgencies06012021am.xlsx"):
+    with pytest.raises(SourceFormatError, match=r"20210601__participatingAgencies06012021am\.xlsx"):
         workspace.import_bundled()
     assert workspace.summary() == before
     bad = tmp_path / "participatingAgencies07012021am.xlsx"

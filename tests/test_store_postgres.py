@@ -40,5 +40,5 @@ def test_full_import_on_postgres(tmp_path: Path, postgres_url: str, postgres_sch
 
 
 def test_unreachable_server_is_a_store_error(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="127.0.0.1:1"):
+    with pytest.raises(StoreError, match=r"127\.0\.0\.1:1"):
         Workspace(tmp_path, database_url="postgresql+psycopg://nobody@127.0.0.1:1/none")

@@ -7,7 +7,6 @@ import io
 import json
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -245,5 +244,14 @@ def stats(ctx: click.Context, by: str, as_of: Any, fmt: str) -> None:
         _emit(rows, fmt)
 
 
-def _today() -> date:
-    return date.today()
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "sqlite"]), default="csv")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_context
+@_fail_cleanly
+def export(ctx: click.Context, fmt: str, directory: Path) -> None:
+    """Write the registry to DIRECTORY as CSV or JSON files (one per table) or one SQLite database."""
+    workspace = _workspace(ctx)
+    _ensure_registry(workspace)
+    written = workspace.export(fmt, directory)
+    click.echo(f"wrote {sum(written.values())} rows in {len(written)} tables to {directory}", err=True)

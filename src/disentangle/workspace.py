@@ -17,6 +17,7 @@ from sqlalchemy import Connection, delete, func, insert, or_, select
 
 from disentangle.errors import InputError, NotFoundError, SourceFormatError, StoreError
 from disentangle.model import AgreementKind, Event, normalize_state
+from disentangle.publish import exports
 from disentangle.registry import Store, sqlite_url
 from disentangle.registry import tables as t
 from disentangle.sources import ice_history, ice_sheets
@@ -224,6 +225,48 @@ class Workspace:
             False,
             [_event_json(row._mapping) for row in rows],
         )
+
+    # ------------------------------------------------------------------ export
+
+    EXPORT_TABLES = tuple(
+        table.name for table in t.metadata.sorted_tables if table.name != "schema_migrations"
+    )  # parents before children, so a database export satisfies its foreign keys
+
+    def export(self, fmt: str, directory: Path) -> dict[str, int]:
+        """Write the registry's tables to `directory` as CSV or JSON files, or as one SQLite database."""
+        if fmt not in exports.FORMATS:
+            raise InputError(f"unknown export format {fmt!r}: use {', '.join(exports.FORMATS)}")
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        written: dict[str, int] = {}
+        if fmt == "sqlite":
+            target_path = directory / "disentangle.sqlite"
+            temporary = directory / ".disentangle.sqlite.part"
+            temporary.unlink(missing_ok=True)
+            target = Store(sqlite_url(temporary))
+            target.migrate()
+            with self.store.read() as source, target.transaction() as sink:
+                for name in self.EXPORT_TABLES:
+                    table = t.metadata.tables[name]
+                    rows = [dict(row._mapping) for row in source.execute(select(table))]
+                    _bulk(sink, table, rows)
+                    written[name] = len(rows)
+            target.dispose()
+            for suffix in ("-wal", "-shm"):
+                Path(f"{temporary}{suffix}").unlink(missing_ok=True)
+            os.replace(temporary, target_path)
+            return written
+        with self.store.read() as connection:
+            for name in self.EXPORT_TABLES:
+                table = t.metadata.tables[name]
+                records = (dict(row._mapping) for row in connection.execute(select(table)))
+                if fmt == "csv":
+                    written[name] = exports.write_csv(
+                        directory / f"{name}.csv", list(table.columns.keys()), records
+                    )
+                else:
+                    written[name] = exports.write_json(directory / f"{name}.json", records)
+        return written
 
     # ------------------------------------------------------------------ queries
 

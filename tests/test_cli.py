@@ -1,0 +1,110 @@
+"""The CLI as a person runs it: data on stdout, messages on stderr, one clean line and exit 1 on bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from disentangle.workspace import Workspace
+
+
+def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "disentangle", "--workspace", str(home), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def home(registry: Workspace) -> Path:
+    return registry.home
+
+
+def test_agreements_json_carries_the_contract_fields(home: Path) -> None:
+    result = run(
+        home, "agreements", "--state", "TX", "--model", "tfm", "--as-of", "2026-05-18", "--format", "json"
+    )
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert rows and {
+        "id",
+        "state",
+        "agency",
+        "model",
+        "signed",
+        "status",
+        "first_seen",
+        "last_seen",
+        "jurisdiction",
+        "ori",
+    } <= set(rows[0])
+    assert {r["state"] for r in rows} == {"TX"} and {r["model"] for r in rows} == {"287g-tfm"}
+    assert "agreements" in result.stderr and "agreements" not in result.stdout.splitlines()[0]
+
+
+def test_agreements_csv_is_parseable(home: Path) -> None:
+    result = run(home, "agreements", "--status", "superseded", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows and all(r["status"] == "superseded" for r in rows)
+
+
+def test_stats_by_month_table(home: Path) -> None:
+    result = run(home, "stats", "--by", "month")
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.strip().splitlines()[-1].split()
+    assert last[:2] == ["2026-05-18", "1843"]
+
+
+def test_second_import_says_nothing_changed(home: Path) -> None:
+    result = run(home, "import")
+    assert result.returncode == 0
+    assert "registry is current" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [(b"", "0 bytes"), (b"STATE,AGENCY\n", "not a zip archive"), (b"PK\x03\x04broken", "not a")],
+)
+def test_bad_sheet_is_one_line_and_exit_1(home: Path, tmp_path: Path, content: bytes, problem: str) -> None:
+    bad = tmp_path / "participatingAgencies06012026am.xlsx"
+    bad.write_bytes(content)
+    result = run(home, "import", "ice-sheet", str(bad))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(bad) in lines[0] and problem in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_agency_is_a_clean_error(home: Path) -> None:
+    result = run(home, "history", "Nowhere Constabulary")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: no agency matches")
+
+
+def test_export_formats(home: Path, tmp_path: Path) -> None:
+    for fmt in ("csv", "json", "sqlite"):
+        result = run(home, "export", "--format", fmt, str(tmp_path / fmt))
+        assert result.returncode == 0, result.stderr
+    with (tmp_path / "csv" / "agreements.csv").open() as handle:
+        csv_rows = list(csv.DictReader(handle))
+    json_rows = json.loads((tmp_path / "json" / "agreements.json").read_text())
+    database = sqlite3.connect(tmp_path / "sqlite" / "disentangle.sqlite")
+    (count,) = database.execute("select count(*) from agreements").fetchone()
+    (active,) = database.execute(
+        "select count(*) from snapshot_rows r join snapshots s on s.id = r.snapshot_id"
+        " where s.captured = '2026-05-18'"
+    ).fetchone()
+    database.close()
+    assert len(csv_rows) == len(json_rows) == count > 1900
+    assert active == 1843
+    assert not list((tmp_path / "sqlite").glob("*.part"))
