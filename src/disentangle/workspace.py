@@ -459,8 +459,8 @@ class Workspace:
                 .order_by(g.c.state, g.c.name)
                 .limit(limit)
             ).all()
-        return [{"type": "jurisdiction", **row._mapping} for row in places] + [
-            {"type": "agency", **row._mapping} for row in agencies
+        return [{"match": "jurisdiction", **row._mapping} for row in places] + [
+            {"match": "agency", **row._mapping} for row in agencies
         ]
 
     def show(self, place: str) -> dict[str, Any]:
