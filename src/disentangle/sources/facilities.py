@@ -49,7 +49,8 @@ FACILITY_COLUMNS = (
 COUNTY_AOR_FILE = "ice-facilities/county_aor.csv"
 COUNTY_AOR_COLUMNS = ("geoid", "geoid_state", "geoid_county", "name", "aor")
 
-# How a county name was matched, weakest last. Recorded on each record so a reader can judge the link.
+# How a county name was matched (docs/programs.md lists the rules); kept on each record so a reader can
+# judge the link.
 MatchRule = Literal["name", "independent-city", "renamed", "wildcard", "fuzzy", "city-is-county"]
 
 
