@@ -71,6 +71,7 @@ class Family:
     section: str
     clause: str
     source: str
+    cite: str  # a short name of where the standard wording is read, for the letter
     notice_to: tuple[str, ...]
     copy_to: tuple[str, ...] = ()
     revocation: str | None = None
@@ -92,7 +93,7 @@ def agreement_families() -> dict[str, Family]:
     for key, raw in doc["families"].items():
         missing = [
             k
-            for k in ("kinds", "label", "short", "section", "clause", "source", "notice_to")
+            for k in ("kinds", "label", "short", "section", "clause", "source", "cite", "notice_to")
             if not raw.get(k)
         ]
         if missing:
@@ -105,6 +106,7 @@ def agreement_families() -> dict[str, Family]:
             section=_words(raw["section"]),
             clause=_words(raw["clause"]),
             source=_words(raw["source"]),
+            cite=_words(raw["cite"]),
             notice_to=tuple(raw["notice_to"]),
             copy_to=tuple(raw.get("copy_to") or ()),
             revocation=_words(raw["revocation"]) if raw.get("revocation") else None,
@@ -143,7 +145,7 @@ def _clause(agreement: AgreementFacts, family: Family | None) -> tuple[str, str,
             f"no termination clause was given for the {agreement.kind} agreement of {agreement.agency.name}, "
             "and Disentangle knows no standard wording for that kind: quote the agreement's own clause"
         )
-    return family.clause, f'the section "{family.section}"', True, f"as read in {family.source}"
+    return family.clause, f'the section "{family.section}"', True, family.cite
 
 
 def _signature(sender: Signatory) -> list[str]:
@@ -270,7 +272,7 @@ def draft_invalidity(
 def _resolution_doc() -> dict[str, Any]:
     doc = load_yaml(RESOLUTION_FILE)
     path = KNOWLEDGE_DIR / RESOLUTION_FILE
-    for key in ("source", "toolkit", "prohibitions", "oversight", "models"):
+    for key in ("source", "toolkit", "prohibitions", "oversight", "codify", "models"):
         if not isinstance(doc, dict) or not doc.get(key):
             raise KnowledgeError(f"{path}: {key!r} is missing")
     return doc
@@ -300,7 +302,8 @@ def draft_resolution(
                 "label": words["label"],
                 "signed": words["signed"],
                 "source": agreement.source or "",
-                "clause": clause if not standard else f"{clause} [standard wording; check the signed copy]",
+                "clause": clause,
+                "standard": standard,
             }
         )
     chosen = (
@@ -314,6 +317,7 @@ def draft_resolution(
         "findings": [_words(f) for f in body.findings],
         "prohibitions": chosen,
         "oversight": _words(doc["oversight"]),
+        "codify": _words(doc["codify"]),
         "models": [{"name": m["name"], "text": _words(m["text"]), "url": m["url"]} for m in doc["models"]],
         "notice_days": notice_days,
         "report_days": report_days,

@@ -98,14 +98,14 @@ _CSS = """
 @font-face { font-family: "Letter Serif"; src: url("{font}/DejaVuSerif.ttf"); }
 @font-face { font-family: "Letter Serif"; font-weight: bold; src: url("{font}/DejaVuSerif-Bold.ttf"); }
 @font-face { font-family: "Letter Serif"; font-style: italic; src: url("{font}/DejaVuSerif-Italic.ttf"); }
-@page { size: Letter; margin: 2.2cm 2.4cm 2.4cm 2.4cm;
+@page { size: Letter; margin: 1.9cm 2.4cm 2.1cm 2.4cm;
         @bottom-center { content: counter(page) " / " counter(pages); font-family: "Letter Serif";
                          font-size: 8.5pt; color: #555; } }
-body { font-family: "Letter Serif", "DejaVu Serif", serif; font-size: 10.5pt; line-height: 1.42;
+body { font-family: "Letter Serif", "DejaVu Serif", serif; font-size: 10.5pt; line-height: 1.36;
        color: #111; }
-h1 { font-size: 15pt; margin: 0 0 1.1em 0; padding-bottom: 0.3em; border-bottom: 1px solid #999; }
+h1 { font-size: 15pt; margin: 0 0 0.9em 0; padding-bottom: 0.3em; border-bottom: 1px solid #999; }
 h2 { font-size: 11.5pt; margin: 1.2em 0 0.4em 0; }
-p { margin: 0 0 0.75em 0; text-align: left; orphans: 3; widows: 3; }
+p { margin: 0 0 0.65em 0; text-align: left; orphans: 3; widows: 3; }
 ol, ul { margin: 0 0 0.8em 0; padding-left: 1.8em; }
 li { margin: 0 0 0.35em 0; }
 blockquote { margin: 0.4em 0 0.9em 1.2em; padding: 0.2em 0 0.2em 0.9em; border-left: 3px solid #888;
