@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from platformdirs import user_data_dir
-from sqlalchemy import Connection, delete, func, insert, or_, select
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select
 
 from disentangle.errors import InputError, NotFoundError, SourceFormatError, StoreError
 from disentangle.model import AgreementKind, Event, normalize_state
@@ -21,6 +21,7 @@ from disentangle.publish import exports
 from disentangle.registry import Store, sqlite_url
 from disentangle.registry import tables as t
 from disentangle.sources import ice_history, ice_sheets
+from disentangle.sources import places as places_stage
 
 Progress = Callable[[str, int, int], None]  # (step, done, total)
 
@@ -40,6 +41,18 @@ _DATA_TABLES = (
     t.agencies,
     t.jurisdictions,
     t.sources,
+)
+
+# Reference datasets beside the ICE sheets: (dataset, glob under the data dir). Any may be absent.
+_REFERENCE_FILES = (
+    ("ocd-division-ids", "ocd-division-ids/*.csv"),
+    ("fbi-lee", "287g-watch/fbi_lee_latest.csv"),
+    ("icpsr-287g", "ice-287g-2025/agreements_icpsr_merged.csv"),
+    ("secure-communities", "secure-communities/*.csv"),
+    ("ice-facilities", "ice-facilities/*.psv.gz"),
+    ("ice-facilities", "ice-facilities/county_aor.csv"),
+    ("npr-detainers", "detainers-declined-npr/*.csv"),
+    ("dhs-sanctuary-list", "dhs-sanctuary-list/*.txt"),
 )
 
 MODEL_ALIASES = {"jem": "287g-jem", "wso": "287g-wso", "tfm": "287g-tfm"}
@@ -151,6 +164,9 @@ class Workspace:
         if self.sheets_dir.exists():
             for path in sorted(self.sheets_dir.glob("*.xlsx")):
                 found.append(("ice-287g", path, f"workspace/sheets/{path.name}"))
+        for dataset, pattern in _REFERENCE_FILES:
+            for path in sorted(data.glob(pattern)):
+                found.append((dataset, path, path.relative_to(data).as_posix()))
         if not found:
             raise InputError("no ICE workbooks found in the bundled data", data)
         return [SourceFile(dataset, path, name, _sha256(path)) for dataset, path, name in found]
@@ -175,15 +191,20 @@ class Workspace:
             sheets.append(ice_sheets.read_sheet(source.path, name=source.name))
             tick(steps[0], index + 1, len(sheet_files))
         history = ice_history.build_history(sheets)
-        tick(steps[1], 1, 1)
+        tick(steps[1], 1, 2)
         agencies = ice_history.agencies_of(history)
+        places = places_stage.build_places(self.data_dir, agencies)
+        tick(steps[1], 2, 2)
         with self.store.transaction() as connection:
             for table in _DATA_TABLES:
                 connection.execute(delete(table))
             source_ids = _insert_sources(connection, files)
-            counts = _write_history(connection, history, agencies, source_ids)
+            _bulk(connection, t.jurisdictions, [_jurisdiction_row(j) for j in places.jurisdictions])
+            counts = _write_history(connection, history, agencies, source_ids, places.links)
+            counts.update(_write_programs(connection, places, source_ids))
+            counts["jurisdictions"] = len(places.jurisdictions)
         tick(steps[2], 1, 1)
-        return ImportReport(True, time.perf_counter() - started, len(files), counts)
+        return ImportReport(True, time.perf_counter() - started, len(files), counts, places.notes)
 
     def import_ice_sheet(self, path: Path, *, captured: date | None = None) -> SheetDiff:
         """Diff a newly published ICE workbook against the registry and store it as events."""
@@ -464,15 +485,120 @@ class Workspace:
         ]
 
     def show(self, place: str) -> dict[str, Any]:
-        """Everything known about a jurisdiction or an agency, each fact with its source and date."""
+        """Everything known about a jurisdiction or an agency, each fact with its source and date.
+
+        PLACE is an OCD id, a FIPS code, an agency id or ORI, or a name ("Galveston County, TX")."""
+        jurisdiction = self._find_jurisdiction(place)
+        if jurisdiction is not None:
+            return self._show_jurisdiction(jurisdiction)
         try:
             agency = self._find_agency(place)
         except NotFoundError:
-            agency = None
-        if agency is not None:
-            history = self.history(agency["id"])
-            return {"type": "agency", **history}
-        raise NotFoundError(f"no jurisdiction or agency matches {place!r}; try `disentangle search`")
+            raise NotFoundError(
+                f"no jurisdiction or agency matches {place!r}; try `disentangle search`"
+            ) from None
+        return {"type": "agency", **self.history(agency["id"])}
+
+    def _find_jurisdiction(self, text: str) -> dict[str, Any] | None:
+        j = t.jurisdictions
+        needle = text.strip()
+        with self.store.read() as connection:
+            if needle.startswith("ocd-division/"):
+                row = connection.execute(select(j).where(j.c.id == needle)).first()
+            elif needle.isdigit():
+                row = connection.execute(select(j).where(j.c.fips == needle)).first()
+            else:
+                name, _, state = needle.rpartition(",")
+                code = normalize_state(state.strip()) if name else None
+                name = name.strip() if code else needle
+                query = select(j).where(func.lower(j.c.name) == name.lower())
+                if code:
+                    query = query.where(j.c.state == code)
+                rows = connection.execute(query.order_by(j.c.level, j.c.state)).all()
+                if len(rows) > 1:
+                    choices = ", ".join(f"{r.name} ({r.state}, {r.fips or r.id})" for r in rows[:8])
+                    raise InputError(
+                        f"{needle!r} names several places: {choices}; add the state or give the FIPS"
+                    )
+                row = rows[0] if rows else None
+        return dict(row._mapping) if row is not None else None
+
+    def _show_jurisdiction(self, place: dict[str, Any]) -> dict[str, Any]:
+        j, g, a, f, e, src = t.jurisdictions, t.agencies, t.agreements, t.facts, t.events, t.sources
+        with self.store.read() as connection:
+            parent = connection.execute(select(j).where(j.c.id == place["parent_id"])).first()
+            in_place = or_(g.c.jurisdiction_id == place["id"], a.c.jurisdiction_id == place["id"])
+            if place["level"] == "county":
+                in_place = or_(
+                    in_place,
+                    and_(g.c.state == place["state"], func.lower(g.c.county) == place["name"].lower()),
+                )
+            agreement_rows = connection.execute(
+                select(
+                    a,
+                    g.c.ori,
+                    g.c.type.label("agency_type"),
+                    g.c.jurisdiction_id.label("agency_jurisdiction"),
+                    src.c.dataset,
+                    src.c.file,
+                    src.c.retrieved,
+                )
+                .select_from(a.join(g, g.c.id == a.c.agency_id).outerjoin(src, src.c.id == a.c.source_id))
+                .where(in_place)
+                .order_by(a.c.status, a.c.agency_name, a.c.kind)
+            ).all()
+            ids = [row.id for row in agreement_rows]
+            event_rows = connection.execute(
+                select(e, src.c.file, src.c.dataset)
+                .join(src, src.c.id == e.c.source_id)
+                .where(e.c.agreement_id.in_(ids))
+                .order_by(e.c.date, e.c.id)
+            ).all()
+            scope = [place["id"]] + ([place["parent_id"]] if place["parent_id"] else [])
+            fact_rows = connection.execute(
+                select(f, src.c.dataset, src.c.file, src.c.retrieved)
+                .join(src, src.c.id == f.c.source_id)
+                .where(f.c.jurisdiction_id.in_(scope))
+                .order_by(f.c.kind, f.c.date)
+            ).all()
+        agreements = []
+        for row in agreement_rows:
+            record = _agreement_json(
+                {
+                    **row._mapping,
+                    "agency": row.agency_name,
+                    "jurisdiction_id": row.jurisdiction_id or row.agency_jurisdiction,
+                }
+            )
+            record["agency_type"] = row.agency_type
+            record["source"] = _source_json(row._mapping)
+            agreements.append(record)
+        active = [r for r in agreements if r["status"] == "active"]
+        return {
+            "type": "jurisdiction",
+            "jurisdiction": place,
+            "parent": dict(parent._mapping) if parent else None,
+            "summary": {
+                "active_287g": {
+                    k: sum(1 for r in active if r["model"] == k) for k in ("287g-jem", "287g-wso", "287g-tfm")
+                },
+                "agreements": len(agreements),
+                "facility_agreements": sum(1 for r in agreements if r["model"] in ("igsa", "usms-iga")),
+            },
+            "agreements": agreements,
+            "events": [_event_json(row._mapping) for row in event_rows],
+            "facts": [
+                {
+                    "kind": row.kind,
+                    "jurisdiction_id": row.jurisdiction_id,
+                    "inherited": row.jurisdiction_id != place["id"],
+                    "value": row.value,
+                    "date": _iso(row.date),
+                    "source": _source_json(row._mapping, row=row.source_row),
+                }
+                for row in fact_rows
+            ],
+        }
 
     def _find_agency(self, text: str) -> dict[str, Any]:
         g = t.agencies
@@ -563,6 +689,17 @@ def _agreement_json(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _source_json(mapping: Any, *, row: int | None = None) -> dict[str, Any] | None:
+    if mapping.get("file") is None:
+        return None
+    return {
+        "dataset": mapping.get("dataset"),
+        "file": mapping["file"],
+        "row": row if row is not None else mapping.get("source_row"),
+        "retrieved": _iso(mapping.get("retrieved")),
+    }
+
+
 def _event_json(row: Any) -> dict[str, Any]:
     return {
         "agreement_id": row["agreement_id"],
@@ -605,18 +742,23 @@ def _write_history(
     history: ice_history.History,
     agencies: Iterable[ice_history.TrackedAgency],
     source_ids: dict[str, int],
+    links: dict[str, Any],
 ) -> dict[str, int]:
     agency_of: dict[str, str] = {}
     agency_rows: list[dict[str, Any]] = []
     alias_rows: list[dict[str, Any]] = []
     for agency in agencies:
+        link = links.get(agency.id)
         agency_rows.append(
             {
                 "id": agency.id,
                 "name": agency.name,
                 "state": agency.state,
-                "type": (agency.agency_type or "unknown").lower(),
+                "type": link.agency_type if link else "unknown",
                 "county": agency.county,
+                "ori": link.ori if link else None,
+                "jurisdiction_id": link.jurisdiction_id if link else None,
+                "link_rule": f"{link.rule}; ori: {link.ori_rule}" if link else None,
             }
         )
         alias_rows.extend({"agency_id": agency.id, "alias": name} for name in agency.names)
@@ -644,6 +786,9 @@ def _write_history(
                 "addendum": a.addendum,
                 "document_url": a.moa_url,
                 "county": a.county,
+                "jurisdiction_id": links[agency_of[a.id]].jurisdiction_id
+                if agency_of[a.id] in links
+                else None,
                 "source_id": source_ids[source.file] if source else None,
                 "source_row": source.row if source else None,
                 "details": {
@@ -705,6 +850,72 @@ def _write_history(
         "snapshot_rows": len(membership_rows),
         "pending_requests": len(pending_rows),
     }
+
+
+def _jurisdiction_row(j: Any) -> dict[str, Any]:
+    return {
+        "id": j.id,
+        "name": j.name,
+        "level": j.level.value,
+        "state": j.state,
+        "fips": j.fips,
+        "parent_id": j.parent_id,
+    }
+
+
+def _write_programs(connection: Connection, places: Any, source_ids: dict[str, int]) -> dict[str, int]:
+    """Facility agreements (IGSA, USMS IGA) with their facilities as agencies, and dated program facts."""
+
+    def source_id(source: Any) -> int | None:
+        return source_ids.get(source.file)
+
+    facility_agencies, facility_agreements = [], []
+    for record in places.facility_agreements:
+        facility_agencies.append(
+            {
+                "id": record.agency_id,
+                "name": record.name,
+                "state": record.state,
+                "type": "detention",
+                "county": record.county,
+                "jurisdiction_id": record.jurisdiction_id,
+                "link_rule": record.rule,
+                "source_id": source_id(record.source),
+            }
+        )
+        facility_agreements.append(
+            {
+                "id": record.agreement_id,
+                "kind": record.kind,
+                "agency_id": record.agency_id,
+                "state": record.state,
+                "agency_name": record.name,
+                "signed": None,
+                "status": "listed",
+                "first_seen": record.first_use,
+                "last_seen": record.last_use,
+                "county": record.county,
+                "jurisdiction_id": record.jurisdiction_id,
+                "source_id": source_id(record.source),
+                "source_row": record.source.row,
+                "details": record.details,
+            }
+        )
+    _bulk(connection, t.agencies, facility_agencies)
+    _bulk(connection, t.agreements, facility_agreements)
+    fact_rows = [
+        {
+            "jurisdiction_id": fact.jurisdiction_id,
+            "kind": fact.kind,
+            "value": fact.value,
+            "date": fact.date,
+            "source_id": source_id(fact.source),
+            "source_row": fact.source.row,
+        }
+        for fact in places.facts
+    ]
+    _bulk(connection, t.facts, fact_rows)
+    return {"facility_agreements": len(facility_agreements), "facts": len(fact_rows)}
 
 
 def _event_row(event: Event, source_ids: dict[str, int]) -> dict[str, Any]:

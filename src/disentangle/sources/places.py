@@ -1,0 +1,196 @@
+"""Put the agencies and programs on the map: jurisdictions, agency links (jurisdiction, ORI), facility
+agreements and dated program facts, all keyed to Open Civic Data ids."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from disentangle.model import Fact, Jurisdiction, Level, Source
+from disentangle.sources import detainers, dhs_list, facilities, secure_communities
+from disentangle.sources.agencies import read_fbi_roster, read_icpsr_links
+from disentangle.sources.ice_history import TrackedAgency
+from disentangle.sources.jurisdictions import OCD_FOLDER, read_division_aliases, read_jurisdictions
+from disentangle.sources.linking import AgencyLink, AgencyLinker, Gazetteer
+
+FBI_ROSTER = "287g-watch/fbi_lee_latest.csv"
+ICPSR = "ice-287g-2025/agreements_icpsr_merged.csv"
+
+
+@dataclass(frozen=True, slots=True)
+class FacilityAgreement:
+    """A detention facility on ICE's list whose type implies a local agreement (IGSA, USMS IGA)."""
+
+    agreement_id: str
+    agency_id: str
+    kind: str
+    name: str
+    state: str
+    county: str | None
+    jurisdiction_id: str | None
+    rule: str
+    first_use: date | None
+    last_use: date | None
+    source: Source
+    details: dict[str, Any]
+
+
+@dataclass(slots=True)
+class Places:
+    jurisdictions: list[Jurisdiction] = field(default_factory=list)
+    links: dict[str, AgencyLink] = field(default_factory=dict)  # agency id -> link
+    facility_agreements: list[FacilityAgreement] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def build_places(data_dir: Path, agencies: Sequence[TrackedAgency]) -> Places:
+    """Everything geographic the registry needs. Datasets that are absent are skipped, with a note."""
+    places = Places()
+    if not (data_dir / OCD_FOLDER / "us_census_places.csv").exists():
+        places.notes.append("no Open Civic Data ids in the data folder: agencies are not linked to places")
+        return places
+    places.jurisdictions = read_jurisdictions(data_dir)
+    gazetteer = Gazetteer(places.jurisdictions, read_division_aliases(data_dir))
+    _link_agencies(places, gazetteer, data_dir, agencies)
+    if (data_dir / "secure-communities").exists():
+        _secure_communities(places, gazetteer, data_dir)
+    if (data_dir / "ice-facilities").exists():
+        _facilities(places, gazetteer, data_dir)
+    if (data_dir / "dhs-sanctuary-list").exists():
+        _dhs_designations(places, gazetteer, data_dir)
+    return places
+
+
+def _link_agencies(
+    places: Places, gazetteer: Gazetteer, data_dir: Path, agencies: Sequence[TrackedAgency]
+) -> None:
+    roster = read_fbi_roster(data_dir / FBI_ROSTER) if (data_dir / FBI_ROSTER).exists() else []
+    icpsr = read_icpsr_links(data_dir / ICPSR) if (data_dir / ICPSR).exists() else []
+    linker = AgencyLinker(gazetteer, roster, icpsr)
+    for agency in agencies:
+        best: AgencyLink | None = None
+        for name in [agency.name, *reversed(agency.names)]:
+            link = linker.link(name, agency.state, agency.county, agency.agency_type)
+            if best is None or _strength(link) > _strength(best):
+                best = link
+            if link.jurisdiction_id and link.ori:
+                break
+        if best is not None:
+            places.links[agency.id] = best
+    linked = sum(1 for link in places.links.values() if link.jurisdiction_id)
+    with_ori = sum(1 for link in places.links.values() if link.ori)
+    total = max(len(agencies), 1)
+    places.notes.append(
+        f"agencies linked to a jurisdiction: {linked}/{len(agencies)} ({100 * linked / total:.1f}%), "
+        f"to an ORI: {with_ori}/{len(agencies)} ({100 * with_ori / total:.1f}%)"
+    )
+
+
+def _strength(link: AgencyLink) -> tuple[bool, bool]:
+    return link.jurisdiction_id is not None, link.ori is not None
+
+
+def _secure_communities(places: Places, gazetteer: Gazetteer, data_dir: Path) -> None:
+    for record in secure_communities.read_secure_communities(data_dir):
+        county = gazetteer.by_fips(record.county_fips)
+        if county is None or record.activated is None:
+            continue
+        places.facts.append(
+            Fact(
+                county.id,
+                "secure_communities_activated",
+                {"month": record.activated.isoformat()[:7], "precision": record.precision},
+                record.activated,
+                record.source,
+            )
+        )
+
+
+def _facilities(places: Places, gazetteer: Gazetteer, data_dir: Path) -> None:
+    counties = facilities.CountyIndex(facilities.read_county_aor(data_dir))
+    listed = facilities.read_facilities(data_dir, counties)
+    for facility in listed:
+        kind = facilities.facility_agreement_kind(facility)
+        if kind is None or facility.state is None:
+            continue
+        county = gazetteer.by_fips(facility.county_fips) if facility.county_fips else None
+        places.facility_agreements.append(
+            FacilityAgreement(
+                agreement_id=f"facility-{facility.detloc.lower()}-{kind.value}",
+                agency_id=f"facility-{facility.detloc.lower()}",
+                kind=kind.value,
+                name=facility.name.title(),
+                state=facility.state,
+                county=facility.county,
+                jurisdiction_id=county.id if county else None,
+                rule=f"facility county {facility.county_rule}" if county else "county unresolved",
+                first_use=facility.first_use,
+                last_use=facility.last_use,
+                source=facility.source,
+                details={
+                    "detloc": facility.detloc,
+                    "type": facility.type,
+                    "type_detailed": facility.type_detailed,
+                    "capacity": facility.capacity,
+                    "guaranteed_minimum": facility.guaranteed_minimum,
+                    "aor": facility.aor,
+                    "city": facility.city,
+                    "note": facilities.facility_agreement_note(facility),
+                },
+            )
+        )
+    counts = detainers.read_detainers_declined(data_dir, listed, counties)
+    for count in counts:
+        county = gazetteer.by_fips(count.county_fips) if count.county_fips else None
+        if county is None:
+            continue
+        places.facts.append(
+            Fact(
+                county.id,
+                "detainers_declined",
+                {
+                    "year": count.year,
+                    "facility": count.facility,
+                    "declined": count.declined,
+                    "other_outcomes": count.other_outcomes,
+                    "other_pooled": count.other_pooled,
+                },
+                date(count.year, 12, 31),
+                count.source,
+            )
+        )
+
+
+def _dhs_designations(places: Places, gazetteer: Gazetteer, data_dir: Path) -> None:
+    found = missed = 0
+    for designation in dhs_list.read_dhs_designations(data_dir):
+        if designation.level is Level.STATE:
+            jurisdiction = gazetteer.state(designation.state)
+        else:
+            jurisdiction = gazetteer.find(designation.state, designation.lookup_name, designation.level)
+            if jurisdiction is None and designation.level is Level.PLACE:
+                jurisdiction = gazetteer.find(
+                    designation.state, designation.lookup_name, [Level.PLACE, Level.SUBDIVISION, Level.COUNTY]
+                )
+        if jurisdiction is None:
+            missed += 1
+            continue
+        found += 1
+        places.facts.append(
+            Fact(
+                jurisdiction.id,
+                "dhs_sanctuary_designation",
+                {
+                    "name_printed": designation.name,
+                    "section": designation.section,
+                    "basis": designation.basis,
+                },
+                designation.designated,
+                designation.source,
+            )
+        )
+    places.notes.append(f"DHS designations placed: {found}/{found + missed}")
