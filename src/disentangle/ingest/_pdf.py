@@ -73,30 +73,39 @@ class PdfIngestor(Ingestor):
             problem = _PDFIUM_ERRORS.get(getattr(exc, "err_code", None), f"PDFium cannot open it ({exc})")
             raise DocumentError(problem) from exc
         try:
+            # Before any page is loaded: lets PDFium build missing form-field appearances for flattening.
+            document.init_forms()
             count = len(document)
             if count == 0:
                 raise DocumentError("the PDF has no pages")
             if count > self.max_pages:
                 raise DocumentError(f"the PDF has {count} pages, more than the limit of {self.max_pages}")
-            pages = self._pages(document, count, options)
+            pages, unread = self._pages(document, count, options)
             metadata = _metadata(document)
         finally:
             document.close()
         metadata["page_count"] = count
+        if unread:  # read with ocr=False: these pages' words are only in the image
+            metadata["pages_needing_ocr"] = unread
         return Reading(self.media_types[0], pages, metadata)
 
-    def _pages(self, document: pdfium.PdfDocument, count: int, options: ReadOptions) -> list[Page]:
+    def _pages(
+        self, document: pdfium.PdfDocument, count: int, options: ReadOptions
+    ) -> tuple[list[Page], list[int]]:
         pages: list[Page] = []
+        unread: list[int] = []
         pipeline: PagePipeline | None = None
         try:
             for index in range(count):
-                page = document[index]
+                page = _flattened_page(document, index)
                 try:
                     text, needs_ocr = self._text_layer(page)
                     if needs_ocr and options.ocr:
                         if pipeline is None:
                             pipeline = PagePipeline(options.ocr_languages, options.ocr_workers)
                         pipeline.submit(index + 1, partial(_render, page))
+                    elif needs_ocr:
+                        unread.append(index + 1)
                     method = PageMethod.TEXT_LAYER if text.strip() else PageMethod.EMPTY
                     pages.append(Page(index + 1, text, method))
                 finally:
@@ -108,20 +117,35 @@ class PdfIngestor(Ingestor):
         finally:
             if pipeline is not None:
                 pipeline.close()
-        return pages
+        return pages, unread
 
     def _text_layer(self, page: pdfium.PdfPage) -> tuple[str, bool]:
         """The page's own text, and whether it must be OCRed to be read."""
         textpage = page.get_textpage()
         try:
-            text = clean_page_text(textpage.get_text_range())
+            raw = textpage.get_text_range()
         finally:
             textpage.close()
-        visible, letters = letter_share(text)
+        # Judged before cleaning: a text layer from a broken font encoding is mostly control characters.
+        visible, letters = letter_share(raw)
+        text = clean_page_text(raw)
         if visible >= self.min_text_chars and letters >= self.min_letter_share:
             return text, False
         # A page with nothing drawn but text shows exactly its text layer: OCR cannot add anything.
         return text, _draws_more_than_text(page)
+
+
+def _flattened_page(document: pdfium.PdfDocument, index: int) -> pdfium.PdfPage:
+    """The page with its annotations merged into its content, so filled-in form fields (the agency's name,
+    a signature date) and typed-on notes are part of the text. Their text lands at the end of the page's
+    text: PDFium orders text by content stream, and flattening appends."""
+    page = document[index]
+    if pdfium_c.FPDFPage_GetAnnotCount(page) > 0:
+        flattened = pdfium_c.FPDFPage_Flatten(page, pdfium_c.FLAT_NORMALDISPLAY)
+        if flattened == pdfium_c.FLATTEN_SUCCESS:  # the handle is stale now; load the page again
+            page.close()
+            page = document[index]
+    return page
 
 
 def _draws_more_than_text(page: pdfium.PdfPage) -> bool:
