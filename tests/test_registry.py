@@ -217,3 +217,47 @@ def test_a_bad_file_leaves_the_registry_as_it_was(tmp_path: Path, data_dir: Path
     assert workspace.summary() == before
     assert not any(workspace.sheets_dir.glob("*")) if workspace.sheets_dir.exists() else True
     workspace.close()
+
+
+def test_show_a_county_with_every_fact_sourced(registry: Workspace) -> None:
+    shown = registry.show("48167")
+    assert shown["type"] == "jurisdiction"
+    assert shown["jurisdiction"]["id"] == "ocd-division/country:us/state:tx/county:galveston"
+    assert shown["parent"]["name"] == "Texas"
+    assert shown["summary"]["active_287g"]["287g-tfm"] >= 1
+    agencies = {a["agency"] for a in shown["agreements"]}
+    assert "Galveston County Sheriff's Office" in agencies
+    for record in shown["agreements"]:
+        assert record["source"]["file"] and record["source"]["row"]
+    kinds = {fact["kind"] for fact in shown["facts"]}
+    assert "secure_communities_activated" in kinds
+    assert all(fact["source"]["file"] for fact in shown["facts"])
+    assert registry.show("Galveston County, TX")["jurisdiction"]["fips"] == "48167"
+    assert (
+        registry.show("ocd-division/country:us/state:tx/county:galveston")["jurisdiction"]["fips"] == "48167"
+    )
+
+
+def test_show_a_sanctuary_county_inherits_its_states_designation(registry: Workspace) -> None:
+    shown = registry.show("Alameda County, CA")
+    designations = [f for f in shown["facts"] if f["kind"] == "dhs_sanctuary_designation"]
+    assert {f["inherited"] for f in designations} == {True, False}  # California and Alameda both listed
+    assert shown["summary"]["active_287g"] == {"287g-jem": 0, "287g-wso": 0, "287g-tfm": 0}
+    assert shown["summary"]["facility_agreements"] >= 1
+
+
+def test_ambiguous_place_names_ask_for_a_state(registry: Workspace) -> None:
+    with pytest.raises(InputError, match="names several places"):
+        registry.show("Springfield")
+    assert registry.show("Springfield, MO")["jurisdiction"]["level"] == "place"
+    with pytest.raises(NotFoundError):
+        registry.show("Atlantis, NV")
+
+
+def test_agencies_are_linked_to_places_and_oris(registry: Workspace) -> None:
+    agreements = registry.agreements(as_of=date(2026, 5, 18))
+    agencies = {a["agency_id"]: a for a in agreements}
+    linked = sum(1 for a in agencies.values() if a["jurisdiction"])
+    assert linked / len(agencies) >= 0.95
+    galveston_so = next(a for a in agreements if a["agency"] == "Galveston County Sheriff's Office")
+    assert galveston_so["jurisdiction"] == "ocd-division/country:us/state:tx/county:galveston"

@@ -515,6 +515,18 @@ class Workspace:
                 if code:
                     query = query.where(j.c.state == code)
                 rows = connection.execute(query.order_by(j.c.level, j.c.state)).all()
+                if not rows:  # Census names carry the kind of place: "Springfield city", "Union township"
+                    query = select(j).where(
+                        func.lower(j.c.name).like(f"{name.lower()} %"), j.c.level != "state"
+                    )
+                    if code:
+                        query = query.where(j.c.state == code)
+                    rows = connection.execute(query.order_by(j.c.level, j.c.state)).all()
+                if len(rows) > 1 and code:  # within a state, a county beats a place beats a township
+                    rank = {"state": 0, "county": 1, "place": 2, "subdivision": 3}
+                    best = min(rank.get(r.level, 9) for r in rows)
+                    top = [r for r in rows if rank.get(r.level, 9) == best]
+                    rows = top if len(top) == 1 else rows
                 if len(rows) > 1:
                     choices = ", ".join(f"{r.name} ({r.state}, {r.fips or r.id})" for r in rows[:8])
                     raise InputError(
