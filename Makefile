@@ -18,7 +18,7 @@ system-deps:
 # Builds the registry from the bundled data (a no-op when it is current), then starts the main job.
 run: $(STAMP) system-deps
 	$(BIN)/disentangle import
-	$(BIN)/disentangle stats
+	$(BIN)/disentangle summary
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -245,6 +245,31 @@ def stats(ctx: click.Context, by: str, as_of: Any, fmt: str) -> None:
 
 
 @main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+@_fail_cleanly
+def summary(ctx: click.Context, fmt: str) -> None:
+    """The national picture: ICE's latest list by model, agreements by status, the busiest states."""
+    workspace = _workspace(ctx)
+    _ensure_registry(workspace)
+    result = workspace.summary()
+    if fmt == "json":
+        _emit(result, "json")
+        return
+    click.echo(
+        f"ICE's latest 287(g) list in the registry: {result['latest_sheet']}, "
+        f"{result['active_rows']} agreements"
+    )
+    click.echo(f"from {result['snapshots']} published sheets; {result['agencies']} agencies in the registry")
+    click.echo("")
+    _emit(result["by_model"], "table")
+    click.echo("")
+    _emit([{"status": k, "agreements": v} for k, v in sorted(result["by_status"].items())], "table")
+    click.echo("")
+    _emit(result["top_states"], "table")
+
+
+@main.command()
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "sqlite"]), default="csv")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.pass_context

@@ -415,6 +415,7 @@ class Workspace:
             "latest_sheet": latest.captured.isoformat() if latest else None,
             "active_rows": latest.rows if latest else 0,
             "by_model": self.stats("model"),
+            "top_states": self.stats("state")[:10],
             "by_status": by_status,
             "agencies": agencies,
             "snapshots": sheets,
