@@ -1,0 +1,306 @@
+"""Load and validate knowledge/agreements/*.yaml into compiled patterns; a bad entry is a KnowledgeError."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from disentangle.errors import KnowledgeError
+from disentangle.knowledge import KNOWLEDGE_DIR, load_yaml
+
+AREA = "agreements"
+
+# How a phrase's characters may appear in real text layers and OCR: letter-spaced ("o f f i c e r s") or run
+# together ("ofAgreement"), curly or straight quotes, "m" read as "rn"/"nn" ("tenns", "perfonn").
+_CHAR_CLASSES = {
+    "'": "['’`´]?",
+    '"': '["“”]?',
+    "-": "[-‐–—]?",
+    "m": "(?:m|rn|nn)",
+    "(": r"\(?",
+    ")": r"\)?",
+    ",": ",?",
+    ".": r"\.?",
+}
+
+
+def phrase_regex(phrase: str) -> str:
+    """The tolerant regex for a plain-words phrase (see docs/extraction.md, "Phrases")."""
+    parts: list[str] = []
+    for char in phrase.strip():
+        if char.isspace():
+            continue
+        parts.append(_CHAR_CLASSES.get(char.lower(), re.escape(char)))
+    return r"\s*".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """One knowledge entry that finds text: its id, compiled regex, and where it came from."""
+
+    id: str
+    regex: re.Pattern[str]
+    label: str = ""
+    phrase: str | None = None  # the plain-words form, for the fuzzy fallback
+    weight: float = 1.0
+    where: str = "any"  # head | any
+    confidence: float = 0.9
+    source: str = ""
+    clause: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)  # sets, code, payer, kinds ... as the file gives them
+    after: re.Pattern[str] | None = None  # read right after a match, for its named groups ("90-day")
+
+
+def _compile(entry: dict[str, Any], file: str) -> Pattern:
+    ident = entry.get("id")
+    if not ident:
+        raise KnowledgeError(f"{KNOWLEDGE_DIR / AREA / file}: an entry has no id: {entry!r}")
+    if ("phrase" in entry) == ("regex" in entry):
+        raise KnowledgeError(f"{KNOWLEDGE_DIR / AREA / file}: {ident}: give exactly one of phrase or regex")
+    text = phrase_regex(entry["phrase"]) if "phrase" in entry else entry["regex"]
+    try:
+        regex = re.compile(text, re.IGNORECASE if "phrase" in entry else 0)
+    except re.error as exc:
+        raise KnowledgeError(f"{KNOWLEDGE_DIR / AREA / file}: {ident}: bad regex: {exc}") from exc
+    known = {"id", "phrase", "regex", "label", "weight", "where", "confidence", "source", "clause", "after"}
+    try:
+        after = re.compile(entry["after"]) if entry.get("after") else None
+    except re.error as exc:
+        raise KnowledgeError(f"{KNOWLEDGE_DIR / AREA / file}: {ident}: bad after-regex: {exc}") from exc
+    source = str(entry.get("source", ""))
+    if source and source not in source_documents():
+        raise KnowledgeError(f"{KNOWLEDGE_DIR / AREA / file}: {ident}: unknown source {source!r}")
+    if not source:
+        raise KnowledgeError(f"{KNOWLEDGE_DIR / AREA / file}: {ident}: every pattern needs a source")
+    where = str(entry.get("where", "any"))
+    if where not in ("head", "any"):
+        raise KnowledgeError(f"{KNOWLEDGE_DIR / AREA / file}: {ident}: where must be head or any")
+    return Pattern(
+        id=str(ident),
+        regex=regex,
+        label=str(entry.get("label", "")),
+        phrase=entry.get("phrase"),
+        weight=float(entry.get("weight", 1.0)),
+        where=where,
+        confidence=float(entry.get("confidence", 0.9)),
+        source=source,
+        clause=str(entry.get("clause", "")),
+        extra={k: v for k, v in entry.items() if k not in known},
+        after=after,
+    )
+
+
+def _load(file: str) -> dict[str, Any]:
+    data = load_yaml(f"{AREA}/{file}")
+    if not isinstance(data, dict):
+        raise KnowledgeError(f"{KNOWLEDGE_DIR / AREA / file}: expected a mapping at the top")
+    for key in ("label", "description"):
+        if not data.get(key):
+            raise KnowledgeError(f"{KNOWLEDGE_DIR / AREA / file}: missing {key}")
+    return data
+
+
+def _section(data: dict[str, Any], key: str, file: str) -> Any:
+    if key not in data:
+        raise KnowledgeError(f"{KNOWLEDGE_DIR / AREA / file}: missing section {key!r}")
+    return data[key]
+
+
+@cache
+def source_documents() -> dict[str, dict[str, str]]:
+    data = _load("sources.yaml")
+    documents = _section(data, "documents", "sources.yaml")
+    for key, value in documents.items():
+        if not value.get("label") or not value.get("url"):
+            raise KnowledgeError(f"{KNOWLEDGE_DIR / AREA / 'sources.yaml'}: {key}: needs label and url")
+    return dict(documents)
+
+
+@dataclass(frozen=True, slots=True)
+class KindRule:
+    kind: str
+    label: str
+    indicators: tuple[Pattern, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Families:
+    threshold: float
+    margin: float
+    kinds: tuple[KindRule, ...]
+    agreement_markers: tuple[Pattern, ...]
+
+
+@cache
+def families() -> Families:
+    file = "families.yaml"
+    data = _load(file)
+    kinds = []
+    for entry in _section(data, "kinds", file):
+        indicators = tuple(_compile(i, file) for i in entry.get("indicators", []))
+        if not indicators:
+            raise KnowledgeError(f"{KNOWLEDGE_DIR / AREA / file}: kind {entry.get('kind')!r} has no indicators")
+        kinds.append(KindRule(str(entry["kind"]), str(entry.get("label", "")), indicators))
+    markers = tuple(_compile(m, file) for m in _section(data, "agreement_markers", file))
+    return Families(float(data["threshold"]), float(data["margin"]), tuple(kinds), markers)
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateFamily:
+    era: str
+    label: str
+    kinds: tuple[str, ...]
+    indicators: tuple[Pattern, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    revision: str  # ISO date
+    printed: tuple[str, ...]
+    kinds: tuple[str, ...]
+    regexes: tuple[re.Pattern[str], ...]
+    note: str = ""
+
+
+def _printed_regex(printed: str) -> re.Pattern[str]:
+    # "Revised 02/12/2025" as OCR and broken fonts render it: "Revlsed 0211212025", "Rev 2/14125", "02/1512025".
+    word, _, date = printed.partition(" ")
+    head = r"\bRev(?:ised|lsed|fsed|\.)?" if word.lower().startswith("rev") else re.escape(word)
+    parts = date.split("/")
+    body = r"\s*[/1Il|]?\s*".join(re.escape(p) for p in parts)
+    return re.compile(head + r"\s*:?\s*" + body + r"(?!\d)", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Unmarked:
+    kinds: tuple[str, ...]
+    era: str
+    confidence: float
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Templates:
+    threshold: float
+    margin: float
+    families: tuple[TemplateFamily, ...]
+    revisions: tuple[Revision, ...]
+    unmarked: tuple[Unmarked, ...]
+
+
+@cache
+def templates() -> Templates:
+    file = "templates.yaml"
+    data = _load(file)
+    fams = []
+    for entry in _section(data, "families", file):
+        indicators = tuple(_compile(i, file) for i in entry.get("indicators", []))
+        fams.append(
+            TemplateFamily(str(entry["era"]), str(entry.get("label", "")), tuple(entry["kinds"]), indicators)
+        )
+    revisions = []
+    for entry in _section(data, "revisions", file):
+        printed = tuple(entry["printed"])
+        revisions.append(
+            Revision(
+                str(entry["revision"]),
+                printed,
+                tuple(entry.get("kinds", [])),
+                tuple(_printed_regex(p) for p in printed),
+                str(entry.get("note", "")),
+            )
+        )
+    unmarked = tuple(
+        Unmarked(tuple(e["kinds"]), str(e["era"]), float(e["confidence"]), str(e["source"]))
+        for e in data.get("unmarked", [])
+    )
+    return Templates(float(data["threshold"]), float(data["margin"]), tuple(fams), tuple(revisions), unmarked)
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionRule:
+    code: str
+    label: str
+    phrases: tuple[Pattern, ...]
+
+
+@cache
+def functions() -> tuple[FunctionRule, ...]:
+    file = "functions.yaml"
+    data = _load(file)
+    out = []
+    for entry in _section(data, "functions", file):
+        phrases = tuple(_compile(p, file) for p in entry.get("phrases", []))
+        if not phrases:
+            raise KnowledgeError(f"{KNOWLEDGE_DIR / AREA / file}: function {entry.get('code')!r} has no phrases")
+        out.append(FunctionRule(str(entry["code"]), str(entry.get("label", "")), phrases))
+    return tuple(out)
+
+
+CLAUSE_SECTIONS = ("effective", "term", "termination", "suspension", "obligations", "reimbursement", "addenda")
+
+
+@cache
+def clauses() -> dict[str, tuple[Pattern, ...]]:
+    file = "clauses.yaml"
+    data = _load(file)
+    return {key: tuple(_compile(e, file) for e in _section(data, key, file)) for key in CLAUSE_SECTIONS}
+
+
+@dataclass(frozen=True, slots=True)
+class Parties:
+    agency: tuple[Pattern, ...]
+    ori: tuple[Pattern, ...]
+    state: tuple[Pattern, ...]  # the agency-suffix rule has no regex of its own: see _fields
+    state_suffix: Pattern
+    ice_office: tuple[Pattern, ...]
+    field_offices: tuple[str, ...]
+    signature_start: tuple[Pattern, ...]
+    column_heads: dict[str, tuple[re.Pattern[str], ...]]
+    labels: dict[str, re.Pattern[str]]
+    digital_stamp: Pattern
+    digitally_signed_by: Pattern
+    ice_markers: re.Pattern[str]
+    titles: dict[str, tuple[str, ...]]
+
+
+@cache
+def parties() -> Parties:
+    file = "parties.yaml"
+    data = _load(file)
+    state_entries = _section(data, "state", file)
+    suffix = next((e for e in state_entries if e["id"] == "state.agency_name_suffix"), None)
+    if suffix is None:
+        raise KnowledgeError(f"{KNOWLEDGE_DIR / AREA / file}: state.agency_name_suffix is required")
+    suffix_pattern = _compile({**suffix, "regex": r",\s*(?P<state>[A-Z]{2}|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\.?\s*$"}, file)
+    sig = _section(data, "signatures", file)
+    stamps = {e["id"]: _compile(e, file) for e in sig["digital_stamp"]}
+    return Parties(
+        agency=tuple(_compile(e, file) for e in _section(data, "agency", file)),
+        ori=tuple(_compile(e, file) for e in _section(data, "ori", file)),
+        state=tuple(_compile(e, file) for e in state_entries if "regex" in e or "phrase" in e),
+        state_suffix=suffix_pattern,
+        ice_office=tuple(_compile(e, file) for e in _section(data, "ice_office", file)),
+        field_offices=tuple(_section(data, "field_offices", file)["names"]),
+        signature_start=tuple(_compile(e, file) for e in sig["start"]),
+        column_heads={
+            side: tuple(re.compile(p, re.IGNORECASE) for p in pats) for side, pats in sig["column_heads"].items()
+        },
+        labels={k: re.compile(rf"\b(?:{v})\s*[:.;]?", re.IGNORECASE) for k, v in sig["labels"].items()},
+        digital_stamp=stamps["signature.digital_stamp"],
+        digitally_signed_by=stamps["signature.digitally_signed_by"],
+        ice_markers=re.compile("|".join(f"(?:{p})" for p in sig["ice_markers"]), re.IGNORECASE),
+        titles={side: tuple(ts) for side, ts in sig["titles"].items()},
+    )
+
+
+def validate_all() -> None:
+    """Load every agreements knowledge file; raises KnowledgeError on the first problem."""
+    source_documents()
+    families()
+    templates()
+    functions()
+    clauses()
+    parties()

@@ -1,0 +1,114 @@
+"""Find knowledge patterns in a document's pages, exactly or (for damaged text) fuzzily, as evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from disentangle.extract._knowledge import Pattern
+from disentangle.extract._text import DocumentView, PageView, fold
+from disentangle.model import Evidence
+
+FUZZY_CUTOFF = 88.0  # partial-ratio score a phrase needs on OCR-damaged text
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    pattern: Pattern
+    page: PageView
+    start: int
+    end: int
+    groups: dict[str, str]  # named groups that matched
+    spans: dict[str, tuple[int, int]]
+    score: float = 100.0  # 100 for a regex match; the fuzzy score otherwise
+
+    @property
+    def quote(self) -> str:
+        return self.page.text[self.start : self.end]
+
+    @property
+    def fuzzy(self) -> bool:
+        return self.score < 100.0
+
+    def evidence(self, sha256: str, *, group: str | None = None, confidence: float | None = None) -> Evidence:
+        start, end = self.spans[group] if group else (self.start, self.end)
+        base = self.pattern.confidence if confidence is None else confidence
+        return Evidence(
+            sha256=sha256,
+            page=self.page.number,
+            start=start,
+            end=end,
+            quote=" ".join(self.page.text[start:end].split()),
+            rule=self.pattern.id + ("~fuzzy" if self.fuzzy else ""),
+            confidence=round(base * self.score / 100.0, 3),
+        )
+
+
+def _with_after(match: Match) -> Match:
+    """The match extended by the pattern's `after` regex, when it reads right after it."""
+    if match.pattern.after is None:
+        return match
+    m = match.pattern.after.match(match.page.text, match.end)
+    if m is None:
+        return match
+    groups = dict(match.groups)
+    spans = dict(match.spans)
+    for key, value in m.groupdict().items():
+        if value is not None:
+            groups[key] = value
+            spans[key] = m.span(key)
+    return Match(match.pattern, match.page, match.start, m.end(), groups, spans, match.score)
+
+
+def _regex_matches(pattern: Pattern, page: PageView, limit: int | None) -> list[Match]:
+    text = page.text if limit is None else page.text[:limit]
+    out = []
+    for m in pattern.regex.finditer(text):
+        groups = {k: v for k, v in m.groupdict().items() if v is not None}
+        spans = {k: m.span(k) for k in groups}
+        out.append(_with_after(Match(pattern, page, m.start(), m.end(), groups, spans)))
+    return out
+
+
+def _fuzzy_match(pattern: Pattern, page: PageView, limit: int | None) -> Match | None:
+    if not pattern.phrase:
+        return None
+    needle = fold(pattern.phrase).text
+    folded = page.folded
+    haystack = folded.text
+    if limit is not None:
+        cut = next((i for i, o in enumerate(folded.offsets) if o >= limit), len(haystack))
+        haystack = haystack[:cut]
+    if len(haystack) < len(needle) // 2:
+        return None
+    alignment = fuzz.partial_ratio_alignment(needle, haystack, score_cutoff=FUZZY_CUTOFF)
+    if alignment is None:
+        return None
+    start, end = folded.span(alignment.dest_start, alignment.dest_end)
+    return _with_after(Match(pattern, page, start, end, {}, {}, score=alignment.score))
+
+
+def find(view: DocumentView, pattern: Pattern, *, fuzzy: bool = False, pages: list[PageView] | None = None) -> list[Match]:
+    """Every match of `pattern` (in `pages`, default all; `head` patterns only in the document's head).
+
+    With fuzzy=True and no exact match anywhere, the best fuzzy match per page above the cutoff."""
+    if pattern.where == "head":
+        scope = [(page, limit) for page, limit in view.head()]
+    else:
+        scope = [(page, None) for page in (pages if pages is not None else view.pages)]
+    found: list[Match] = []
+    for page, limit in scope:
+        found.extend(_regex_matches(pattern, page, limit))
+    if found or not fuzzy:
+        return found
+    for page, limit in scope:
+        match = _fuzzy_match(pattern, page, limit)
+        if match:
+            found.append(match)
+    return found
+
+
+def find_first(view: DocumentView, pattern: Pattern, *, fuzzy: bool = False) -> Match | None:
+    matches = find(view, pattern, fuzzy=fuzzy)
+    return matches[0] if matches else None

@@ -1,0 +1,452 @@
+"""Signature blocks: find the signature page, split its two columns, read side, name, title and date."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from disentangle.extract._dates import FoundDate, find_dates
+from disentangle.extract._extraction import Signatory
+from disentangle.extract._knowledge import Parties, Pattern, parties
+from disentangle.extract._match import find
+from disentangle.extract._text import DocumentView, PageView
+from disentangle.model import Evidence
+
+# Where a signature area ends: an appendix, an addendum, or the next numbered section.
+_END = re.compile(r"^\s*(?:APPENDIX|ADDENDUM|[IVX]+\.\s+[A-Z]{3})", re.MULTILINE)
+_GAP = re.compile(r"\S+(?:\s{1,2}\S+)*")  # a segment: words separated by at most two spaces
+_NAME = re.compile(
+    r"(?:[A-Z]\.\s*){0,2}[A-Z][a-zA-Z'’\-]+\.?(?:\s+(?:[A-Z]\.|[A-Z][a-zA-Z'’\-]+\.?)){1,3}(?:,?\s+(?:Jr|Sr|II|III|IV)\.?)?"
+)
+_NOT_NAME_WORDS = re.compile(
+    r"\b(?:County|Office|Department|Dept|Sheriff|Police|Enforcement|Immigration|Customs|Security|Homeland|"
+    r"Director|Operations|Agency|Date|Signature|Title|Name|Chief|Colonel|Commissioner|Secretary|Division|State|"
+    r"United|States|Public|Safety|Services|Bureau|Acting|Assistant|Executive|Associate|Field|Removal|Revised|"
+    r"Appendix|Memorandum|Agreement|Digitally|Signed|For|LEA|ICE|MOA|Criminal|Investigations|Government|"
+    r"Attorney|General|Law|Corrections|Detention|Center|Patrol|Guard|Commission|Constable|Marshal|Warden)\b"
+)
+_FILLER = re.compile(r"[_~·•|]+|B{4,}|-{2,}")
+# Running footers and page numbers inside a signature area ("Revised 03/07/2025", "9").
+_FOOTER = re.compile(r"^\s*(?:\d{1,2}\s*)?(?:R[ec]v(?:ised|lsed|fsed|lsod|\.)?\s*:?\s*[\d/Il ]{4,14}|\d{1,2})\s*$")
+_FOOTER_ANYWHERE = re.compile(r"\bR[ec]v(?:ised|lsed|fsed|lsod|\.)?\s*:?\s*[0-3]?\d\s*[/1Il]\s*[0-3]?\d\s*[/1Il]\s*\d{2,4}")
+
+
+@dataclass(slots=True)
+class Line:
+    page: PageView
+    start: int  # offset of the line in the page text
+    text: str
+
+
+@dataclass(slots=True)
+class Cell:
+    """A piece of one line that belongs to one column."""
+
+    page: PageView
+    start: int
+    text: str
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+@dataclass(slots=True)
+class Block:
+    """One column of a signature area, before it is read."""
+
+    cells: list[Cell] = field(default_factory=list)
+    side: str | None = None  # known from a "For the LEA:" / "For ICE:" head
+
+
+@dataclass(frozen=True, slots=True)
+class ReadSignature:
+    signatory: Signatory
+    evidence: dict[str, Evidence]
+
+
+def _lines(page: PageView, start: int, stop: int) -> list[Line]:
+    out = []
+    offset = start
+    for raw in page.text[start:stop].split("\n"):
+        if raw.strip():
+            out.append(Line(page, offset, raw))
+        offset += len(raw) + 1
+    return out
+
+
+def _area(view: DocumentView, page_index: int, start: int) -> list[Line]:
+    """Lines from `start` on the page to the end of the signature area (at most onto the next page)."""
+    lines: list[Line] = []
+    for index in range(page_index, min(page_index + 2, len(view.pages))):
+        page = view.pages[index]
+        begin = start if index == page_index else 0
+        end_match = _END.search(page.text, begin)
+        stop = end_match.start() if end_match else len(page.text)
+        chunk = _lines(page, begin, stop)
+        lines.extend(chunk)
+        if end_match or index > page_index or _has_content(chunk):
+            break
+    return lines
+
+
+def _has_content(lines: list[Line]) -> bool:
+    text = "\n".join(line.text for line in lines)
+    return bool(find_dates(text)) or bool(_NAME.search(text))
+
+
+def _split_columns(lines: list[Line], config: Parties) -> tuple[list[Block], int | None]:
+    """Two blocks (left, right) split at the column boundary, or one block when there is one column."""
+    boundary: int | None = None
+    left, right = Block(), Block()
+    for line in lines:
+        lea_head = next((m for p in config.column_heads["lea"] if (m := p.search(line.text))), None)
+        ice_head = next((m for p in config.column_heads["ice"] if (m := p.search(line.text))), None)
+        if lea_head and ice_head:
+            boundary = ice_head.start() if ice_head.start() > lea_head.start() else lea_head.start()
+            left.side, right.side = ("lea", "ice") if ice_head.start() > lea_head.start() else ("ice", "lea")
+            break
+    if boundary is None:
+        starts = []
+        for line in lines:
+            segments = list(_GAP.finditer(line.text))
+            if len(segments) >= 2 and segments[-1].start() >= 30:
+                starts.append(segments[-1].start())
+        if len(starts) >= 2:
+            boundary = int(statistics.median(starts))
+    if boundary is None:
+        only = Block([Cell(line.page, line.start, line.text) for line in lines if not _FOOTER.match(line.text)])
+        heads = " ".join(line.text for line in lines[:3])
+        if any(p.search(heads) for p in config.column_heads["ice"]):
+            only.side = "ice"
+        elif any(p.search(heads) for p in config.column_heads["lea"]):
+            only.side = "lea"
+        return [only], None
+    for line in lines:
+        for segment in _GAP.finditer(line.text):
+            if _FOOTER.match(segment.group()) or _FOOTER_ANYWHERE.search(segment.group()):
+                continue
+            cell = Cell(line.page, line.start + segment.start(), segment.group())
+            (right if segment.start() >= boundary - 6 else left).cells.append(cell)
+    return [left, right], boundary
+
+
+def _label(cell: Cell, config: Parties) -> tuple[str, str, int] | None:
+    """(label, rest of the cell after it, offset of the rest) when the cell starts with a form label."""
+    stripped = cell.text.lstrip(" _")
+    lead = len(cell.text) - len(stripped)
+    for key, regex in config.labels.items():
+        m = regex.match(stripped)
+        if m:
+            return key, stripped[m.end() :], cell.start + lead + m.end()
+    return None
+
+
+def _clean(text: str) -> str:
+    text = _FILLER.sub(" ", text)
+    text = re.sub(r"^[^A-Za-z0-9]+|[^A-Za-z0-9.)]+$", "", text)
+    return " ".join(text.split())
+
+
+_TOKEN = re.compile(r"(?:[A-Z]\.)|(?:[A-Z][a-z'’\-]+(?:[A-Z][a-z'’\-]+)?\.?)|(?:Mc[A-Z][a-z]+)|(?:Jr\.?|Sr\.?|II|III|IV)")
+
+
+def _as_name(text: str) -> tuple[str, int, int] | None:
+    """(name, start, end) of a person's name in a cell's text: 2-5 capitalised words or initials."""
+    text = text.replace("·", "").replace(",", " ")
+    for m in re.finditer(r"[A-Z][A-Za-z.'’\- ]{2,60}", text):
+        candidate = m.group().strip()
+        tokens = re.findall(r"[A-Z]\.|[^\s.]+\.?", candidate)
+        if not 2 <= len(tokens) <= 5 or not all(_TOKEN.fullmatch(t) for t in tokens):
+            continue
+        if sum(len(t.strip(".")) >= 2 for t in tokens) < 1 or _NOT_NAME_WORDS.search(candidate):
+            continue
+        start = m.start() + m.group().index(candidate)
+        return candidate, start, start + len(candidate)
+    return None
+
+
+def _as_title(text: str, side: str | None, config: Parties) -> str | None:
+    cleaned = _clean(text)
+    if not cleaned or len(cleaned) > 80:
+        return None
+    titles = config.titles["ice"] + config.titles["lea"] if side is None else config.titles[side]
+    for title in sorted(titles, key=len, reverse=True):
+        if re.match(rf"{re.escape(title)}\b", cleaned, re.IGNORECASE):
+            return cleaned
+    head = cleaned.split(",")[0]
+    best = process.extractOne(head, titles, scorer=fuzz.ratio, score_cutoff=85)
+    return str(best[0]) if best else None
+
+
+def _evidence(view: DocumentView, cell: Cell, start: int, end: int, rule: str, confidence: float) -> Evidence:
+    return Evidence(
+        sha256=view.sha256,
+        page=cell.page.number,
+        start=start,
+        end=end,
+        quote=" ".join(cell.page.text[start:end].split()),
+        rule=rule,
+        confidence=confidence,
+    )
+
+
+def _read_block(view: DocumentView, block: Block, part: str, config: Parties) -> ReadSignature | None:
+    cells = block.cells
+    text = " ".join(c.text for c in cells)
+    side = block.side
+    if side is None:
+        side = "ice" if config.ice_markers.search(text) else "lea"
+    name: tuple[str, Evidence] | None = None
+    title: tuple[str, Evidence] | None = None
+    agency: tuple[str, Evidence] | None = None
+    dates: list[tuple[FoundDate, Evidence]] = []
+    labelled = [(_label(c, config), c) for c in cells]
+    for index, (label, cell) in enumerate(labelled):
+        if label is None:
+            continue
+        key, rest, rest_start = label
+        rest_piece = Cell(cell.page, rest_start, rest) if rest else None
+        above = [c for lab, c in reversed(labelled[max(0, index - 2) : index]) if lab is None]
+        above = above[: next((i for i, (lab, _) in enumerate(reversed(labelled[:index])) if lab is not None), 2)]
+        following: list[Cell] = []
+        for label_after, cell_after in labelled[index + 1 : index + 4]:
+            if label_after is not None:
+                break
+            following.append(cell_after)
+        # The value follows the label (maybe broken over lines by the form's rule: "Title:- -Acting" / "---" /
+        # "Director"); or, when the label is followed by a line to write on ("Name:____"), it was typed above
+        # that line (2025 form); or, when the label stands alone, it is on the next line.
+        candidates: list[list[Cell]] = []
+        if rest_piece and _clean(rest):
+            candidates += [[rest_piece], [rest_piece, *following]]
+        elif re.search(r"_{2}|B{4}", rest):
+            candidates += [[c] for c in above] + [[c] for c in following[:1]]
+        else:
+            candidates += [[c] for c in following[:1]] + [[c] for c in above]
+        if key == "date":
+            # A stamp or a handwritten date spread over the lines around the label ("OCT" / "Date: 1_" / "5_2019").
+            candidates.append([*reversed(above), *([rest_piece] if rest_piece else []), *following])
+        for pieces in candidates:
+            if not pieces:
+                continue
+            value = " ".join(p.text for p in pieces)
+            first, last = pieces[0], pieces[-1]
+            if key == "date":
+                found = find_dates(value.replace("_", " "))
+                if found:
+                    f = found[0]
+                    if len(pieces) == 1:
+                        span = (first.start + f.start, first.start + f.end)
+                    else:
+                        span = (first.start, last.end)
+                    rule = "signature.date_" + f.form
+                    ev = Evidence(view.sha256, first.page.number, span[0], span[1],
+                                  " ".join(first.page.text[span[0]:span[1]].split()), rule, 0.9 if len(pieces) == 1 else 0.7)
+                    dates.append((FoundDate(f.value, span[0], span[1], f.form), ev))
+                    break
+            elif key == "name" and name is None:
+                parsed = _as_name(value)
+                if parsed and parsed[2] <= len(first.text):
+                    evidence = _evidence(
+                        view, first, first.start + parsed[1], first.start + parsed[2], "signature.name_line", 0.9
+                    )
+                    name = (parsed[0], evidence)
+                    break
+            elif key == "title" and title is None:
+                parsed_title = _as_title(value, side, config)
+                if parsed_title:
+                    title = (parsed_title, _evidence(view, first, first.start, last.end if last.page is first.page else first.end,
+                                                     "signature.title_line", 0.85))
+                    break
+            elif key == "agency" and agency is None:
+                cleaned = _clean(value)
+                if len(cleaned) > 3 and _readable(cleaned) and len(pieces) == 1:
+                    agency = (cleaned, _evidence(view, first, first.start, first.end, "signature.agency_line", 0.85))
+                    break
+    if name is None:
+        name = _head_name(view, cells, config)
+    _read_stamps(view, cells, dates, config)
+    name_holder: list[tuple[str, Evidence] | None] = [name]
+    title_holder: list[tuple[str, Evidence] | None] = [title]
+    _read_unlabelled(view, cells, labelled, side, config, dates, name_holder, title_holder)
+    name, title = name_holder[0], title_holder[0]
+    if name is None and title is None and not dates:
+        return None
+    best_date = max(dates, key=lambda d: _date_rank(d[0]))[0] if dates else None
+    signatory = Signatory(
+        side=side,
+        name=name[0] if name else None,
+        title=title[0] if title else None,
+        date=best_date.value if best_date else None,
+        date_form=best_date.form if best_date else None,
+        part=part,
+        page=cells[0].page.number,
+        agency=agency[0] if agency else None,
+    )
+    evidence: dict[str, Evidence] = {}
+    if name:
+        evidence["name"] = name[1]
+    if title:
+        evidence["title"] = title[1]
+    if agency:
+        evidence["agency"] = agency[1]
+    if best_date:
+        evidence["date"] = next(e for f, e in dates if f is best_date)
+    return ReadSignature(signatory, evidence)
+
+
+def _is_prose(text: str) -> bool:
+    """A sentence left over from the paragraph above the signatures, not part of a block."""
+    return len(re.findall(r"\b[a-z]{2,}\b", text)) >= 4
+
+
+def _readable(text: str) -> bool:
+    letters = sum(c.isalpha() or c.isspace() for c in text)
+    return letters >= 0.85 * len(text) and bool(re.search(r"[A-Za-z]{3}", text))
+
+
+def _head_name(view: DocumentView, cells: list[Cell], config: Parties) -> tuple[str, Evidence] | None:
+    """The name written after the column head: "For the LEA: David E. Vincent"."""
+    for cell in cells[:3]:
+        for pattern in config.column_heads["lea"] + config.column_heads["ice"]:
+            m = pattern.match(cell.text.strip())
+            if m:
+                lead = len(cell.text) - len(cell.text.lstrip())
+                rest_start = cell.start + lead + m.end()
+                parsed = _as_name(cell.text.strip()[m.end() :])
+                if parsed:
+                    start = rest_start + parsed[1]
+                    return parsed[0], _evidence(view, cell, start, rest_start + parsed[2], "signature.name_after_head", 0.9)
+    return None
+
+
+def _date_rank(found: FoundDate) -> tuple[int, int]:
+    # A digital stamp is the machine's record of the signing; a typed date comes next; then the rest.
+    return ({"digital": 3, "typed": 2, "numeric": 2, "stamped": 1}[found.form], -found.start)
+
+
+def _read_stamps(view: DocumentView, cells: list[Cell], dates: list[tuple[FoundDate, Evidence]], config: Parties) -> None:
+    for cell in cells:
+        for m in config.digital_stamp.regex.finditer(cell.text):
+            found = [f for f in find_dates(m.group()) if f.form == "digital"]
+            if found and not any(e.start <= cell.start + m.start() < e.end for _, e in dates):
+                f = found[0]
+                start = cell.start + m.start() + f.start
+                dates.append(
+                    (
+                        FoundDate(f.value, start, start + f.end - f.start, "digital"),
+                        _evidence(view, cell, start, start + f.end - f.start, config.digital_stamp.id, 0.95),
+                    )
+                )
+
+
+def _read_unlabelled(
+    view: DocumentView,
+    cells: list[Cell],
+    labelled: list[tuple[tuple[str, str, int] | None, Cell]],
+    side: str,
+    config: Parties,
+    dates: list[tuple[FoundDate, Evidence]],
+    name_holder: list[tuple[str, Evidence] | None],
+    title_holder: list[tuple[str, Evidence] | None],
+) -> None:
+    """The 2019–2020 blocks: no Name/Title labels — a name line, then title lines; dates anywhere."""
+    for label, cell in labelled:
+        if label is not None or _is_prose(cell.text):
+            continue
+        if name_holder[0] is None:
+            signed_by = config.digitally_signed_by.regex.search(cell.text)
+            parsed = _as_name(cell.text) if not signed_by else None
+            if parsed and len(_clean(cell.text)) <= len(parsed[0]) + 3:
+                name_holder[0] = (
+                    parsed[0],
+                    _evidence(view, cell, cell.start + parsed[1], cell.start + parsed[2], "signature.name_unlabelled", 0.75),
+                )
+                continue
+        if title_holder[0] is None:
+            parsed_title = _as_title(cell.text, side, config)
+            if parsed_title:
+                title_holder[0] = (
+                    parsed_title,
+                    _evidence(view, cell, cell.start, cell.end, "signature.title_unlabelled", 0.75),
+                )
+                continue
+        if not dates:
+            for f in find_dates(cell.text):
+                dates.append(
+                    (
+                        FoundDate(f.value, cell.start + f.start, cell.start + f.end, f.form),
+                        _evidence(view, cell, cell.start + f.start, cell.start + f.end, f"signature.date_{f.form}", 0.8),
+                    )
+                )
+                break
+    if name_holder[0] is None:
+        # Nothing but a digital signature names the signer: "Digitally signed by Shannon Oliver".
+        for cell in cells:
+            m = config.digitally_signed_by.regex.search(cell.text)
+            if m:
+                span = m.span("name")
+                name_holder[0] = (
+                    " ".join(m["name"].split()),
+                    _evidence(view, cell, cell.start + span[0], cell.start + span[1], config.digitally_signed_by.id, 0.8),
+                )
+                break
+
+
+def _starts(view: DocumentView, config: Parties) -> list[tuple[int, int, str]]:
+    """(page index, offset, part) where each signature area starts: after the "By signing ..." sentence."""
+    out = []
+    for pattern in config.signature_start:
+        for match in find(view, pattern):
+            part = "addendum" if "addendum" in pattern.id else "agreement"
+            page = match.page
+            stop = re.search(r"allowed\s+by\s+law\s*\.|WHEREOF[^\n]*\n", page.text[match.end :])
+            offset = match.end + (stop.end() if stop else 0)
+            out.append((view.pages.index(page), offset, part))
+    if not out:
+        # No closing sentence survived (a scan, a TFF MOU): start at a "For the LEA: ... For ICE:" line.
+        for index, page in enumerate(view.pages):
+            for line in page.text.split("\n"):
+                if any(p.search(line) for p in config.column_heads["lea"]) and any(
+                    p.search(line) for p in config.column_heads["ice"]
+                ):
+                    out.append((index, page.text.index(line), "agreement"))
+                    break
+    return sorted(set(out))
+
+
+def _assign_sides(blocks: list[Block], config: Parties) -> None:
+    """Sides of blocks with no column head: the one with more ICE wording is ICE's, the other the LEA's."""
+    if any(b.side for b in blocks):
+        return
+    counts = [len(config.ice_markers.findall(" ".join(c.text for c in b.cells))) for b in blocks]
+    if len(blocks) == 2 and counts[0] != counts[1]:
+        ice = 0 if counts[0] > counts[1] else 1
+        blocks[ice].side, blocks[1 - ice].side = "ice", "lea"
+    elif len(blocks) == 1:
+        blocks[0].side = "ice" if counts[0] else "lea"
+
+
+def read_signatures(view: DocumentView) -> list[ReadSignature]:
+    """Every signature block of the agreement and its addenda, in page order."""
+    config = parties()
+    out: list[ReadSignature] = []
+    for page_index, offset, part in _starts(view, config):
+        lines = _area(view, page_index, offset)
+        blocks, _ = _split_columns(lines, config)
+        _assign_sides(blocks, config)
+        for block in blocks:
+            if not block.cells:
+                continue
+            read = _read_block(view, block, part, config)
+            if read is not None:
+                out.append(read)
+    return out
+
+
+def signature_start_patterns() -> tuple[Pattern, ...]:
+    return parties().signature_start
