@@ -114,6 +114,11 @@ def test_juneteenth_is_a_holiday_only_where_observed() -> None:
     # Texas's own state holidays (Tex. Gov't Code § 662.003(b)) are not federal ones.
     assert not is_business_day(records_law("TX"), date(2026, 3, 2))  # Texas Independence Day
     assert is_business_day(records_law("US"), date(2026, 3, 2))
+    # Texas's optional holidays (§ 662.003(c)) are business days under § 552.0031.
+    assert is_business_day(records_law("TX"), date(2026, 3, 31))  # Cesar Chavez Day
+    assert is_business_day(records_law("TX"), date(2026, 4, 3))  # Good Friday
+    assert not is_business_day(records_law("TX"), date(2026, 1, 19))  # MLK Day and Confederate Heroes Day
+    assert not is_business_day(records_law("TX"), date(2026, 12, 24))  # Christmas Eve, § 662.003(b)
 
 
 @pytest.mark.parametrize(
@@ -176,6 +181,8 @@ GOOD = {
         ({"appeal": 12}, "appeal must be a mapping"),
         ({"holidays": "lunar"}, "holidays is 'lunar'"),
         ({"requesters": {"who": "x", "residency_limit": "maybe", "source": "y"}}, "residency_limit"),
+        ({"holidays_ignore": {"names": "Good Friday", "source": "y"}}, "holidays_ignore needs a list"),
+        ({"holidays_ignore": {"names": ["Good Friday"]}}, "holidays_ignore has no source"),
     ],
 )
 def test_broken_entries_are_knowledge_errors(change: dict[str, object], message: str) -> None:

@@ -31,8 +31,16 @@ def _holiday_calendar(code: str, federal: bool) -> holidays.HolidayBase:
 
 
 def holiday_name(law: RecordsLaw, day: date) -> str | None:
-    """The name of the holiday on `day` in the law's calendar, or None."""
-    return _holiday_calendar(law.code, law.holidays == "federal").get(day)
+    """The name of the holiday on `day` in the law's calendar, or None.
+
+    Names the law still counts as business days (`holidays_ignore`) are dropped; the package joins
+    two holidays on one day with "; ".
+    """
+    name = _holiday_calendar(law.code, law.holidays == "federal").get(day)
+    if name is None or not law.holidays_ignore:
+        return name
+    kept = [part for part in name.split("; ") if part not in law.holidays_ignore]
+    return "; ".join(kept) or None
 
 
 def is_business_day(law: RecordsLaw, day: date) -> bool:

@@ -73,6 +73,7 @@ class RecordsLaw:
     appeal: CitedNote | None
     url: str | None = None
     holidays_source: str | None = None
+    holidays_ignore: tuple[str, ...] = ()  # holiday names the law still counts as business days
 
     @property
     def is_federal(self) -> bool:
@@ -188,6 +189,11 @@ def parse_law(code: str, raw: Any) -> RecordsLaw:
         if sourced is None:
             raise _problem(code, f"milestones[{index}] cannot be unknown: leave it out")
         milestones.append(_clock(code, f"milestones[{index}]", sourced))
+    ignore = raw.get("holidays_ignore")
+    if ignore is not None:
+        ignore = _sourced(code, "holidays_ignore", ignore)
+        if ignore is None or not isinstance(ignore.get("names"), list):
+            raise _problem(code, "holidays_ignore needs a list 'names' and a source")
     return RecordsLaw(
         code=code,
         jurisdiction=str(raw["jurisdiction"]),
@@ -202,6 +208,7 @@ def parse_law(code: str, raw: Any) -> RecordsLaw:
         appeal=_note(code, "appeal", appeal, "route") if appeal else None,
         url=raw.get("url"),
         holidays_source=raw.get("holidays_source"),
+        holidays_ignore=tuple(str(name) for name in ignore["names"]) if ignore else (),
     )
 
 
