@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from disentangle.assess._policytext import PolicyText
+from disentangle.assess._policytext import Markup, PolicyText, word_view
 from disentangle.assess._scoring import Provision, find_provisions
 from disentangle.assess._statelaw import StateLaw
 from disentangle.assess._toolkit import Meaning, Toolkit, load_toolkit, read_knowledge_file
@@ -103,7 +103,7 @@ class ConflictRule:
 
     def fires_on(self, obligation: Obligation) -> bool:
         if self.obligation is not None:
-            words = " ".join(obligation.text.split())
+            words = word_view(obligation.text, Markup.PLAIN).words
             return bool(self.obligation.search(words)) and (
                 not self.agreement_kinds or obligation.agreement_kind in self.agreement_kinds
             )
