@@ -94,10 +94,15 @@ def _inline_html(text: str) -> str:
     )
 
 
+# DejaVu Serif faces embedded in the PDF; a face whose file is absent (the italic is in Debian's
+# fonts-dejavu-extra, not -core) is left out and WeasyPrint falls back to fontconfig's choice.
+_FACES = (
+    ("DejaVuSerif.ttf", ""),
+    ("DejaVuSerif-Bold.ttf", "font-weight: bold; "),
+    ("DejaVuSerif-Italic.ttf", "font-style: italic; "),
+)
+
 _CSS = """
-@font-face { font-family: "Letter Serif"; src: url("{font}/DejaVuSerif.ttf"); }
-@font-face { font-family: "Letter Serif"; font-weight: bold; src: url("{font}/DejaVuSerif-Bold.ttf"); }
-@font-face { font-family: "Letter Serif"; font-style: italic; src: url("{font}/DejaVuSerif-Italic.ttf"); }
 @page { size: Letter; margin: 1.9cm 2.4cm 2.1cm 2.4cm;
         @bottom-center { content: counter(page) " / " counter(pages); font-family: "Letter Serif";
                          font-size: 8.5pt; color: #555; } }
@@ -130,7 +135,12 @@ def to_html(letter: Letter) -> str:
             start = f' start="{block.items[0][0].rstrip(".")}"' if tag == "ol" else ""
             items = "".join(f"<li>{_inline_html(text)}</li>" for _, text in block.items)
             body.append(f"<{tag}{start}>{items}</{tag}>")
-    css = _CSS.replace("{font}", FONT_DIR.as_uri())
+    faces = "".join(
+        f'@font-face {{ font-family: "Letter Serif"; {style}src: url("{(FONT_DIR / name).as_uri()}"); }}\n'
+        for name, style in _FACES
+        if (FONT_DIR / name).exists()
+    )
+    css = faces + _CSS
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(letter.title)}</title><style>{css}</style></head>\n<body>\n"
