@@ -3,7 +3,7 @@
 # when they are missing. Safe to run again: it does nothing when all are present.
 set -euo pipefail
 packages=(tesseract-ocr tesseract-ocr-eng poppler-utils chromium chromium-driver
-          libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core)
+          libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core fonts-dejavu-extra)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
