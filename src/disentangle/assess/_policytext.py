@@ -176,6 +176,10 @@ def word_view(text: str, markup: Markup) -> WordView:
     return WordView("".join(chars), tuple(offsets))
 
 
+_CLAUSE_END = re.compile(r"[;:](?=\s)|\.(?=\s+[A-Z(\"0-9])|\.(?=\s+(?:[a-z]|[ivx]{1,4}|\d{1,3})\.\s)")
+_NOT_AN_END = re.compile(r"(?:^|[\s(])(?:[A-Za-z]|[ivxIVX]{1,4}|\d{1,3})\.$|(?:[A-Za-z]\.){2,}$")
+
+
 class ClauseFinder:
     """Widen a match to the clause around it (between ';', ':' or a sentence end), within limits."""
 
@@ -187,7 +191,11 @@ class ClauseFinder:
     @cached_property
     def _boundaries(self) -> list[int]:
         found = [0]
-        for match in re.finditer(r"[;:](?=\s)|\.(?=\s+[A-Z(\"0-9])", self.words):
+        for match in _CLAUSE_END.finditer(self.words):
+            token = self.words[max(0, match.start() - 12) : match.end()]
+            # "c." or "ii." opens the next clause and "U.S.C." is an abbreviation: neither ends a clause.
+            if match.group() == "." and _NOT_AN_END.search(token):
+                continue
             found.append(match.end())
         found.append(len(self.words))
         return found
