@@ -37,6 +37,7 @@ AUTHORIZED = (
     "and agrees to be bound thereto to the fullest "
     "extent allowed by law."
 )
+# Test data: the seeds do not say who signed the Pasadena MOU for ICE.
 ICE = Signatory("federal", "A. Official", "Special Agent in Charge", date(2016, 11, 20))
 PASADENA = JurisdictionInfo("Pasadena", "CA", Level.PLACE.value, charter=True)
 # Seed 001: "The document was signed by Pasadena Chief of Police Phillip Sanchez on November 15, 2016."

@@ -182,3 +182,21 @@ def test_broken_state_law_and_registry_files_name_the_file(tmp_path: Path) -> No
     bad.write_text("criteria: [unclosed", encoding="utf-8")
     with pytest.raises(KnowledgeError, match=re.escape(str(bad))):
         read_knowledge_file(bad)
+
+
+def test_every_judge_knowledge_file_loads_and_the_public_surface_is_sorted() -> None:
+    import disentangle.assess as assess
+    import disentangle.costs as costs
+    from disentangle.assess import load_authority_rules, load_conflict_rules
+    from disentangle.assess._scorecard import _registry_rules
+    from disentangle.costs import load_defaults, load_regimes
+
+    assert load_toolkit().criteria and load_patterns()
+    assert all(load_state_laws().values())
+    agreements, facts = _registry_rules()
+    assert agreements and facts
+    assert load_conflict_rules() and load_authority_rules().rules and load_authority_rules().roles
+    assert load_regimes() and all(load_defaults())
+    for module in (assess, costs):
+        assert module.__all__ == sorted(module.__all__)
+        assert all(hasattr(module, name) for name in module.__all__)

@@ -116,6 +116,7 @@ class ScorecardRow:
             "kind": c.kind,
             "number": c.number,
             "label": c.label,
+            "section": c.section,
             "criterion": c.criterion,
             "questions": list(c.questions),
             "answer": self.answer.value,
