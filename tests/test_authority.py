@@ -109,6 +109,15 @@ def test_pasadena_mou_signed_only_by_the_police_chief_is_flagged_void() -> None:
             "287g-wso",
             FlagCode.AUTHORITY_UNKNOWN,
         ),
+        # The signer's title as pdftotext reads it on the Crenshaw County WSO MOA (April 2025) in the corpus.
+        (
+            JurisdictionInfo("Polk County", "FL", "county"),
+            "sheriff",
+            "sk,n/f",
+            "FL",
+            "287g-wso",
+            FlagCode.AUTHORITY_UNKNOWN,
+        ),
     ],
 )
 def test_who_may_bind_follows_the_rules(

@@ -327,6 +327,10 @@ def _signer_text(signer: Signatory) -> str:
     return signer.quote or f"{who}{when}"
 
 
+def _role_labels(rules: AuthorityRules, rule: AuthorityRule) -> str:
+    return ", ".join(r.label for r in rules.roles if r.id in rule.may_bind)
+
+
 def _titles(signers: Sequence[Signatory]) -> str:
     return ", ".join(s.title or s.name or "?" for s in signers)
 
@@ -401,9 +405,24 @@ def check_validity(
         )
     elif signed_agency:
         roles = {rules.role_of(s.title) for s in signed_agency}
-        if not roles & set(rule.may_bind):
+        unread = [s for s in signed_agency if rules.role_of(s.title) is None]
+        if not roles & set(rule.may_bind) and unread:
+            # An illegible or unusual title (OCR "sk,n/f") is not evidence that the wrong officer signed.
+            flags.append(
+                Flag(
+                    FlagCode.AUTHORITY_UNKNOWN,
+                    Severity.INFO,
+                    f"Cannot read {_titles(unread) or 'the title'} as an office; under '{rule.label}' "
+                    f"only {_role_labels(rules, rule)} may bind {jurisdiction_info.name}: check who signed.",
+                    tuple(_signer_text(s) for s in unread),
+                    rule.id,
+                    rule.citation,
+                    rule.quote,
+                )
+            )
+        elif not roles & set(rule.may_bind):
             titles = ", ".join(s.title or "no title" for s in signed_agency)
-            allowed = ", ".join(r.label for r in rules.roles if r.id in rule.may_bind)
+            allowed = _role_labels(rules, rule)
             flags.append(
                 Flag(
                     FlagCode.NO_AUTHORITY,
