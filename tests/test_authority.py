@@ -225,6 +225,10 @@ def test_agreement_facts_from_plain_mappings() -> None:
     assert {FlagCode.AUTHORITY_UNKNOWN, FlagCode.MISSING_DATE, FlagCode.UNSUPPORTED_AUTHORIZATION} == codes(
         flags
     )
+    witness = AgreementFacts.from_mapping(
+        {**data, "signatories": [*data["signatories"], {"side": "other", "title": "Notary"}]}
+    )
+    assert codes(check_validity(witness, JurisdictionInfo("Crenshaw County", "AL", "county"))) == codes(flags)
     with pytest.raises(InputError, match="side must be"):
         AgreementFacts.from_mapping({**data, "signatories": [{"side": "mayor's office"}]})
     with pytest.raises(InputError, match="lack"):

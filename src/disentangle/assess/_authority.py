@@ -64,7 +64,7 @@ class Flag:
 
 @dataclass(frozen=True, slots=True)
 class Signatory:
-    side: str  # agency | federal
+    side: str  # agency | federal | other (a witness or notary block: counted for neither party)
     name: str | None
     title: str | None
     date: date | None
@@ -78,8 +78,10 @@ class Signatory:
             side = "agency"
         elif side in ("ice", "federal", "dhs", "hsi"):
             side = "federal"
-        else:
-            raise InputError(f"signatory side must be 'agency' or 'federal', not {data.get('side')!r}")
+        elif side != "other":
+            raise InputError(
+                f"signatory side must be 'agency', 'federal' or 'other', not {data.get('side')!r}"
+            )
         when = data.get("date")
         if isinstance(when, str) and when:
             try:
@@ -94,6 +96,17 @@ class Signatory:
             signed=bool(data.get("signed", True)),
             quote=data.get("quote") or data.get("evidence"),
         )
+
+
+def _signatory(item: Any) -> Signatory:
+    """A Signatory from our type, a mapping, or any object with to_json() (the extractor's signatures)."""
+    if isinstance(item, Signatory):
+        return item
+    if hasattr(item, "to_json"):
+        item = item.to_json()
+    if not isinstance(item, dict):
+        raise InputError(f"a signatory must be a mapping, not {type(item).__name__}")
+    return Signatory.from_mapping(item)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,10 +147,7 @@ class AgreementFacts:
             agency_name=str(data["agency_name"]),
             agency_type=str(data["agency_type"]),
             state=str(data["state"]),
-            signatories=tuple(
-                s if isinstance(s, Signatory) else Signatory.from_mapping(s)
-                for s in data.get("signatories", ())
-            ),
+            signatories=tuple(_signatory(s) for s in data.get("signatories", ())),
             authorization_clause=data.get("authorization_clause"),
             status=data.get("status"),
             expires=expires or None,
