@@ -104,6 +104,15 @@ def test_california_county_inherits_the_values_act_and_a_287g_agreement_shows_th
     kinds = {(e.kind, e.meaning.value if e.meaning else None) for e in contracts.evidence}
     assert (EvidenceKind.STATE_LAW, "satisfies") in kinds and (EvidenceKind.REGISTRY, "contradicts") in kinds
     assert "Sources disagree" in contracts.explanation
+    # A satisfying part next to a contradicted other part is not a disagreement.
+    dc_and_287g = build_scorecard(
+        "D.C.",
+        [agreement(AgreementKind.JEM, AgreementStatus.ACTIVE)],
+        policy_answers=score_policy_texts([text("DC_Code_24-211.07.xml")]),
+    )
+    row = dc_and_287g.row("contracts")
+    assert dict(row.aspects) == {"igsa": Answer.YES, "287g": Answer.NO} and row.answer is Answer.OTHER
+    assert "disagree" not in row.explanation
     # The TRUTH Act's consent form answers the know-your-rights part; nothing answers identification.
     assert dict(card.row("jail-procedures").aspects) == {"kyr": Answer.YES, "identification": Answer.UNKNOWN}
 

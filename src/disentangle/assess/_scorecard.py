@@ -414,12 +414,14 @@ def build_scorecard(
 
 def _row_explanation(derived: Answer, evidence: Sequence[ScoreEvidence], override: Override | None) -> str:
     kinds = sorted({item.kind.value for item in evidence})
-    meanings = {item.meaning for item in evidence if item.meaning}
+    clashing = {item.aspect for item in evidence if item.meaning is Meaning.SATISFIES} & {
+        item.aspect for item in evidence if item.meaning is Meaning.CONTRADICTS
+    }
     if derived is Answer.UNKNOWN:
         text = "No evidence answers this yet."
     else:
         text = f"Derived {derived.value} from {len(evidence)} piece(s) of evidence ({', '.join(kinds)})."
-        if Meaning.SATISFIES in meanings and Meaning.CONTRADICTS in meanings:
+        if clashing:
             text += " Sources disagree: one satisfies what another contradicts."
     if override:
         text += f" Given answer {override.answer.value}: {override.note} (source: {override.source})."
