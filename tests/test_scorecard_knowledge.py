@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from disentangle import knowledge
 from disentangle.assess import (
     Answer,
     PolicyText,
@@ -27,7 +28,6 @@ from disentangle.assess._toolkit import (
     TOOLKIT_FILE,
     parse_patterns,
     parse_toolkit,
-    read_knowledge_file,
 )
 from disentangle.errors import KnowledgeError
 from disentangle.knowledge import KNOWLEDGE_DIR
@@ -166,7 +166,9 @@ def test_broken_patterns_name_the_file(path: list[Any], value: Any, message: str
     assert "patterns.yaml" in str(error.value)
 
 
-def test_broken_state_law_and_registry_files_name_the_file(tmp_path: Path) -> None:
+def test_broken_state_law_and_registry_files_name_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ca = _doc("statelaw/CA.yaml")
     with pytest.raises(KnowledgeError, match=r"statelaw/CA.yaml.*needs a quote or a summary"):
         effect = ca["laws"][0]["effects"][0]
@@ -178,10 +180,13 @@ def test_broken_state_law_and_registry_files_name_the_file(tmp_path: Path) -> No
     registry["agreements"][0]["aspect"] = "beds"
     with pytest.raises(KnowledgeError, match=r"registry.yaml.*aspect 'beds'"):
         parse_registry_rules(registry, load_toolkit(), "scorecard/registry.yaml")
-    bad = tmp_path / "toolkit.yaml"
+    # A file that is not YAML at all fails in the shared loader, which names it too.
+    monkeypatch.setattr(knowledge, "KNOWLEDGE_DIR", tmp_path)
+    (tmp_path / "scorecard").mkdir()
+    bad = tmp_path / "scorecard" / "broken-for-test.yaml"
     bad.write_text("criteria: [unclosed", encoding="utf-8")
     with pytest.raises(KnowledgeError, match=re.escape(str(bad))):
-        read_knowledge_file(bad)
+        knowledge.load_yaml("scorecard/broken-for-test.yaml")
 
 
 def test_every_judge_knowledge_file_loads_and_the_public_surface_is_sorted() -> None:

@@ -10,9 +10,8 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from disentangle.assess._toolkit import read_knowledge_file
 from disentangle.errors import InputError, KnowledgeError
-from disentangle.knowledge import KNOWLEDGE_DIR
+from disentangle.knowledge import KNOWLEDGE_DIR, load_yaml
 from disentangle.model import AGREEMENT_KINDS, Level, normalize_state
 
 RULES_FILE = "authority/rules.yaml"
@@ -324,10 +323,8 @@ def parse_roles(doc: Any, origin: str) -> tuple[OfficeRole, ...]:
 @cache
 def load_authority_rules() -> AuthorityRules:
     """The bundled signature-authority rules and office roles."""
-    roles = parse_roles(read_knowledge_file(KNOWLEDGE_DIR / OFFICES_FILE), str(KNOWLEDGE_DIR / OFFICES_FILE))
-    rules = parse_rules(
-        read_knowledge_file(KNOWLEDGE_DIR / RULES_FILE), str(KNOWLEDGE_DIR / RULES_FILE), roles
-    )
+    roles = parse_roles(load_yaml(OFFICES_FILE), str(KNOWLEDGE_DIR / OFFICES_FILE))
+    rules = parse_rules(load_yaml(RULES_FILE), str(KNOWLEDGE_DIR / RULES_FILE), roles)
     return AuthorityRules(rules, roles)
 
 

@@ -11,9 +11,9 @@ from typing import Any
 from disentangle.assess._policytext import Markup, PolicyText, word_view
 from disentangle.assess._scoring import Provision, find_provisions
 from disentangle.assess._statelaw import StateLaw
-from disentangle.assess._toolkit import Meaning, Toolkit, load_toolkit, read_knowledge_file
+from disentangle.assess._toolkit import Meaning, Toolkit, load_toolkit
 from disentangle.errors import InputError, KnowledgeError
-from disentangle.knowledge import KNOWLEDGE_DIR
+from disentangle.knowledge import KNOWLEDGE_DIR, load_yaml
 from disentangle.model import AGREEMENT_KINDS, Finding
 
 CONFLICTS_FILE = "scorecard/conflicts.yaml"
@@ -156,8 +156,9 @@ def parse_conflict_rules(doc: Any, toolkit: Toolkit, origin: str) -> tuple[Confl
 
 @cache
 def load_conflict_rules() -> tuple[ConflictRule, ...]:
-    path = KNOWLEDGE_DIR / CONFLICTS_FILE
-    return parse_conflict_rules(read_knowledge_file(path), load_toolkit(), str(path))
+    return parse_conflict_rules(
+        load_yaml(CONFLICTS_FILE), load_toolkit(), str(KNOWLEDGE_DIR / CONFLICTS_FILE)
+    )
 
 
 def find_conflicts(

@@ -19,10 +19,9 @@ from disentangle.assess._toolkit import (
     ModelPolicy,
     Toolkit,
     load_toolkit,
-    read_knowledge_file,
 )
 from disentangle.errors import InputError, KnowledgeError
-from disentangle.knowledge import KNOWLEDGE_DIR
+from disentangle.knowledge import KNOWLEDGE_DIR, load_yaml
 from disentangle.model import Agreement, Fact, Jurisdiction
 
 REGISTRY_FILE = "scorecard/registry.yaml"
@@ -242,8 +241,7 @@ def parse_registry_rules(
 
 @cache
 def _registry_rules() -> tuple[tuple[_AgreementRule, ...], tuple[_FactRule, ...]]:
-    path = KNOWLEDGE_DIR / REGISTRY_FILE
-    return parse_registry_rules(read_knowledge_file(path), load_toolkit(), str(path))
+    return parse_registry_rules(load_yaml(REGISTRY_FILE), load_toolkit(), str(KNOWLEDGE_DIR / REGISTRY_FILE))
 
 
 def _source_label(source: Any) -> str | None:

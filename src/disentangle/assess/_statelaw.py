@@ -7,9 +7,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from disentangle.assess._toolkit import Meaning, Toolkit, load_toolkit, read_knowledge_file
+from disentangle.assess._toolkit import Meaning, Toolkit, load_toolkit
 from disentangle.errors import KnowledgeError
-from disentangle.knowledge import KNOWLEDGE_DIR
+from disentangle.knowledge import KNOWLEDGE_DIR, load_yaml
 from disentangle.model import Level, normalize_state
 
 STATELAW_DIR = KNOWLEDGE_DIR / "statelaw"
@@ -147,7 +147,7 @@ def load_state_laws() -> dict[str, tuple[StateLaw, ...]]:
     laws: dict[str, tuple[StateLaw, ...]] = {}
     for path in state_law_files():
         laws[path.stem] = parse_state_laws(
-            read_knowledge_file(path), str(path), toolkit, expected_state=path.stem
+            load_yaml(f"statelaw/{path.name}"), str(path), toolkit, expected_state=path.stem
         )
     return laws
 

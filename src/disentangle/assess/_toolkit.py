@@ -6,13 +6,10 @@ import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from disentangle.errors import KnowledgeError
-from disentangle.knowledge import KNOWLEDGE_DIR
+from disentangle.knowledge import KNOWLEDGE_DIR, load_yaml
 
 TOOLKIT_FILE = "scorecard/toolkit.yaml"
 PATTERNS_FILE = "scorecard/patterns.yaml"
@@ -130,17 +127,6 @@ class Pattern:
         if self.before is not None and not self.before.search(preceding):
             return False
         return not (self.not_before is not None and self.not_before.search(preceding))
-
-
-def read_knowledge_file(path: Path) -> Any:
-    """Parse a YAML file anywhere (tests, user overrides); errors name the file."""
-    try:
-        with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
-    except FileNotFoundError as exc:
-        raise KnowledgeError(f"{path}: knowledge file is missing") from exc
-    except yaml.YAMLError as exc:
-        raise KnowledgeError(f"{path}: not valid YAML: {exc}") from exc
 
 
 def _require(entry: Any, key: str, origin: str, where: str) -> Any:
@@ -332,11 +318,10 @@ def parse_patterns(doc: Any, toolkit: Toolkit, origin: str = PATTERNS_FILE) -> t
 @cache
 def load_toolkit() -> Toolkit:
     """The bundled toolkit checklist."""
-    return parse_toolkit(read_knowledge_file(KNOWLEDGE_DIR / TOOLKIT_FILE), str(KNOWLEDGE_DIR / TOOLKIT_FILE))
+    return parse_toolkit(load_yaml(TOOLKIT_FILE), str(KNOWLEDGE_DIR / TOOLKIT_FILE))
 
 
 @cache
 def load_patterns() -> tuple[Pattern, ...]:
     """The bundled provision patterns, checked against the toolkit."""
-    path = KNOWLEDGE_DIR / PATTERNS_FILE
-    return parse_patterns(read_knowledge_file(path), load_toolkit(), str(path))
+    return parse_patterns(load_yaml(PATTERNS_FILE), load_toolkit(), str(KNOWLEDGE_DIR / PATTERNS_FILE))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -32,21 +32,30 @@ def _number(value: Any, name: str) -> Decimal:
     return number
 
 
+def _default(name: str) -> Decimal:
+    return load_defaults()[0][name].value
+
+
 @dataclass(frozen=True, slots=True)
 class CostInputs:
     """What one agreement commits: officers and their pay, detainer holds, jail beds. Money is per year."""
 
     officers: int = 0
     base_salary: Decimal = Decimal(0)  # annual base salary per officer
-    benefit_load: Decimal = Decimal("0.50")  # benefits as a share of base salary
-    payroll_tax: Decimal = Decimal("0.0765")  # employer payroll tax as a share of wages (base and overtime)
+    # Defaults marked (k) come from knowledge/costs/defaults.yaml, with their sources.
+    benefit_load: Decimal = field(
+        default_factory=lambda: _default("benefit_load")
+    )  # (k) share of base salary
+    payroll_tax: Decimal = field(
+        default_factory=lambda: _default("payroll_tax")
+    )  # (k) share of base + overtime
     overtime_hours: Decimal = Decimal(0)  # per officer per year
-    overtime_multiplier: Decimal = Decimal("1.5")
+    overtime_multiplier: Decimal = field(default_factory=lambda: _default("overtime_multiplier"))  # (k)
     months: Decimal = Decimal(12)  # how long the agreement runs in the estimate
-    hours_per_year: Decimal = Decimal(2080)
-    share_of_time: Decimal = Decimal(1)  # share of each officer's paid time assigned to the agreement
+    hours_per_year: Decimal = field(default_factory=lambda: _default("hours_per_year"))  # (k)
+    share_of_time: Decimal = field(default_factory=lambda: _default("share_of_time"))  # (k) share assigned
     detainer_holds: int = 0  # holds per year
-    hold_hours: Decimal = Decimal(48)  # hours each person is held past release
+    hold_hours: Decimal = field(default_factory=lambda: _default("hold_hours"))  # (k) hours held past release
     jail_daily_cost: Decimal = Decimal(0)  # cost of one person-day in the jail
     bed_days: int = 0  # IGSA bed-days per year
     per_diem: Decimal = Decimal(0)  # IGSA rate per bed-day

@@ -6,13 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from disentangle.errors import KnowledgeError
-from disentangle.knowledge import KNOWLEDGE_DIR
+from disentangle.knowledge import KNOWLEDGE_DIR, load_yaml
 from disentangle.model import AGREEMENT_KINDS
 
 REGIMES_FILE = KNOWLEDGE_DIR / "costs" / "regimes.yaml"
@@ -92,16 +89,6 @@ def _decimal(value: Any, origin: str, where: str) -> Decimal:
     if not number.is_finite():
         raise KnowledgeError(f"{origin}: {where} is not a finite number")
     return number
-
-
-def _read(path: Path) -> Any:
-    try:
-        with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
-    except FileNotFoundError as exc:
-        raise KnowledgeError(f"{path}: knowledge file is missing") from exc
-    except yaml.YAMLError as exc:
-        raise KnowledgeError(f"{path}: not valid YAML: {exc}") from exc
 
 
 def parse_regimes(doc: Any, origin: str) -> dict[str, Regime]:
@@ -205,10 +192,10 @@ def parse_defaults(doc: Any, origin: str) -> tuple[dict[str, CostDefault], dict[
 @cache
 def load_regimes() -> dict[str, Regime]:
     """The bundled reimbursement regimes, by id."""
-    return parse_regimes(_read(REGIMES_FILE), str(REGIMES_FILE))
+    return parse_regimes(load_yaml("costs/regimes.yaml"), str(REGIMES_FILE))
 
 
 @cache
 def load_defaults() -> tuple[dict[str, CostDefault], dict[str, AgencySize]]:
     """The bundled default values and agency sizes."""
-    return parse_defaults(_read(DEFAULTS_FILE), str(DEFAULTS_FILE))
+    return parse_defaults(load_yaml("costs/defaults.yaml"), str(DEFAULTS_FILE))
