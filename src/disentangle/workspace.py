@@ -421,6 +421,111 @@ class Workspace:
             "snapshots": sheets,
         }
 
+    def county_map(self) -> list[dict[str, Any]]:
+        """One row per county: active 287(g) agreements by model, detention agreements, Secure
+        Communities activation and DHS designation — what the national map colours."""
+        j, g, a, f = t.jurisdictions, t.agencies, t.agreements, t.facts
+        with self.store.read() as connection:
+            counties = connection.execute(
+                select(j.c.id, j.c.name, j.c.state, j.c.fips).where(j.c.level == "county")
+            ).all()
+            parents = dict(
+                connection.execute(select(j.c.id, j.c.parent_id).where(j.c.level == "subdivision")).all()
+            )
+            rows = connection.execute(
+                select(
+                    a.c.kind,
+                    a.c.status,
+                    a.c.county,
+                    a.c.state,
+                    a.c.jurisdiction_id,
+                    g.c.jurisdiction_id.label("aj"),
+                )
+                .select_from(a.join(g, g.c.id == a.c.agency_id))
+                .where(a.c.status.in_(["active", "listed"]))
+            ).all()
+            facts = connection.execute(
+                select(f.c.jurisdiction_id, f.c.kind, f.c.date).where(
+                    f.c.kind.in_(["secure_communities_activated", "dhs_sanctuary_designation"])
+                )
+            ).all()
+        by_id = {c.id: c for c in counties}
+        by_name = {(c.state, c.name.lower()): c.id for c in counties}
+        out: dict[str, dict[str, Any]] = {
+            c.id: {
+                "fips": c.fips,
+                "id": c.id,
+                "name": c.name,
+                "state": c.state,
+                "287g-jem": 0,
+                "287g-wso": 0,
+                "287g-tfm": 0,
+                "detention": 0,
+                "secure_communities": None,
+                "dhs_designated": False,
+            }
+            for c in counties
+        }
+        for row in rows:
+            county_id = None
+            for candidate in (row.jurisdiction_id, row.aj):
+                if candidate in by_id:
+                    county_id = candidate
+                elif candidate in parents and parents[candidate] in by_id:
+                    county_id = parents[candidate]
+                if county_id:
+                    break
+            if county_id is None and row.county:
+                county_id = by_name.get((row.state, row.county.lower()))
+            if county_id is None:
+                continue
+            key = row.kind if row.kind.startswith("287g") else "detention"
+            if row.status == "active" or key == "detention":
+                out[county_id][key] += 1
+        designated_states = {
+            fact.jurisdiction_id for fact in facts if fact.kind == "dhs_sanctuary_designation"
+        }
+        for fact in facts:
+            if fact.jurisdiction_id in out:
+                if fact.kind == "secure_communities_activated":
+                    out[fact.jurisdiction_id]["secure_communities"] = _iso(fact.date)
+                else:
+                    out[fact.jurisdiction_id]["dhs_designated"] = True
+        for county in counties:
+            if f"ocd-division/country:us/state:{(county.state or '').lower()}" in designated_states:
+                out[county.id]["dhs_designated"] = True
+        return sorted(out.values(), key=lambda r: r["fips"] or "")
+
+    def latest_changes(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The newest events on ICE's lists (added, removed, re-signed, renamed...), newest first."""
+        e, a, src = t.events, t.agreements, t.sources
+        with self.store.read() as connection:
+            rows = connection.execute(
+                select(
+                    e,
+                    a.c.agency_name,
+                    a.c.state,
+                    a.c.kind.label("model"),
+                    a.c.agency_id,
+                    src.c.file,
+                    src.c.dataset,
+                )
+                .join(a, a.c.id == e.c.agreement_id)
+                .join(src, src.c.id == e.c.source_id)
+                .order_by(e.c.date.desc(), e.c.id.desc())
+                .limit(limit)
+            ).all()
+        return [
+            {
+                **_event_json(row._mapping),
+                "agency": row.agency_name,
+                "state": row.state,
+                "model": row.model,
+                "agency_id": row.agency_id,
+            }
+            for row in rows
+        ]
+
     def history(self, agency: str) -> dict[str, Any]:
         """An agency's agreements and every dated event, each with its source."""
         record = self._find_agency(agency)
