@@ -172,6 +172,7 @@ class AgencyType:
     icpsr_types: frozenset[str]  # ICPSR agency_type values this type can carry
     ice_types: frozenset[str] = field(default_factory=frozenset)  # ICE TYPE values that imply it
     compare_without: frozenset[str] = field(default_factory=frozenset)  # words left out against the FBI
+    stands_in_for: frozenset[str] = field(default_factory=frozenset)  # roster types that may be it
 
     def matches(self, name: str, state_names: str) -> bool:
         """Does the name fit one of the patterns? `state_names` is a regex alternation for {state}."""
@@ -208,10 +209,22 @@ def agency_types() -> tuple[AgencyType, ...]:
 
 
 def agency_type(type_id: str) -> AgencyType:
-    for candidate in agency_types():
-        if candidate.id == type_id:
-            return candidate
-    raise KnowledgeError(f"agency_types.yaml: no type {type_id!r}")
+    """The agency type with this id; a KnowledgeError if there is none."""
+    found = _types_by_id().get(type_id)
+    if found is None:
+        raise KnowledgeError(f"agency_types.yaml: no type {type_id!r}")
+    return found
+
+
+@cache
+def _types_by_id() -> dict[str, AgencyType]:
+    return {kind.id: kind for kind in agency_types()}
+
+
+@cache
+def _patterns_for(postal: str) -> tuple[tuple[AgencyType, re.Pattern[str]], ...]:
+    alternation = state_names(postal) if postal else "(?!)"
+    return tuple((kind, _compiled(kind.patterns, alternation)) for kind in agency_types() if kind.patterns)
 
 
 def _agency_type(entry: dict[str, Any]) -> AgencyType:
@@ -232,6 +245,7 @@ def _agency_type(entry: dict[str, Any]) -> AgencyType:
         icpsr_types=frozenset(entry.get("icpsr_types", [])),
         ice_types=frozenset(entry.get("ice_types", [])),
         compare_without=frozenset(entry.get("compare_without", [])),
+        stands_in_for=frozenset(entry.get("stands_in_for", [])),
     )
 
 
@@ -259,11 +273,9 @@ def state_names(postal: str) -> str:
 
 def classify_agency(name: str, state: str, ice_type: str | None = None) -> AgencyType:
     """The first type whose pattern fits the name; else the type ICE's TYPE column implies; else other."""
-    postal = normalize_state(state) or ""
-    alternation = state_names(postal) if postal else "(?!)"
     cleaned = " ".join(name.replace("’", "'").split())
-    for candidate in agency_types():
-        if candidate.patterns and candidate.matches(cleaned, alternation):
+    for candidate, pattern in _patterns_for(normalize_state(state) or ""):
+        if pattern.search(cleaned):
             return candidate
     hint = (ice_type or "").strip().lower()
     for candidate in agency_types():

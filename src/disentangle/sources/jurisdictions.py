@@ -49,15 +49,15 @@ def read_jurisdictions(data_dir: Path) -> list[Jurisdiction]:
             raise SourceFormatError(f"line {line}: division {jurisdiction.id} appears twice", path)
         by_id[jurisdiction.id] = jurisdiction
         local.append(jurisdiction)
-    missing = sorted(set(independent) - set(by_id))
-    if missing:
-        raise SourceFormatError(f"independent cities missing from the file: {', '.join(missing)}", path)
     # OCD keeps one id for a consolidated city-county (county:denver, not place:denver); the file
     # still lists a few non-canonical ids, which aliases.csv points at the canonical one.
     aliases = read_division_aliases(data_dir)
     local = [j for j in local if aliases.get(j.id) not in by_id]
     counties = [j for j in local if j.level is Level.COUNTY]
     _check_every_state_has_counties(states, counties, path)
+    missing = sorted(set(independent) - set(by_id))
+    if missing:
+        raise SourceFormatError(f"independent cities missing (truncated?): {', '.join(missing)}", path)
     county_by_fips = {j.fips: j.id for j in counties if j.fips}
     for jurisdiction in local:
         if jurisdiction.level is Level.SUBDIVISION:

@@ -283,6 +283,35 @@ class Gazetteer:
                 return next(iter(found.values()))
         return None
 
+    def candidates(
+        self,
+        state: str,
+        name: str,
+        level: Level | Sequence[Level] | None = None,
+        within: str | None = None,
+    ) -> list[Jurisdiction]:
+        """Every jurisdiction whose name is exactly `name` (folded) at the levels asked: what find()
+        had to choose from when it found several."""
+        postal = normalize_state(state)
+        tokens = fold_tokens(name)
+        if postal is None or not tokens:
+            return []
+        core, kind = split_kind(tokens)
+        allowed = None if level is None else ({level} if isinstance(level, Level) else set(level))
+        found: dict[str, Jurisdiction] = {}
+        for group in self._levels_for(kind):
+            for each in group:
+                if allowed is not None and each not in allowed:
+                    continue
+                names = self._names.get((postal, each), {})
+                for key, asked in ((_key(tokens), None), (_key(core), kind)):
+                    for entry in names.get(key, []):
+                        if _kinds_agree(asked, entry.kind, each) and (
+                            within is None or self._inside(entry.jurisdiction, within)
+                        ):
+                            found.setdefault(entry.jurisdiction.id, entry.jurisdiction)
+        return list(found.values())
+
     @staticmethod
     def _levels_for(kind: str | None) -> list[list[Level]]:
         if kind == "borough":  # an Alaska borough is a county; a Pennsylvania borough is a place
@@ -513,6 +542,11 @@ class AgencyLinker:
             return _Binding(
                 county.jurisdiction, f"{kind.id}→county by ICE's county column{how}", county.score
             ), ""
+        for step in kind.binds_to:
+            for candidate in place_names(name, state):
+                several = self.gazetteer.candidates(state, candidate, step, county_id)
+                if len(several) > 1:
+                    return None, f"{kind.id}: {len(several)} places are called {candidate!r}"
         levels = " or ".join("|".join(level.value for level in step) for step in kind.binds_to)
         return None, f"{kind.id}: no {levels} found in the name"
 
@@ -567,7 +601,8 @@ class AgencyLinker:
             pool = self._roster_by_place.get(place.id, [])
             return self._by_name(name, state, kind, pool, county)
         if place is not None:
-            pool = [e for e in self._roster_by_place.get(place.id, []) if _fits(e, kind)]
+            here = self._roster_by_place.get(place.id, [])
+            pool = [e for e in here if _fits(e, kind)] or [e for e in here if e.type_id in kind.stands_in_for]
             if len(pool) == 1 and kind.one_per_place:
                 return pool[0].agency.ori, f"fbi roster: the {kind.id} at the same {place.level.value}", 100.0
             if pool:
