@@ -96,6 +96,8 @@ def test_every_agency_type_is_documented_and_valid() -> None:
         ("District Board of Trustees of Pensacola State College", "FL", "State", "state_university"),
         ("Santa Fe College Police Department", "FL", "Municipality", "university"),
         ("Lee County Port Authority Police", "FL", "County", "airport"),
+        ("Miami-Dade County Public Schools Police Department", "FL", None, "school"),
+        ("Houston ISD Police Department", "TX", None, "school"),
         ("Southwest Virginia Regional Jail Authority", "VA", "State Agency", "regional"),
         ("Metro Police Authority of Genesee County", "MI", "County", "regional"),
         ("16th Judicial Distric Drug Task Force", "AR", "State", "regional"),
@@ -516,6 +518,8 @@ NOT_LINKS = [
         "state:fl",
         None,
     ),
+    # not one of ICE's names: an independent school district is not the county it shares a name with
+    ("TEXAS", "Houston ISD Police Department", None, None, None, None),
     # Hopewell's roster entry is its police department
     (
         "VIRGINIA",

@@ -132,7 +132,7 @@ class PlaceMatch:
 
     jurisdiction: Jurisdiction
     score: float
-    method: str  # "exact", "kind", "fuzzy 93", "independent city named as county", ...
+    method: str  # "exact", "fuzzy 93", "independent city named as county", "state"
 
 
 @dataclass(frozen=True, slots=True)
