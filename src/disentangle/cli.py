@@ -7,13 +7,15 @@ import io
 import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from disentangle.errors import DisentangleError
+from disentangle import letters
+from disentangle.errors import DisentangleError, InputError
 from disentangle.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -242,6 +244,200 @@ def stats(ctx: click.Context, by: str, as_of: Any, fmt: str) -> None:
         _emit(rows, fmt, columns)
     else:
         _emit(rows, fmt)
+
+
+def _requester_options(function: F) -> F:
+    for option in reversed(
+        [
+            click.option(
+                "--name", "requester_name", required=True, help="Who asks (a person or organization)."
+            ),
+            click.option("--organization"),
+            click.option("--email"),
+            click.option("--address", multiple=True, help="An address line (repeat for more)."),
+            click.option("--residence", help="How the requester qualifies where a law limits requesters."),
+        ]
+    ):
+        function = option(function)
+    return function
+
+
+def _requester(kwargs: dict[str, Any]) -> letters.Requester:
+    return letters.Requester(
+        name=kwargs.pop("requester_name"),
+        organization=kwargs.pop("organization"),
+        email=kwargs.pop("email"),
+        address=tuple(kwargs.pop("address")),
+        residence=kwargs.pop("residence"),
+    )
+
+
+def _deliver(letter: letters.Letter, out: Path | None) -> None:
+    for note in letter.notes:
+        click.echo(f"note: {note}", err=True)
+    if out is None:
+        click.echo(letter.markdown)
+        return
+    try:
+        letters.write_letter(letter, out)
+    except OSError as exc:
+        raise InputError(f"cannot write the letter: {exc.strerror}", out) from exc
+    click.echo(f"wrote {out}", err=True)
+
+
+TOPIC_CHOICE = click.Choice(["agreements", "detainers", "policies", "costs", "custom"])
+DAY = click.DateTime(["%Y-%m-%d"])
+
+
+@main.group()
+def request() -> None:
+    """Public-records requests: draft, track, follow up, appeal; deadlines on the state's calendar."""
+
+
+@request.command("new")
+@click.argument("agency")
+@click.option("--about", multiple=True, type=TOPIC_CHOICE, default=["agreements"], show_default=True)
+@click.option("--custom", multiple=True, help="A record to ask for, with --about custom.")
+@click.option("--since", type=DAY, help="Ask for records since this date.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write .md, .docx, .pdf or .html."
+)
+@_requester_options
+@click.pass_context
+@_fail_cleanly
+def request_new(
+    ctx: click.Context,
+    agency: str,
+    about: tuple[str, ...],
+    custom: tuple[str, ...],
+    since: Any,
+    out: Path | None,
+    **kwargs: Any,
+) -> None:
+    """Draft a request to AGENCY (id, ORI or name) under its state's records law, and track it."""
+    workspace = _workspace(ctx)
+    _ensure_registry(workspace)
+    request_id, letter = workspace.draft_request(
+        agency,
+        list(about),
+        _requester(kwargs),
+        today=date.today(),
+        custom=custom,
+        since=since.date() if since else None,
+    )
+    click.echo(
+        f"{request_id}: {letter.title}; due {letter.due or 'no fixed deadline'} if received today", err=True
+    )
+    _deliver(letter, out)
+
+
+@request.command("bulk")
+@click.option("--state")
+@click.option("--model", help="jem, wso or tfm")
+@click.option("--about", multiple=True, type=TOPIC_CHOICE, default=["agreements"], show_default=True)
+@click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--as", "suffix", type=click.Choice(["md", "docx", "pdf"]), default="md", show_default=True)
+@_requester_options
+@click.pass_context
+@_fail_cleanly
+def request_bulk(
+    ctx: click.Context,
+    state: str | None,
+    model: str | None,
+    about: tuple[str, ...],
+    out_dir: Path,
+    suffix: str,
+    **kwargs: Any,
+) -> None:
+    """One request per agency with an active agreement in the selection (e.g. --state TX --model tfm)."""
+    workspace = _workspace(ctx)
+    _ensure_registry(workspace)
+    drafted = workspace.draft_requests_bulk(
+        list(about), _requester(kwargs), today=date.today(), state=state, model=model
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for request_id, letter in drafted:
+        letters.write_letter(letter, out_dir / f"{request_id}.{suffix}")
+    click.echo(f"drafted {len(drafted)} requests in {out_dir}", err=True)
+
+
+@request.command("list")
+@click.option("--overdue", is_flag=True, help="Only requests past their due date, still unanswered.")
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_context
+@_fail_cleanly
+def request_list(ctx: click.Context, overdue: bool, fmt: str) -> None:
+    """Tracked requests with status, due date and days overdue."""
+    _emit(_workspace(ctx).records_requests(today=date.today(), overdue=overdue), fmt)
+
+
+@request.command("update")
+@click.argument("request_id")
+@click.argument("status", type=click.Choice([s.value for s in letters.RequestStatus]))
+@click.option("--on", "on", type=DAY, help="When it happened (default today).")
+@click.option("--note", default="")
+@click.option("--promised", type=DAY, help="A response date the agency gave.")
+@click.pass_context
+@_fail_cleanly
+def request_update(
+    ctx: click.Context, request_id: str, status: str, on: Any, note: str, promised: Any
+) -> None:
+    """Record what happened to a request (sent, acknowledged, extended, fulfilled, rejected, ...)."""
+    request_ = _workspace(ctx).advance_request(
+        request_id,
+        status,
+        on.date() if on else date.today(),
+        note,
+        promised=promised.date() if promised else None,
+    )
+    click.echo(
+        f"{request_id}: {request_.status.value}; due {request_.due() or 'no fixed deadline'}", err=True
+    )
+
+
+@request.command("letter")
+@click.argument("request_id")
+@click.argument("kind", type=click.Choice(["follow-up", "appeal"]))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path))
+@_requester_options
+@click.pass_context
+@_fail_cleanly
+def request_letter(ctx: click.Context, request_id: str, kind: str, out: Path | None, **kwargs: Any) -> None:
+    """A follow-up or appeal letter citing the statute and the dates."""
+    _deliver(_workspace(ctx).request_letter(request_id, kind, _requester(kwargs), today=date.today()), out)
+
+
+@request.command("calendar")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.pass_context
+@_fail_cleanly
+def request_calendar(ctx: click.Context, out: Path) -> None:
+    """Write every request's deadlines as an ICS calendar."""
+    out.write_bytes(_workspace(ctx).requests_calendar().encode("utf-8"))
+    click.echo(f"wrote {out}", err=True)
+
+
+@main.group()
+def letter() -> None:
+    """Action letters: terminate an agreement."""
+
+
+@letter.command("terminate")
+@click.argument("agreement_id")
+@click.option("--signer", required=True, help="Name of the official who signs.")
+@click.option("--title", required=True, help="Their title, e.g. City Manager.")
+@click.option("--body", required=True, help="The government they sign for.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+@_fail_cleanly
+def letter_terminate(
+    ctx: click.Context, agreement_id: str, signer: str, title: str, body: str, out: Path | None
+) -> None:
+    """A termination letter quoting the agreement's own termination clause."""
+    workspace = _workspace(ctx)
+    _ensure_registry(workspace)
+    sender = letters.Signatory(name=signer, title=title, body=body)
+    _deliver(workspace.termination_letter(agreement_id, sender, today=date.today()), out)
 
 
 @main.command()

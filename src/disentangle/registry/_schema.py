@@ -171,6 +171,37 @@ facts = Table(
     Index("ix_facts_kind", "kind"),
 )
 
+# Public-records requests a user drafted and tracks, with their dated status history.
+records_requests = Table(
+    "records_requests",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("agency_id", String(200)),
+    Column("agency_name", String(300), nullable=False),
+    Column("state", String(2), nullable=False),
+    Column("topics", JSON, nullable=False),
+    Column("asks", JSON, nullable=False),
+    Column("requester", JSON, nullable=False),
+    Column("status", String(30), nullable=False),  # the last event's status, kept for queries
+    Column("received", Date),
+    Column("reference", String(100)),
+    Column("letter", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_records_requests_state", "state"),
+)
+
+request_events = Table(
+    "request_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", String(40), ForeignKey("records_requests.id"), nullable=False),
+    Column("status", String(30), nullable=False),
+    Column("on", Date, nullable=False),
+    Column("note", Text),
+    Column("promised", Date),
+    Index("ix_request_events_request", "request_id"),
+)
+
 # Named, ordered migrations: each creates or alters what it names. Never edit a released one.
 MIGRATIONS: tuple[tuple[str, tuple[Table, ...]], ...] = (
     (
@@ -188,6 +219,7 @@ MIGRATIONS: tuple[tuple[str, tuple[Table, ...]], ...] = (
             facts,
         ),
     ),
+    ("0002_records_requests", (records_requests, request_events)),
 )
 
 __all__ = [
@@ -200,6 +232,8 @@ __all__ = [
     "jurisdictions",
     "metadata",
     "pending_requests",
+    "records_requests",
+    "request_events",
     "schema_migrations",
     "snapshot_rows",
     "snapshots",

@@ -1,0 +1,116 @@
+"""Records requests and action letters through the Workspace: drafted, stored, tracked, rendered."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pypdfium2
+import pytest
+
+from disentangle import letters
+from disentangle.errors import InputError, NotFoundError
+from disentangle.workspace import Workspace
+
+REQUESTER = letters.Requester(name="Jane Doe", organization="County Watch", email="jane@example.org")
+
+
+def georgia_wso_agency(registry: Workspace) -> str:
+    return str(registry.agreements(state="GA", model="wso", status="active")[0]["agency_id"])
+
+
+def test_a_request_goes_through_its_whole_life(registry: Workspace) -> None:
+    agency = georgia_wso_agency(registry)
+    request_id, letter = registry.draft_request(
+        agency, ["agreements", "detainers"], REQUESTER, today=date(2026, 11, 2)
+    )
+    assert "O.C.G.A. § 50-18-71" in letter.markdown
+    assert registry.tracked_request(request_id).status is letters.RequestStatus.DRAFT
+    sent = registry.advance_request(request_id, "sent", date(2026, 11, 2))
+    assert sent.due() == date(2026, 11, 5)  # three business days (Georgia Open Records Act)
+    overdue = {r["id"]: r for r in registry.records_requests(today=date(2026, 11, 23), overdue=True)}
+    assert overdue[request_id]["overdue_days"] == 18
+    for status in (
+        "acknowledged",
+        "awaiting-response",
+        "extended",
+        "partially-fulfilled",
+        "rejected",
+        "appealed",
+    ):
+        registry.advance_request(request_id, status, date(2026, 11, 20))
+    final = registry.advance_request(request_id, "fulfilled", date(2026, 12, 1), "all records released")
+    assert [c.status.value for c in final.history] == [
+        "draft",
+        "sent",
+        "acknowledged",
+        "awaiting-response",
+        "extended",
+        "partially-fulfilled",
+        "rejected",
+        "appealed",
+        "fulfilled",
+    ]
+    assert request_id not in {
+        r["id"] for r in registry.records_requests(today=date(2026, 12, 31), overdue=True)
+    }
+    with pytest.raises(InputError, match="cannot go from fulfilled"):
+        registry.advance_request(request_id, "sent", date(2026, 12, 2))
+    stored = registry.tracked_request(request_id)
+    assert stored.status is letters.RequestStatus.FULFILLED and len(stored.history) == 9
+
+
+def test_withdrawn_and_dates_before_the_last_event(registry: Workspace) -> None:
+    request_id, _ = registry.draft_request(
+        georgia_wso_agency(registry), ["policies"], REQUESTER, today=date(2026, 11, 2)
+    )
+    with pytest.raises(InputError, match="before the last event"):
+        registry.advance_request(request_id, "sent", date(2026, 11, 1))
+    assert registry.advance_request(request_id, "withdrawn", date(2026, 11, 3)).status.value == "withdrawn"
+    with pytest.raises(NotFoundError):
+        registry.tracked_request("req-9999")
+
+
+def test_follow_up_cites_the_statute_and_dates_and_calendar_lists_the_deadline(registry: Workspace) -> None:
+    request_id, _ = registry.draft_request(
+        georgia_wso_agency(registry), ["agreements"], REQUESTER, today=date(2026, 11, 2)
+    )
+    registry.advance_request(request_id, "sent", date(2026, 11, 2))
+    follow_up = registry.request_letter(request_id, "follow-up", REQUESTER, today=date(2026, 11, 23))
+    assert "50-18-71" in follow_up.markdown and "November 5, 2026" in follow_up.markdown
+    calendar = registry.requests_calendar()
+    assert "BEGIN:VCALENDAR" in calendar and "DTSTART;VALUE=DATE:20261105" in calendar
+
+
+def test_bulk_drafts_one_request_per_agency_of_a_state(registry: Workspace) -> None:
+    expected = {a["agency_id"] for a in registry.agreements(state="GA", model="wso", status="active")}
+    drafted = registry.draft_requests_bulk(
+        ["agreements"], REQUESTER, today=date(2026, 11, 2), state="GA", model="wso"
+    )
+    assert len(drafted) == len(expected) > 1
+    assert all(letter.state == "GA" and "50-18-71" in letter.markdown for _, letter in drafted)
+    with pytest.raises(InputError, match="no agency"):
+        registry.draft_requests_bulk(
+            ["agreements"], REQUESTER, today=date(2026, 11, 2), state="VT", model="jem"
+        )
+
+
+def test_termination_letter_renders_to_pdf_with_its_clause(registry: Workspace, tmp_path: Path) -> None:
+    agreement = registry.agreements(state="GA", model="wso", status="active")[0]
+    sender = letters.Signatory(name="A. Official", title="County Manager", body="Example County")
+    letter = registry.termination_letter(agreement["id"], sender, today=date(2026, 11, 23))
+    assert agreement["agency"] in letter.markdown and "in writing" in letter.markdown
+    path = letters.write_letter(letter, tmp_path / "terminate.pdf")
+    document = pypdfium2.PdfDocument(path)
+    text = " ".join(page.get_textpage().get_text_range() for page in document)
+    document.close()
+    assert "in writing" in text and "County Manager" in text
+    with pytest.raises(NotFoundError):
+        registry.termination_letter("no-such-agreement", sender, today=date(2026, 11, 23))
+
+
+def test_requests_are_never_exported(registry: Workspace, tmp_path: Path) -> None:
+    registry.draft_request(georgia_wso_agency(registry), ["agreements"], REQUESTER, today=date(2026, 11, 2))
+    written = registry.export("json", tmp_path)
+    assert "records_requests" not in written and not (tmp_path / "records_requests.json").exists()
+    assert "Jane Doe" not in "".join(p.read_text() for p in tmp_path.glob("*.json"))
