@@ -443,6 +443,8 @@ LINKS = [
         "state:mi/place:center_line",
         "MI5030300",
     ),
+    # Caney is a city and a township of Montgomery County: a police department is the city's
+    ("KANSAS", "Caney Police Department", "Montgomery", "Municipality ", "state:ks/place:caney", "KS0630400"),
     ("NEW HAMPSHIRE", "Pittsburgh Police Department", None, None, "state:nh/place:pittsburg", "NH0045200"),
     (
         "INDIANA",
@@ -516,6 +518,24 @@ NOT_LINKS = [
         "Lee County",
         "State Agency",
         "state:fl",
+        None,
+    ),
+    # Honey Brook is a borough and a township of Chester County; "Precinct 1" does not say which
+    (
+        "PENNSYLVANIA",
+        "Pennsylvania State Constable Office Honey Brook Precinct 1",
+        "Chester County",
+        "Municipality",
+        None,
+        None,
+    ),
+    # East Pennsboro Township, misspelt: its constable is not Cumberland County's
+    (
+        "PENNSYLVANIA",
+        "East Pennsylvania Township Constable Office",
+        "Cumberland County ",
+        "Municipality",
+        None,
         None,
     ),
     # not one of ICE's names: an independent school district is not the county it shares a name with

@@ -167,6 +167,7 @@ class AgencyType:
     binds_to: tuple[tuple[Level, ...], ...]  # levels tried in turn; levels within one step compete
     county_column: bool  # may ICE's COUNTY column stand in when the name does not resolve?
     one_per_place: bool  # the roster entry of this type at its jurisdiction is it, whatever its name
+    prefers_place: bool  # a bare name that fits a place and a township of that name means the place
     needs_kind_word: bool  # bind by name only when it says "County", "City", "Township", ...
     roster_types: frozenset[str]  # FBI agency_type_name values this type can carry
     icpsr_types: frozenset[str]  # ICPSR agency_type values this type can carry
@@ -240,6 +241,7 @@ def _agency_type(entry: dict[str, Any]) -> AgencyType:
         binds_to=steps,
         county_column=bool(entry.get("county_column", False)),
         one_per_place=bool(entry.get("one_per_place", False)),
+        prefers_place=bool(entry.get("prefers_place", False)),
         needs_kind_word=bool(entry.get("needs_kind_word", False)),
         roster_types=frozenset(entry.get("roster_types", [])),
         icpsr_types=frozenset(entry.get("icpsr_types", [])),

@@ -455,6 +455,9 @@ _ICPSR_DROP = frozenset({"department", "dept", "office", "division", "bureau", "
 _NAME_DROP = frozenset(
     {"department", "departments", "dept", "office", "division", "of", "the", "and", "headquarters", "hq"}
 )
+_LOCAL_KINDS = frozenset(
+    {"borough", "city", "town", "township", "village", "municipality", "charter township"}
+)
 _KIND_WORDS = frozenset(
     {"county", "parish", "borough", "city", "town", "township", "village", "municipality"}
 )
@@ -529,15 +532,27 @@ class AgencyLinker:
                     return _Binding(found, f"{kind.id}→state", 100.0), ""
                 continue
             for candidate in place_names(name, state):
-                if kind.needs_kind_word and split_kind(fold_tokens(candidate))[1] is None:
+                named_kind = split_kind(fold_tokens(candidate))[1]
+                if kind.needs_kind_word and named_kind is None:
                     continue
+                if (
+                    not kind.prefers_place
+                    and named_kind is None
+                    and self._place_and_township(state, candidate, step, county_id)
+                ):
+                    return None, f"{kind.id}: {candidate!r} is both a place and a township"
                 hit = self.gazetteer.match(state, candidate, step, county_id)
                 if hit:
                     how = "by name" if hit.method == "exact" else f"by name, {hit.method}"
                     return _Binding(
                         hit.jurisdiction, f"{kind.id}→{hit.jurisdiction.level.value} {how}", hit.score
                     ), ""
-        if kind.county_column and county is not None:
+        # ICE's county stands in only for a name that names no town or township: the constable of
+        # an unknown "East Pennsylvania Township" is not Cumberland County's.
+        local = any(
+            split_kind(fold_tokens(candidate))[1] in _LOCAL_KINDS for candidate in place_names(name, state)
+        )
+        if kind.county_column and county is not None and not local:
             how = "" if county.method == "exact" else f", {county.method}"
             return _Binding(
                 county.jurisdiction, f"{kind.id}→county by ICE's county column{how}", county.score
@@ -547,8 +562,23 @@ class AgencyLinker:
                 several = self.gazetteer.candidates(state, candidate, step, county_id)
                 if len(several) > 1:
                     return None, f"{kind.id}: {len(several)} places are called {candidate!r}"
+        if local and kind.county_column and county is not None:
+            return (
+                None,
+                f"{kind.id}: its town or township is not found, and ICE's county is not its government",
+            )
         levels = " or ".join("|".join(level.value for level in step) for step in kind.binds_to)
         return None, f"{kind.id}: no {levels} found in the name"
+
+    def _place_and_township(
+        self, state: str, name: str, step: tuple[Level, ...], county_id: str | None
+    ) -> bool:
+        """Does a bare name fit both an incorporated place and a township (Honey Brook borough and
+        Honey Brook township)? Only police and marshals may take the place: see agency_types.yaml."""
+        if not {Level.PLACE, Level.SUBDIVISION} <= set(step):
+            return False
+        levels = {j.level for j in self.gazetteer.candidates(state, name, step, county_id)}
+        return {Level.PLACE, Level.SUBDIVISION} <= levels
 
     # -- ORI ---------------------------------------------------------------------------------------
 
