@@ -246,6 +246,86 @@ def stats(ctx: click.Context, by: str, as_of: Any, fmt: str) -> None:
         _emit(rows, fmt)
 
 
+@main.command("assess")
+@click.argument("place")
+@click.option(
+    "--policy", "policies", multiple=True, type=click.Path(path_type=Path), help="A policy text file."
+)
+@click.option(
+    "--overrides", type=click.Path(path_type=Path), help="YAML list of {criterion, answer, note, source}."
+)
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json", "html"]), default="markdown")
+@click.pass_context
+@_fail_cleanly
+def assess_(
+    ctx: click.Context, place: str, policies: tuple[Path, ...], overrides: Path | None, fmt: str
+) -> None:
+    """Score a jurisdiction on the Local Progress checklist, with evidence for every answer."""
+    workspace = _workspace(ctx)
+    _ensure_registry(workspace)
+    given = _read_overrides(overrides) if overrides else []
+    scorecard = workspace.assess(place, policy_files=list(policies), overrides=given)
+    click.echo(
+        {"markdown": scorecard.to_markdown, "json": scorecard.to_json, "html": scorecard.to_html}[fmt]()
+    )
+
+
+def _read_overrides(path: Path) -> list[dict[str, Any]]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InputError(f"cannot read the overrides: {exc}", path) from exc
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise InputError("overrides must be a YAML list of {criterion, answer, note, source}", path)
+    return data
+
+
+@main.command("cost")
+@click.argument("agreement", required=False)
+@click.option("--regime", help="tff-joint-operations, 287g-before-fy2026, 287g-fy2026, igsa-bed-space")
+@click.option(
+    "--size", default="medium", show_default=True, help="Agency size for defaults (with AGREEMENT)."
+)
+@click.option(
+    "--set",
+    "values",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="An input: officers, base_salary, benefit_load, payroll_tax, overtime_hours, months, ...",
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+@_fail_cleanly
+def cost(
+    ctx: click.Context,
+    agreement: str | None,
+    regime: str | None,
+    size: str,
+    values: tuple[str, ...],
+    fmt: str,
+) -> None:
+    """The cost of an agreement and who pays it: `cost AGREEMENT` or `cost --regime R --set officers=2`."""
+    workspace = _workspace(ctx)
+    inputs: dict[str, Any] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise InputError(f"--set takes NAME=VALUE, got {item!r}")
+        inputs[name.strip()] = value.strip()
+    if agreement:
+        _ensure_registry(workspace)
+        estimate, assumptions = workspace.cost_of_agreement(agreement, size=size, **inputs)
+    elif regime:
+        estimate, assumptions = workspace.cost(regime, inputs), []
+    else:
+        raise InputError("give an AGREEMENT id or --regime")
+    for line in assumptions:
+        click.echo(f"assumes {line}", err=True)
+    click.echo(estimate.to_json() if fmt == "json" else estimate.to_table())
+
+
 def _requester_options(function: F) -> F:
     for option in reversed(
         [

@@ -11,7 +11,14 @@ from disentangle.costs._model import (
     sensitivity,
     with_overtime_share,
 )
-from disentangle.costs._regimes import AgencySize, CostDefault, Regime, load_defaults, load_regimes
+from disentangle.costs._regimes import (
+    AgencySize,
+    CostDefault,
+    Regime,
+    load_defaults,
+    load_regimes,
+    regime_for,
+)
 
 __all__ = [
     "AgencySize",
@@ -26,6 +33,7 @@ __all__ = [
     "estimate",
     "load_defaults",
     "load_regimes",
+    "regime_for",
     "sensitivity",
     "with_overtime_share",
 ]

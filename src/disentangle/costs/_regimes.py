@@ -199,3 +199,16 @@ def load_regimes() -> dict[str, Regime]:
 def load_defaults() -> tuple[dict[str, CostDefault], dict[str, AgencySize]]:
     """The bundled default values and agency sizes."""
     return parse_defaults(load_yaml("costs/defaults.yaml"), str(DEFAULTS_FILE))
+
+
+def regime_for(kind: str, on: date) -> str:
+    """The regime that governs an agreement of `kind` for costs incurred on `on` (by the regimes' dates)."""
+    for candidate in load_regimes().values():
+        if kind not in candidate.agreement_kinds:
+            continue
+        if candidate.effective_from and on < candidate.effective_from:
+            continue
+        if candidate.effective_until and on > candidate.effective_until:
+            continue
+        return candidate.id
+    raise KnowledgeError(f"no cost regime in knowledge/costs/regimes.yaml covers {kind} on {on.isoformat()}")

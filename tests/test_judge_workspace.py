@@ -1,0 +1,80 @@
+"""The scorecard and the cost model through the Workspace, on real places, texts and agreements."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from disentangle.errors import InputError
+from disentangle.workspace import Workspace
+
+FIXTURES = Path(__file__).parent / "fixtures" / "policy"
+
+
+def rows(scorecard: object) -> dict[str, dict[str, object]]:
+    data = json.loads(scorecard.to_json())  # type: ignore[attr-defined]
+    return {row["id"]: row for row in data["rows"]}
+
+
+def test_texas_county_with_task_force_agreements_fails_the_287g_criterion(registry: Workspace) -> None:
+    scored = rows(registry.assess("Galveston County, TX"))
+    contracts = scored["contracts"]
+    assert contracts["answer"] == "N" and contracts["origin"] == "derived"
+    cited = {e["citation"] for e in contracts["evidence"] if e["kind"] == "registry"}  # type: ignore[index, union-attr]
+    assert "tx-galveston-county-sheriff-s-office-jem-20200608" in cited
+
+
+def test_california_county_inherits_the_values_act(registry: Workspace) -> None:
+    scored = rows(registry.assess("Alameda County, CA"))
+    assert scored["detainers"]["answer"] == "Y"
+    kinds = {e["kind"] for e in scored["detainers"]["evidence"]}  # type: ignore[union-attr]
+    assert "state-law" in kinds
+
+
+def test_dc_scores_its_own_code(registry: Workspace) -> None:
+    dc_code = FIXTURES / "DC_Code_24-211.07.xml"
+    with_text = rows(registry.assess("District of Columbia", policy_files=[dc_code]))
+    assert with_text["detainers"]["answer"] == "Y"
+    assert any(e["kind"] == "policy" for e in with_text["detainers"]["evidence"])  # type: ignore[union-attr]
+
+
+def test_an_override_is_shown_as_given(registry: Workspace) -> None:
+    scored = rows(
+        registry.assess(
+            "Galveston County, TX",
+            overrides=[
+                {
+                    "criterion": "detainers",
+                    "answer": "N",
+                    "note": "jail honours holds",
+                    "source": "sheriff memo",
+                }
+            ],
+        )
+    )
+    assert scored["detainers"]["origin"] == "given" and scored["detainers"]["answer"] == "N"
+
+
+def test_bad_policy_files_and_agencies_are_clear_errors(registry: Workspace, tmp_path: Path) -> None:
+    binary = tmp_path / "policy.pdf"
+    binary.write_bytes(b"%PDF-1.7\x00\x01\x02")
+    with pytest.raises(InputError, match=r"policy\.pdf: not a text file"):
+        registry.assess("Galveston County, TX", policy_files=[binary])
+    with pytest.raises(InputError, match="is an agency"):
+        registry.assess("tx-galveston-county-sheriff-s-office")
+
+
+def test_costs_follow_the_regime_of_the_agreement(registry: Workspace) -> None:
+    estimate, assumptions = registry.cost_of_agreement("tx-galveston-county-sheriff-s-office-jem-20200608")
+    assert estimate.regime.id == "287g-fy2026" and assumptions[0].startswith("regime 287g-fy2026")
+    superseded = registry.agreements(status="superseded")[0]
+    old, _ = registry.cost_of_agreement(superseded["id"])
+    assert old.regime.id == "287g-before-fy2026" and old.federal == Decimal(0)
+    tff = registry.cost(
+        "tff-joint-operations",
+        {"officers": 2, "base_salary": "75000", "benefit_load": "0.55", "overtime_hours": "300"},
+    )
+    assert tff.federal / tff.total < Decimal("0.40")
