@@ -246,6 +246,9 @@ def test_intact_copy_reads(tmp_path: Path) -> None:
         ("LA", "Ola", Level.PLACE, None, None),  # too short to guess: Olla, Louisiana is another town
         ("FL", "Sunny Isles", Level.PLACE, None, None),  # Sunny Isles Beach is not spelt so
         ("Narnia", "Springfield", None, None, None),
+        ("TX", "Springfield", None, None, None),  # not Texas itself
+        ("VA", "Commonwealth of Virginia", None, None, "state:va"),
+        ("TX", "State of Texas", None, None, "state:tx"),
     ],
 )
 def test_find(

@@ -338,7 +338,10 @@ class Gazetteer:
         """A match, None, or _AMBIGUOUS when the name fits several jurisdictions at this level."""
         if level is Level.STATE:
             found = self._states.get(state)
-            return PlaceMatch(found, 100.0, "state") if found else None
+            if found is None:
+                return None
+            words = [t for t in tokens if t not in {"state", "commonwealth", "territory", "of", "the"}]
+            return PlaceMatch(found, 100.0, "state") if normalize_state(" ".join(words)) == state else None
         names = self._names.get((state, level))
         if not names:
             return None
