@@ -73,7 +73,6 @@ class LocalProcessExecutor:
             max_workers=min(workers, len(items)),
             mp_context=self.context,
             initializer=_exit_with_parent,
-            initargs=(os.getpid(),),
         )
         try:
             futures: dict[Future[Result], int] = {
@@ -97,8 +96,12 @@ class LocalProcessExecutor:
         return unfinished
 
 
-def _exit_with_parent(parent: int) -> None:
-    """Worker initializer: exit when the parent is gone (kill -9 leaves workers orphaned otherwise)."""
+def _exit_with_parent() -> None:
+    """Worker initializer: exit when the parent is gone (kill -9 leaves workers orphaned otherwise).
+
+    The parent is whoever started the worker: our process with "fork", the fork server with
+    "forkserver" (which itself exits with our process)."""
+    parent = os.getppid()
 
     def watch() -> None:
         while True:

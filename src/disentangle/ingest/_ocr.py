@@ -122,15 +122,16 @@ class PagePipeline:
     """Runs Tesseract on pages as they are rendered, at most `workers` at once, in page order on output.
 
     Rendering stays in the caller's thread (PDFium is not thread-safe); each worker thread only waits on
-    its own `tesseract` process, so the parallel work is done by processes. Submitting blocks while
-    `workers` images are in flight, which bounds memory to a few page images whatever the page count.
+    its own `tesseract` process, so the parallel work is done by processes. One page more than `workers`
+    may be in flight, so the next page is rendered while Tesseract reads the last one; submitting blocks
+    beyond that, which bounds memory to a few page images whatever the page count.
     """
 
     def __init__(self, languages: str, workers: int = 2) -> None:
         check_languages(languages)
         self.languages = languages
         self.workers = max(1, workers)
-        self._slots = threading.Semaphore(self.workers)
+        self._slots = threading.Semaphore(self.workers + 1)
         self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="tesseract")
         self._futures: dict[int, Future[OcrText]] = {}
 

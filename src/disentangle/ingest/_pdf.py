@@ -51,6 +51,7 @@ class PdfIngestor(Ingestor):
     min_text_chars: ClassVar[int] = 100
     min_letter_share: ClassVar[float] = 0.5
     max_pages: ClassVar[int] = 20_000
+    pages_per_opening: ClassVar[int] = 200
 
     def content_score(self, head: bytes) -> float:
         return SIGNATURE if b"%PDF-" in head[:1024] else NO_BID
@@ -67,21 +68,15 @@ class PdfIngestor(Ingestor):
                 raise DocumentError(
                     "truncated PDF: the end-of-file marker is missing (the download or copy was cut short)"
                 )
+        document = _Reopening(path, self.pages_per_opening)
         try:
-            document = pdfium.PdfDocument(path)
-        except pdfium.PdfiumError as exc:
-            problem = _PDFIUM_ERRORS.get(getattr(exc, "err_code", None), f"PDFium cannot open it ({exc})")
-            raise DocumentError(problem) from exc
-        try:
-            # Before any page is loaded: lets PDFium build missing form-field appearances for flattening.
-            document.init_forms()
-            count = len(document)
+            count = document.count
             if count == 0:
                 raise DocumentError("the PDF has no pages")
             if count > self.max_pages:
                 raise DocumentError(f"the PDF has {count} pages, more than the limit of {self.max_pages}")
-            pages, unread = self._pages(document, count, options)
-            metadata = _metadata(document)
+            metadata = _metadata(document.current)
+            pages, unread = self._pages(document, options)
         finally:
             document.close()
         metadata["page_count"] = count
@@ -89,15 +84,13 @@ class PdfIngestor(Ingestor):
             metadata["pages_needing_ocr"] = unread
         return Reading(self.media_types[0], pages, metadata)
 
-    def _pages(
-        self, document: pdfium.PdfDocument, count: int, options: ReadOptions
-    ) -> tuple[list[Page], list[int]]:
+    def _pages(self, document: _Reopening, options: ReadOptions) -> tuple[list[Page], list[int]]:
         pages: list[Page] = []
         unread: list[int] = []
         pipeline: PagePipeline | None = None
         try:
-            for index in range(count):
-                page = _flattened_page(document, index)
+            for index in range(document.count):
+                page = document.page(index)
                 try:
                     text, needs_ocr = self._text_layer(page)
                     if needs_ocr and options.ocr:
@@ -133,6 +126,41 @@ class PdfIngestor(Ingestor):
             return text, False
         # A page with nothing drawn but text shows exactly its text layer: OCR cannot add anything.
         return text, _draws_more_than_text(page)
+
+
+def _open(path: Path) -> pdfium.PdfDocument:
+    try:
+        document = pdfium.PdfDocument(path)
+    except pdfium.PdfiumError as exc:
+        problem = _PDFIUM_ERRORS.get(getattr(exc, "err_code", None), f"PDFium cannot open it ({exc})")
+        raise DocumentError(problem) from exc
+    # Before any page is loaded: lets PDFium build missing form-field appearances for flattening.
+    document.init_forms()
+    return document
+
+
+class _Reopening:
+    """A PDF read page by page, closed and reopened every `every` pages.
+
+    PDFium keeps every font and image a document has loaded until the document is closed. Pages that
+    share resources cost nothing more, but a PDF whose pages each carry their own (a merge of many
+    scans, or a hostile file) would grow without bound: measured at 93 KB per page on 2,000 pages.
+    """
+
+    def __init__(self, path: Path, every: int) -> None:
+        self.path = path
+        self.every = every
+        self.current = _open(path)
+        self.count = len(self.current)
+
+    def page(self, index: int) -> pdfium.PdfPage:
+        if index and index % self.every == 0:
+            self.current.close()
+            self.current = _open(self.path)
+        return _flattened_page(self.current, index)
+
+    def close(self) -> None:
+        self.current.close()
 
 
 def _flattened_page(document: pdfium.PdfDocument, index: int) -> pdfium.PdfPage:
@@ -177,6 +205,8 @@ def _metadata(document: pdfium.PdfDocument) -> dict[str, Any]:
         value = clean_page_text(str(info.get(key, ""))).strip()
         if value:
             found[key.lower()] = value
+    if pdfium_c.FPDF_GetSecurityHandlerRevision(document) != -1:
+        found["encrypted"] = "permissions only (opened without a password)"
     version = document.get_version()
     if version:
         found["pdf_version"] = f"{version // 10}.{version % 10}"
