@@ -28,7 +28,7 @@ class FieldExtractor(Protocol):
 
 
 def _clean_name(raw: str) -> str:
-    text = " ".join(raw.replace("_", " ").split())
+    text = " ".join(re.sub(r"[\x00-\x1f_]", " ", raw).split())
     text = re.sub(r"^(?:the\s+|,\s*)+", "", text, flags=re.IGNORECASE)
     return text.strip(" ,.'’\"`;:")
 
@@ -47,28 +47,38 @@ class AgencyExtractor:
 
     def extract(self, view: DocumentView, result: Extraction) -> None:
         config = parties()
+        candidates: list[tuple[str, Match, str | None]] = []
         for pattern in config.agency:
             for match in find(view, pattern):
-                raw = match.groups.get("name", "")
-                name = _clean_name(raw)
-                if not _plausible_agency(name):
+                name = _clean_name(match.groups.get("name", ""))
+                if not _plausible_agency(name) or config.ice_markers.search(name):
                     continue
-                start, end = match.spans["name"]
-                # The evidence starts at the name itself, past a leading "the" or form underscores.
-                lead = match.page.text[start:end].find(name.split()[0])
-                start += max(lead, 0)
-                quote = " ".join(match.page.text[start:end].split())
-                result.agency_name = name
-                result.add(
-                    "agency.name",
-                    name,
-                    Evidence(view.sha256, match.page.number, start, end, quote, pattern.id, pattern.confidence),
-                )
-                abbr = match.groups.get("abbr")
-                if abbr and abbr.upper() not in ("LEA", "ICE", "DHS"):
-                    result.agency_abbreviation = abbr
-                    result.add("agency.abbreviation", abbr, match.evidence(view.sha256, group="abbr"))
-                return
+                candidates.append((name, match, match.groups.get("abbr")))
+        if not candidates:
+            return
+        worded = [c for c in candidates if config.agency_words.search(c[0])]
+        name, match, _ = (worded or candidates)[0]
+        start, end = match.spans["name"]
+        # The evidence starts at the name itself, past a leading "the" or form underscores.
+        lead = match.page.text[start:end].find(name.split()[0])
+        start += max(lead, 0)
+        quote = " ".join(match.page.text[start:end].split())
+        result.agency_name = name
+        result.add(
+            "agency.name",
+            name,
+            Evidence(view.sha256, match.page.number, start, end, quote, match.pattern.id, match.pattern.confidence),
+        )
+        for _, abbr_match, abbr in candidates:
+            if not abbr:
+                continue
+            if normalize_state(abbr) and len(abbr) == 2:
+                # "the Jefferson County Sheriff's Office (FL)": a state, not an abbreviation.
+                if abbr_match is match:
+                    result.agency_name = f"{name} ({abbr})"
+            elif abbr.upper() not in ("LEA", "ICE", "DHS") and result.agency_abbreviation is None:
+                result.agency_abbreviation = abbr
+                result.add("agency.abbreviation", abbr, abbr_match.evidence(view.sha256, group="abbr"))
 
 
 class StateExtractor:
@@ -97,7 +107,7 @@ class StateExtractor:
         if result.agency_name and name_facts:
             name_ev = name_facts[0].evidence
             suffix = config.state_suffix.regex.search(result.agency_name)
-            if suffix:
+            if suffix and normalize_state(suffix["state"]):
                 vote(suffix["state"], Evidence(view.sha256, name_ev.page, name_ev.start, name_ev.end,
                                                name_ev.quote, config.state_suffix.id, config.state_suffix.confidence))
                 result.agency_name = result.agency_name[: suffix.start()].rstrip(" ,")

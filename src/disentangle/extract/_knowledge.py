@@ -26,6 +26,18 @@ _CHAR_CLASSES = {
 }
 
 
+@cache
+def _state_alternation() -> str:
+    """Every state's name, USPS code and title-cased code ("Fl"), longest first: the {STATE} macro."""
+    states = load_yaml("states.yaml")["states"]
+    words = set()
+    for entry in states:
+        words.add(re.escape(entry["name"]).replace(r"\ ", r"\s+"))
+        words.add(entry["postal"])
+        words.add(entry["postal"].title())
+    return "(?:" + "|".join(sorted(words, key=len, reverse=True)) + r")\b"
+
+
 def phrase_regex(phrase: str) -> str:
     """The tolerant regex for a plain-words phrase (see docs/extraction.md, "Phrases")."""
     parts: list[str] = []
@@ -59,7 +71,7 @@ def _compile(entry: dict[str, Any], file: str) -> Pattern:
         raise KnowledgeError(f"{KNOWLEDGE_DIR / AREA / file}: an entry has no id: {entry!r}")
     if ("phrase" in entry) == ("regex" in entry):
         raise KnowledgeError(f"{KNOWLEDGE_DIR / AREA / file}: {ident}: give exactly one of phrase or regex")
-    text = phrase_regex(entry["phrase"]) if "phrase" in entry else entry["regex"]
+    text = phrase_regex(entry["phrase"]) if "phrase" in entry else entry["regex"].replace("{STATE}", _state_alternation())
     try:
         regex = re.compile(text, re.IGNORECASE if "phrase" in entry else 0)
     except re.error as exc:
@@ -252,6 +264,7 @@ def clauses() -> dict[str, tuple[Pattern, ...]]:
 @dataclass(frozen=True, slots=True)
 class Parties:
     agency: tuple[Pattern, ...]
+    agency_words: re.Pattern[str]
     ori: tuple[Pattern, ...]
     state: tuple[Pattern, ...]  # the agency-suffix rule has no regex of its own: see _fields
     state_suffix: Pattern
@@ -274,11 +287,14 @@ def parties() -> Parties:
     suffix = next((e for e in state_entries if e["id"] == "state.agency_name_suffix"), None)
     if suffix is None:
         raise KnowledgeError(f"{KNOWLEDGE_DIR / AREA / file}: state.agency_name_suffix is required")
-    suffix_pattern = _compile({**suffix, "regex": r",\s*(?P<state>[A-Z]{2}|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\.?\s*$"}, file)
+    suffix_pattern = _compile(
+        {**suffix, "regex": r"(?:,|\s-|\s\()\s*(?P<state>[A-Z]{2}|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\)?\.?\s*$"}, file
+    )
     sig = _section(data, "signatures", file)
     stamps = {e["id"]: _compile(e, file) for e in sig["digital_stamp"]}
     return Parties(
         agency=tuple(_compile(e, file) for e in _section(data, "agency", file)),
+        agency_words=re.compile(r"\b(?:" + "|".join(_section(data, "agency_words", file)) + r")\b", re.IGNORECASE),
         ori=tuple(_compile(e, file) for e in _section(data, "ori", file)),
         state=tuple(_compile(e, file) for e in state_entries if "regex" in e or "phrase" in e),
         state_suffix=suffix_pattern,

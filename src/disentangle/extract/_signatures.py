@@ -26,7 +26,8 @@ _NOT_NAME_WORDS = re.compile(
     r"Director|Operations|Agency|Date|Signature|Title|Name|Chief|Colonel|Commissioner|Secretary|Division|State|"
     r"United|States|Public|Safety|Services|Bureau|Acting|Assistant|Executive|Associate|Field|Removal|Revised|"
     r"Appendix|Memorandum|Agreement|Digitally|Signed|For|LEA|ICE|MOA|Criminal|Investigations|Government|"
-    r"Attorney|General|Law|Corrections|Detention|Center|Patrol|Guard|Commission|Constable|Marshal|Warden)\b"
+    r"Attorney|General|Law|Corrections|Detention|Center|Patrol|Guard|Commission|Constable|Marshal|Warden)\b|"
+    r"D[il1]g[il1]t|signed\s*by"
 )
 _FILLER = re.compile(r"[_~·•|]+|B{4,}|-{2,}")
 # Running footers and page numbers inside a signature area ("Revised 03/07/2025", "9").
@@ -99,39 +100,108 @@ def _has_content(lines: list[Line]) -> bool:
 
 
 def _split_columns(lines: list[Line], config: Parties) -> tuple[list[Block], int | None]:
-    """Two blocks (left, right) split at the column boundary, or one block when there is one column."""
+    """The blocks of a signature area: split at the column boundary of a laid-out page; by repeated labels
+    on a line when the text has lost its layout (OCR, PDFium's text); else one run of text to cut by name."""
+    lines = [line for line in lines if not _FOOTER.match(line.text) and not _is_prose(line.text)]
     boundary: int | None = None
     left, right = Block(), Block()
+    head_line = None
     for line in lines:
         lea_head = next((m for p in config.column_heads["lea"] if (m := p.search(line.text))), None)
         ice_head = next((m for p in config.column_heads["ice"] if (m := p.search(line.text))), None)
         if lea_head and ice_head:
-            boundary = ice_head.start() if ice_head.start() > lea_head.start() else lea_head.start()
-            left.side, right.side = ("lea", "ice") if ice_head.start() > lea_head.start() else ("ice", "lea")
+            head_line = line
+            lea_first = ice_head.start() > lea_head.start()
+            left.side, right.side = ("lea", "ice") if lea_first else ("ice", "lea")
+            second = ice_head if lea_first else lea_head
+            first_end = (lea_head if lea_first else ice_head).end()
+            if re.search(r"\s{3,}", line.text[first_end : second.start()]) or second.start() - first_end > 12:
+                boundary = second.start()
             break
-    if boundary is None:
+    if boundary is None and head_line is None:
+        # The right column's left edge: where segments start far from the margin (with or without a left one).
         starts = []
         for line in lines:
-            segments = list(_GAP.finditer(line.text))
-            if len(segments) >= 2 and segments[-1].start() >= 30:
-                starts.append(segments[-1].start())
-        if len(starts) >= 2:
+            segments = [m for m in _GAP.finditer(line.text) if len(re.findall(r"[A-Za-z]", m.group())) >= 3]
+            far = [m for m in segments if m.start() >= 30]
+            if far and (len(segments) >= 2 or len(line.text) - len(line.text.lstrip()) >= 30):
+                starts.append(far[-1].start())
+        if starts:
             boundary = int(statistics.median(starts))
-    if boundary is None:
-        only = Block([Cell(line.page, line.start, line.text) for line in lines if not _FOOTER.match(line.text)])
-        heads = " ".join(line.text for line in lines[:3])
-        if any(p.search(heads) for p in config.column_heads["ice"]):
-            only.side = "ice"
-        elif any(p.search(heads) for p in config.column_heads["lea"]):
-            only.side = "lea"
-        return [only], None
+    if boundary is not None:
+        for line in lines:
+            for segment in _GAP.finditer(line.text):
+                if _FOOTER.match(segment.group()) or _FOOTER_ANYWHERE.search(segment.group()):
+                    continue
+                cell = Cell(line.page, line.start + segment.start(), segment.group())
+                (right if segment.start() >= boundary - 6 else left).cells.append(cell)
+        return [left, right], boundary
+    if head_line is not None or sum(1 for line in lines if len(_label_starts(line.text, config)) >= 2) >= 2:
+        return _split_by_labels(lines, config, left, right), None
+    return _split_by_names(lines, config), None
+
+
+def _label_starts(text: str, config: Parties) -> list[int]:
+    """Where form labels ("Date:", "Name:" ...) or column heads start in a line."""
+    starts = set()
+    for regex in list(config.labels.values()) + [p for ps in config.column_heads.values() for p in ps]:
+        for m in regex.finditer(text):
+            if m.group().rstrip().endswith((":", ";", ".")) or regex in [p for ps in config.column_heads.values() for p in ps]:
+                starts.add(m.start())
+    return sorted(starts)
+
+
+def _split_by_labels(lines: list[Line], config: Parties, left: Block, right: Block) -> list[Block]:
+    """Rows that print both columns' labels ("Name: Bruce Zuchowski Name: Todd M. Lyons") split at the second
+    label; a row with one label goes to the column that still lacks it; other rows follow the row above."""
+    seen: dict[int, set[str]] = {0: set(), 1: set()}
+    last = 0
     for line in lines:
-        for segment in _GAP.finditer(line.text):
-            if _FOOTER.match(segment.group()) or _FOOTER_ANYWHERE.search(segment.group()):
+        if _FOOTER_ANYWHERE.search(line.text):
+            continue
+        starts = [s for s in _label_starts(line.text, config)]
+        if len(starts) >= 2:
+            cut = starts[1]
+            pieces = [(0, line.text[:cut]), (1, line.text[cut:])]
+            offsets = [0, cut]
+        else:
+            column = last
+            if starts:
+                label = _label(Cell(line.page, line.start, line.text.strip()), config)
+                key = label[0] if label else ""
+                column = 0 if key not in seen[0] else 1 if key not in seen[1] else last
+            pieces, offsets = [(column, line.text)], [0]
+        for (column, text), offset in zip(pieces, offsets, strict=True):
+            if not text.strip():
                 continue
-            cell = Cell(line.page, line.start + segment.start(), segment.group())
-            (right if segment.start() >= boundary - 6 else left).cells.append(cell)
-    return [left, right], boundary
+            lead = len(text) - len(text.lstrip())
+            cell = Cell(line.page, line.start + offset + lead, text.strip())
+            label = _label(cell, config)
+            if label:
+                seen[column].add(label[0])
+            (left if column == 0 else right).cells.append(cell)
+            last = column
+    return [left, right]
+
+
+def _split_by_names(lines: list[Line], config: Parties) -> list[Block]:
+    """One column of text holding several blocks one after another (the 2019 form read without its layout):
+    a new block starts at a name line that follows title or organisation lines."""
+    blocks: list[Block] = [Block()]
+    seen_body = False
+    for line in lines:
+        text = line.text.strip()
+        if not text:
+            continue
+        cell = Cell(line.page, line.start + len(line.text) - len(line.text.lstrip()), text)
+        is_name = _as_name(text) is not None and len(_clean(text)) <= len(_as_name(text)[0]) + 3  # type: ignore[index]
+        if is_name and seen_body and blocks[-1].cells:
+            blocks.append(Block())
+            seen_body = False
+        elif not is_name and not find_dates(text) and not _label(cell, config):
+            seen_body = seen_body or any(blocks[-1].cells)
+        blocks[-1].cells.append(cell)
+    return [b for b in blocks if b.cells]
 
 
 def _label(cell: Cell, config: Parties) -> tuple[str, str, int] | None:
@@ -155,17 +225,26 @@ _TOKEN = re.compile(r"(?:[A-Z]\.)|(?:[A-Z][a-z'’\-]+(?:[A-Z][a-z'’\-]+)?\.?)
 
 
 def _as_name(text: str) -> tuple[str, int, int] | None:
-    """(name, start, end) of a person's name in a cell's text: 2-5 capitalised words or initials."""
+    """(name, start, end) of a person's name in a cell's text: 2-5 capitalised words or initials.
+
+    A title in front ("Sheriff Sam Page") is skipped; a name run together ("LarryKendrick", from a
+    glyph-shifted form) is split at its capitals."""
     text = text.replace("·", "").replace(",", " ")
     for m in re.finditer(r"[A-Z][A-Za-z.'’\- ]{2,60}", text):
         candidate = m.group().strip()
-        tokens = re.findall(r"[A-Z]\.|[^\s.]+\.?", candidate)
+        lead = re.match(r"(?:Sheriff|Sherriff|Chief|Colonel|Director|Jailer|Major|Captain)\s+", candidate)
+        if lead:
+            candidate = candidate[lead.end() :]
+        spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", candidate)
+        tokens = re.findall(r"[A-Z]\.|[^\s.]+\.?", spaced)
         if not 2 <= len(tokens) <= 5 or not all(_TOKEN.fullmatch(t) for t in tokens):
             continue
-        if sum(len(t.strip(".")) >= 2 for t in tokens) < 1 or _NOT_NAME_WORDS.search(candidate):
+        if sum(c.isalpha() for c in spaced) < 6 or not any(len(t.strip(".")) >= 3 for t in tokens):
+            continue
+        if _NOT_NAME_WORDS.search(spaced):
             continue
         start = m.start() + m.group().index(candidate)
-        return candidate, start, start + len(candidate)
+        return spaced, start, start + len(candidate)
     return None
 
 
@@ -355,18 +434,26 @@ def _read_unlabelled(
     title_holder: list[tuple[str, Evidence] | None],
 ) -> None:
     """The 2019–2020 blocks: no Name/Title labels — a name line, then title lines; dates anywhere."""
+    unlabelled = [cell for label, cell in labelled if label is None and not _is_prose(cell.text)]
+    if name_holder[0] is None:
+        # The typed name line is the one right above a title line; failing that, the first name-like line.
+        names = []
+        for index, cell in enumerate(unlabelled):
+            if config.digitally_signed_by.regex.search(cell.text):
+                continue
+            parsed = _as_name(cell.text)
+            if parsed and len(_clean(cell.text[parsed[1] :])) <= len(parsed[0]) + 3:
+                follows_title = index + 1 < len(unlabelled) and _as_title(unlabelled[index + 1].text, side, config)
+                names.append((not follows_title, index, cell, parsed))
+        if names:
+            _, _, cell, parsed = min(names, key=lambda n: (n[0], n[1]))
+            name_holder[0] = (
+                parsed[0],
+                _evidence(view, cell, cell.start + parsed[1], cell.start + parsed[2], "signature.name_unlabelled", 0.75),
+            )
     for label, cell in labelled:
         if label is not None or _is_prose(cell.text):
             continue
-        if name_holder[0] is None:
-            signed_by = config.digitally_signed_by.regex.search(cell.text)
-            parsed = _as_name(cell.text) if not signed_by else None
-            if parsed and len(_clean(cell.text)) <= len(parsed[0]) + 3:
-                name_holder[0] = (
-                    parsed[0],
-                    _evidence(view, cell, cell.start + parsed[1], cell.start + parsed[2], "signature.name_unlabelled", 0.75),
-                )
-                continue
         if title_holder[0] is None:
             parsed_title = _as_title(cell.text, side, config)
             if parsed_title:
@@ -420,15 +507,19 @@ def _starts(view: DocumentView, config: Parties) -> list[tuple[int, int, str]]:
 
 
 def _assign_sides(blocks: list[Block], config: Parties) -> None:
-    """Sides of blocks with no column head: the one with more ICE wording is ICE's, the other the LEA's."""
+    """Sides of blocks with no column head: the one with more ICE wording is ICE's, the others the LEA's."""
     if any(b.side for b in blocks):
         return
     counts = [len(config.ice_markers.findall(" ".join(c.text for c in b.cells))) for b in blocks]
-    if len(blocks) == 2 and counts[0] != counts[1]:
-        ice = 0 if counts[0] > counts[1] else 1
-        blocks[ice].side, blocks[1 - ice].side = "ice", "lea"
-    elif len(blocks) == 1:
+    if not blocks:
+        return
+    if len(blocks) == 1:
         blocks[0].side = "ice" if counts[0] else "lea"
+        return
+    top = max(counts)
+    ice_index = counts.index(top) if top and counts.count(top) == 1 else None
+    for index, block in enumerate(blocks):
+        block.side = "ice" if index == ice_index else "lea"
 
 
 def read_signatures(view: DocumentView) -> list[ReadSignature]:

@@ -15,7 +15,7 @@ from disentangle.model import Document, Page
 _SHIFTS = range(26, 48)
 # Colons and underscores are left out of runs: forms print them in the normal font ("Name:____").
 _RUN = re.compile(r"[\x01-\x08\x0e-\x1f!-9;-\^`]{3,}")
-_WORDLIKE = re.compile(r"[A-Z][a-z]+(?:[ .,'\-]?[A-Z]?[a-z]+)*[.:,]?[_:]*")
+_WORDLIKE = re.compile(r"[A-Z][a-z]+(?:[.:,]?[ .,'\-]?(?:[A-Z]?[a-z]+|[A-Z]{2,4}\b))*[.:,]?\s*[_:]*")
 _VOWELS = frozenset("aeiouy")
 _STOPWORDS = frozenset(
     "the of and to in this for by or be any with as is on that will shall under all its an are not".split()
@@ -52,10 +52,10 @@ def _runs_decoded(text: str, shift: int) -> list[tuple[re.Match[str], str]]:
         # Shifted text has no lower-case ASCII letters at all, so a run touching one ("(POCs)") is real text.
         before = text[run.start() - 1] if run.start() else " "
         after = text[run.end()] if run.end() < len(text) else " "
-        if before.islower() or after.islower():
-            continue
+        if before.islower() or after.islower() or re.fullmatch(r"\(.*\)\W*", run.group()):
+            continue  # "(DHS)," is a real parenthesised acronym, not "EaepFI"
         decoded = _decode(run.group(), shift)
-        if decoded and all(_VOWELS & set(word.lower()) for word in re.findall(r"[A-Z][a-z]*", decoded)):
+        if decoded and all(_VOWELS & set(word.lower()) for word in re.findall(r"[A-Z][a-z]+", decoded)):
             out.append((run, decoded))
     return out
 

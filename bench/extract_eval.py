@@ -1,0 +1,383 @@
+"""Score extract_agreement on the real 287(g) corpus: ICE's labels (model, state, agency, signed date) and the
+hand labels in bench/labels/ (signatories, functions, termination), separately for text layers and scans.
+
+    python bench/extract_eval.py [--corpus ../shared/corpus/moa] [--no-scans] [--misses] [--json]
+
+Text-layer PDFs are read from the corpus's `pdftotext -layout` files; a text layer that is unreadable or has
+blank pages (a broken font encoding, image-only pages) is re-read from the PDF with OCR, as ingest would.
+Scans (has_text_layer=False) go through disentangle.ingest.read_document (300-dpi Tesseract). OCR results
+are cached under /tmp (DISENTANGLE_EVAL_CACHE) so a second run takes seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import re
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from disentangle.extract import Extraction, extract_agreement
+from disentangle.model import Document, Page, PageMethod, normalize_state
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_CORPUS = HERE.parent.parent / "shared" / "corpus" / "moa"
+LABELS_DIR = HERE / "labels"
+CACHE_DIR = Path(os.environ.get("DISENTANGLE_EVAL_CACHE", "/tmp/disentangle-eval-cache"))
+
+MODELS = {
+    "Jail Enforcement Model": "287g-jem",
+    "Warrant Service Officer": "287g-wso",
+    "Task Force Model": "287g-tfm",
+}
+AGENCY_MATCH = 85.0  # rapidfuzz token_set_ratio on normalised names
+NAME_MATCH = 85.0
+TITLE_MATCH = 85.0
+TARGETS = {
+    "text": {"model": 0.99, "state": 0.99, "agency": 0.95},
+    "scan": {"model": 0.95, "state": 0.99, "agency": 0.95},
+    "hand": 0.95,
+}
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Documents
+
+
+def _text_document(path: Path) -> Document:
+    raw = path.read_bytes()
+    pages = raw.decode("utf-8").split("\f")
+    if pages and not pages[-1].strip():
+        pages = pages[:-1]
+    return Document(
+        sha256=hashlib.sha256(raw).hexdigest(),
+        filename=path.name,
+        media_type="text/plain",
+        pages=[Page(i + 1, text, PageMethod.TEXT_LAYER) for i, text in enumerate(pages)],
+    )
+
+
+def _from_json(data: dict[str, Any]) -> Document:
+    return Document(
+        sha256=data["sha256"],
+        filename=data["filename"],
+        media_type=data["media_type"],
+        pages=[Page(p["number"], p["text"], PageMethod(p["method"]), p.get("ocr_confidence")) for p in data["pages"]],
+    )
+
+
+def _to_json(document: Document) -> dict[str, Any]:
+    return {
+        "sha256": document.sha256,
+        "filename": document.filename,
+        "media_type": document.media_type,
+        "pages": [
+            {"number": p.number, "text": p.text, "method": p.method.value, "ocr_confidence": p.ocr_confidence}
+            for p in document.pages
+        ],
+    }
+
+
+def read_pdf_with_ocr(pdf: Path) -> Document:
+    """The PDF through disentangle.ingest (OCR where the text layer is missing or broken), cached by sha256."""
+    digest = hashlib.sha256(pdf.read_bytes()).hexdigest()
+    cached = CACHE_DIR / f"{digest}.json"
+    if cached.exists():
+        return _from_json(json.loads(cached.read_text()))
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    try:
+        from disentangle.ingest import read_document
+    except ImportError:  # before ingest existed: Tesseract directly (bench/ocr_cache.py)
+        sys.path.insert(0, str(HERE))
+        from ocr_cache import ocr_pages
+
+        pages = [
+            Page(i + 1, text, PageMethod.OCR if text.strip() else PageMethod.EMPTY, conf)
+            for i, (text, conf) in enumerate(ocr_pages(pdf))
+        ]
+        document = Document(digest, pdf.name, "application/pdf", pages)
+    else:
+        document = read_document(pdf, ocr=True, ocr_workers=1)
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    cached.write_text(json.dumps(_to_json(document)))
+    return document
+
+
+def _needs_ocr(document: Document) -> bool:
+    from disentangle.extract import readability
+
+    pages = [p for p in document.pages if p.text.strip()]
+    blank = len(document.pages) - len(pages)
+    return not pages or readability(document.text) < 0.5 or blank > len(document.pages) * 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusItem:
+    row: dict[str, str]
+    document: Document
+    group: str  # text | scan
+    route: str  # pdftotext | ocr-fallback | ocr
+
+
+def corpus_items(corpus: Path = DEFAULT_CORPUS, *, scans: bool = True) -> Iterator[CorpusItem]:
+    with (corpus / "labels.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        if row["has_text_layer"] == "True" and row["pdftotext"]:
+            document = _text_document(corpus / row["pdftotext"])
+            route = "pdftotext"
+            if _needs_ocr(document) and row["pdf"]:
+                document, route = read_pdf_with_ocr(corpus / row["pdf"]), "ocr-fallback"
+            yield CorpusItem(row, document, "text", route)
+        elif row["has_text_layer"] == "False" and row["pdf"] and scans:
+            yield CorpusItem(row, read_pdf_with_ocr(corpus / row["pdf"]), "scan", "ocr")
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Scoring
+
+
+def _fold_name(text: str | None) -> str:
+    """Lower case, possessives and punctuation folded: "Miami-Dade Sheriff's Office" ~ "Miami Dade Sheriffs Office"."""
+    folded = (text or "").lower().replace("’", "'")
+    folded = re.sub(r"sheriff'?s\b", "sheriff", folded)
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", folded).split())
+
+
+def _name_key(text: str | None) -> str:
+    return re.sub(r"[^a-z]", "", (text or "").lower())
+
+
+def agency_matches(extracted: str | None, label: str) -> bool:
+    if not extracted:
+        return False
+    return fuzz.token_set_ratio(_fold_name(extracted), _fold_name(label)) >= AGENCY_MATCH
+
+
+@dataclass
+class GroupScore:
+    docs: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    misses: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    routes: Counter[str] = field(default_factory=Counter)
+
+    def rate(self, key: str) -> float:
+        return self.counts[key] / self.docs if self.docs else 0.0
+
+
+@dataclass
+class HandScore:
+    docs: int = 0
+    correct: Counter[str] = field(default_factory=Counter)
+    total: Counter[str] = field(default_factory=Counter)
+    misses: list[str] = field(default_factory=list)
+
+    def add(self, key: str, ok: bool, doc: str, detail: str) -> None:
+        self.total[key] += 1
+        self.correct[key] += ok
+        if not ok:
+            self.misses.append(f"{key}: {doc}: {detail}")
+
+    def rate(self, key: str) -> float:
+        return self.correct[key] / self.total[key] if self.total[key] else 0.0
+
+
+@dataclass
+class Report:
+    groups: dict[str, GroupScore]
+    hand: HandScore
+    seconds: float
+    per_doc: list[dict[str, Any]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "groups": {
+                name: {
+                    "docs": g.docs,
+                    "rates": {k: round(g.rate(k), 4) for k in ("model", "state", "agency", "signed_in_dates", "era")},
+                    "routes": dict(g.routes),
+                    "misses": dict(g.misses),
+                }
+                for name, g in self.groups.items()
+            },
+            "hand": {
+                "docs": self.hand.docs,
+                "rates": {k: round(self.hand.rate(k), 4) for k in sorted(self.hand.total)},
+                "totals": dict(self.hand.total),
+                "misses": self.hand.misses,
+            },
+            "seconds": round(self.seconds, 1),
+        }
+
+
+def _score_ice_labels(item: CorpusItem, result: Extraction, score: GroupScore) -> dict[str, Any]:
+    row = item.row
+    doc = row["doc_id"]
+    expected_kind = MODELS[row["ice_support_type"]]
+    expected_state = normalize_state(row["ice_state"])
+    dates = {s.date.isoformat() for s in result.signatories if s.date}
+    checks = {
+        "model": result.kind == expected_kind,
+        "state": result.state == expected_state,
+        "agency": agency_matches(result.agency_name, row["ice_agency"]),
+        "signed_in_dates": row["ice_signed"] in dates,
+        "era": bool(result.template) and (result.template.era[:4] == row["era"][:4]),  # type: ignore[union-attr]
+    }
+    score.docs += 1
+    score.routes[item.route] += 1
+    details = {
+        "model": f"{result.kind} (ICE: {expected_kind})",
+        "state": f"{result.state} (ICE: {expected_state})",
+        "agency": f"{result.agency_name!r} (ICE: {row['ice_agency']!r})",
+        "signed_in_dates": f"{sorted(dates)} (ICE: {row['ice_signed']})",
+        "era": f"{result.template.era if result.template else None} (ICE: {row['era']})",
+    }
+    for key, ok in checks.items():
+        score.counts[key] += ok
+        if not ok:
+            score.misses[key].append(f"{doc}: {details[key]}")
+    return {"doc_id": doc, "group": item.group, "route": item.route, **checks}
+
+
+def _legible(document: Document) -> tuple[str, set[str]]:
+    """The document's letters only (to look names up in) and every date its text shows."""
+    from disentangle.extract._dates import find_dates
+
+    text = document.text.replace("_", " ")
+    return _name_key(text), {f.value.isoformat() for f in find_dates(text)}
+
+
+def _score_hand(doc: str, label: dict[str, Any], result: Extraction, hand: HandScore, document: Document) -> None:
+    hand.docs += 1
+    letters, shown_dates = _legible(document)
+    hand.add("agency.state", result.state == label["agency"]["state"], doc, f"{result.state} vs {label['agency']['state']}")
+    hand.add(
+        "agency.name",
+        agency_matches(result.agency_name, label["agency"]["name"]),
+        doc,
+        f"{result.agency_name!r} vs {label['agency']['name']!r}",
+    )
+    got = set(result.functions)
+    want = set(label["functions"])
+    hand.add("functions (set)", got == want, doc, f"missing {sorted(want - got)}, extra {sorted(got - want)}")
+    for code in sorted(got | want):
+        hand.add("functions (each)", (code in got) == (code in want), doc, code)
+    for key, value in label["termination"].items():
+        hand.add(f"termination.{key}", getattr(result.termination, key) == value, doc,
+                 f"{getattr(result.termination, key)} vs {value}")
+    pool = list(result.signatories)
+    for want_sig in label["signatories"]:
+        candidates = [s for s in pool if s.side == want_sig["side"] and s.part == want_sig["part"]]
+        best = max(
+            candidates,
+            key=lambda s: fuzz.ratio(_name_key(s.name), _name_key(want_sig["name"])) + (50 if s.date and
+                                                                                          s.date.isoformat() == want_sig["date"] else 0),
+            default=None,
+        )
+        if best is not None:
+            pool.remove(best)
+        where = f"{want_sig['side']}/{want_sig['part']}"
+        name = best.name if best else None
+        title = best.title if best else None
+        signed = best.date.isoformat() if best and best.date else None
+        name_ok = (not name and not want_sig["name"]) or (
+            bool(name and want_sig["name"]) and fuzz.ratio(_name_key(name), _name_key(want_sig["name"])) >= NAME_MATCH
+        )
+        title_ok = (not title and not want_sig["title"]) or (
+            bool(title and want_sig["title"])
+            and fuzz.token_set_ratio(_fold_name(title), _fold_name(want_sig["title"])) >= TITLE_MATCH
+        )
+        hand.add("signatory.name", name_ok, doc, f"{where} {name!r} vs {want_sig['name']!r}")
+        hand.add("signatory.title", title_ok, doc, f"{where} {title!r} vs {want_sig['title']!r}")
+        hand.add("signatory.date", signed == want_sig["date"], doc, f"{where} {signed} vs {want_sig['date']}")
+        # The same fields, counted only where the page's text (text layer or OCR) shows the labelled value at
+        # all: a handwritten date or name is in the image but in no text an extractor can read.
+        if not want_sig["name"] or _name_key(want_sig["name"]) in letters:
+            hand.add("signatory.name (shown in text)", name_ok, doc, f"{where} {name!r} vs {want_sig['name']!r}")
+        if not want_sig["date"] or want_sig["date"] in shown_dates:
+            hand.add("signatory.date (shown in text)", signed == want_sig["date"], doc,
+                     f"{where} {signed} vs {want_sig['date']}")
+    for extra in pool:
+        hand.add("signatory (no extra blocks)", False, doc, f"extra {extra.side}/{extra.part} {extra.name!r}")
+    if not pool:
+        hand.add("signatory (no extra blocks)", True, doc, "")
+
+
+def load_labels(labels_dir: Path = LABELS_DIR) -> dict[str, dict[str, Any]]:
+    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(labels_dir.glob("*.json"))}
+
+
+def evaluate(corpus: Path = DEFAULT_CORPUS, *, scans: bool = True, labels_dir: Path = LABELS_DIR) -> Report:
+    """Run the extractor over the corpus and score it; importable (the lead's `disentangle eval`)."""
+    started = time.monotonic()
+    labels = load_labels(labels_dir)
+    groups = {"text": GroupScore(), "scan": GroupScore()}
+    hand = HandScore()
+    per_doc = []
+    for item in corpus_items(corpus, scans=scans):
+        result = extract_agreement(item.document)
+        per_doc.append(_score_ice_labels(item, result, groups[item.group]))
+        label = labels.get(item.row["doc_id"])
+        if label is not None:
+            _score_hand(item.row["doc_id"], label, result, hand, item.document)
+    return Report(groups, hand, time.monotonic() - started, per_doc)
+
+
+def format_table(report: Report) -> str:
+    lines = [
+        "| documents | n | model | state | agency name | ICE signed date among signature dates | template era |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, g in report.groups.items():
+        if not g.docs:
+            continue
+        label = "text layer" if name == "text" else "scans (OCR)"
+        lines.append(
+            f"| {label} | {g.docs} | {g.rate('model'):.1%} | {g.rate('state'):.1%} | {g.rate('agency'):.1%} | "
+            f"{g.rate('signed_in_dates'):.1%} | {g.rate('era'):.1%} |"
+        )
+    lines += ["", f"Hand labels: {report.hand.docs} documents", "", "| field | correct | total | accuracy |",
+              "|---|---:|---:|---:|"]
+    for key in sorted(report.hand.total):
+        lines.append(f"| {key} | {report.hand.correct[key]} | {report.hand.total[key]} | {report.hand.rate(key):.1%} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--no-scans", action="store_true", help="skip the image-only PDFs (no OCR)")
+    parser.add_argument("--misses", action="store_true", help="list every miss")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    args = parser.parse_args(argv)
+    if not (args.corpus / "labels.csv").exists():
+        print(f"{args.corpus}: no labels.csv — is the shared corpus there?", file=sys.stderr)
+        return 2
+    report = evaluate(args.corpus, scans=not args.no_scans)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+        return 0
+    print(format_table(report))
+    print(f"\n{report.seconds:.1f} s; routes: " + ", ".join(f"{g}: {dict(s.routes)}" for g, s in report.groups.items()))
+    if args.misses:
+        for name, g in report.groups.items():
+            for key, misses in g.misses.items():
+                print(f"\n## {name} {key} misses ({len(misses)})")
+                print("\n".join(f"- {m}" for m in misses))
+        print(f"\n## hand-label misses ({len(report.hand.misses)})")
+        print("\n".join(f"- {m}" for m in report.hand.misses))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
