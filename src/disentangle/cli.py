@@ -556,3 +556,30 @@ def export(ctx: click.Context, fmt: str, directory: Path) -> None:
     _ensure_registry(workspace)
     written = workspace.export(fmt, directory)
     click.echo(f"wrote {sum(written.values())} rows in {len(written)} tables to {directory}", err=True)
+
+
+@main.command()
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to bind; off loopback needs --token."
+)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--token",
+    envvar="DISENTANGLE_TOKEN",
+    help="Access token every request must carry (login form or header); required off loopback. "
+    "Also read from $DISENTANGLE_TOKEN, which keeps it out of the process list.",
+)
+@click.pass_context
+@_fail_cleanly
+def serve(ctx: click.Context, host: str, port: int, token: str | None) -> None:
+    """Run the local web app: county map, search, place and agency pages, JSON API under /api."""
+    import uvicorn
+
+    from disentangle.web import check_binding, create_app
+
+    check_binding(host, token)
+    workspace = _workspace(ctx)
+    _ensure_registry(workspace)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"serving on http://{shown}:{port}/ (Ctrl-C stops)", err=True)
+    uvicorn.run(create_app(workspace, token=token), host=host, port=port, log_level="warning")

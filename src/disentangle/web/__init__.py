@@ -1,1 +1,6 @@
-"""The local web app: thin views over the Workspace."""
+"""The local web app: thin views over the Workspace (map, search, place and agency pages, JSON API)."""
+
+from disentangle.web._app import create_app
+from disentangle.web._security import check_binding, is_loopback
+
+__all__ = ["check_binding", "create_app", "is_loopback"]

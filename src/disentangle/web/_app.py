@@ -1,0 +1,120 @@
+"""Assembles the app: pages, API, static files, the guard, and how errors are shown."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, Response
+
+from disentangle import __version__
+from disentangle.errors import DisentangleError, InputError, NotFoundError
+from disentangle.web import _api, _pages
+from disentangle.web._security import LOOPBACK_HOSTS, CsrfError, Guard
+from disentangle.web._site import STATIC, Site
+from disentangle.workspace import Workspace
+
+DESCRIPTION = (
+    "Local law enforcement's agreements with ICE — 287(g), detention contracts, Secure Communities, "
+    "DHS designations — from public records. Every fact carries its source: dataset, file and row."
+)
+
+
+def create_app(
+    workspace: Workspace,
+    *,
+    token: str | None = None,
+    allowed_hosts: Iterable[str] | None = None,
+    cache_seconds: float = 60.0,
+) -> FastAPI:
+    """The web app over a Workspace.
+
+    Without a token it answers only requests addressed to a loopback name (127.0.0.1, localhost, ::1).
+    With a token, every request but the login form must carry it (Authorization: Bearer, the
+    X-Disentangle-Token header, or the session cookie the login form sets). Results are memoised for
+    `cache_seconds` (0 turns that off)."""
+    app = FastAPI(
+        title="Disentangle",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,  # the interactive docs load scripts from a CDN; the app works offline
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.site = Site(workspace, token=token, cache_seconds=cache_seconds)
+    app.include_router(_api.router)
+    app.include_router(_pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC, follow_symlink=False), name="static")
+    app.add_api_route("/api", _api_index, include_in_schema=False)
+    hosts = allowed_hosts if allowed_hosts is not None else (None if token else LOOPBACK_HOSTS)
+    app.add_middleware(Guard, token=token, allowed_hosts=hosts)
+
+    app.add_exception_handler(DisentangleError, _registry_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith("/api/") or path.endswith(".json") or path == "/openapi.json"
+
+
+def _error(request: Request, status: int, message: str, detail: Any = None) -> Response:
+    if _wants_json(request):
+        body: dict[str, Any] = {"error": message}
+        if detail is not None:
+            body["detail"] = detail
+        return JSONResponse(body, status_code=status)
+    site: Site = request.app.state.site
+    return site.render(request, "error.html", {"status": status, "message": message}, status_code=status)
+
+
+async def _registry_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, CsrfError):
+        status = 403
+    elif isinstance(exc, NotFoundError):
+        status = 404
+    elif isinstance(exc, InputError):
+        status = 400
+    else:
+        status = 503  # the store refused: the database is missing, locked or of another version
+    return _error(request, status, str(exc))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    message = "nothing here" if exc.status_code == 404 else str(exc.detail)
+    return _error(request, exc.status_code, message)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        {"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg")} for e in exc.errors()
+    ]
+    summary = "; ".join(f"{p['where']}: {p['problem']}" for p in problems)
+    return _error(request, 422 if _wants_json(request) else 400, f"bad request: {summary}", problems)
+
+
+def _api_index(request: Request) -> Response:
+    """A readable list of the API's routes, from the OpenAPI description (the app has no CDN docs)."""
+    schema = request.app.openapi()
+    routes = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            routes.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": operation.get("summary", ""),
+                    "description": operation.get("description", ""),
+                    "parameters": [p["name"] for p in operation.get("parameters", [])],
+                }
+            )
+    site: Site = request.app.state.site
+    return site.render(request, "api.html", {"routes": routes})

@@ -1,0 +1,71 @@
+"""Words the pages show for the registry's codes (models, statuses, event and fact kinds)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+MODELS = {
+    "287g-jem": "287(g) Jail Enforcement Model",
+    "287g-wso": "287(g) Warrant Service Officer",
+    "287g-tfm": "287(g) Task Force Model",
+    "igsa": "Detention contract (IGSA)",
+    "usms-iga": "Detention contract (USMS IGA)",
+}
+
+SHORT_MODELS = {
+    "287g-jem": "JEM",
+    "287g-wso": "WSO",
+    "287g-tfm": "TFM",
+    "igsa": "IGSA",
+    "usms-iga": "USMS IGA",
+}
+
+STATUSES = {
+    "active": "active",
+    "removed": "removed from ICE's list",
+    "superseded": "superseded",
+    "pending": "pending",
+    "listed": "on ICE's facility list",
+}
+
+EVENTS = {
+    "added": "Added to ICE's list",
+    "removed": "Removed from ICE's list",
+    "addendum": "Addendum posted",
+    "signed_changed": "Signing date changed",
+    "renamed": "Agency renamed on the list",
+    "resigned": "Signed again",
+    "superseded": "Superseded by a newer agreement",
+    "restored": "Restored to ICE's list",
+}
+
+FACTS = {
+    "secure_communities_activated": "Secure Communities activated",
+    "dhs_sanctuary_designation": "Named on DHS's list of “sanctuary jurisdictions”",
+    "detainers_declined": "ICE detainers declined (NPR data)",
+}
+
+
+def label(table: dict[str, str], code: Any) -> str:
+    """The label for a code, or the code itself when the table does not know it."""
+    if code is None:
+        return ""
+    return table.get(str(code), str(code).replace("_", " "))
+
+
+def fact_value(kind: str, value: Any) -> str:
+    """A fact's value in words."""
+    if not isinstance(value, dict):
+        return "" if value is None else str(value)
+    if kind == "secure_communities_activated":
+        return f"activated {value.get('month') or ''}".strip()
+    if kind == "dhs_sanctuary_designation":
+        printed = value.get("name_printed")
+        section = value.get("section")
+        return ", ".join(str(p) for p in (f"listed as “{printed}”" if printed else None, section) if p)
+    if kind == "detainers_declined":
+        return (
+            f"{value.get('year')}: {value.get('declined')} declined, {value.get('other_outcomes')} other "
+            f"outcomes at {value.get('facility')}"
+        )
+    return ", ".join(f"{k}: {v}" for k, v in value.items() if v not in (None, "", False))

@@ -1,0 +1,251 @@
+"""The HTML pages: map, search, place, agency, feed and login. Each view calls the Workspace and renders."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from starlette.responses import RedirectResponse, Response
+
+from disentangle.errors import InputError, NotFoundError
+from disentangle.web import _security as security
+from disentangle.web._cache import Page
+from disentangle.web._downloads import download
+from disentangle.web._map import DEFAULT_LAYER, LAYER_BY_KEY, LAYERS, MODELS_287G
+from disentangle.web._site import Site, agency_href, cached_response, place_href
+
+router = APIRouter(include_in_schema=False)
+
+FEED_SIZE = 50
+CHANGES_ON_HOME = 12
+
+
+def site_of(request: Request) -> Site:
+    site: Site = request.app.state.site
+    return site
+
+
+@router.get("/")
+def home(request: Request, layer: str = DEFAULT_LAYER) -> Response:
+    site = site_of(request)
+    if layer not in LAYER_BY_KEY:
+        raise InputError(f"unknown map layer {layer!r}: use {', '.join(LAYER_BY_KEY)}")
+
+    def build() -> Page:
+        workspace = site.workspace
+        atlas = site.atlas()
+        context = {
+            "summary": workspace.summary(),
+            "layer": LAYER_BY_KEY[layer],
+            "layers": LAYERS,
+            "map": site.county_map(layer),
+            "chart": site.chart(),
+            "months": workspace.stats("month"),
+            "changes": workspace.latest_changes(CHANGES_ON_HOME),
+            "states": sorted(atlas.states, key=lambda s: s.name),
+        }
+        return Page.of(site.render_text("home.html", context))
+
+    return cached_response(request, site.page(("home", layer), build))
+
+
+@router.get("/search")
+def search(request: Request, q: str = "") -> Response:
+    site = site_of(request)
+    text = q.strip()
+    results = site.workspace.search(text) if text else []
+    context = {
+        "query": text,
+        "places": [r for r in results if r["match"] == "jurisdiction"],
+        "agencies": [r for r in results if r["match"] == "agency"],
+    }
+    return site.render(request, "search.html", context)
+
+
+def _place_result(site: Site, q: str) -> dict[str, Any]:
+    result: dict[str, Any] = site.workspace.show(q)
+    return result
+
+
+@router.get("/place/{q:path}.csv")
+def place_csv(request: Request, q: str) -> Response:
+    return _place_download(request, q, "csv")
+
+
+@router.get("/place/{q:path}.json")
+def place_json(request: Request, q: str) -> Response:
+    return _place_download(request, q, "json")
+
+
+def _place_download(request: Request, q: str, fmt: str) -> Response:
+    result = _place_result(site_of(request), q)
+    if result["type"] == "agency":
+        return download(result, result["agency"]["id"], fmt)
+    place = result["jurisdiction"]
+    return download(result, f"{place['name']} {place['state'] or ''} {place['fips'] or ''}", fmt)
+
+
+@router.get("/place/{q:path}")
+def place(request: Request, q: str) -> Response:
+    site = site_of(request)
+    page = site.memo.get(("place", q), lambda: _place_page(site, q))
+    if isinstance(page, str):  # an agency's id or ORI: its own page
+        return RedirectResponse(page, status_code=303)
+    return cached_response(request, page)
+
+
+def _place_page(site: Site, q: str) -> Page | str:
+    result = _place_result(site, q)
+    if result["type"] == "agency":
+        return agency_href(result["agency"]["id"])
+    jurisdiction = result["jurisdiction"]
+    events: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for event in result["events"]:
+        events[event["agreement_id"]].append(event)
+    counties: list[dict[str, Any]] = []
+    if jurisdiction["level"] == "state":
+        counties = sorted(
+            (r for r in site.county_rows() if r["state"] == jurisdiction["state"]), key=lambda r: r["name"]
+        )
+    context = {
+        "result": result,
+        "place": jurisdiction,
+        "parent": result["parent"],
+        "agreements": result["agreements"],
+        "active": [a for a in result["agreements"] if a["status"] == "active"],
+        "events": result["events"],
+        "events_by_agreement": events,
+        "agreement_names": {a["id"]: a for a in result["agreements"]},
+        "facts": result["facts"],
+        "county": site.county_row(jurisdiction["fips"]) if jurisdiction["level"] == "county" else None,
+        "counties": counties,
+        "entanglement": LAYER_BY_KEY[DEFAULT_LAYER],
+        "models_287g": MODELS_287G,
+        "href": place_href(jurisdiction),
+    }
+    return Page.of(site.render_text("place.html", context))
+
+
+@router.get("/agency/{agency_id}.csv")
+def agency_csv(request: Request, agency_id: str) -> Response:
+    result = site_of(request).workspace.history(agency_id)
+    return download(result, result["agency"]["id"], "csv")
+
+
+@router.get("/agency/{agency_id}.json")
+def agency_json(request: Request, agency_id: str) -> Response:
+    result = site_of(request).workspace.history(agency_id)
+    return download(result, result["agency"]["id"], "json")
+
+
+@router.get("/agency/{agency_id}")
+def agency(request: Request, agency_id: str) -> Response:
+    site = site_of(request)
+    return cached_response(request, site.page(("agency", agency_id), lambda: _agency_page(site, agency_id)))
+
+
+def _agency_page(site: Site, agency_id: str) -> Page:
+    result = site.workspace.history(agency_id)
+    events: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for event in result["events"]:
+        events[event["agreement_id"]].append(event)
+    context = {
+        "agency": result["agency"],
+        "agreements": result["agreements"],
+        "events": result["events"],
+        "events_by_agreement": events,
+        "agreement_names": {a["id"]: a for a in result["agreements"]},
+        "href": agency_href(result["agency"]["id"]),
+    }
+    return Page.of(site.render_text("agency.html", context))
+
+
+@router.get("/feed.atom")
+def feed(request: Request) -> Response:
+    site = site_of(request)
+    base = str(request.base_url).rstrip("/")
+
+    def build() -> Page:
+        changes = site.workspace.latest_changes(FEED_SIZE)
+        for change in changes:
+            change["uid"] = uuid.uuid5(
+                uuid.NAMESPACE_URL,
+                f"disentangle:event:{change['agreement_id']}:{change['kind']}:{change['date']}",
+            ).urn
+        newest = max((c["date"] for c in changes), default=None)
+        updated = f"{newest}T00:00:00Z" if newest else datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        context = {
+            "base": base,
+            "changes": changes,
+            "updated": updated,
+            "feed_id": uuid.uuid5(uuid.NAMESPACE_URL, f"disentangle:feed:{base}").urn,
+        }
+        return Page.of(site.render_text("feed.atom", context), "application/atom+xml; charset=utf-8")
+
+    return cached_response(request, site.page(("feed", base), build))
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/") -> Response:
+    site = site_of(request)
+    if site.token is None:
+        raise NotFoundError("this server has no access token: nothing to sign in to")
+    csrf = request.cookies.get(security.CSRF_COOKIE) or security.new_csrf_token()
+    context = {
+        "csrf": csrf,
+        "next": security.safe_next(next),
+        "signed_in": bool(getattr(request.state, "authorized", False)),
+        "failed": False,
+    }
+    response = site.render(request, "login.html", context)
+    _set_csrf_cookie(response, csrf)
+    return response
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    token: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    site = site_of(request)
+    if site.token is None:
+        raise NotFoundError("this server has no access token: nothing to sign in to")
+    _check_csrf(request, csrf_token)
+    if not security.token_matches(token, site.token):
+        csrf = security.new_csrf_token()
+        context = {"csrf": csrf, "next": security.safe_next(next), "signed_in": False, "failed": True}
+        response = site.render(request, "login.html", context, status_code=401)
+        _set_csrf_cookie(response, csrf)
+        return response
+    response = RedirectResponse(security.safe_next(next), status_code=303)
+    response.set_cookie(
+        security.SESSION_COOKIE,
+        security.session_value(site.token),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
+    _check_csrf(request, csrf_token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(security.SESSION_COOKIE, path="/")
+    return response
+
+
+def _check_csrf(request: Request, submitted: str) -> None:
+    if not security.csrf_matches(request.cookies.get(security.CSRF_COOKIE), submitted):
+        raise security.CsrfError("the form has expired or did not come from this site; reload it and retry")
+
+
+def _set_csrf_cookie(response: Response, value: str) -> None:
+    response.set_cookie(security.CSRF_COOKIE, value, httponly=True, samesite="strict", path="/")

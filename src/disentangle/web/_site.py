@@ -1,0 +1,139 @@
+"""What every view shares: the Workspace, the templates, and the memo of expensive results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from disentangle import __version__
+from disentangle.web import _labels
+from disentangle.web._atlas import Atlas, load_atlas
+from disentangle.web._cache import Memo, Page
+from disentangle.web._chart import render_chart
+from disentangle.web._map import LAYER_BY_KEY, RenderedMap, render_map
+from disentangle.workspace import Workspace
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+
+def place_href(place: Any) -> str:
+    """The page of a jurisdiction: by FIPS when it has one, else by OCD id (a dict, or an id or FIPS)."""
+    key = (place.get("fips") or place.get("id") or "") if isinstance(place, dict) else str(place or "")
+    return "/place/" + quote(key, safe="/:~._-")
+
+
+def agency_href(agency_id: str) -> str:
+    return "/agency/" + quote(agency_id, safe="~._-")
+
+
+def source_text(source: dict[str, Any] | None) -> str:
+    """Where a fact comes from, in one line: dataset, file, row, and when the file was captured."""
+    if not source:
+        return "no source recorded"
+    parts = [str(source.get("dataset") or "dataset unknown"), str(source.get("file"))]
+    if source.get("row") is not None:
+        parts.append(f"row {source['row']}")
+    if source.get("retrieved"):
+        parts.append(f"captured {source['retrieved']}")
+    return ", ".join(parts)
+
+
+def external_url(url: Any) -> str | None:
+    """A link out (an ICE document) only when it is plain http(s): never javascript: or data: URLs."""
+    text = str(url or "").strip()
+    return text if text.lower().startswith(("https://", "http://")) else None
+
+
+def template_environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,  # every template, HTML and Atom alike: data never becomes markup
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(
+        model=lambda code: _labels.label(_labels.MODELS, code),
+        short_model=lambda code: _labels.label(_labels.SHORT_MODELS, code),
+        status=lambda code: _labels.label(_labels.STATUSES, code),
+        event=lambda code: _labels.label(_labels.EVENTS, code),
+        fact=lambda code: _labels.label(_labels.FACTS, code),
+        fact_value=_labels.fact_value,
+        number=lambda n: f"{int(n or 0):,}",
+        place_href=place_href,
+        agency_href=agency_href,
+        source_text=source_text,
+        external_url=external_url,
+    )
+    environment.globals.update(version=__version__)
+    return environment
+
+
+class Site:
+    """The app's shared state: one per create_app()."""
+
+    def __init__(self, workspace: Workspace, *, token: str | None, cache_seconds: float) -> None:
+        self.workspace = workspace
+        self.token = token
+        self.templates = Jinja2Templates(env=template_environment())
+        self.memo = Memo(cache_seconds)
+
+    def atlas(self) -> Atlas:
+        return load_atlas(self.workspace.data_dir)
+
+    def county_rows(self) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = self.memo.get("county_map", self.workspace.county_map)
+        return rows
+
+    def county_row(self, fips: str | None) -> dict[str, Any] | None:
+        if not fips:
+            return None
+        by_fips: dict[str, dict[str, Any]] = self.memo.get(
+            "county_by_fips", lambda: {str(r["fips"]): r for r in self.county_rows() if r.get("fips")}
+        )
+        return by_fips.get(fips)
+
+    def county_map(self, layer: str) -> RenderedMap:
+        chosen = LAYER_BY_KEY[layer]
+        rendered: RenderedMap = self.memo.get(
+            ("map", layer), lambda: render_map(self.atlas(), self.county_rows(), chosen, place_href)
+        )
+        return rendered
+
+    def chart(self) -> Any:
+        return self.memo.get("chart", lambda: render_chart(self.workspace.stats("month")))
+
+    def render(
+        self, request: Request, name: str, context: dict[str, Any], status_code: int = 200
+    ) -> Response:
+        context = self.context(context)
+        return self.templates.TemplateResponse(request, name, context, status_code=status_code)
+
+    def render_text(self, name: str, context: dict[str, Any]) -> str:
+        return self.templates.env.get_template(name).render(self.context(context))
+
+    def context(self, context: dict[str, Any]) -> dict[str, Any]:
+        return {"auth": self.token is not None, "query": "", **context}
+
+    def page(self, key: Any, build: Any) -> Page:
+        page: Page = self.memo.get(("page", key), build)
+        return page
+
+
+def cached_response(request: Request, page: Page) -> Response:
+    """A memoised page: 304 when the client has it, gzip when the client takes it."""
+    headers = {"etag": page.etag, "vary": "Accept-Encoding", "cache-control": "no-cache"}
+    if request.headers.get("if-none-match") == page.etag:
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers["content-encoding"] = "gzip"
+        return Response(page.gzipped, media_type=page.media_type, headers=headers)
+    return Response(page.body, media_type=page.media_type, headers=headers)
