@@ -24,7 +24,7 @@ from disentangle.ingest import (
     ingest_paths,
 )
 from disentangle.model import PageMethod
-from test_ingest import AGREEMENT_PAGES, ENCRYPT_DICTIONARY, build_pdf
+from test_ingest import AGREEMENT_PAGES, ENCRYPT_DICTIONARY, HOSTILE, build_pdf
 
 
 def sha(data: bytes) -> str:
@@ -196,6 +196,20 @@ def test_ingest_paths_counts_and_goes_on_past_bad_files(tmp_path: Path) -> None:
 
     again = ingest_paths([inbox], store, workers=2)
     assert (again.documents, again.new, again.already_stored, len(again.failures)) == (4, 0, 4, 2)
+
+
+def test_every_hostile_file_is_one_failure_in_a_batch_that_goes_on(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name, make, _ in HOSTILE:
+        (inbox / name).write_bytes(make())
+    (inbox / "zz-good.pdf").write_bytes(build_pdf(AGREEMENT_PAGES))
+    summary = ingest_paths([inbox], DocumentStore(tmp_path / "store"), workers=2)
+    assert (summary.documents, summary.new) == (1, 1)
+    reasons = dict(summary.failures)
+    for name, _, problem in HOSTILE:
+        assert problem in reasons[str(inbox / name)], name
+    assert len(reasons) == len(HOSTILE)
 
 
 class InlineExecutor:

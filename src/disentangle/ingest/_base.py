@@ -21,6 +21,7 @@ FALLBACK = 0.1  # anything that decodes as text
 NO_BID = 0.0
 
 HEAD_BYTES = 8192  # how much of a file's start every ingestor sees when it bids
+CHUNK_BYTES = 1024 * 1024  # how much of a file is hashed or copied at a time
 
 
 @dataclass(frozen=True, slots=True)

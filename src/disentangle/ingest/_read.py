@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from disentangle.errors import DisentangleError, DocumentError
-from disentangle.ingest._base import HEAD_BYTES, NO_BID, Ingestor, ReadOptions, describe_head
+from disentangle.ingest._base import CHUNK_BYTES, HEAD_BYTES, NO_BID, Ingestor, ReadOptions, describe_head
 from disentangle.ingest._docx import DocxIngestor
 from disentangle.ingest._html import HtmlIngestor
 from disentangle.ingest._image import ImageIngestor
@@ -25,13 +25,11 @@ DEFAULT_INGESTORS: tuple[Ingestor, ...] = (
     TextIngestor(),
 )
 
-_CHUNK = 1024 * 1024
-
 
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
+        while chunk := handle.read(CHUNK_BYTES):
             digest.update(chunk)
     return digest.hexdigest()
 

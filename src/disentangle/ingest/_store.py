@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from disentangle.errors import DocumentError, InputError, NotFoundError, StoreError
-from disentangle.ingest._base import Ingestor, ReadOptions
+from disentangle.ingest._base import CHUNK_BYTES, Ingestor, ReadOptions
 from disentangle.ingest._names import printable_path
 from disentangle.ingest._read import DEFAULT_INGESTORS, read_as, sha256_file
 from disentangle.model import Document, Page, PageMethod
@@ -23,7 +23,6 @@ from disentangle.model import Document, Page, PageMethod
 PAGES_FORMAT = 1  # version of the pages JSON layout, written into each file
 STALE_TEMP_SECONDS = 3600
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -147,7 +146,7 @@ class DocumentStore:
         digest = hashlib.sha256()
         try:
             with os.fdopen(handle, "wb") as out, source.open("rb") as inp:
-                while chunk := inp.read(_CHUNK):
+                while chunk := inp.read(CHUNK_BYTES):
                     digest.update(chunk)
                     out.write(chunk)
                 out.flush()
