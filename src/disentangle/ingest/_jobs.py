@@ -56,8 +56,9 @@ class LocalProcessExecutor:
         pending = list(items)
         while pending:
             unfinished = yield from self._run_pool(job, pending, self.workers)
-            # Work is handed out in submission order, at most workers + 1 ahead (CPython's queue), so
-            # the item that killed the pool is among the first unfinished ones.
+            # Workers take items in submission order, so the ones running when the pool broke are the
+            # first unfinished ones (one more, in case a finished item's result was lost in the break).
+            # Suspects leave `pending` either way, so every round makes progress.
             suspects, pending = unfinished[: self.workers + 1], unfinished[self.workers + 1 :]
             for item in suspects:
                 again = yield from self._run_pool(job, [item], 1)
