@@ -132,8 +132,8 @@ def county(**facts: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("layer", "row", "band"),
     [
-        ("entanglement", None, "No record"),
-        ("entanglement", county(), "No record"),
+        ("entanglement", None, "Nothing on record"),
+        ("entanglement", county(), "Nothing on record"),
         ("entanglement", county(secure_communities="2011-04-01"), "No agreement; Secure Communities only"),
         ("entanglement", county(dhs_designated=True, secure_communities="2010-01-01"), "No agreement; named"),
         ("entanglement", county(_287g_tfm=8), "1 kind of agreement"),

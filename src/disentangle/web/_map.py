@@ -97,7 +97,7 @@ LAYERS: tuple[Layer, ...] = (
         "Counties without any are shown by whether DHS named them a “sanctuary jurisdiction” and "
         "whether Secure Communities was activated there.",
         (
-            Band("No record", "c-none"),
+            Band("Nothing on record", "c-none"),
             Band("No agreement; named by DHS as a “sanctuary jurisdiction”", "c-dhs"),
             Band("No agreement; Secure Communities only", "c-q0"),
             Band("1 kind of agreement", "c-q2"),
