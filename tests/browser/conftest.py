@@ -22,14 +22,6 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.browser)
 
 
 def _free_port() -> int:
@@ -88,10 +80,3 @@ def page(browser: Any, server: str) -> Iterator[Any]:
     yield tab
     context.close()
     assert errors == [], f"the browser reported errors: {errors}"
-
-
-def screenshot(tab: Any, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    tab.screenshot(path=str(path), full_page=False)
-    return path
