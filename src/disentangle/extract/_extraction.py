@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from disentangle.model import Evidence, Finding
+from disentangle.model import Document, Evidence, Finding
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +127,7 @@ class Extraction:
     findings: list[Finding] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     readability: float = 1.0
+    document: Document | None = field(default=None, repr=False, compare=False)  # what it was read from
 
     def add(self, field_name: str, value: Any, evidence: Evidence) -> None:
         self.findings.append(Finding(field_name, value, evidence))

@@ -21,6 +21,7 @@ def extract_agreement(document: Document, extractors: tuple[FieldExtractor, ...]
         kind=kind,
         kind_confidence=confidence,
         readability=view.readability,
+        document=document,
     )
     for match in kind_matches:
         result.add("kind", kind, match.evidence(view.sha256))
