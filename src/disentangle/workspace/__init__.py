@@ -1,0 +1,37 @@
+"""The one facade: wires the stages to the registry. The CLI, the web app and the tests call only this.
+
+The Workspace is assembled from one part per step of the workflow, each in its own module:
+importing (registry building), queries (reading it), judging (scorecards, costs), acting (requests,
+letters) and exporting. Only these parts touch the registry; the stages they call never do.
+"""
+
+from disentangle.workspace._acting import ActMixin
+from disentangle.workspace._base import (
+    DATA_DIR_ENV,
+    DATABASE_ENV,
+    HOME_ENV,
+    Progress,
+    bundled_data_dir,
+    default_home,
+)
+from disentangle.workspace._exporting import ExportMixin
+from disentangle.workspace._importing import ImportMixin, ImportReport, SheetDiff, SourceFile
+from disentangle.workspace._judging import JudgeMixin
+
+
+class Workspace(ImportMixin, ExportMixin, JudgeMixin, ActMixin):
+    """A user's workspace: the registry database and stored documents, under one folder."""
+
+
+__all__ = [
+    "DATABASE_ENV",
+    "DATA_DIR_ENV",
+    "HOME_ENV",
+    "ImportReport",
+    "Progress",
+    "SheetDiff",
+    "SourceFile",
+    "Workspace",
+    "bundled_data_dir",
+    "default_home",
+]

@@ -1,0 +1,64 @@
+"""Exporting the registry's public tables as CSV, JSON or one SQLite database."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import select
+
+from disentangle.errors import InputError
+from disentangle.publish import exports
+from disentangle.registry import Store, sqlite_url
+from disentangle.registry import tables as t
+from disentangle.workspace._base import WorkspaceBase
+from disentangle.workspace._rows import (
+    _bulk,
+)
+
+
+class ExportMixin(WorkspaceBase):
+    # ------------------------------------------------------------------ export
+
+    EXPORT_TABLES = tuple(
+        table.name
+        for table in t.metadata.sorted_tables
+        # the user's own records requests name the requester, a private person: never published
+        if table.name not in ("schema_migrations", "records_requests", "request_events")
+    )  # parents before children, so a database export satisfies its foreign keys
+
+    def export(self, fmt: str, directory: Path) -> dict[str, int]:
+        """Write the registry's tables to `directory` as CSV or JSON files, or as one SQLite database."""
+        if fmt not in exports.FORMATS:
+            raise InputError(f"unknown export format {fmt!r}: use {', '.join(exports.FORMATS)}")
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        written: dict[str, int] = {}
+        if fmt == "sqlite":
+            target_path = directory / "disentangle.sqlite"
+            temporary = directory / ".disentangle.sqlite.part"
+            temporary.unlink(missing_ok=True)
+            target = Store(sqlite_url(temporary))
+            target.migrate()
+            with self.store.read() as source, target.transaction() as sink:
+                for name in self.EXPORT_TABLES:
+                    table = t.metadata.tables[name]
+                    rows = [dict(row._mapping) for row in source.execute(select(table))]
+                    _bulk(sink, table, rows)
+                    written[name] = len(rows)
+            target.dispose()
+            for suffix in ("-wal", "-shm"):
+                Path(f"{temporary}{suffix}").unlink(missing_ok=True)
+            os.replace(temporary, target_path)
+            return written
+        with self.store.read() as connection:
+            for name in self.EXPORT_TABLES:
+                table = t.metadata.tables[name]
+                records = (dict(row._mapping) for row in connection.execute(select(table)))
+                if fmt == "csv":
+                    written[name] = exports.write_csv(
+                        directory / f"{name}.csv", list(table.columns.keys()), records
+                    )
+                else:
+                    written[name] = exports.write_json(directory / f"{name}.json", records)
+        return written

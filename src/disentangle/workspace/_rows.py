@@ -1,0 +1,130 @@
+"""Row builders shared by the parts of the facade: registry rows to JSON-able dicts and back."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from disentangle.errors import InputError, StoreError
+from disentangle.model import (
+    Agreement,
+    AgreementKind,
+    AgreementStatus,
+    Source,
+    normalize_state,
+)
+from disentangle.registry import tables as t
+
+MODEL_ALIASES = {"jem": "287g-jem", "wso": "287g-wso", "tfm": "287g-tfm"}
+
+
+def _safe_name(name: str) -> str:
+    cleaned = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in name)
+    return cleaned.lstrip(".") or "sheet.xlsx"
+
+
+def _kind_filter(model: str | None) -> str | None:
+    if not model:
+        return None
+    kind = MODEL_ALIASES.get(model.lower(), model.lower())
+    if kind not in {k.value for k in AgreementKind}:
+        raise InputError(f"unknown model {model!r}: use jem, wso, tfm or one of {', '.join(AgreementKind)}")
+    return kind
+
+
+def _state_filter(state: str | None) -> str | None:
+    if not state:
+        return None
+    code = normalize_state(state)
+    if code is None:
+        raise InputError(f"unknown state {state!r}")
+    return code
+
+
+def _snapshot_as_of(connection: Connection, as_of: date) -> int | None:
+    s = t.snapshots
+    return connection.scalar(
+        select(s.c.id)
+        .where(s.c.list == "participating", s.c.captured <= as_of)
+        .order_by(s.c.captured.desc(), s.c.id.desc())
+        .limit(1)
+    )
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _agreement_json(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "state": row["state"],
+        "agency": row["agency"],
+        "model": row["kind"],
+        "signed": _iso(row["signed"]),
+        "status": row["status"],
+        "first_seen": _iso(row["first_seen"]),
+        "last_seen": _iso(row["last_seen"]),
+        "jurisdiction": row.get("jurisdiction_id"),
+        "ori": row.get("ori"),
+        "agency_id": row["agency_id"],
+        "county": row.get("county"),
+        "document_url": row.get("document_url"),
+    }
+
+
+def _source_json(mapping: Any, *, row: int | None = None) -> dict[str, Any] | None:
+    if mapping.get("file") is None:
+        return None
+    return {
+        "dataset": mapping.get("dataset"),
+        "file": mapping["file"],
+        "row": row if row is not None else mapping.get("source_row"),
+        "retrieved": _iso(mapping.get("retrieved")),
+    }
+
+
+def _event_json(row: Any) -> dict[str, Any]:
+    return {
+        "agreement_id": row["agreement_id"],
+        "kind": row["kind"],
+        "date": _iso(row["date"]),
+        "detail": row["detail"] or {},
+        "source": {"dataset": row["dataset"], "file": row["file"], "row": row["source_row"]}
+        if "dataset" in row
+        else {"file": row["file"], "row": row["source_row"]},
+    }
+
+
+def _agreement_model(record: dict[str, Any]) -> Agreement:
+    return Agreement(
+        id=record["id"],
+        kind=AgreementKind(record["model"]),
+        agency_id=record["agency_id"],
+        state=record["state"],
+        agency_name=record["agency"],
+        signed=date.fromisoformat(record["signed"]) if record["signed"] else None,
+        status=AgreementStatus(record["status"]),
+        first_seen=date.fromisoformat(record["first_seen"]) if record["first_seen"] else None,
+        last_seen=date.fromisoformat(record["last_seen"]) if record["last_seen"] else None,
+        document_url=record.get("document_url"),
+        county=record.get("county"),
+        jurisdiction_id=record.get("jurisdiction"),
+        source=Source(record["source"]["dataset"], record["source"]["file"], record["source"]["row"])
+        if record.get("source")
+        else None,
+    )
+
+
+def _inserted_id(result: Any) -> int:
+    key = result.inserted_primary_key
+    if key is None:
+        raise StoreError("the database did not return the id of an inserted row")
+    return int(key[0])
+
+
+def _bulk(connection: Connection, table: Any, rows: list[dict[str, Any]], chunk: int = 5000) -> None:
+    for start in range(0, len(rows), chunk):
+        connection.execute(insert(table), rows[start : start + chunk])
