@@ -108,3 +108,22 @@ def test_export_formats(home: Path, tmp_path: Path) -> None:
     assert len(csv_rows) == len(json_rows) == count > 1900
     assert active == 1843
     assert not list((tmp_path / "sqlite").glob("*.part"))
+
+
+def test_ingest_a_folder_twice(tmp_path: Path) -> None:
+    folder = tmp_path / "response"
+    folder.mkdir()
+    fixtures = Path(__file__).parent / "fixtures" / "ingest"
+    for pdf in sorted(fixtures.glob("*.pdf"))[:2]:
+        (folder / pdf.name).write_bytes(pdf.read_bytes())
+    (folder / "empty.pdf").write_bytes(b"")
+    home = tmp_path / "ws"
+    first = run(home, "ingest", str(folder))
+    assert first.returncode == 1  # one file failed; the others were stored
+    assert "3 documents" not in first.stderr and "2 documents (2 new, 0 already stored)" in first.stderr
+    assert "empty.pdf: empty file" in first.stderr
+    second = run(home, "ingest", str(folder / sorted(fixtures.glob("*.pdf"))[0].name))
+    assert second.returncode == 0
+    assert "1 documents (0 new, 1 already stored)" in second.stderr
+    originals = list((home / "documents" / "originals").rglob("*"))
+    assert sum(1 for p in originals if p.is_file()) == 2

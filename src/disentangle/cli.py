@@ -246,6 +246,41 @@ def stats(ctx: click.Context, by: str, as_of: Any, fmt: str) -> None:
         _emit(rows, fmt)
 
 
+@main.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--workers", default=2, show_default=True, help="Files read at once (processes).")
+@click.pass_context
+@_fail_cleanly
+def ingest_(ctx: click.Context, paths: tuple[Path, ...], workers: int) -> None:
+    """Store agreement files (PDF, scans, DOCX, HTML, text; folders recursively) and read their pages."""
+    workspace = _workspace(ctx)
+    done = 0
+
+    def tick(result: Any) -> None:
+        nonlocal done
+        done += 1
+        if result.error:
+            click.echo(f"  failed  {result.path}: {result.error}", err=True)
+        else:
+            state = "new" if result.new else "already stored"
+            ocr = f", {result.ocr_pages} by OCR" if result.ocr_pages else ""
+            click.echo(
+                f"  {done:>4}  {result.filename}: {result.pages} pages{ocr} ({state}) {result.sha256[:12]}",
+                err=True,
+            )
+
+    summary = workspace.ingest(list(paths), workers=workers, progress=tick)
+    click.echo(
+        f"{summary.documents} documents ({summary.new} new, {summary.already_stored} already stored), "
+        f"{summary.pages} pages, {summary.ocr_pages} by OCR, {len(summary.failures)} failed",
+        err=True,
+    )
+    for path, reason in summary.failures:
+        click.echo(f"failed: {path}: {reason}", err=True)
+    if summary.failures:
+        sys.exit(1)  # the batch went on; the exit code still tells a script that some files failed
+
+
 @main.command("assess")
 @click.argument("place")
 @click.option(

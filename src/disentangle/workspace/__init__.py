@@ -1,8 +1,8 @@
 """The one facade: wires the stages to the registry. The CLI, the web app and the tests call only this.
 
-The Workspace is assembled from one part per step of the workflow, each in its own module:
-importing (registry building), queries (reading it), judging (scorecards, costs), acting (requests,
-letters) and exporting. Only these parts touch the registry; the stages they call never do.
+The Workspace is assembled from one part per step of the workflow, each in its own module: importing
+(registry building), reading (documents), queries (the registry), judging (scorecards, costs), acting
+(requests, letters) and exporting. Only these parts touch the registry; the stages they call never do.
 """
 
 from disentangle.workspace._acting import ActMixin
@@ -17,9 +17,10 @@ from disentangle.workspace._base import (
 from disentangle.workspace._exporting import ExportMixin
 from disentangle.workspace._importing import ImportMixin, ImportReport, SheetDiff, SourceFile
 from disentangle.workspace._judging import JudgeMixin
+from disentangle.workspace._reading import ReadMixin
 
 
-class Workspace(ImportMixin, ExportMixin, JudgeMixin, ActMixin):
+class Workspace(ImportMixin, ReadMixin, ExportMixin, JudgeMixin, ActMixin):
     """A user's workspace: the registry database and stored documents, under one folder."""
 
 
