@@ -243,8 +243,29 @@ def test_memo_builds_once_for_many_callers_and_forgets_after_its_age() -> None:
     assert len(calls) == 1
     assert memo.get("k", build) == 1
     time.sleep(0.25)
-    assert memo.get("k", build) == 2
+    assert memo.get("k", build) == 1, "a stale value is served while its replacement is built"
+    deadline = time.monotonic() + 5
+    while memo.get("k", build) != 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert memo.get("k", build) == 2 and len(calls) == 2, "rebuilt once, in the background"
     assert Memo(seconds=0).get("k", build) == 3, "an age of 0 turns the memo off"
+
+
+def test_a_failed_background_rebuild_keeps_the_stale_value() -> None:
+    memo = Memo(seconds=0.05)
+    memo.get("k", lambda: "old")
+    time.sleep(0.1)
+
+    def broken() -> str:
+        raise RuntimeError("database gone")
+
+    assert memo.get("k", broken) == "old"
+    time.sleep(0.1)
+    assert memo.get("k", lambda: "new") == "old", "still the old value; this call starts a rebuild"
+    deadline = time.monotonic() + 5
+    while memo.get("k", lambda: "new") != "new" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert memo.get("k", lambda: "new") == "new"
 
 
 def test_memo_keeps_at_most_its_size() -> None:

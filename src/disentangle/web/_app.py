@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import threading
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -44,6 +47,7 @@ def create_app(
         docs_url=None,  # the interactive docs load scripts from a CDN; the app works offline
         redoc_url=None,
         openapi_url="/openapi.json",
+        lifespan=_warm_up,
     )
     app.state.site = Site(workspace, token=token, cache_seconds=cache_seconds)
     app.include_router(_api.router)
@@ -57,6 +61,21 @@ def create_app(
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     return app
+
+
+@asynccontextmanager
+async def _warm_up(app: FastAPI) -> AsyncIterator[None]:
+    """Build the map page in the background at start-up, so the first visitor does not wait for it."""
+    site: Site = app.state.site
+    if site.memo.seconds > 0:
+        threading.Thread(target=_build_home, args=(site,), name="disentangle-warm-up", daemon=True).start()
+    yield
+
+
+def _build_home(site: Site) -> None:
+    # An empty or unreachable registry fails here silently: the first request will say why.
+    with contextlib.suppress(Exception):
+        site.memo.get(("home", _pages.DEFAULT_LAYER), lambda: _pages.home_page(site, _pages.DEFAULT_LAYER))
 
 
 def _wants_json(request: Request) -> bool:

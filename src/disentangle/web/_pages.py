@@ -29,45 +29,41 @@ def site_of(request: Request) -> Site:
 
 
 @router.get("/")
-def home(request: Request, layer: str = DEFAULT_LAYER) -> Response:
+async def home(request: Request, layer: str = DEFAULT_LAYER) -> Response:
     site = site_of(request)
     if layer not in LAYER_BY_KEY:
         raise InputError(f"unknown map layer {layer!r}: use {', '.join(LAYER_BY_KEY)}")
+    return cached_response(request, await site.memoised(("home", layer), lambda: home_page(site, layer)))
 
-    def build() -> Page:
-        workspace = site.workspace
-        atlas = site.atlas()
-        context = {
-            "summary": workspace.summary(),
-            "layer": LAYER_BY_KEY[layer],
-            "layers": LAYERS,
-            "map": site.county_map(layer),
-            "chart": site.chart(),
-            "months": workspace.stats("month"),
-            "changes": workspace.latest_changes(CHANGES_ON_HOME),
-            "states": sorted(atlas.states, key=lambda s: s.name),
-        }
-        return Page.of(site.render_text("home.html", context))
 
-    return cached_response(request, site.page(("home", layer), build))
+def home_page(site: Site, layer: str) -> Page:
+    """The map page for a layer: the heaviest page, memoised whole (and warmed at start-up)."""
+    workspace = site.workspace
+    atlas = site.atlas()
+    context = {
+        "summary": workspace.summary(),
+        "layer": LAYER_BY_KEY[layer],
+        "layers": LAYERS,
+        "map": site.county_map(layer),
+        "chart": site.chart(),
+        "months": workspace.stats("month"),
+        "changes": workspace.latest_changes(CHANGES_ON_HOME),
+        "states": sorted(atlas.states, key=lambda s: s.name),
+    }
+    return Page.of(site.render_text("home.html", context))
 
 
 @router.get("/search")
 def search(request: Request, q: str = "") -> Response:
     site = site_of(request)
     text = q.strip()
-    results = site.workspace.search(text) if text else []
+    results = site.memo.get(("search", text), lambda: site.workspace.search(text)) if text else []
     context = {
         "query": text,
         "places": [r for r in results if r["match"] == "jurisdiction"],
         "agencies": [r for r in results if r["match"] == "agency"],
     }
     return site.render(request, "search.html", context)
-
-
-def _place_result(site: Site, q: str) -> dict[str, Any]:
-    result: dict[str, Any] = site.workspace.show(q)
-    return result
 
 
 @router.get("/place/{q:path}.csv")
@@ -81,7 +77,7 @@ def place_json(request: Request, q: str) -> Response:
 
 
 def _place_download(request: Request, q: str, fmt: str) -> Response:
-    result = _place_result(site_of(request), q)
+    result = site_of(request).show(q)
     if result["type"] == "agency":
         return download(result, result["agency"]["id"], fmt)
     place = result["jurisdiction"]
@@ -89,16 +85,16 @@ def _place_download(request: Request, q: str, fmt: str) -> Response:
 
 
 @router.get("/place/{q:path}")
-def place(request: Request, q: str) -> Response:
+async def place(request: Request, q: str) -> Response:
     site = site_of(request)
-    page = site.memo.get(("place", q), lambda: _place_page(site, q))
+    page = await site.memoised(("place", q), lambda: _place_page(site, q))
     if isinstance(page, str):  # an agency's id or ORI: its own page
         return RedirectResponse(page, status_code=303)
     return cached_response(request, page)
 
 
 def _place_page(site: Site, q: str) -> Page | str:
-    result = _place_result(site, q)
+    result = site.show(q)
     if result["type"] == "agency":
         return agency_href(result["agency"]["id"])
     jurisdiction = result["jurisdiction"]
@@ -131,24 +127,26 @@ def _place_page(site: Site, q: str) -> Page | str:
 
 @router.get("/agency/{agency_id}.csv")
 def agency_csv(request: Request, agency_id: str) -> Response:
-    result = site_of(request).workspace.history(agency_id)
+    result = site_of(request).history(agency_id)
     return download(result, result["agency"]["id"], "csv")
 
 
 @router.get("/agency/{agency_id}.json")
 def agency_json(request: Request, agency_id: str) -> Response:
-    result = site_of(request).workspace.history(agency_id)
+    result = site_of(request).history(agency_id)
     return download(result, result["agency"]["id"], "json")
 
 
 @router.get("/agency/{agency_id}")
-def agency(request: Request, agency_id: str) -> Response:
+async def agency(request: Request, agency_id: str) -> Response:
     site = site_of(request)
-    return cached_response(request, site.page(("agency", agency_id), lambda: _agency_page(site, agency_id)))
+    return cached_response(
+        request, await site.memoised(("agency", agency_id), lambda: _agency_page(site, agency_id))
+    )
 
 
 def _agency_page(site: Site, agency_id: str) -> Page:
-    result = site.workspace.history(agency_id)
+    result = site.history(agency_id)
     events: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for event in result["events"]:
         events[event["agreement_id"]].append(event)
@@ -164,7 +162,7 @@ def _agency_page(site: Site, agency_id: str) -> Page:
 
 
 @router.get("/feed.atom")
-def feed(request: Request) -> Response:
+async def feed(request: Request) -> Response:
     site = site_of(request)
     base = str(request.base_url).rstrip("/")
 
@@ -185,7 +183,7 @@ def feed(request: Request) -> Response:
         }
         return Page.of(site.render_text("feed.atom", context), "application/atom+xml; charset=utf-8")
 
-    return cached_response(request, site.page(("feed", base), build))
+    return cached_response(request, await site.memoised(("feed", base), build))
 
 
 @router.get("/login")

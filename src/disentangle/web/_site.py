@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import jinja2
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from disentangle import __version__
@@ -22,6 +24,8 @@ from disentangle.workspace import Workspace
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
+
+T = TypeVar("T")
 
 
 def place_href(place: Any) -> str:
@@ -84,7 +88,7 @@ class Site:
         self.workspace = workspace
         self.token = token
         self.templates = Jinja2Templates(env=template_environment())
-        self.memo = Memo(cache_seconds)
+        self.memo = Memo(cache_seconds, size=1024)
 
     def atlas(self) -> Atlas:
         return load_atlas(self.workspace.data_dir)
@@ -123,9 +127,24 @@ class Site:
     def context(self, context: dict[str, Any]) -> dict[str, Any]:
         return {"auth": self.token is not None, "query": "", **context}
 
-    def page(self, key: Any, build: Any) -> Page:
-        page: Page = self.memo.get(("page", key), build)
-        return page
+    async def memoised(self, key: Any, build: Callable[[], T]) -> T:
+        """A memoised value; a fresh one is served on the event loop, a missing one is built in a thread
+        (building reads the database, which would otherwise hold every other request up)."""
+        found, value = self.memo.peek(key, build)
+        if found:
+            return value
+        return await run_in_threadpool(self.memo.get, key, build)
+
+    def show(self, q: str) -> dict[str, Any]:
+        """Workspace.show, memoised: the place page, its downloads and /api/place share it."""
+        result: dict[str, Any] = self.memo.get(("show", q), lambda: self.workspace.show(q))
+        return result
+
+    def history(self, agency_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.memo.get(
+            ("history", agency_id), lambda: self.workspace.history(agency_id)
+        )
+        return result
 
 
 def cached_response(request: Request, page: Page) -> Response:

@@ -1,0 +1,266 @@
+"""Web app under load: p50/p95 latency of the map and of place pages with 20 concurrent clients.
+
+The app runs in its own process (uvicorn, one worker, SQLite registry) on a free loopback port; the clients
+are asyncio tasks in this process, each on its own keep-alive connection, sending requests until the fixed
+total for the scenario is spent.
+Loopback only, a fixed number of requests, a deadline: it stops by itself.
+
+Run: `.venv/bin/python bench/web_load.py [--workspace DIR] [--requests N] [--clients N]`.
+Without --workspace it builds a registry from the bundled data in a temporary folder first (~15 s).
+The results table is written into docs/web.md between the bench markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "web.md"
+BEGIN, END = "<!-- bench:web_load begin -->", "<!-- bench:web_load end -->"
+DEADLINE_SECONDS = 300  # for the whole run; each request also has its own timeout
+TARGET_P95_MS = 150.0
+
+
+@dataclass
+class Result:
+    label: str
+    requests: int
+    failures: int
+    p50: float
+    p95: float
+    worst: float
+    seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def serve(home: Path, port: int) -> None:
+    """The server side, run in a child process."""
+    import uvicorn
+
+    from disentangle.web import create_app
+    from disentangle.workspace import Workspace
+
+    workspace = Workspace(home)
+    uvicorn.run(create_app(workspace), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def _percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))
+    return ordered[index]
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection to the server: a minimal client, so that the clients' own
+    work (a full HTTP library parses and decompresses) does not take the CPU the server is measured on."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, path: str) -> tuple[float, bool]:
+        started = time.perf_counter()
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        assert self.reader is not None
+        self.writer.write(
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nAccept: text/html\r\n"
+            "Accept-Encoding: gzip\r\n\r\n".encode()
+        )
+        await self.writer.drain()
+        status = int((await self.reader.readline()).split()[1])
+        headers: dict[str, str] = {}
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if "content-length" in headers:
+            await self.reader.readexactly(int(headers["content-length"]))
+        else:  # chunked
+            while size := int((await self.reader.readline()).strip() or b"0", 16):
+                await self.reader.readexactly(size + 2)
+            await self.reader.readline()
+        if headers.get("connection", "").lower() == "close":
+            await self.close()
+        return (time.perf_counter() - started) * 1000, status == 200
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            await self.writer.wait_closed()
+        self.reader = self.writer = None
+
+
+async def scenario(port: int, label: str, paths: list[str], total: int, clients: int) -> Result:
+    """`clients` connections share `total` requests, cycling through `paths`."""
+    samples: list[float] = []
+    failures = 0
+    issued = 0
+
+    async def worker() -> None:
+        nonlocal issued, failures
+        connection = Connection(port)
+        try:
+            while issued < total:
+                path = paths[issued % len(paths)]
+                issued += 1
+                elapsed, ok = await asyncio.wait_for(connection.get(path), 30)
+                samples.append(elapsed)
+                failures += 0 if ok else 1
+        finally:
+            await connection.close()
+
+    started = time.perf_counter()
+    await asyncio.wait_for(asyncio.gather(*(worker() for _ in range(clients))), DEADLINE_SECONDS)
+    seconds = time.perf_counter() - started
+    return Result(
+        label,
+        len(samples),
+        failures,
+        statistics.median(samples),
+        _percentile(samples, 0.95),
+        max(samples),
+        seconds,
+    )
+
+
+async def first_request(port: int, path: str) -> float:
+    connection = Connection(port)
+    try:
+        elapsed, ok = await connection.get(path)
+    finally:
+        await connection.close()
+    if not ok:
+        raise SystemExit(f"{path} did not answer 200")
+    return elapsed
+
+
+def county_paths(home: Path, count: int) -> list[str]:
+    from disentangle.workspace import Workspace
+
+    workspace = Workspace(home)
+    rows = [r for r in workspace.county_map() if r["fips"]]
+    workspace.close()
+    step = max(1, len(rows) // count)
+    return [f"/place/{r['fips']}" for r in rows[::step][:count]]
+
+
+def write_doc(results: list[Result], cold: dict[str, float], clients: int) -> None:
+    lines = [
+        BEGIN,
+        f"Measured {date.today().isoformat()} on {platform.machine()}, {os.cpu_count()} cores (shared with "
+        f"other work), Python {platform.python_version()}, SQLite registry, one uvicorn worker; "
+        f"{clients} concurrent clients on loopback, gzip accepted, keep-alive.",
+        "",
+        "| scenario | requests | failures | p50 ms | p95 ms | worst ms | requests/s | p95 target |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in results:
+        verdict = "met" if r.p95 <= TARGET_P95_MS else "**missed**"
+        lines.append(
+            f"| {r.label} | {r.requests} | {r.failures} | {r.p50:.1f} | {r.p95:.1f} | {r.worst:.1f} | "
+            f"{r.per_second:.0f} | ≤ {TARGET_P95_MS:.0f} ms: {verdict} |"
+        )
+    lines += ["", "First request after start-up (nothing memoised yet), one client:", ""]
+    lines += [f"- `{path}`: {ms:.0f} ms" for path, ms in cold.items()]
+    lines.append(END)
+    block = "\n".join(lines)
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
+    if BEGIN in text and END in text:
+        text = re.sub(re.escape(BEGIN) + r".*?" + re.escape(END), lambda _m: block, text, flags=re.S)
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    DOC.write_text(text, encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workspace", type=Path, help="a workspace whose registry is already built")
+    parser.add_argument("--requests", type=int, default=400, help="requests per scenario")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--no-doc", action="store_true", help="print only; leave docs/web.md alone")
+    parser.add_argument("--serve", nargs=2, metavar=("HOME", "PORT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(Path(args.serve[0]), int(args.serve[1]))
+        return 0
+
+    with tempfile.TemporaryDirectory() as scratch:
+        home = args.workspace
+        if home is None:
+            from disentangle.workspace import Workspace
+
+            home = Path(scratch)
+            print("building the registry from the bundled data…", file=sys.stderr)
+            workspace = Workspace(home)
+            workspace.import_bundled()
+            workspace.close()
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen([sys.executable, __file__, "--serve", str(home), str(port)])
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    httpx.get(f"{base}/static/style.css", timeout=2)
+                    break
+                except httpx.TransportError:
+                    if server.poll() is not None or time.monotonic() > deadline:
+                        raise SystemExit("the server did not start") from None
+                    time.sleep(0.2)
+            cold = {
+                path: asyncio.run(first_request(port, path)) for path in ("/", "/place/48167", "/place/48")
+            }
+            many = county_paths(home, args.requests)
+            plan = [
+                ("map (`/`)", ["/"]),
+                ("one place page, repeated (`/place/48167`)", ["/place/48167"]),
+                (f"{len(many)} different county pages, each asked once", many),
+                ("API place (`/api/place/48167`)", ["/api/place/48167"]),
+            ]
+            results = [
+                asyncio.run(scenario(port, label, paths, args.requests, args.clients))
+                for label, paths in plan
+            ]
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
+    for r in results:
+        print(
+            f"{r.label:<55} n={r.requests:<5} fail={r.failures:<3} p50={r.p50:7.1f} ms  "
+            f"p95={r.p95:7.1f} ms  worst={r.worst:7.1f} ms  {r.per_second:6.0f}/s"
+        )
+    for path, ms in cold.items():
+        print(f"first request {path}: {ms:.0f} ms")
+    if not args.no_doc:
+        write_doc(results, cold, args.clients)
+        print(f"wrote {DOC.relative_to(ROOT)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
