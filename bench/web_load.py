@@ -169,12 +169,12 @@ def county_paths(home: Path, count: int) -> list[str]:
     return [f"/place/{r['fips']}" for r in rows[::step][:count]]
 
 
-def write_doc(results: list[Result], cold: dict[str, float], clients: int) -> None:
+def write_doc(results: list[Result], cold: dict[str, float], clients: int, load: float) -> None:
     lines = [
         BEGIN,
         f"Measured {date.today().isoformat()} on {platform.machine()}, {os.cpu_count()} cores (shared with "
-        f"other work), Python {platform.python_version()}, SQLite registry, one uvicorn worker; "
-        f"{clients} concurrent clients on loopback, gzip accepted, keep-alive.",
+        f"other work: load average {load:.1f} at the start), Python {platform.python_version()}, SQLite "
+        f"registry, one uvicorn worker; {clients} concurrent clients on loopback, gzip accepted, keep-alive.",
         "",
         "| scenario | requests | failures | p50 ms | p95 ms | worst ms | requests/s | p95 target |",
         "|---|---:|---:|---:|---:|---:|---:|---|",
@@ -209,6 +209,7 @@ def main() -> int:
         serve(Path(args.serve[0]), int(args.serve[1]))
         return 0
 
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as scratch:
         home = args.workspace
         if home is None:
@@ -257,7 +258,7 @@ def main() -> int:
     for path, ms in cold.items():
         print(f"first request {path}: {ms:.0f} ms")
     if not args.no_doc:
-        write_doc(results, cold, args.clients)
+        write_doc(results, cold, args.clients, load)
         print(f"wrote {DOC.relative_to(ROOT)}", file=sys.stderr)
     return 0
 
