@@ -41,10 +41,16 @@ def _state_alternation() -> str:
 def phrase_regex(phrase: str) -> str:
     """The tolerant regex for a plain-words phrase (see docs/extraction.md, "Phrases")."""
     parts: list[str] = []
-    for char in phrase.strip():
-        if char.isspace():
+    chars = [c for c in phrase.strip() if not c.isspace()]
+    index = 0
+    while index < len(chars):
+        pair = "".join(chars[index : index + 2]).lower()
+        if pair == "rm":  # "terms" printed "tenns": the r and the m read together as "nn"
+            parts.append(r"(?:r\s*(?:m|rn|nn)|nn)")
+            index += 2
             continue
-        parts.append(_CHAR_CLASSES.get(char.lower(), re.escape(char)))
+        parts.append(_CHAR_CLASSES.get(chars[index].lower(), re.escape(chars[index])))
+        index += 1
     return r"\s*".join(parts)
 
 

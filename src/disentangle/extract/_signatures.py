@@ -129,12 +129,15 @@ def _split_columns(lines: list[Line], config: Parties) -> tuple[list[Block], int
         if starts:
             boundary = int(statistics.median(starts))
     if boundary is not None:
+        # A right-column line may start a little left of its head ("For ICE:" at 50, "Date:" at 43).
+        margin = min((len(line.text) - len(line.text.lstrip()) for line in lines), default=0)
+        cut = boundary - max(6.0, (boundary - margin) * 0.2)
         for line in lines:
             for segment in _GAP.finditer(line.text):
                 if _FOOTER.match(segment.group()) or _FOOTER_ANYWHERE.search(segment.group()):
                     continue
                 cell = Cell(line.page, line.start + segment.start(), segment.group())
-                (right if segment.start() >= boundary - 6 else left).cells.append(cell)
+                (right if segment.start() >= cut else left).cells.append(cell)
         return [left, right], boundary
     if head_line is not None or sum(1 for line in lines if len(_label_starts(line.text, config)) >= 2) >= 2:
         return _split_by_labels(lines, config, left, right), None
@@ -255,7 +258,9 @@ def _as_title(text: str, side: str | None, config: Parties) -> str | None:
     titles = config.titles["ice"] + config.titles["lea"] if side is None else config.titles[side]
     for title in sorted(titles, key=len, reverse=True):
         if re.match(rf"{re.escape(title)}\b", cleaned, re.IGNORECASE):
-            return cleaned
+            # "Acting Director, U.S. Immigration and ...": the organisation after the comma is not the title.
+            head, _, tail = cleaned.partition(",")
+            return head.strip() if tail and config.ice_markers.search(tail) else cleaned
     head = cleaned.split(",")[0]
     best = process.extractOne(head, titles, scorer=fuzz.ratio, score_cutoff=85)
     return str(best[0]) if best else None
@@ -336,7 +341,11 @@ def _read_block(view: DocumentView, block: Block, part: str, config: Parties) ->
                     name = (parsed[0], evidence)
                     break
             elif key == "title" and title is None:
-                parsed_title = _as_title(value, side, config)
+                # After a "Title:" label any readable words are the title; elsewhere only a known one.
+                cleaned = _clean(value)
+                parsed_title = _as_title(value, side, config) or (
+                    cleaned if len(cleaned) >= 3 and _readable(cleaned) and not _label(Cell(first.page, 0, cleaned), config) else None
+                )
                 if parsed_title:
                     title = (parsed_title, _evidence(view, first, first.start, last.end if last.page is first.page else first.end,
                                                      "signature.title_line", 0.85))
