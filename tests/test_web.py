@@ -207,6 +207,8 @@ def test_pages_that_cannot_be_shown_say_why(client: TestClient, path: str, statu
     assert response.headers["content-type"].startswith("text/html")
     assert 'role="alert"' in response.text
     assert "Traceback" not in response.text
+    if path.startswith(("/place/", "/agency/")):  # the search form offers what was asked for
+        assert f'name="q" type="search" value="{path.split("/", 2)[2]}"' in response.text
 
 
 def test_agency_page_has_agreements_pdf_links_and_sourced_events(

@@ -371,3 +371,18 @@ def test_the_web_package_exports_a_sorted_public_surface() -> None:
 
     assert web.__all__ == sorted(web.__all__)
     assert all(callable(getattr(web, name)) for name in web.__all__)
+
+
+def test_an_empty_registry_still_renders_and_says_what_to_do(tmp_path: Path) -> None:
+    workspace = Workspace(tmp_path, data_dir=bundled_data_dir())
+    try:
+        with TestClient(create_app(workspace, cache_seconds=0), base_url="http://127.0.0.1") as empty:
+            home = empty.get("/")
+            assert home.status_code == 200
+            assert "disentangle import" in home.text
+            assert home.text.count('<path class="c-none"') > 3000, "every county drawn, nothing on record"
+            assert empty.get("/feed.atom").status_code == 200
+            assert empty.get("/api/map").json()["counties"] == []
+            assert empty.get("/place/48167").status_code == 404
+    finally:
+        workspace.close()

@@ -90,7 +90,9 @@ def _error(request: Request, status: int, message: str, detail: Any = None) -> R
             body["detail"] = detail
         return JSONResponse(body, status_code=status)
     site: Site = request.app.state.site
-    return site.render(request, "error.html", {"status": status, "message": message}, status_code=status)
+    asked = str(request.path_params.get("q") or request.path_params.get("agency_id") or "")
+    context = {"status": status, "message": message, "asked": asked}
+    return site.render(request, "error.html", context, status_code=status)
 
 
 async def _registry_error(request: Request, exc: Exception) -> Response:
