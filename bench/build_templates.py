@@ -17,8 +17,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from extract_eval import DEFAULT_CORPUS, corpus_items  # noqa: E402
-
+from disentangle.extract import extract_agreement  # noqa: E402
 from disentangle.extract._clauses import split_clauses  # noqa: E402
 from disentangle.extract._minhash import MinHasher, clusters, estimate, shingles  # noqa: E402
 from disentangle.extract._template import (  # noqa: E402
@@ -29,7 +28,7 @@ from disentangle.extract._template import (  # noqa: E402
     load_template,
     write_template,
 )
-from disentangle.extract import extract_agreement  # noqa: E402
+from extract_eval import DEFAULT_CORPUS, corpus_items  # noqa: E402
 
 LABELS = {
     "287g-jem-2019-2020": "287(g) Jail Enforcement Model, 2019–2020 text",

@@ -72,7 +72,10 @@ def _from_json(data: dict[str, Any]) -> Document:
         sha256=data["sha256"],
         filename=data["filename"],
         media_type=data["media_type"],
-        pages=[Page(p["number"], p["text"], PageMethod(p["method"]), p.get("ocr_confidence")) for p in data["pages"]],
+        pages=[
+            Page(p["number"], p["text"], PageMethod(p["method"]), p.get("ocr_confidence"))
+            for p in data["pages"]
+        ],
     )
 
 
@@ -89,7 +92,7 @@ def _to_json(document: Document) -> dict[str, Any]:
 
 
 def read_pdf_with_ocr(pdf: Path) -> Document:
-    """The PDF through disentangle.ingest (OCR where the text layer is missing or broken), cached by sha256."""
+    """The PDF through disentangle.ingest (OCR where the text layer is missing or broken), cached."""
     digest = hashlib.sha256(pdf.read_bytes()).hexdigest()
     cached = CACHE_DIR / f"{digest}.json"
     if cached.exists():
@@ -148,7 +151,7 @@ def corpus_items(corpus: Path = DEFAULT_CORPUS, *, scans: bool = True) -> Iterat
 
 
 def _fold_name(text: str | None) -> str:
-    """Lower case, possessives and punctuation folded: "Miami-Dade Sheriff's Office" ~ "Miami Dade Sheriffs Office"."""
+    """Lower case, possessives and punctuation folded: "Miami-Dade Sheriff's" ~ "Miami Dade Sheriffs"."""
     folded = (text or "").lower().replace("’", "'")
     folded = re.sub(r"sheriff'?s\b", "sheriff", folded)
     return " ".join(re.sub(r"[^a-z0-9]+", " ", folded).split())
@@ -204,7 +207,9 @@ class Report:
             "groups": {
                 name: {
                     "docs": g.docs,
-                    "rates": {k: round(g.rate(k), 4) for k in ("model", "state", "agency", "signed_in_dates", "era")},
+                    "rates": {
+                        k: round(g.rate(k), 4) for k in ("model", "state", "agency", "signed_in_dates", "era")
+                    },
                     "routes": dict(g.routes),
                     "misses": dict(g.misses),
                 }
@@ -257,10 +262,17 @@ def _legible(document: Document) -> tuple[str, set[str]]:
     return _name_key(text), {f.value.isoformat() for f in find_dates(text)}
 
 
-def _score_hand(doc: str, label: dict[str, Any], result: Extraction, hand: HandScore, document: Document) -> None:
+def _score_hand(
+    doc: str, label: dict[str, Any], result: Extraction, hand: HandScore, document: Document
+) -> None:
     hand.docs += 1
     letters, shown_dates = _legible(document)
-    hand.add("agency.state", result.state == label["agency"]["state"], doc, f"{result.state} vs {label['agency']['state']}")
+    hand.add(
+        "agency.state",
+        result.state == label["agency"]["state"],
+        doc,
+        f"{result.state} vs {label['agency']['state']}",
+    )
     hand.add(
         "agency.name",
         agency_matches(result.agency_name, label["agency"]["name"]),
@@ -273,15 +285,21 @@ def _score_hand(doc: str, label: dict[str, Any], result: Extraction, hand: HandS
     for code in sorted(got | want):
         hand.add("functions (each)", (code in got) == (code in want), doc, code)
     for key, value in label["termination"].items():
-        hand.add(f"termination.{key}", getattr(result.termination, key) == value, doc,
-                 f"{getattr(result.termination, key)} vs {value}")
+        hand.add(
+            f"termination.{key}",
+            getattr(result.termination, key) == value,
+            doc,
+            f"{getattr(result.termination, key)} vs {value}",
+        )
     pool = list(result.signatories)
     for want_sig in label["signatories"]:
         candidates = [s for s in pool if s.side == want_sig["side"] and s.part == want_sig["part"]]
         best = max(
             candidates,
-            key=lambda s: fuzz.ratio(_name_key(s.name), _name_key(want_sig["name"])) + (50 if s.date and
-                                                                                          s.date.isoformat() == want_sig["date"] else 0),
+            key=lambda s: (
+                fuzz.ratio(_name_key(s.name), _name_key(want_sig["name"]))
+                + (50 if s.date and s.date.isoformat() == want_sig["date"] else 0)
+            ),
             default=None,
         )
         if best is not None:
@@ -291,7 +309,8 @@ def _score_hand(doc: str, label: dict[str, Any], result: Extraction, hand: HandS
         title = best.title if best else None
         signed = best.date.isoformat() if best and best.date else None
         name_ok = (not name and not want_sig["name"]) or (
-            bool(name and want_sig["name"]) and fuzz.ratio(_name_key(name), _name_key(want_sig["name"])) >= NAME_MATCH
+            bool(name and want_sig["name"])
+            and fuzz.ratio(_name_key(name), _name_key(want_sig["name"])) >= NAME_MATCH
         )
         title_ok = (not title and not want_sig["title"]) or (
             bool(title and want_sig["title"])
@@ -303,10 +322,16 @@ def _score_hand(doc: str, label: dict[str, Any], result: Extraction, hand: HandS
         # The same fields, counted only where the page's text (text layer or OCR) shows the labelled value at
         # all: a handwritten date or name is in the image but in no text an extractor can read.
         if not want_sig["name"] or _name_key(want_sig["name"]) in letters:
-            hand.add("signatory.name (shown in text)", name_ok, doc, f"{where} {name!r} vs {want_sig['name']!r}")
+            hand.add(
+                "signatory.name (shown in text)", name_ok, doc, f"{where} {name!r} vs {want_sig['name']!r}"
+            )
         if not want_sig["date"] or want_sig["date"] in shown_dates:
-            hand.add("signatory.date (shown in text)", signed == want_sig["date"], doc,
-                     f"{where} {signed} vs {want_sig['date']}")
+            hand.add(
+                "signatory.date (shown in text)",
+                signed == want_sig["date"],
+                doc,
+                f"{where} {signed} vs {want_sig['date']}",
+            )
     for extra in pool:
         hand.add("signatory (no extra blocks)", False, doc, f"extra {extra.side}/{extra.part} {extra.name!r}")
     if not pool:
@@ -335,7 +360,8 @@ def evaluate(corpus: Path = DEFAULT_CORPUS, *, scans: bool = True, labels_dir: P
 
 def format_table(report: Report) -> str:
     lines = [
-        "| documents | n | model | state | agency name | ICE signed date among signature dates | template era |",
+        "| documents | n | model | state | agency name | ICE signed date among signature dates "
+        "| template era |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, g in report.groups.items():
@@ -343,13 +369,21 @@ def format_table(report: Report) -> str:
             continue
         label = "text layer" if name == "text" else "scans (OCR)"
         lines.append(
-            f"| {label} | {g.docs} | {g.rate('model'):.1%} | {g.rate('state'):.1%} | {g.rate('agency'):.1%} | "
+            f"| {label} | {g.docs} | {g.rate('model'):.1%} | {g.rate('state'):.1%} | "
+            f"{g.rate('agency'):.1%} | "
             f"{g.rate('signed_in_dates'):.1%} | {g.rate('era'):.1%} |"
         )
-    lines += ["", f"Hand labels: {report.hand.docs} documents", "", "| field | correct | total | accuracy |",
-              "|---|---:|---:|---:|"]
+    lines += [
+        "",
+        f"Hand labels: {report.hand.docs} documents",
+        "",
+        "| field | correct | total | accuracy |",
+        "|---|---:|---:|---:|",
+    ]
     for key in sorted(report.hand.total):
-        lines.append(f"| {key} | {report.hand.correct[key]} | {report.hand.total[key]} | {report.hand.rate(key):.1%} |")
+        lines.append(
+            f"| {key} | {report.hand.correct[key]} | {report.hand.total[key]} | {report.hand.rate(key):.1%} |"
+        )
     return "\n".join(lines)
 
 
@@ -368,7 +402,10 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(report.to_json(), indent=2))
         return 0
     print(format_table(report))
-    print(f"\n{report.seconds:.1f} s; routes: " + ", ".join(f"{g}: {dict(s.routes)}" for g, s in report.groups.items()))
+    print(
+        f"\n{report.seconds:.1f} s; routes: "
+        + ", ".join(f"{g}: {dict(s.routes)}" for g, s in report.groups.items())
+    )
     if args.misses:
         for name, g in report.groups.items():
             for key, misses in g.misses.items():

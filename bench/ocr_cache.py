@@ -1,4 +1,4 @@
-"""OCR the corpus's image-only scans once and cache the page texts under /tmp (stand-in until ingest lands)."""
+"""OCR image-only scans once and cache the page texts under /tmp (the eval's fallback without ingest)."""
 
 from __future__ import annotations
 

@@ -39,7 +39,9 @@ def test_extraction_matches_golden(name: str) -> None:
     result = extract_agreement(fixture_document(name)).to_json()
     golden = FIXTURES / f"{name}.golden.json"
     if os.environ.get("UPDATE_GOLDEN") == "1":
-        golden.write_text(json.dumps(result, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+        golden.write_text(
+            json.dumps(result, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
+        )
     assert golden.exists(), f"{golden} missing: run UPDATE_GOLDEN=1 pytest {__file__}"
     assert result == json.loads(golden.read_text(encoding="utf-8"))
 
@@ -74,7 +76,9 @@ def test_every_fact_quotes_its_page(name: str) -> None:
         ("tff_mou_synthetic", "tff-mou", None, None, None),
     ],
 )
-def test_kind_template_and_state(name: str, kind: str, era: str | None, revision: str | None, state: str | None) -> None:
+def test_kind_template_and_state(
+    name: str, kind: str, era: str | None, revision: str | None, state: str | None
+) -> None:
     result = extract_agreement(fixture_document(name))
     assert result.kind == kind
     assert (result.template.era if result.template else None) == era

@@ -8,7 +8,15 @@ import pytest
 
 from disentangle.errors import KnowledgeError
 from disentangle.extract import validate_knowledge
-from disentangle.extract._knowledge import _compile, clauses, families, functions, parties, phrase_regex, templates
+from disentangle.extract._knowledge import (
+    _compile,
+    clauses,
+    families,
+    functions,
+    parties,
+    phrase_regex,
+    templates,
+)
 from disentangle.extract._template import available_templates, load_template
 
 
@@ -19,8 +27,21 @@ def test_every_knowledge_file_loads() -> None:
         "interrogate", "arrest_warrantless", "serve_warrants", "detainers", "process", "charging_documents",
         "transport", "database_access",
     }  # fmt: skip
-    assert set(clauses()) == {"effective", "term", "termination", "suspension", "obligations", "reimbursement", "addenda"}
-    assert [r.revision for r in templates().revisions][:4] == ["2025-02-12", "2025-02-14", "2025-02-15", "2025-03-07"]
+    assert set(clauses()) == {
+        "effective",
+        "term",
+        "termination",
+        "suspension",
+        "obligations",
+        "reimbursement",
+        "addenda",
+    }
+    assert [r.revision for r in templates().revisions][:4] == [
+        "2025-02-12",
+        "2025-02-14",
+        "2025-02-15",
+        "2025-03-07",
+    ]
     assert parties().field_offices
 
 
@@ -39,7 +60,10 @@ def test_built_templates_load_and_cite_members() -> None:
     [
         ({"phrase": "x", "source": "clay-jem-2020"}, "no id"),
         ({"id": "a", "source": "clay-jem-2020"}, "exactly one of phrase or regex"),
-        ({"id": "a", "phrase": "x", "regex": "y", "source": "clay-jem-2020"}, "exactly one of phrase or regex"),
+        (
+            {"id": "a", "phrase": "x", "regex": "y", "source": "clay-jem-2020"},
+            "exactly one of phrase or regex",
+        ),
         ({"id": "a", "regex": "(unclosed", "source": "clay-jem-2020"}, "bad regex"),
         ({"id": "a", "phrase": "x", "source": "nowhere"}, "unknown source"),
         ({"id": "a", "phrase": "x"}, "needs a source"),

@@ -23,8 +23,12 @@ def document(name: str, edit: tuple[str, str] | None = None) -> Document:
         assert edit[0] in text, edit[0]
         text = text.replace(edit[0], edit[1], 1)
     pages = [p for p in text.split("\f") if p.strip()]
-    return Document(hashlib.sha256(text.encode()).hexdigest(), f"{name}.txt", "text/plain",
-                    [Page(i + 1, t, PageMethod.TEXT_LAYER) for i, t in enumerate(pages)])
+    return Document(
+        hashlib.sha256(text.encode()).hexdigest(),
+        f"{name}.txt",
+        "text/plain",
+        [Page(i + 1, t, PageMethod.TEXT_LAYER) for i, t in enumerate(pages)],
+    )
 
 
 def test_a_member_matches_its_template() -> None:
@@ -39,12 +43,25 @@ def test_a_member_matches_its_template() -> None:
     ("edit", "kind", "words"),
     [
         # A clause struck out: the template's clause is reported removed.
-        (("The LEA is also responsible for providing the\nnecessary security equipment, such as handcuffs, leg restraints, etc.", ""),
-         "removed", "security equipment"),
+        (
+            (
+                "The LEA is also responsible for providing the\n"
+                "necessary security equipment, such as handcuffs, leg restraints, etc.",
+                "",
+            ),
+            "removed",
+            "security equipment",
+        ),
         # A clause rewritten: reported changed, with the new words.
-        (("Failure\nto adhere to the terms of the ISA could result in the loss of all user privileges.",
-          "Failure\nto adhere to the terms of the ISA shall be cured within sixty days after written notice by the county."),
-         "changed", "sixty days"),
+        (
+            (
+                "Failure\nto adhere to the terms of the ISA could result in the loss of all user privileges.",
+                "Failure\nto adhere to the terms of the ISA shall be cured within sixty days after written "
+                "notice by the county.",
+            ),
+            "changed",
+            "sixty days",
+        ),
     ],
 )
 def test_deviations_are_found(edit: tuple[str, str], kind: str, words: str) -> None:
@@ -57,8 +74,15 @@ def test_deviations_are_found(edit: tuple[str, str], kind: str, words: str) -> N
 
 def test_an_added_clause_is_found_with_its_page() -> None:
     added = "The County Commission may end this MOA at any public meeting by a majority vote of its members."
-    comparison = compare_to_template(document("franklin_tfm_2025", ("XVII.     MODIFICATION OF THIS MOA", added + "\nXVII.     MODIFICATION OF THIS MOA")))
-    hits = [d for d in comparison.diffs if d.kind == "added" and "County Commission" in (d.document_text or "")]
+    comparison = compare_to_template(
+        document(
+            "franklin_tfm_2025",
+            ("XVII.     MODIFICATION OF THIS MOA", added + "\nXVII.     MODIFICATION OF THIS MOA"),
+        )
+    )
+    hits = [
+        d for d in comparison.diffs if d.kind == "added" and "County Commission" in (d.document_text or "")
+    ]
     assert hits and hits[0].page is not None and hits[0].start is not None
 
 
@@ -86,22 +110,31 @@ def test_compare_accepts_an_extraction() -> None:
 
 
 def test_agency_names_become_lea_in_keys() -> None:
-    assert clause_key("The Baker County Sheriff's Office is responsible", ("Baker County Sheriffs Office",)) == (
-        "lea is responsible"
-    )
-    assert clause_key("The Clay County Sheriff's Office is responsible", ("Baker County Sheriffs Office",)) != (
-        "lea is responsible"
-    )
+    assert clause_key(
+        "The Baker County Sheriff's Office is responsible", ("Baker County Sheriffs Office",)
+    ) == ("lea is responsible")
+    assert clause_key(
+        "The Clay County Sheriff's Office is responsible", ("Baker County Sheriffs Office",)
+    ) != ("lea is responsible")
 
 
 def test_align_keeps_order_and_marks_gaps() -> None:
-    steps = align(["alpha beta gamma", "delta epsilon zeta", "eta theta iota"], ["alpha beta gamma", "eta theta iota", "new words here"])
+    steps = align(
+        ["alpha beta gamma", "delta epsilon zeta", "eta theta iota"],
+        ["alpha beta gamma", "eta theta iota", "new words here"],
+    )
     assert [(a, b) for a, b, _ in steps] == [(0, 0), (1, None), (2, 1), (None, 2)]
 
 
 def test_consensus_takes_the_majority_wording() -> None:
-    docs = [document("baker_wso_2019"), document("baker_wso_2019"), document("baker_wso_2019", ("within 48 hours", "within 72 hours"))]
-    members = [({"doc_id": str(i), "url": "", "sha256": d.sha256}, split_clauses(d)) for i, d in enumerate(docs)]
+    docs = [
+        document("baker_wso_2019"),
+        document("baker_wso_2019"),
+        document("baker_wso_2019", ("within 48 hours", "within 72 hours")),
+    ]
+    members = [
+        ({"doc_id": str(i), "url": "", "sha256": d.sha256}, split_clauses(d)) for i, d in enumerate(docs)
+    ]
     template = build_template("test", "test", members)
     assert any("within 48 hours" in c.text for c in template.clauses)
     assert not any("within 72 hours" in c.text for c in template.clauses)
@@ -109,8 +142,10 @@ def test_consensus_takes_the_majority_wording() -> None:
 
 def test_minhash_near_duplicates() -> None:
     hasher = MinHasher.create()
-    words = {name: " ".join(c.key for c in split_clauses(document(name))).split()
-             for name in ("citrus_tfm_2025", "franklin_tfm_2025", "baker_wso_2019", "tff_mou_synthetic")}
+    words = {
+        name: " ".join(c.key for c in split_clauses(document(name))).split()
+        for name in ("citrus_tfm_2025", "franklin_tfm_2025", "baker_wso_2019", "tff_mou_synthetic")
+    }
     signatures = {name: hasher.signature(shingles(w)) for name, w in words.items()}
     assert estimate(signatures["citrus_tfm_2025"], signatures["citrus_tfm_2025"]) == 1.0
     assert estimate(signatures["citrus_tfm_2025"], signatures["franklin_tfm_2025"]) > 0.6

@@ -1,4 +1,4 @@
-"""Reading damaged text: glyph-shifted fonts, readability, folded views with offsets, dates on signature pages."""
+"""Reading damaged text: glyph-shifted fonts, readability, folded offsets, signature-page dates."""
 
 from __future__ import annotations
 
@@ -19,8 +19,11 @@ from disentangle.extract._text import find_glyph_shift, fold
         ("For the LEA: /DUU\\.HQGULFN", 29, "For the LEA: LarryKendrick"),
         ("February 24, 2025\n$BMFC7JUFMMP\n", 31, "February 24, 2025\nCalebVitello\n"),
         # Negative rows: ordinary text and acronyms stay as they are at any shift.
-        ("The MOA (ICE) and the LEA, 8 U.S.C. 1357(g), APPENDIX A (DHS),", 29,
-         "The MOA (ICE) and the LEA, 8 U.S.C. 1357(g), APPENDIX A (DHS),"),
+        (
+            "The MOA (ICE) and the LEA, 8 U.S.C. 1357(g), APPENDIX A (DHS),",
+            29,
+            "The MOA (ICE) and the LEA, 8 U.S.C. 1357(g), APPENDIX A (DHS),",
+        ),
         ("See the (POCs) list", 31, "See the (POCs) list"),
     ],
 )
@@ -38,9 +41,16 @@ def test_glyph_shift_needs_a_check_word() -> None:
 @pytest.mark.parametrize(
     ("text", "low"),
     [
-        ("The LEA and ICE enter into this MOA in good faith and agree to abide by the terms and conditions "
-         "contained herein. This MOA sets forth the scope of the functions of an officer.", False),
-        ("ƞ7 g.ƞ$ƞŦCƞ7,2ƞ?.ƞƞ-ƞƞéXYƞÚŏ &ŷċƞƞ /)ƞ3öA ŚƄƞ>P/^ƞƞT ƞ$ƞƞÐ :ƞ$ƞO@ƞ)ŸUƞÑOƞƞ iA ƞƞaD+2ƞ *Ź*ƞƞ\"ƞÜ/Dƞ#&Ɔ", True),
+        (
+            "The LEA and ICE enter into this MOA in good faith and agree to abide by the terms and "
+            "conditions contained herein. This MOA sets forth the scope of the functions of an officer.",
+            False,
+        ),
+        (
+            "ƞ7 g.ƞ$ƞŦCƞ7,2ƞ?.ƞƞ-ƞƞéXYƞÚŏ &ŷċƞƞ /)ƞ3öA ŚƄƞ>P/^ƞƞT ƞ$ƞƞÐ :ƞ$ƞO@ƞ)ŸUƞÑOƞƞ iA"
+            " ƞƞaD+2ƞ *Ź*ƞƞƞÜ/Dƞ#&Ɔ",
+            True,
+        ),
         ("", True),
     ],
 )
@@ -61,8 +71,10 @@ def test_fold_maps_back_to_original_offsets() -> None:
     ("text", "expected"),
     [
         ("Date:_ _O_C_T_1_5_2_01_9_       _", [(date(2019, 10, 15), "stamped")]),
-        ("Date: 02/21/2025                          February 26, 2025",
-         [(date(2025, 2, 21), "numeric"), (date(2025, 2, 26), "typed")]),
+        (
+            "Date: 02/21/2025                          February 26, 2025",
+            [(date(2025, 2, 21), "numeric"), (date(2025, 2, 26), "typed")],
+        ),
         ("Date: 2025.03.18 09:52:57 -05'00'", [(date(2025, 3, 18), "digital")]),
         ("Dato 202504.25110805-04'00'", [(date(2025, 4, 25), "digital")]),
         ("Date: 04/10/ 2025", [(date(2025, 4, 10), "numeric")]),

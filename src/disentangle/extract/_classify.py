@@ -46,7 +46,9 @@ def _decide(votes: list[Vote], threshold: float, margin: float) -> tuple[Vote | 
         return None, 0.0
     # Confidence grows with the lead over the runner-up, saturating at twice the margin plus the threshold.
     lead = ranked[0].score - runner_up
-    confidence = min(1.0, 0.5 + 0.5 * min(ranked[0].score / (threshold * 2), 1.0) * min(lead / (margin * 2), 1.0))
+    confidence = min(
+        1.0, 0.5 + 0.5 * min(ranked[0].score / (threshold * 2), 1.0) * min(lead / (margin * 2), 1.0)
+    )
     return ranked[0], confidence
 
 
@@ -116,7 +118,10 @@ def classify_template(view: DocumentView, kind: str) -> tuple[TemplateInfo | Non
             return None, []
         winner = next(v for v in votes if v.candidate == fallback.era)
         confidence = fallback.confidence
-    revision, marker, known, revision_matches = (None, None, None, [])
+    revision: str | None = None
+    marker: str | None = None
+    known: bool | None = None
+    revision_matches: list[Match] = []
     if winner.candidate == "2025":
         revision, marker, known, revision_matches = _revision(view, kind)
     info = TemplateInfo(

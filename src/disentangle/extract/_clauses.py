@@ -17,12 +17,15 @@ _HEADING = re.compile(
     r"^\s*(?:(?:[IVX]{1,5}|[A-H])\s*[.)]\s+[A-Z][A-Z ,&/()'’\-]{3,}|APPENDIX\s*[A-D]?\b.*|ADDENDUM\b.*)$"
 )
 _FOOTER = re.compile(
-    r"^\s*(?:\d{1,3}|Page\s+\d+(?:\s+of\s+\d+)?|R[ec]v(?:ised|\.)?\s*:?\s*[\d/Il ]{4,14}|.*\bR[ec]vised\s+[\d/Il ]{4,12})\s*$"
+    r"^\s*(?:\d{1,3}|Page\s+\d+(?:\s+of\s+\d+)?|R[ec]v(?:ised|\.)?\s*:?\s*[\d/Il ]{4,14}"
+    r"|.*\bR[ec]vised\s+[\d/Il ]{4,12})\s*$"
 )
 _SENTENCE_END = re.compile(r"(?<=[.;:])\s+(?=[A-Z(•●▪o\"“])|\s*[•●▪]\s+")
 _WORD = re.compile(r"[a-z0-9]+")
 # A split after one of these is not a sentence end: "U.S. Immigration", "8 C.F.R. § 287.5", "Pub. L. No. 107".
-_ABBREVIATION = re.compile(r"(?:\b(?:U\.\s?S|C\.\s?F\.\s?R|U\.\s?S\.\s?C|No|Nos|Pub|L|e\.g|i\.e|v|vs|St|Ste|Rd|Dr|Jr|Sr|Mr|Ms|Inc|Co)|\b[A-Z])\.$")
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:U\.\s?S|C\.\s?F\.\s?R|U\.\s?S\.\s?C|No|Nos|Pub|L|e\.g|i\.e|v|vs|St|Ste|Rd|Dr|Jr|Sr|Mr|Ms|Inc|Co)|\b[A-Z])\.$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +124,9 @@ def split_clauses(document: Document, agency_names: tuple[str, ...] = ()) -> lis
             last_page, last = where[position - 1]
             end = last + 1 if last_page == page else len(pages[page - 1])
             clauses.append(
-                Clause(len(clauses), section, cleaned, key, generic_text(cleaned, agency_names), page, start, end)
+                Clause(
+                    len(clauses), section, cleaned, key, generic_text(cleaned, agency_names), page, start, end
+                )
             )
 
     for page_number, text in enumerate(pages, start=1):

@@ -1,4 +1,4 @@
-"""Dates as signature pages write them: typed, numeric, stamped ("OCT 15 2019") and digital-signature stamps."""
+"""Dates as signature pages write them: typed, numeric, stamped ("OCT 15 2019"), digital signatures."""
 
 from __future__ import annotations
 
@@ -10,12 +10,17 @@ _MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
     "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
 }  # fmt: skip
-_MONTH_WORD = r"(?P<month>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+_MONTH_WORD = (
+    r"(?P<month>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
 
 # Earliest and latest plausible signature years: the corpus runs 2019-2025; TFF MOUs go back to the 2000s.
 YEAR_MIN, YEAR_MAX = 2000, 2030
 
-_TYPED = re.compile(_MONTH_WORD + r"\.?\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s*[,.]?\s*(?P<year>(?:19|20)\d{2})\b", re.I)
+_TYPED = re.compile(
+    _MONTH_WORD + r"\.?\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s*[,.]?\s*(?P<year>(?:19|20)\d{2})\b", re.I
+)
 _DIGITAL = re.compile(
     r"(?<!\d)(?P<year>20\d{2})\s*(?:[./-]\s*(?P<month>[01]?\d)|(?P<month2>[01]\d))\s*[./-]\s*(?P<day>[0-3]\d|[1-9](?!\d))"
 )

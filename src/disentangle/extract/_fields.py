@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import ClassVar, Protocol
+from typing import Protocol
 
 from disentangle.extract._dates import find_dates
 from disentangle.extract._extraction import Extraction
@@ -21,8 +21,11 @@ AGREEMENTS = AGREEMENT_287G | {"tff-mou", "igsa", "other"}
 class FieldExtractor(Protocol):
     """One extension point: declares the kinds it reads and the fields it fills, and does it."""
 
-    kinds: ClassVar[frozenset[str]]
-    fields: ClassVar[tuple[str, ...]]
+    @property
+    def kinds(self) -> frozenset[str]: ...
+
+    @property
+    def fields(self) -> tuple[str, ...]: ...
 
     def extract(self, view: DocumentView, result: Extraction) -> None: ...
 
@@ -67,7 +70,9 @@ class AgencyExtractor:
         result.add(
             "agency.name",
             name,
-            Evidence(view.sha256, match.page.number, start, end, quote, match.pattern.id, match.pattern.confidence),
+            Evidence(
+                view.sha256, match.page.number, start, end, quote, match.pattern.id, match.pattern.confidence
+            ),
         )
         for _, abbr_match, abbr in candidates:
             if not abbr:
@@ -108,8 +113,18 @@ class StateExtractor:
             name_ev = name_facts[0].evidence
             suffix = config.state_suffix.regex.search(result.agency_name)
             if suffix and normalize_state(suffix["state"]):
-                vote(suffix["state"], Evidence(view.sha256, name_ev.page, name_ev.start, name_ev.end,
-                                               name_ev.quote, config.state_suffix.id, config.state_suffix.confidence))
+                vote(
+                    suffix["state"],
+                    Evidence(
+                        view.sha256,
+                        name_ev.page,
+                        name_ev.start,
+                        name_ev.end,
+                        name_ev.quote,
+                        config.state_suffix.id,
+                        config.state_suffix.confidence,
+                    ),
+                )
                 result.agency_name = result.agency_name[: suffix.start()].rstrip(" ,")
         for pattern in config.state:
             if pattern.id == "state.agency_named_for_state":
@@ -117,8 +132,18 @@ class StateExtractor:
                     m = pattern.regex.search(result.agency_name)
                     if m:
                         ev = name_facts[0].evidence
-                        vote(m["state"], Evidence(view.sha256, ev.page, ev.start, ev.end, ev.quote, pattern.id,
-                                                  pattern.confidence))
+                        vote(
+                            m["state"],
+                            Evidence(
+                                view.sha256,
+                                ev.page,
+                                ev.start,
+                                ev.end,
+                                ev.quote,
+                                pattern.id,
+                                pattern.confidence,
+                            ),
+                        )
                 continue
             for match in find(view, pattern):
                 state_text = match.groups.get("state")
@@ -128,7 +153,9 @@ class StateExtractor:
             return
         best = max(votes, key=lambda code: votes[code])
         result.state = best
-        strongest = max((ev for key, ev in evidence.items() if key.startswith(best + "|")), key=lambda e: e.confidence)
+        strongest = max(
+            (ev for key, ev in evidence.items() if key.startswith(best + "|")), key=lambda e: e.confidence
+        )
         result.add("agency.state", best, strongest)
 
 
@@ -217,7 +244,9 @@ class SignaturesExtractor:
         if dated:
             last, index = max(dated, key=lambda pair: pair[0].date or date.min)
             result.signed_date = last.date
-            result.add("signed_date", last.date, result.evidence_for(f"signatories[{index}].date")[0].evidence)
+            result.add(
+                "signed_date", last.date, result.evidence_for(f"signatories[{index}].date")[0].evidence
+            )
 
 
 class TermsExtractor:
@@ -267,9 +296,19 @@ class TermsExtractor:
         if result.signed_date and {"lea", "ice"} <= sides:
             result.effective_date = result.signed_date
             ev = result.evidence_for("signed_date")[0].evidence
-            result.add("effective_date", result.signed_date,
-                       Evidence(ev.sha256, ev.page, ev.start, ev.end, ev.quote, "effective.upon_signature+signed_date",
-                                ev.confidence))
+            result.add(
+                "effective_date",
+                result.signed_date,
+                Evidence(
+                    ev.sha256,
+                    ev.page,
+                    ev.start,
+                    ev.end,
+                    ev.quote,
+                    "effective.upon_signature+signed_date",
+                    ev.confidence,
+                ),
+            )
         elif result.signed_date:
             result.warnings.append("effective upon both signatures, but not every signature date is legible")
 
@@ -288,7 +327,11 @@ class ClauseListExtractor:
                 if not matches:
                     continue
                 match = matches[0]
-                entry = {"code": str(pattern.extra.get("code", "")), "rule": pattern.id, "label": pattern.label}
+                entry = {
+                    "code": str(pattern.extra.get("code", "")),
+                    "rule": pattern.id,
+                    "label": pattern.label,
+                }
                 if "payer" in pattern.extra:
                     entry["payer"] = str(pattern.extra["payer"])
                 target.append(entry)
@@ -315,7 +358,11 @@ class AddendaExtractor:
                     found = find_dates(match.groups["date"])
                     if found:
                         entry["modifies_moa_effective"] = found[0].value.isoformat()
-                        result.add("addenda.modifies_moa_effective", found[0].value, match.evidence(view.sha256, group="date"))
+                        result.add(
+                            "addenda.modifies_moa_effective",
+                            found[0].value,
+                            match.evidence(view.sha256, group="date"),
+                        )
                 if "text" in match.groups:
                     entry["adds"] = " ".join(match.groups["text"].split())
                     entry["adds_to"] = " ".join(match.groups.get("where", "").split())

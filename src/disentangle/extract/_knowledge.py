@@ -77,7 +77,11 @@ def _compile(entry: dict[str, Any], file: str) -> Pattern:
         raise KnowledgeError(f"{KNOWLEDGE_DIR / AREA / file}: an entry has no id: {entry!r}")
     if ("phrase" in entry) == ("regex" in entry):
         raise KnowledgeError(f"{KNOWLEDGE_DIR / AREA / file}: {ident}: give exactly one of phrase or regex")
-    text = phrase_regex(entry["phrase"]) if "phrase" in entry else entry["regex"].replace("{STATE}", _state_alternation())
+    text = (
+        phrase_regex(entry["phrase"])
+        if "phrase" in entry
+        else entry["regex"].replace("{STATE}", _state_alternation())
+    )
     try:
         regex = re.compile(text, re.IGNORECASE if "phrase" in entry else 0)
     except re.error as exc:
@@ -159,7 +163,9 @@ def families() -> Families:
     for entry in _section(data, "kinds", file):
         indicators = tuple(_compile(i, file) for i in entry.get("indicators", []))
         if not indicators:
-            raise KnowledgeError(f"{KNOWLEDGE_DIR / AREA / file}: kind {entry.get('kind')!r} has no indicators")
+            raise KnowledgeError(
+                f"{KNOWLEDGE_DIR / AREA / file}: kind {entry.get('kind')!r} has no indicators"
+            )
         kinds.append(KindRule(str(entry["kind"]), str(entry.get("label", "")), indicators))
     markers = tuple(_compile(m, file) for m in _section(data, "agreement_markers", file))
     return Families(float(data["threshold"]), float(data["margin"]), tuple(kinds), markers)
@@ -183,7 +189,7 @@ class Revision:
 
 
 def _printed_regex(printed: str) -> re.Pattern[str]:
-    # "Revised 02/12/2025" as OCR and broken fonts render it: "Revlsed 0211212025", "Rev 2/14125", "02/1512025".
+    # "Revised 02/12/2025" as OCR and broken fonts render it: "Revlsed 0211212025", "Rev 2/14125".
     word, _, date = printed.partition(" ")
     head = r"\bRev(?:ised|lsed|fsed|\.)?" if word.lower().startswith("rev") else re.escape(word)
     parts = date.split("/")
@@ -252,12 +258,22 @@ def functions() -> tuple[FunctionRule, ...]:
     for entry in _section(data, "functions", file):
         phrases = tuple(_compile(p, file) for p in entry.get("phrases", []))
         if not phrases:
-            raise KnowledgeError(f"{KNOWLEDGE_DIR / AREA / file}: function {entry.get('code')!r} has no phrases")
+            raise KnowledgeError(
+                f"{KNOWLEDGE_DIR / AREA / file}: function {entry.get('code')!r} has no phrases"
+            )
         out.append(FunctionRule(str(entry["code"]), str(entry.get("label", "")), phrases))
     return tuple(out)
 
 
-CLAUSE_SECTIONS = ("effective", "term", "termination", "suspension", "obligations", "reimbursement", "addenda")
+CLAUSE_SECTIONS = (
+    "effective",
+    "term",
+    "termination",
+    "suspension",
+    "obligations",
+    "reimbursement",
+    "addenda",
+)
 
 
 @cache
@@ -294,13 +310,16 @@ def parties() -> Parties:
     if suffix is None:
         raise KnowledgeError(f"{KNOWLEDGE_DIR / AREA / file}: state.agency_name_suffix is required")
     suffix_pattern = _compile(
-        {**suffix, "regex": r"(?:,|\s-|\s\()\s*(?P<state>[A-Z]{2}|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\)?\.?\s*$"}, file
+        {**suffix, "regex": r"(?:,|\s-|\s\()\s*(?P<state>[A-Z]{2}|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\)?\.?\s*$"},
+        file,
     )
     sig = _section(data, "signatures", file)
     stamps = {e["id"]: _compile(e, file) for e in sig["digital_stamp"]}
     return Parties(
         agency=tuple(_compile(e, file) for e in _section(data, "agency", file)),
-        agency_words=re.compile(r"\b(?:" + "|".join(_section(data, "agency_words", file)) + r")\b", re.IGNORECASE),
+        agency_words=re.compile(
+            r"\b(?:" + "|".join(_section(data, "agency_words", file)) + r")\b", re.IGNORECASE
+        ),
         ori=tuple(_compile(e, file) for e in _section(data, "ori", file)),
         state=tuple(_compile(e, file) for e in state_entries if "regex" in e or "phrase" in e),
         state_suffix=suffix_pattern,
@@ -308,7 +327,8 @@ def parties() -> Parties:
         field_offices=tuple(_section(data, "field_offices", file)["names"]),
         signature_start=tuple(_compile(e, file) for e in sig["start"]),
         column_heads={
-            side: tuple(re.compile(p, re.IGNORECASE) for p in pats) for side, pats in sig["column_heads"].items()
+            side: tuple(re.compile(p, re.IGNORECASE) for p in pats)
+            for side, pats in sig["column_heads"].items()
         },
         labels={k: re.compile(rf"\b(?:{v})\s*[:.;]?", re.IGNORECASE) for k, v in sig["labels"].items()},
         digital_stamp=stamps["signature.digital_stamp"],

@@ -89,10 +89,13 @@ def _fuzzy_match(pattern: Pattern, page: PageView, limit: int | None) -> Match |
     return _with_after(Match(pattern, page, start, end, {}, {}, score=alignment.score))
 
 
-def find(view: DocumentView, pattern: Pattern, *, fuzzy: bool = False, pages: list[PageView] | None = None) -> list[Match]:
+def find(
+    view: DocumentView, pattern: Pattern, *, fuzzy: bool = False, pages: list[PageView] | None = None
+) -> list[Match]:
     """Every match of `pattern` (in `pages`, default all; `head` patterns only in the document's head).
 
     With fuzzy=True and no exact match anywhere, the best fuzzy match per page above the cutoff."""
+    scope: list[tuple[PageView, int | None]]
     if pattern.where == "head":
         scope = [(page, limit) for page, limit in view.head()]
     else:

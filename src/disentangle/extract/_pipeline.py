@@ -11,7 +11,9 @@ from disentangle.model import Document
 MIN_READABILITY_WARNING = 0.5
 
 
-def extract_agreement(document: Document, extractors: tuple[FieldExtractor, ...] = DEFAULT_EXTRACTORS) -> Extraction:
+def extract_agreement(
+    document: Document, extractors: tuple[FieldExtractor, ...] = DEFAULT_EXTRACTORS
+) -> Extraction:
     """Classify the agreement and extract its terms, every fact with its evidence. Pure: no I/O."""
     view = DocumentView(document)
     kind, confidence, kind_matches = classify_kind(view)
@@ -27,11 +29,14 @@ def extract_agreement(document: Document, extractors: tuple[FieldExtractor, ...]
         result.add("kind", kind, match.evidence(view.sha256))
     if view.readability < MIN_READABILITY_WARNING:
         result.warnings.append(
-            f"text is hard to read (readability {view.readability:.2f}): a broken font encoding or a poor scan; "
+            f"text is hard to read (readability {view.readability:.2f}): a broken font encoding or a poor "
+            "scan; "
             "OCR the pages before trusting what is missing"
         )
     if view.glyph_shift:
-        result.warnings.append(f"some text was in a glyph-shifted font (shift {view.glyph_shift}) and was decoded")
+        result.warnings.append(
+            f"some text was in a glyph-shifted font (shift {view.glyph_shift}) and was decoded"
+        )
     if kind == UNKNOWN:
         return result
     template, template_matches = classify_template(view, kind)

@@ -31,8 +31,12 @@ _NOT_NAME_WORDS = re.compile(
 )
 _FILLER = re.compile(r"[_~·•|]+|B{4,}|-{2,}")
 # Running footers and page numbers inside a signature area ("Revised 03/07/2025", "9").
-_FOOTER = re.compile(r"^\s*(?:\d{1,2}\s*)?(?:R[ec]v(?:ised|lsed|fsed|lsod|\.)?\s*:?\s*[\d/Il ]{4,14}|\d{1,2})\s*$")
-_FOOTER_ANYWHERE = re.compile(r"\bR[ec]v(?:ised|lsed|fsed|lsod|\.)?\s*:?\s*[0-3]?\d\s*[/1Il]\s*[0-3]?\d\s*[/1Il]\s*\d{2,4}")
+_FOOTER = re.compile(
+    r"^\s*(?:\d{1,2}\s*)?(?:R[ec]v(?:ised|lsed|fsed|lsod|\.)?\s*:?\s*[\d/Il ]{4,14}|\d{1,2})\s*$"
+)
+_FOOTER_ANYWHERE = re.compile(
+    r"\bR[ec]v(?:ised|lsed|fsed|lsod|\.)?\s*:?\s*[0-3]?\d\s*[/1Il]\s*[0-3]?\d\s*[/1Il]\s*\d{2,4}"
+)
 
 
 @dataclass(slots=True)
@@ -149,7 +153,9 @@ def _label_starts(text: str, config: Parties) -> list[int]:
     starts = set()
     for regex in list(config.labels.values()) + [p for ps in config.column_heads.values() for p in ps]:
         for m in regex.finditer(text):
-            if m.group().rstrip().endswith((":", ";", ".")) or regex in [p for ps in config.column_heads.values() for p in ps]:
+            if m.group().rstrip().endswith((":", ";", ".")) or regex in [
+                p for ps in config.column_heads.values() for p in ps
+            ]:
                 starts.add(m.start())
     return sorted(starts)
 
@@ -224,7 +230,9 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
-_TOKEN = re.compile(r"(?:[A-Z]\.)|(?:[A-Z][a-z'’\-]+(?:[A-Z][a-z'’\-]+)?\.?)|(?:Mc[A-Z][a-z]+)|(?:Jr\.?|Sr\.?|II|III|IV)")
+_TOKEN = re.compile(
+    r"(?:[A-Z]\.)|(?:[A-Z][a-z'’\-]+(?:[A-Z][a-z'’\-]+)?\.?)|(?:Mc[A-Z][a-z]+)|(?:Jr\.?|Sr\.?|II|III|IV)"
+)
 
 
 def _as_name(text: str) -> tuple[str, int, int] | None:
@@ -295,7 +303,9 @@ def _read_block(view: DocumentView, block: Block, part: str, config: Parties) ->
         key, rest, rest_start = label
         rest_piece = Cell(cell.page, rest_start, rest) if rest else None
         above = [c for lab, c in reversed(labelled[max(0, index - 2) : index]) if lab is None]
-        above = above[: next((i for i, (lab, _) in enumerate(reversed(labelled[:index])) if lab is not None), 2)]
+        above = above[
+            : next((i for i, (lab, _) in enumerate(reversed(labelled[:index])) if lab is not None), 2)
+        ]
         following: list[Cell] = []
         for label_after, cell_after in labelled[index + 1 : index + 4]:
             if label_after is not None:
@@ -312,7 +322,7 @@ def _read_block(view: DocumentView, block: Block, part: str, config: Parties) ->
         else:
             candidates += [[c] for c in following[:1]] + [[c] for c in above]
         if key == "date":
-            # A stamp or a handwritten date spread over the lines around the label ("OCT" / "Date: 1_" / "5_2019").
+            # A stamp or handwritten date spread over lines around the label ("OCT" / "Date: 1_" / "5_2019").
             candidates.append([*reversed(above), *([rest_piece] if rest_piece else []), *following])
         for pieces in candidates:
             if not pieces:
@@ -328,32 +338,60 @@ def _read_block(view: DocumentView, block: Block, part: str, config: Parties) ->
                     else:
                         span = (first.start, last.end)
                     rule = "signature.date_" + f.form
-                    ev = Evidence(view.sha256, first.page.number, span[0], span[1],
-                                  " ".join(first.page.text[span[0]:span[1]].split()), rule, 0.9 if len(pieces) == 1 else 0.7)
+                    ev = Evidence(
+                        view.sha256,
+                        first.page.number,
+                        span[0],
+                        span[1],
+                        " ".join(first.page.text[span[0] : span[1]].split()),
+                        rule,
+                        0.9 if len(pieces) == 1 else 0.7,
+                    )
                     dates.append((FoundDate(f.value, span[0], span[1], f.form), ev))
                     break
             elif key == "name" and name is None:
                 parsed = _as_name(value)
                 if parsed and parsed[2] <= len(first.text):
-                    evidence = _evidence(
-                        view, first, first.start + parsed[1], first.start + parsed[2], "signature.name_line", 0.9
+                    name_evidence = _evidence(
+                        view,
+                        first,
+                        first.start + parsed[1],
+                        first.start + parsed[2],
+                        "signature.name_line",
+                        0.9,
                     )
-                    name = (parsed[0], evidence)
+                    name = (parsed[0], name_evidence)
                     break
             elif key == "title" and title is None:
                 # After a "Title:" label any readable words are the title; elsewhere only a known one.
                 cleaned = _clean(value)
                 parsed_title = _as_title(value, side, config) or (
-                    cleaned if len(cleaned) >= 3 and _readable(cleaned) and not _label(Cell(first.page, 0, cleaned), config) else None
+                    cleaned
+                    if len(cleaned) >= 3
+                    and _readable(cleaned)
+                    and not _label(Cell(first.page, 0, cleaned), config)
+                    else None
                 )
                 if parsed_title:
-                    title = (parsed_title, _evidence(view, first, first.start, last.end if last.page is first.page else first.end,
-                                                     "signature.title_line", 0.85))
+                    title = (
+                        parsed_title,
+                        _evidence(
+                            view,
+                            first,
+                            first.start,
+                            last.end if last.page is first.page else first.end,
+                            "signature.title_line",
+                            0.85,
+                        ),
+                    )
                     break
             elif key == "agency" and agency is None:
                 cleaned = _clean(value)
                 if len(cleaned) > 3 and _readable(cleaned) and len(pieces) == 1:
-                    agency = (cleaned, _evidence(view, first, first.start, first.end, "signature.agency_line", 0.85))
+                    agency = (
+                        cleaned,
+                        _evidence(view, first, first.start, first.end, "signature.agency_line", 0.85),
+                    )
                     break
     if name is None:
         name = _head_name(view, cells, config)
@@ -408,7 +446,9 @@ def _head_name(view: DocumentView, cells: list[Cell], config: Parties) -> tuple[
                 parsed = _as_name(cell.text.strip()[m.end() :])
                 if parsed:
                     start = rest_start + parsed[1]
-                    return parsed[0], _evidence(view, cell, start, rest_start + parsed[2], "signature.name_after_head", 0.9)
+                    return parsed[0], _evidence(
+                        view, cell, start, rest_start + parsed[2], "signature.name_after_head", 0.9
+                    )
     return None
 
 
@@ -417,7 +457,9 @@ def _date_rank(found: FoundDate) -> tuple[int, int]:
     return ({"digital": 3, "typed": 2, "numeric": 2, "stamped": 1}[found.form], -found.start)
 
 
-def _read_stamps(view: DocumentView, cells: list[Cell], dates: list[tuple[FoundDate, Evidence]], config: Parties) -> None:
+def _read_stamps(
+    view: DocumentView, cells: list[Cell], dates: list[tuple[FoundDate, Evidence]], config: Parties
+) -> None:
     for cell in cells:
         for m in config.digital_stamp.regex.finditer(cell.text):
             found = [f for f in find_dates(m.group()) if f.form == "digital"]
@@ -452,13 +494,22 @@ def _read_unlabelled(
                 continue
             parsed = _as_name(cell.text)
             if parsed and len(_clean(cell.text[parsed[1] :])) <= len(parsed[0]) + 3:
-                follows_title = index + 1 < len(unlabelled) and _as_title(unlabelled[index + 1].text, side, config)
+                follows_title = index + 1 < len(unlabelled) and _as_title(
+                    unlabelled[index + 1].text, side, config
+                )
                 names.append((not follows_title, index, cell, parsed))
         if names:
             _, _, cell, parsed = min(names, key=lambda n: (n[0], n[1]))
             name_holder[0] = (
                 parsed[0],
-                _evidence(view, cell, cell.start + parsed[1], cell.start + parsed[2], "signature.name_unlabelled", 0.75),
+                _evidence(
+                    view,
+                    cell,
+                    cell.start + parsed[1],
+                    cell.start + parsed[2],
+                    "signature.name_unlabelled",
+                    0.75,
+                ),
             )
     for label, cell in labelled:
         if label is not None or _is_prose(cell.text):
@@ -476,7 +527,14 @@ def _read_unlabelled(
                 dates.append(
                     (
                         FoundDate(f.value, cell.start + f.start, cell.start + f.end, f.form),
-                        _evidence(view, cell, cell.start + f.start, cell.start + f.end, f"signature.date_{f.form}", 0.8),
+                        _evidence(
+                            view,
+                            cell,
+                            cell.start + f.start,
+                            cell.start + f.end,
+                            f"signature.date_{f.form}",
+                            0.8,
+                        ),
                     )
                 )
                 break
@@ -488,7 +546,14 @@ def _read_unlabelled(
                 span = m.span("name")
                 name_holder[0] = (
                     " ".join(m["name"].split()),
-                    _evidence(view, cell, cell.start + span[0], cell.start + span[1], config.digitally_signed_by.id, 0.8),
+                    _evidence(
+                        view,
+                        cell,
+                        cell.start + span[0],
+                        cell.start + span[1],
+                        config.digitally_signed_by.id,
+                        0.8,
+                    ),
                 )
                 break
 

@@ -51,11 +51,15 @@ class Template:
             "family": self.family,
             "label": self.label,
             "description": (
-                f"Consensus text of the {self.family} family: every clause found in at least {SUPPORT:.0%} of "
+                f"Consensus text of the {self.family} family: every clause found in at least "
+                f"{SUPPORT:.0%} of "
                 f"its {self.members} members in the corpus, in the wording most members share. Built by "
                 "bench/build_templates.py; do not edit by hand."
             ),
-            "source": {"label": "Consensus of the member agreements listed in built_from", "members": self.members},
+            "source": {
+                "label": "Consensus of the member agreements listed in built_from",
+                "members": self.members,
+            },
             "built_from": list(self.built_from),
             "clauses": [
                 {
@@ -79,7 +83,9 @@ def similarity(a: str, b: str) -> float:
     return float(fuzz.ratio(a, b))
 
 
-def align(left: Sequence[str], right: Sequence[str], threshold: float = MATCH) -> list[tuple[int | None, int | None, float]]:
+def align(
+    left: Sequence[str], right: Sequence[str], threshold: float = MATCH
+) -> list[tuple[int | None, int | None, float]]:
     """Monotone alignment of two clause-key sequences maximising summed similarity of matched pairs.
 
     Returns (left index or None, right index or None, similarity) in order; None marks a gap."""
@@ -93,24 +99,24 @@ def align(left: Sequence[str], right: Sequence[str], threshold: float = MATCH) -
         bucket = len(key) // 20
         for b in (bucket - 1, bucket, bucket + 1):
             for j in by_length.get(b, ()):
-                score = fuzz.ratio(key, right[j], score_cutoff=threshold)
-                if score:
-                    scores[(i, j)] = score
+                ratio = fuzz.ratio(key, right[j], score_cutoff=threshold)
+                if ratio:
+                    scores[(i, j)] = float(ratio)
     best = [[0.0] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):
         row, below = best[i], best[i + 1]
         for j in range(m - 1, -1, -1):
             value = max(below[j], row[j + 1])
-            score = scores.get((i, j))
-            if score is not None:
-                value = max(value, score + below[j + 1])
+            pair = scores.get((i, j))
+            if pair is not None:
+                value = max(value, pair + below[j + 1])
             row[j] = value
     out: list[tuple[int | None, int | None, float]] = []
     i = j = 0
     while i < n and j < m:
-        score = scores.get((i, j))
-        if score is not None and best[i][j] == score + best[i + 1][j + 1]:
-            out.append((i, j, score))
+        matched = scores.get((i, j))
+        if matched is not None and best[i][j] == matched + best[i + 1][j + 1]:
+            out.append((i, j, matched))
             i, j = i + 1, j + 1
         elif best[i][j] == best[i + 1][j]:
             out.append((i, None, 0.0))
@@ -168,7 +174,8 @@ def build_template(
         key, _ = keys.most_common(1)[0]
         # The wording most members share; among equals, the version closest to all the others.
         representative = max(
-            (c for c in candidates if c.key == key), key=lambda c: sum(similarity(c.key, o.key) for o in candidates)
+            (c for c in candidates if c.key == key),
+            key=lambda c: sum(similarity(c.key, o.key) for o in candidates),
         )
         spread = sum(similarity(representative.key, c.key) for c in candidates) / len(candidates)
         built.append(
@@ -224,10 +231,14 @@ def load_template(family: str, directory: Path = TEMPLATES_DIR) -> Template | No
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         clauses = tuple(
-            TemplateClause(c["id"], c["section"], c["text"], c["key"], float(c["support"]), bool(c["variable"]))
+            TemplateClause(
+                c["id"], c["section"], c["text"], c["key"], float(c["support"]), bool(c["variable"])
+            )
             for c in data["clauses"]
         )
-        return Template(data["family"], data["label"], int(data["source"]["members"]), tuple(data["built_from"]), clauses)
+        return Template(
+            data["family"], data["label"], int(data["source"]["members"]), tuple(data["built_from"]), clauses
+        )
     except (yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
         raise KnowledgeError(f"{path}: not a valid template file: {exc}") from exc
 
@@ -301,9 +312,10 @@ class Comparison:
             return "\n".join([*lines, f"Not compared: {self.status}."])
         counts = self.counts()
         lines.append(
-            f"{counts['same']} clauses as in the template, {counts['changed']} changed, {counts['local']} filled in "
-            f"locally, {counts['removed']} removed, {counts['added']} added (template built from {self.members} "
-            "agreements)."
+            f"{counts['same']} clauses as in the template, {counts['changed']} changed, "
+            f"{counts['local']} filled in "
+            f"locally, {counts['removed']} removed, {counts['added']} added "
+            f"(template built from {self.members} agreements)."
         )
         section = None
         for diff in self.diffs:
@@ -318,7 +330,10 @@ class Comparison:
             elif diff.kind == "added":
                 lines.append(f"- **added**{where}: {_md(diff.document_text or '')}")
             else:
-                lines.append(f"- **{diff.kind}**{where}: {_word_diff(diff.template_text or '', diff.document_text or '', 'md')}")
+                lines.append(
+                    f"- **{diff.kind}**{where}: "
+                    + _word_diff(diff.template_text or "", diff.document_text or "", "md")
+                )
         return "\n".join(lines) + "\n"
 
     def to_html(self) -> str:
@@ -332,7 +347,9 @@ class Comparison:
             return "\n".join(parts)
         counts = self.counts()
         parts.append(
-            "<p>" + ", ".join(f"{n} {esc(k)}" for k, n in counts.items()) + f" (template of {self.members} agreements)</p>"
+            "<p>"
+            + ", ".join(f"{n} {esc(k)}" for k, n in counts.items())
+            + f" (template of {self.members} agreements)</p>"
         )
         section = None
         for diff in self.diffs:
@@ -399,7 +416,9 @@ def _is_local(template: TemplateClause, text_key: str) -> bool:
 PAIR = 55.0  # a removed and an added clause in the same place this similar are one changed clause
 
 
-def _pair_gaps(steps: list[tuple[int | None, int | None, float]], left: Sequence[str], right: Sequence[str]) -> list[tuple[int | None, int | None, float]]:
+def _pair_gaps(
+    steps: list[tuple[int | None, int | None, float]], left: Sequence[str], right: Sequence[str]
+) -> list[tuple[int | None, int | None, float]]:
     """Within each run of gaps, pair a template clause with an agreement clause that rewrites it (an address
     filled in, a sentence reworded) instead of reporting one removed and one added."""
     out: list[tuple[int | None, int | None, float]] = []
@@ -419,13 +438,13 @@ def _pair_gaps(steps: list[tuple[int | None, int | None, float]], left: Sequence
             if best and best[1] >= PAIR:
                 paired[t] = best
                 used.add(best[0])
-        for t, c, score in run:
-            if t is not None and t in paired:
-                out.append((t, paired[t][0], min(paired[t][1], SAME - 1)))
-            elif c is not None and c in used:
+        for gap_t, gap_c, gap_score in run:
+            if gap_t is not None and gap_t in paired:
+                out.append((gap_t, paired[gap_t][0], min(paired[gap_t][1], SAME - 1)))
+            elif gap_c is not None and gap_c in used:
                 continue
             else:
-                out.append((t, c, score))
+                out.append((gap_t, gap_c, gap_score))
         run.clear()
 
     for step in steps:
@@ -439,7 +458,9 @@ def _pair_gaps(steps: list[tuple[int | None, int | None, float]], left: Sequence
 
 
 def compare_clauses(sha256: str, template: Template, clauses: Sequence[Clause]) -> Comparison:
-    comparison = Comparison(sha256=sha256, family=template.family, status="compared", members=template.members)
+    comparison = Comparison(
+        sha256=sha256, family=template.family, status="compared", members=template.members
+    )
     left = [x.key for x in template.clauses]
     right = [x.key for x in clauses]
     for t, c, score in _pair_gaps(align(left, right), left, right):
@@ -459,7 +480,9 @@ def compare_clauses(sha256: str, template: Template, clauses: Sequence[Clause]) 
             comparison.diffs.append(ClauseDiff("removed", tc.id, tc.section, tc.text, None, 0.0))
         elif c is not None:
             dc = clauses[c]
-            comparison.diffs.append(ClauseDiff("added", None, dc.section, None, dc.text, 0.0, dc.page, dc.start, dc.end))
+            comparison.diffs.append(
+                ClauseDiff("added", None, dc.section, None, dc.text, 0.0, dc.page, dc.start, dc.end)
+            )
     return comparison
 
 
@@ -479,7 +502,9 @@ def compare_to_template(subject: Extraction | Document, template: Template | Non
     extraction = subject if isinstance(subject, Extraction) else extract_agreement(subject)
     document = subject if isinstance(subject, Document) else extraction.document
     if document is None:
-        raise ValueError("compare_to_template needs the document: pass the Document, or an Extraction made from one")
+        raise ValueError(
+            "compare_to_template needs the document: pass the Document, or an Extraction made from one"
+        )
     family = extraction.template.family if extraction.template else None
     if template is None:
         if family is None:

@@ -18,7 +18,32 @@ _RUN = re.compile(r"[\x01-\x08\x0e-\x1f!-9;-\^`]{3,}")
 _WORDLIKE = re.compile(r"[A-Z][a-z]+(?:[.:,]?[ .,'\-]?(?:[A-Z]?[a-z]+|[A-Z]{2,4}\b))*[.:,]?\s*[_:]*")
 _VOWELS = frozenset("aeiouy")
 _STOPWORDS = frozenset(
-    "the of and to in this for by or be any with as is on that will shall under all its an are not".split()
+    [
+        "the",
+        "of",
+        "and",
+        "to",
+        "in",
+        "this",
+        "for",
+        "by",
+        "or",
+        "be",
+        "any",
+        "with",
+        "as",
+        "is",
+        "on",
+        "that",
+        "will",
+        "shall",
+        "under",
+        "all",
+        "its",
+        "an",
+        "are",
+        "not",
+    ]
 )
 
 
@@ -40,9 +65,46 @@ def _decode(run: str, shift: int) -> str | None:
 # A shift is trusted only when it turns some run into one of these words, which the shifted fonts in
 # ICE's 2025 signature forms and citations actually spell ("Name", "Title", "Agency", "See" ...).
 _CHECK_WORDS = frozenset(
-    """name title date signature agency see task force model county sheriff sheriffs office police department
-    acting director enforcement immigration customs security homeland chief the and of for new jersey united
-    states garrity giglio memorandum agreement digitally signed by""".split()
+    [
+        "name",
+        "title",
+        "date",
+        "signature",
+        "agency",
+        "see",
+        "task",
+        "force",
+        "model",
+        "county",
+        "sheriff",
+        "sheriffs",
+        "office",
+        "police",
+        "department",
+        "acting",
+        "director",
+        "enforcement",
+        "immigration",
+        "customs",
+        "security",
+        "homeland",
+        "chief",
+        "the",
+        "and",
+        "of",
+        "for",
+        "new",
+        "jersey",
+        "united",
+        "states",
+        "garrity",
+        "giglio",
+        "memorandum",
+        "agreement",
+        "digitally",
+        "signed",
+        "by",
+    ]
 )
 
 
