@@ -90,3 +90,14 @@ def test_bad_entries_name_the_file_and_problem(entry: dict[str, object], problem
 )
 def test_phrase_regex_tolerates_print_damage_only(phrase: str, text: str, matches: bool) -> None:
     assert bool(re.search(phrase_regex(phrase), text, re.IGNORECASE)) is matches
+
+
+def test_public_surface_is_sorted_and_real() -> None:
+    import disentangle.extract as extract
+
+    # isort-style, as ruff's RUF022 keeps it: constants, then classes, then functions, each sorted.
+    def order(name: str) -> tuple[int, str]:
+        return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
+
+    assert extract.__all__ == sorted(extract.__all__, key=order)
+    assert all(hasattr(extract, name) for name in extract.__all__)

@@ -10,7 +10,7 @@ from disentangle.extract._knowledge import Pattern
 from disentangle.extract._text import DocumentView, PageView, fold
 from disentangle.model import Evidence
 
-FUZZY_CUTOFF = 88.0  # partial-ratio score a phrase needs on OCR-damaged text
+FUZZY_CUTOFF = 85.0  # partial-ratio score a phrase needs on OCR-damaged text
 
 
 @dataclass(frozen=True, slots=True)

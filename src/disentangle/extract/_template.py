@@ -3,6 +3,7 @@ and report what the agreement added, removed or changed — as JSON, Markdown an
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import html
 from collections import Counter, defaultdict
@@ -90,18 +91,19 @@ def align(
 
     Returns (left index or None, right index or None, similarity) in order; None marks a gap."""
     n, m = len(left), len(right)
-    # Only pairs above the threshold can match; score them once (the full grid is n*m ratio calls).
+    # Only pairs above the threshold can match; score them once. fuzz.ratio cannot exceed
+    # 200 * shorter / (len_a + len_b), so lengths further apart than that bound are skipped unscored.
     scores: dict[tuple[int, int], float] = {}
-    by_length = defaultdict(list)
-    for j, key in enumerate(right):
-        by_length[len(key) // 20].append(j)
+    bound = threshold / (200 - threshold)  # shortest/longest ratio below which the threshold is unreachable
+    order = sorted(range(m), key=lambda j: len(right[j]))
+    lengths = [len(right[j]) for j in order]
     for i, key in enumerate(left):
-        bucket = len(key) // 20
-        for b in (bucket - 1, bucket, bucket + 1):
-            for j in by_length.get(b, ()):
-                ratio = fuzz.ratio(key, right[j], score_cutoff=threshold)
-                if ratio:
-                    scores[(i, j)] = float(ratio)
+        low = bisect.bisect_left(lengths, len(key) * bound)
+        high = bisect.bisect_right(lengths, len(key) / bound if bound else float("inf"))
+        for j in order[low:high]:
+            ratio = fuzz.ratio(key, right[j], score_cutoff=threshold)
+            if ratio:
+                scores[(i, j)] = float(ratio)
     best = [[0.0] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):
         row, below = best[i], best[i + 1]
@@ -440,7 +442,9 @@ def _pair_gaps(
                 used.add(best[0])
         for gap_t, gap_c, gap_score in run:
             if gap_t is not None and gap_t in paired:
-                out.append((gap_t, paired[gap_t][0], min(paired[gap_t][1], SAME - 1)))
+                # Reported with its plain similarity, which the pairing score (a token-set match) overstates.
+                partner = paired[gap_t][0]
+                out.append((gap_t, partner, min(float(fuzz.ratio(left[gap_t], right[partner])), SAME - 0.1)))
             elif gap_c is not None and gap_c in used:
                 continue
             else:

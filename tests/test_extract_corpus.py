@@ -1,0 +1,112 @@
+"""The extractor against the real corpus and its labels (bench/extract_eval.py), with the project's targets.
+
+Skipped when ../shared (the corpus) is absent. Text-layer PDFs always run (about half a minute; a few broken
+text layers are OCRed once and cached under /tmp); the image-only scans need OCR of 36 PDFs (~30 minutes
+uncached), so they run only with DISENTANGLE_EVAL_SCANS=1.
+
+Targets the extractor does not reach yet are listed in KNOWN_GAPS / HAND_GAPS with the floor measured now: the
+test fails below the floor (a regression) and xfails between floor and target, naming the gap; once a metric
+reaches its target it passes, and its entry should be removed so the target is enforced.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).parents[1].parent / "shared"
+CORPUS = SHARED / "corpus" / "moa"
+pytestmark = [
+    pytest.mark.corpus,
+    pytest.mark.skipif(
+        not (CORPUS / "labels.csv").exists(), reason=f"{CORPUS} (the shared corpus) is absent"
+    ),
+]
+sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
+
+# (group, metric): (target, floor measured on this corpus). Metrics at or above target are not listed.
+TARGETS = {
+    ("text", "model"): 0.99,
+    ("text", "state"): 0.99,
+    ("text", "agency"): 0.95,
+    ("scan", "model"): 0.95,
+    ("scan", "state"): 0.99,
+    ("scan", "agency"): 0.95,
+}
+KNOWN_GAPS: dict[tuple[str, str], float] = {
+    ("text", "state"): 0.89,
+    ("text", "agency"): 0.87,
+}
+HAND_TARGET = 0.95
+HAND_GAPS: dict[str, float] = {
+    "signatory.date": 0.35,
+    "signatory.name": 0.75,
+    "signatory.title": 0.82,
+    "signatory.date (shown in text)": 0.88,
+    "signatory.name (shown in text)": 0.90,
+    "agency.state": 0.84,
+    "functions (set)": 0.92,
+    "termination.ice_notice_days": 0.88,
+}
+
+
+@cache
+def report(scans: bool):  # type: ignore[no-untyped-def]
+    from extract_eval import evaluate
+
+    return evaluate(CORPUS, scans=scans)
+
+
+def _check(value: float, target: float, floor: float | None) -> None:
+    if floor is not None:
+        assert value >= floor, f"regressed below the measured floor {floor:.1%}: {value:.1%}"
+        if value < target:
+            pytest.xfail(f"{value:.1%} is below the target {target:.0%} (known gap, see docs/extraction.md)")
+    assert value >= target, f"{value:.1%} below the target {target:.0%}"
+
+
+@pytest.mark.parametrize(("group", "metric"), [k for k in TARGETS if k[0] == "text"])
+def test_text_layer_against_ice_labels(group: str, metric: str) -> None:
+    score = report(False).groups[group]
+    assert score.docs >= 170
+    _check(score.rate(metric), TARGETS[(group, metric)], KNOWN_GAPS.get((group, metric)))
+
+
+@pytest.mark.skipif(
+    os.environ.get("DISENTANGLE_EVAL_SCANS") != "1", reason="set DISENTANGLE_EVAL_SCANS=1 (OCR)"
+)
+@pytest.mark.parametrize(("group", "metric"), [k for k in TARGETS if k[0] == "scan"])
+def test_scans_against_ice_labels(group: str, metric: str) -> None:
+    score = report(True).groups[group]
+    assert score.docs >= 30
+    _check(score.rate(metric), TARGETS[(group, metric)], KNOWN_GAPS.get((group, metric)))
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "agency.name",
+        "agency.state",
+        "functions (each)",
+        "functions (set)",
+        "signatory (no extra blocks)",
+        "signatory.date",
+        "signatory.date (shown in text)",
+        "signatory.name",
+        "signatory.name (shown in text)",
+        "signatory.title",
+        "termination.by_ice",
+        "termination.by_lea",
+        "termination.ice_notice_days",
+        "termination.lea_in_writing",
+        "termination.lea_notice_days",
+    ],
+)
+def test_hand_labels(field: str) -> None:
+    hand = report(False).hand
+    assert hand.docs >= 25 and hand.total[field] > 0
+    _check(hand.rate(field), HAND_TARGET, HAND_GAPS.get(field))
