@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from disentangle.extract._extraction import TemplateInfo
 from disentangle.extract._knowledge import Pattern, families, templates
-from disentangle.extract._match import Match, find
+from disentangle.extract._match import FUZZY_CUTOFF, Match, find
 from disentangle.extract._text import DocumentView
 
 UNKNOWN = "unknown"
@@ -29,7 +29,9 @@ def _score(view: DocumentView, indicators: tuple[Pattern, ...]) -> tuple[float, 
     score = 0.0
     evidence: list[Match] = []
     for pattern in indicators:
-        matches = find(view, pattern, fuzzy=True)
+        # Indicators only add weight (a kind still needs threshold and margin), so short title phrases may
+        # match damaged text at the ordinary cutoff.
+        matches = find(view, pattern, fuzzy=True, short_cutoff=FUZZY_CUTOFF)
         if matches:
             best = max(matches, key=lambda m: m.score)
             score += pattern.weight * best.score / 100.0

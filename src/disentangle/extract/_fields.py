@@ -32,6 +32,8 @@ class FieldExtractor(Protocol):
 
 def _clean_name(raw: str) -> str:
     text = " ".join(re.sub(r"[\x00-\x1f_]", " ", raw).split())
+    # An OCR row holds both columns of a signature form: "Hughes County Sheriffs Office Agency: U.S. ...".
+    text = re.split(r"\s+Agency\b", text)[0]
     text = re.sub(r"^(?:the\s+|,\s*)+", "", text, flags=re.IGNORECASE)
     return text.strip(" ,.'’\"`;:")
 

@@ -10,7 +10,9 @@ from disentangle.extract._knowledge import Pattern
 from disentangle.extract._text import DocumentView, PageView, fold
 from disentangle.model import Evidence
 
-FUZZY_CUTOFF = 85.0  # partial-ratio score a phrase needs on OCR-damaged text
+FUZZY_CUTOFF = 85.0  # partial-ratio score a phrase needs on OCR-damaged text ...
+SHORT_PHRASE = 40  # ... and a phrase shorter than this many characters, whose few letters match too easily:
+SHORT_CUTOFF = 93.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +73,7 @@ def _regex_matches(pattern: Pattern, page: PageView, limit: int | None) -> list[
     return out
 
 
-def _fuzzy_match(pattern: Pattern, page: PageView, limit: int | None) -> Match | None:
+def _fuzzy_match(pattern: Pattern, page: PageView, limit: int | None, short_cutoff: float) -> Match | None:
     if not pattern.phrase:
         return None
     needle = fold(pattern.phrase).text
@@ -82,7 +84,8 @@ def _fuzzy_match(pattern: Pattern, page: PageView, limit: int | None) -> Match |
         haystack = haystack[:cut]
     if len(haystack) < len(needle) // 2:
         return None
-    alignment = fuzz.partial_ratio_alignment(needle, haystack, score_cutoff=FUZZY_CUTOFF)
+    cutoff = short_cutoff if len(needle) < SHORT_PHRASE else FUZZY_CUTOFF
+    alignment = fuzz.partial_ratio_alignment(needle, haystack, score_cutoff=cutoff)
     if alignment is None:
         return None
     start, end = folded.span(alignment.dest_start, alignment.dest_end)
@@ -90,7 +93,12 @@ def _fuzzy_match(pattern: Pattern, page: PageView, limit: int | None) -> Match |
 
 
 def find(
-    view: DocumentView, pattern: Pattern, *, fuzzy: bool = False, pages: list[PageView] | None = None
+    view: DocumentView,
+    pattern: Pattern,
+    *,
+    fuzzy: bool = False,
+    pages: list[PageView] | None = None,
+    short_cutoff: float = SHORT_CUTOFF,
 ) -> list[Match]:
     """Every match of `pattern` (in `pages`, default all; `head` patterns only in the document's head).
 
@@ -106,7 +114,7 @@ def find(
     if found or not fuzzy:
         return found
     for page, limit in scope:
-        match = _fuzzy_match(pattern, page, limit)
+        match = _fuzzy_match(pattern, page, limit, short_cutoff)
         if match:
             found.append(match)
     return found

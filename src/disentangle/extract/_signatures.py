@@ -268,7 +268,8 @@ def _as_title(text: str, side: str | None, config: Parties) -> str | None:
         if re.match(rf"{re.escape(title)}\b", cleaned, re.IGNORECASE):
             # "Acting Director, U.S. Immigration and ...": the organisation after the comma is not the title.
             head, _, tail = cleaned.partition(",")
-            return head.strip() if tail and config.ice_markers.search(tail) else cleaned
+            org = re.search(r"Immigration|Homeland|U\.\s?S\.|\bICE\b|\bDHS\b", tail)
+            return head.strip() if tail and org else cleaned
     head = cleaned.split(",")[0]
     best = process.extractOne(head, titles, scorer=fuzz.ratio, score_cutoff=85)
     return str(best[0]) if best else None
@@ -366,11 +367,7 @@ def _read_block(view: DocumentView, block: Block, part: str, config: Parties) ->
                 # After a "Title:" label any readable words are the title; elsewhere only a known one.
                 cleaned = _clean(value)
                 parsed_title = _as_title(value, side, config) or (
-                    cleaned
-                    if len(cleaned) >= 3
-                    and _readable(cleaned)
-                    and not _label(Cell(first.page, 0, cleaned), config)
-                    else None
+                    cleaned if _free_title(cleaned, first, config) else None
                 )
                 if parsed_title:
                     title = (
@@ -423,6 +420,19 @@ def _read_block(view: DocumentView, block: Block, part: str, config: Parties) ->
     if best_date:
         evidence["date"] = next(e for f, e in dates if f is best_date)
     return ReadSignature(signatory, evidence)
+
+
+def _free_title(text: str, cell: Cell, config: Parties) -> bool:
+    """Words after a "Title:" label that are not a known title: accepted unless they are an agency's name
+    ("OWYHEE COUNTY SHERIFF'S OFFICE") or another form label read badly ("Signamre")."""
+    if len(text) < 3 or not _readable(text) or _label(Cell(cell.page, 0, text), config):
+        return False
+    if re.search(r"\b(?:Office|Department|Dept|County|Bureau|Division)\b", text, re.IGNORECASE):
+        return False
+    first_word = text.split()[0].lower()
+    return all(
+        fuzz.ratio(first_word, label) < 75 for label in ("signature", "agency", "name", "date", "title")
+    )
 
 
 def _is_prose(text: str) -> bool:
