@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from disentangle import letters
+from disentangle import extract, letters
 from disentangle.errors import DisentangleError, InputError
 from disentangle.workspace import Workspace
 
@@ -279,6 +279,54 @@ def ingest_(ctx: click.Context, paths: tuple[Path, ...], workers: int) -> None:
         click.echo(f"failed: {path}: {reason}", err=True)
     if summary.failures:
         sys.exit(1)  # the batch went on; the exit code still tells a script that some files failed
+
+
+@main.command("extract")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the full JSON object (the default is a summary)."
+)
+@click.option("--no-ocr", is_flag=True, help="Use text layers only; pages that need OCR are listed.")
+@click.pass_context
+@_fail_cleanly
+def extract_(ctx: click.Context, file: Path, as_json: bool, no_ocr: bool) -> None:
+    """Classify an agreement and extract its terms, each with page and quote; link it to the registry."""
+    workspace = _workspace(ctx)
+    extraction = workspace.read_agreement(file, ocr=not no_ocr)
+    result = extraction.to_json()
+    result["registry_match"] = workspace.link_extraction(extraction)
+    if as_json:
+        _emit(result, "json")
+        return
+    click.echo(
+        f"{file}: {result['kind']} ({(result.get('template') or {}).get('family') or 'template unknown'})"
+    )
+    agency = result.get("agency") or {}
+    click.echo(f"agency: {agency.get('name')} ({agency.get('state')}); signed {result.get('signed_date')}")
+    for signatory in result.get("signatories") or []:
+        fields = [signatory.get(k) for k in ("name", "title", "date")]
+        click.echo(f"  {signatory.get('side')}: " + ", ".join(str(f) for f in fields))
+    click.echo(f"functions: {', '.join(result.get('functions') or []) or 'none found'}")
+    match = result["registry_match"]
+    click.echo(
+        f"registry: {match['agreement_id']} (confidence {match['confidence']})"
+        if match
+        else "registry: no match"
+    )
+
+
+@main.command("compare")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json", "html"]), default="markdown")
+@click.pass_context
+@_fail_cleanly
+def compare_(ctx: click.Context, file: Path, fmt: str) -> None:
+    """Align an agreement with its family's standard text: clauses added, removed, changed."""
+    comparison = extract.compare_to_template(_workspace(ctx).read_agreement(file))
+    if fmt == "json":
+        _emit(comparison.to_json(), "json")
+    else:
+        click.echo(comparison.to_html() if fmt == "html" else comparison.to_markdown())
 
 
 @main.command("assess")

@@ -226,6 +226,11 @@ def _signature(norm: str) -> tuple[frozenset[str], str]:
 _STATE_WORDS = frozenset(w for s in STATES for w in s.name.lower().split()) | {"texas", "florida"}
 
 
+def agency_similarity(a: str, b: str) -> float:
+    """How alike two agency names are (0-100), on what distinguishes one agency from another."""
+    return _similar(normalize_agency(a), normalize_agency(b))
+
+
 def _similar(a: str, b: str) -> float:
     """How alike two normalised agency names are (0-100), on what distinguishes one agency from another."""
     if a == b:

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
+from typing import Any
 
-from disentangle import ingest
+from sqlalchemy import func, select
+
+from disentangle import extract, ingest
 from disentangle.model import Document
+from disentangle.registry import tables as t
+from disentangle.sources.ice_history import agency_similarity
 from disentangle.workspace._base import WorkspaceBase
+
+LINK_NAME_FLOOR = 82.0  # below this two agency names are two agencies (as in the history replay)
 
 
 class ReadMixin(WorkspaceBase):
@@ -30,3 +38,66 @@ class ReadMixin(WorkspaceBase):
 
     def document(self, sha256: str) -> Document:
         return self.documents.get(sha256)
+
+    def read_agreement(self, path: Path, *, ocr: bool = True) -> extract.Extraction:
+        """Read one file and extract its terms. Pure: nothing is stored, no registry needed."""
+        return extract.extract_agreement(ingest.read_document(Path(path), ocr=ocr))
+
+    def link_extraction(self, extraction: extract.Extraction) -> dict[str, Any] | None:
+        """The registry agreement a document most likely is (state, agency name, model, date), with how
+        sure the match is; None when the registry is empty or nothing is close enough."""
+        if not extraction.state or not extraction.agency_name:
+            return None
+        a = t.agreements
+        with self.store.read() as connection:
+            if not connection.scalar(select(func.count()).select_from(a)):
+                return None
+            query = select(a.c.id, a.c.agency_name, a.c.kind, a.c.signed, a.c.status, a.c.details).where(
+                a.c.state == extraction.state
+            )
+            candidates = connection.execute(query).all()
+        signed = extraction.signed_date or extraction.effective_date
+        best: tuple[float, dict[str, Any]] | None = None
+        for row in candidates:
+            names = [row.agency_name, *((row.details or {}).get("names") or [])]
+            name_score = max(agency_similarity(extraction.agency_name, name) for name in names)
+            if name_score < LINK_NAME_FLOOR:
+                continue
+            reasons = [f"agency name {name_score:.0f}/100"]
+            score = name_score / 100
+            if extraction.kind == row.kind:
+                reasons.append("same model")
+            else:
+                score *= 0.5
+                reasons.append(f"model differs ({row.kind})")
+            score *= _date_factor(signed, row.signed, reasons)
+            if best is None or score > best[0]:
+                best = (
+                    score,
+                    {
+                        "agreement_id": row.id,
+                        "agency": row.agency_name,
+                        "model": row.kind,
+                        "signed": row.signed.isoformat() if row.signed else None,
+                        "status": row.status,
+                        "confidence": round(score, 2),
+                        "reasons": reasons,
+                    },
+                )
+        return best[1] if best else None
+
+
+def _date_factor(document_date: date | None, listed: date | None, reasons: list[str]) -> float:
+    """ICE's signed date is sometimes the LEA's signature, sometimes ICE's: a few weeks apart is normal."""
+    if document_date is None or listed is None:
+        reasons.append("no date to compare")
+        return 0.8
+    days = abs((document_date - listed).days)
+    reasons.append(f"signed dates {days} days apart")
+    if days <= 7:
+        return 1.0
+    if days <= 60:
+        return 0.9
+    if days <= 400:
+        return 0.6
+    return 0.3
