@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import re
 import html
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -172,6 +173,8 @@ def build_template(
     built: list[TemplateClause] = []
 
     def emit(candidates: list[Clause], support: float) -> None:
+        if _SIGNATURE_LINE.search(candidates[0].text):
+            return  # signature blocks are filled in per agreement; they are not the template's text
         keys = Counter(c.key for c in candidates)
         key, _ = keys.most_common(1)[0]
         # The wording most members share; among equals, the version closest to all the others.
@@ -415,6 +418,7 @@ def _is_local(template: TemplateClause, text_key: str) -> bool:
     return all(op in ("equal", "insert") for op, *_ in matcher.get_opcodes())
 
 
+_SIGNATURE_LINE = re.compile(r"Digitally\s*signed|B{4,}|_{6,}|\bSignature\s*:", re.IGNORECASE)
 PAIR = 55.0  # a removed and an added clause in the same place this similar are one changed clause
 
 
