@@ -353,3 +353,20 @@ def test_openapi_describes_every_api_route(client: TestClient) -> None:
     index = client.get("/api").text
     assert all(f"GET {p}" in index for p in expected)
     assert client.get("/docs").status_code == 404, "no CDN-loaded docs page"
+
+
+def test_a_sample_of_every_kind_of_page_renders(client: TestClient, registry: Workspace) -> None:
+    """Agencies of every type (police, sheriff, detention facility…), counties, and every state."""
+    agencies: dict[str, str] = {}
+    for row in registry.agreements():
+        agencies.setdefault(row["model"], row["agency_id"])
+    agency_ids = sorted({r["agency_id"] for r in registry.agreements()})[::60] + list(agencies.values())
+    counties = [r["fips"] for r in registry.county_map()][::80]
+    states = sorted({r["fips"][:2] for r in registry.county_map()})
+    failed = [
+        path
+        for path in [f"/agency/{a}" for a in agency_ids] + [f"/place/{f}" for f in counties + states]
+        if client.get(path).status_code != 200
+    ]
+    assert failed == []
+    assert len(agency_ids) > 40 and len(counties) > 35 and len(states) > 50
