@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import bisect
 import difflib
-import re
 import html
+import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
