@@ -15,10 +15,12 @@ $(STAMP): pyproject.toml
 system-deps:
 	@bash scripts/system-deps.sh
 
-# Builds the registry from the bundled data (a no-op when it is current), then starts the main job.
+# Builds the registry from the bundled data (a no-op when it is current), prints the national summary,
+# then starts the main job: the web app on http://127.0.0.1:8000 (Ctrl-C stops it).
 run: $(STAMP) system-deps
 	$(BIN)/disentangle import
 	$(BIN)/disentangle summary
+	$(BIN)/disentangle serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

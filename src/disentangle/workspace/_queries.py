@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 
 from disentangle.errors import InputError, NotFoundError
 from disentangle.registry import tables as t
@@ -342,12 +342,19 @@ class QueryMixin(WorkspaceBase):
         j, g, a, f, e, src = t.jurisdictions, t.agencies, t.agreements, t.facts, t.events, t.sources
         with self.store.read() as connection:
             parent = connection.execute(select(j).where(j.c.id == place["parent_id"])).first()
-            in_place = or_(g.c.jurisdiction_id == place["id"], a.c.jurisdiction_id == place["id"])
+            # three indexed look-ups instead of one OR that would scan every agreement
+            lookups = [
+                select(a.c.id).join(g, g.c.id == a.c.agency_id).where(g.c.jurisdiction_id == place["id"]),
+                select(a.c.id).where(a.c.jurisdiction_id == place["id"]),
+            ]
             if place["level"] == "county":
-                in_place = or_(
-                    in_place,
-                    and_(g.c.state == place["state"], func.lower(g.c.county) == place["name"].lower()),
+                lookups.append(
+                    select(a.c.id)
+                    .join(g, g.c.id == a.c.agency_id)
+                    .where(g.c.state == place["state"], func.lower(g.c.county) == place["name"].lower())
                 )
+            wanted = {agreement_id for lookup in lookups for agreement_id in connection.scalars(lookup)}
+            in_place = a.c.id.in_(sorted(wanted))
             agreement_rows = connection.execute(
                 select(
                     a,
