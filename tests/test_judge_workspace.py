@@ -78,3 +78,30 @@ def test_costs_follow_the_regime_of_the_agreement(registry: Workspace) -> None:
         {"officers": 2, "base_salary": "75000", "benefit_load": "0.55", "overtime_hours": "300"},
     )
     assert tff.federal / tff.total < Decimal("0.40")
+
+
+SYNTHETIC_TFF = Path(__file__).parent / "fixtures" / "extract" / "tff_mou_synthetic.txt"
+
+
+def pasadena_mou(tmp_path: Path, title: str) -> Path:
+    """The seeds' Pasadena case, built from the synthetic TFF MOU fixture: who signed is the variable."""
+    lines = SYNTHETIC_TFF.read_text().splitlines()
+    text = "\n".join(line for line in lines if not line.startswith("#"))
+    text = text.replace("Example City Police Department", "Pasadena Police Department")
+    text = text.replace("Title: Chief of Police", f"Title: {title}".ljust(len("Title: Chief of Police")))
+    path = tmp_path / f"pasadena_{title.replace(' ', '_')}.txt"
+    path.write_text(text + "\n\nPasadena, California\n")
+    return path
+
+
+@pytest.mark.parametrize(("title", "flagged"), [("Chief of Police", True), ("City Manager", False)])
+def test_pasadena_mou_signed_only_by_the_police_chief_is_flagged(
+    registry: Workspace, tmp_path: Path, title: str, flagged: bool
+) -> None:
+    result = registry.check_agreement(pasadena_mou(tmp_path, title), place="Pasadena, CA")
+    assert result["kind"] == "tff-mou"
+    codes = {flag["code"]: flag for flag in result["flags"]}
+    assert ("no-authority" in codes) is flagged
+    if flagged:
+        assert codes["no-authority"]["rule"] == "pasadena-city-manager"
+        assert "Chief of Police" in " ".join(codes["no-authority"]["evidence"])

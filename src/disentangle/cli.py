@@ -365,6 +365,40 @@ def _read_overrides(path: Path) -> list[dict[str, Any]]:
     return data
 
 
+@main.command("check")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--place", help="The jurisdiction the agreement binds (else the registry's link for its agency)."
+)
+@click.option(
+    "--policy", "policies", multiple=True, type=click.Path(path_type=Path), help="A local policy text."
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+@_fail_cleanly
+def check(ctx: click.Context, file: Path, place: str | None, policies: tuple[Path, ...], fmt: str) -> None:
+    """Validity flags (who signed, with what authority) and conflicts with policy and state law."""
+    workspace = _workspace(ctx)
+    _ensure_registry(workspace)
+    result = workspace.check_agreement(file, place=place, policy_files=list(policies))
+    if fmt == "json":
+        _emit(result, "json")
+        return
+    click.echo(
+        f"{file}: {result['kind']} of {result['agency']['name']} ({result['agency']['state']}), "
+        f"judged under {result['jurisdiction']['name']}"
+    )
+    for flag in result["flags"]:
+        click.echo(f"  flag [{flag['severity']}] {flag['code']}: {flag['message']}")
+    for conflict in result["conflicts"]:
+        click.echo(
+            f"  conflict ({conflict.get('strength')}) with {conflict.get('against_name')}: "
+            f"{conflict.get('explanation')}"
+        )
+    if not result["flags"] and not result["conflicts"]:
+        click.echo("  no flags and no conflicts found")
+
+
 @main.command("cost")
 @click.argument("agreement", required=False)
 @click.option("--regime", help="tff-joint-operations, 287g-before-fy2026, 287g-fy2026, igsa-bed-space")

@@ -20,7 +20,7 @@ from disentangle.workspace._judging import JudgeMixin
 from disentangle.workspace._reading import ReadMixin
 
 
-class Workspace(ImportMixin, ReadMixin, ExportMixin, JudgeMixin, ActMixin):
+class Workspace(ImportMixin, ExportMixin, JudgeMixin, ActMixin, ReadMixin):
     """A user's workspace: the registry database and stored documents, under one folder."""
 
 

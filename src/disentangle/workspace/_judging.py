@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -19,13 +20,15 @@ from disentangle.model import (
     Source,
 )
 from disentangle.registry import tables as t
+from disentangle.sources.agencies import classify_agency
 from disentangle.workspace._queries import QueryMixin
+from disentangle.workspace._reading import ReadMixin
 from disentangle.workspace._rows import (
     _agreement_model,
 )
 
 
-class JudgeMixin(QueryMixin):
+class JudgeMixin(QueryMixin, ReadMixin):
     # ------------------------------------------------------------------ judge: scorecard, costs
 
     def assess(
@@ -59,6 +62,83 @@ class JudgeMixin(QueryMixin):
         answers = assess.score_policy_texts(texts) if texts else []
         inherited = assess.inherited_law(jurisdiction.state, jurisdiction.level)
         return assess.build_scorecard(jurisdiction, registry_facts, inherited, answers, overrides)
+
+    def check_agreement(
+        self, path: Path, *, place: str | None = None, policy_files: Sequence[Path] = ()
+    ) -> dict[str, Any]:
+        """Is this agreement valid, and does it conflict with local policy or inherited state law?
+
+        Reads the file, links it to the registry, judges its signatures against the authority rules of
+        the jurisdiction it binds, and sets its obligations against the policy texts and state law."""
+        extraction = self.read_agreement(path)
+        match = self.link_extraction(extraction)
+        agency: dict[str, Any] | None = None
+        status = None
+        if match:
+            with self.store.read() as connection:
+                row = connection.execute(
+                    select(t.agencies)
+                    .join(t.agreements, t.agreements.c.agency_id == t.agencies.c.id)
+                    .where(t.agreements.c.id == match["agreement_id"])
+                ).first()
+            agency = dict(row._mapping) if row else None
+            status = match["status"]
+        given = self._judged_place(place) if place else None
+        state = extraction.state or (agency["state"] if agency else None) or (given.state if given else None)
+        name = extraction.agency_name or (agency["name"] if agency else None)
+        if not state or not name:
+            raise InputError("the agency or state the agreement binds could not be read; give --place", path)
+        jurisdiction = given or self._judged_jurisdiction(agency, state)
+        agency_type = agency["type"] if agency else classify_agency(name, state).id
+        facts = assess.AgreementFacts(
+            kind=extraction.kind,
+            agency_name=name,
+            agency_type=agency_type,
+            state=state,
+            signatories=tuple(
+                assess.Signatory.from_mapping(
+                    {
+                        "side": s.side,
+                        "name": s.name,
+                        "title": s.title,
+                        "date": s.date.isoformat() if s.date else None,
+                    }
+                )
+                for s in extraction.signatories
+            ),
+            status=status,
+            document=extraction.sha256,
+        )
+        flags = assess.check_validity(facts, jurisdiction, as_of=date.today())
+        obligations = [f for f in extraction.findings if f.field.startswith("obligations.")]
+        texts = [_policy_text(p) for p in policy_files]
+        conflicts = assess.find_conflicts(obligations, texts, assess.inherited_law(state, jurisdiction.level))
+        return {
+            "file": str(path),
+            "sha256": extraction.sha256,
+            "kind": extraction.kind,
+            "agency": {"name": name, "state": state, "type": agency_type},
+            "jurisdiction": {"name": jurisdiction.name, "id": jurisdiction.id, "level": jurisdiction.level},
+            "registry_match": match,
+            "flags": [flag.to_dict() for flag in flags],
+            "conflicts": [conflict.to_dict() for conflict in conflicts],
+        }
+
+    def _judged_place(self, place: str) -> Any:
+        shown = self.show(place)
+        if shown["type"] != "jurisdiction":
+            raise InputError(f"{place!r} is an agency; give the jurisdiction it belongs to")
+        return _jurisdiction_info(shown["jurisdiction"])
+
+    def _judged_jurisdiction(self, agency: dict[str, Any] | None, state: str) -> Any:
+        row = None
+        if agency and agency.get("jurisdiction_id"):
+            row = self._find_jurisdiction(agency["jurisdiction_id"])
+        if row is None:
+            row = self._find_jurisdiction(f"ocd-division/country:us/state:{state.lower()}")
+        if row is None:
+            return assess.JurisdictionInfo(name=state, state=state, level="state")
+        return _jurisdiction_info(row)
 
     def cost(self, regime: str, inputs: dict[str, Any]) -> costs.CostEstimate:
         """The cost of one agreement under a reimbursement regime (knowledge/costs/regimes.yaml)."""
@@ -97,3 +177,9 @@ def _policy_text(path: Path) -> assess.PolicyText:
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
     return assess.PolicyText(name=path.name, text=text, source=str(path))
+
+
+def _jurisdiction_info(row: dict[str, Any]) -> assess.JurisdictionInfo:
+    # Census names carry the kind of place ("Pasadena city"); rules name the place itself
+    name = re.sub(r" (city|town|village|borough|township|CDP|municipality)$", "", row["name"])
+    return assess.JurisdictionInfo(name=name, state=row["state"], level=row["level"], id=row["id"])
