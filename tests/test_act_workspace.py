@@ -114,3 +114,50 @@ def test_requests_are_never_exported(registry: Workspace, tmp_path: Path) -> Non
     written = registry.export("json", tmp_path)
     assert "records_requests" not in written and not (tmp_path / "records_requests.json").exists()
     assert "Jane Doe" not in "".join(p.read_text() for p in tmp_path.glob("*.json"))
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_released_documents_are_filed_under_the_request_and_linked(
+    registry: Workspace, tmp_path: Path
+) -> None:
+    arcadia = FIXTURES / "ingest" / "arcadia_fl_tfm_moa_2025.pdf"
+    agency = registry.agreements(state="FL", model="tfm", status="active")[0]["agency_id"]
+    request_id, _ = registry.draft_request(agency, ["agreements"], REQUESTER, today=date(2026, 11, 2))
+    empty = tmp_path / "empty.pdf"
+    empty.write_bytes(b"")
+    rows = registry.attach_to_request(request_id, [arcadia, empty], today=date(2026, 11, 20))
+    filed = [r for r in rows if not r.get("error")]
+    failed = [r for r in rows if r.get("error")]
+    assert len(filed) == 1 and filed[0]["kind"] == "287g-tfm"
+    assert filed[0]["agreement_id"] == "fl-arcadia-police-department-tfm-20250305"
+    assert failed and "empty" in failed[0]["error"]
+    again = registry.attach_to_request(request_id, [arcadia], today=date(2026, 11, 21))
+    assert again[0]["already_attached"] is True
+    with pytest.raises(NotFoundError):
+        registry.attach_to_request("req-9999", [arcadia], today=date(2026, 11, 21))
+
+
+def test_notice_of_invalidity_for_the_pasadena_mou(registry: Workspace, tmp_path: Path) -> None:
+    lines = (FIXTURES / "extract" / "tff_mou_synthetic.txt").read_text().splitlines()
+    text = "\n".join(line for line in lines if not line.startswith("#")).replace(
+        "Example City Police Department", "Pasadena Police Department"
+    )
+    mou = tmp_path / "pasadena.txt"
+    mou.write_text(text + "\n\nPasadena, California\n")
+    sender = letters.Signatory(name="A. Official", title="City Manager", body="City of Pasadena")
+    notice = registry.invalidity_notice(mou, sender, today=date(2026, 11, 23), place="Pasadena, CA")
+    assert "Chief of Police" in notice.markdown and "City manager" in notice.markdown
+
+
+def test_resolution_ends_every_active_agreement_of_a_place(registry: Workspace) -> None:
+    body = letters.GoverningBody(
+        name="Commissioners Court", jurisdiction="Galveston County", officer="County Judge"
+    )
+    resolution = registry.resolution("Galveston County, TX", body, today=date(2026, 11, 23))
+    active = [a for a in registry.show("Galveston County, TX")["agreements"] if a["status"] == "active"]
+    assert resolution.markdown.count("WHEREAS, the ") >= len(active)
+    assert "Galveston County Sheriff" in resolution.markdown
+    with pytest.raises(InputError, match="no active agreement"):
+        registry.resolution("Alameda County, CA", body, today=date(2026, 11, 23))

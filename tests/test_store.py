@@ -15,7 +15,7 @@ from disentangle.registry import tables as t
 
 def test_migrations_apply_once_in_order(tmp_path: Path) -> None:
     store = Store(sqlite_url(tmp_path / "r.sqlite"))
-    assert store.migrate() == ["0001_registry", "0002_records_requests"]
+    assert store.migrate() == ["0001_registry", "0002_records_requests", "0003_request_documents"]
     assert store.migrate() == []
     assert {"agreements", "records_requests", "request_events"} <= set(store.tables())
     with store.read() as connection:
@@ -33,7 +33,7 @@ def test_a_database_from_an_older_version_is_upgraded(tmp_path: Path) -> None:
             insert(t.schema_migrations).values(name="0001_registry", applied_at=datetime.now(UTC))
         )
     assert "records_requests" not in store.tables()
-    assert store.migrate() == ["0002_records_requests"]
+    assert store.migrate() == ["0002_records_requests", "0003_request_documents"]
     assert "records_requests" in store.tables()
     store.dispose()
 

@@ -614,9 +614,62 @@ def request_calendar(ctx: click.Context, out: Path) -> None:
     click.echo(f"wrote {out}", err=True)
 
 
+@request.command("attach")
+@click.argument("request_id")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_context
+@_fail_cleanly
+def request_attach(ctx: click.Context, request_id: str, files: tuple[Path, ...], fmt: str) -> None:
+    """File the documents an agency released under a request; each is read and linked to the registry."""
+    workspace = _workspace(ctx)
+    _ensure_registry(workspace)
+    rows = workspace.attach_to_request(request_id, list(files), today=date.today())
+    _emit(rows, fmt, ["filename", "kind", "agreement_id", "confidence", "error"] if fmt == "table" else None)
+    if any(row.get("error") for row in rows):
+        sys.exit(1)
+
+
 @main.group()
 def letter() -> None:
-    """Action letters: terminate an agreement."""
+    """Action letters: terminate an agreement, give notice it is invalid, draft a resolution."""
+
+
+@letter.command("invalidity")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--place", help="The jurisdiction the agreement binds.")
+@click.option("--signer", required=True)
+@click.option("--title", required=True)
+@click.option("--body", required=True, help="The government they sign for.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+@_fail_cleanly
+def letter_invalidity(
+    ctx: click.Context, file: Path, place: str | None, signer: str, title: str, body: str, out: Path | None
+) -> None:
+    """A notice that an agreement was not validly made, quoting each rule and the evidence."""
+    workspace = _workspace(ctx)
+    _ensure_registry(workspace)
+    sender = letters.Signatory(name=signer, title=title, body=body)
+    _deliver(workspace.invalidity_notice(file, sender, today=date.today(), place=place), out)
+
+
+@letter.command("resolution")
+@click.argument("place")
+@click.option("--body", "body_name", required=True, help='e.g. "City Council of the City of Pasadena"')
+@click.option("--jurisdiction", "jurisdiction_words", required=True, help='e.g. "the City of Pasadena"')
+@click.option("--officer", required=True, help="Who gives notice: City Manager, County Executive, ...")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+@_fail_cleanly
+def letter_resolution(
+    ctx: click.Context, place: str, body_name: str, jurisdiction_words: str, officer: str, out: Path | None
+) -> None:
+    """A draft resolution ending a place's active agreements and adopting the checklist's prohibitions."""
+    workspace = _workspace(ctx)
+    _ensure_registry(workspace)
+    body = letters.GoverningBody(name=body_name, jurisdiction=jurisdiction_words, officer=officer)
+    _deliver(workspace.resolution(place, body, today=date.today()), out)
 
 
 @letter.command("terminate")

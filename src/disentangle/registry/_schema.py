@@ -7,6 +7,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -202,6 +203,21 @@ request_events = Table(
     Index("ix_request_events_request", "request_id"),
 )
 
+# Documents an agency released in answer to a request, stored by sha256 in the workspace.
+request_documents = Table(
+    "request_documents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", String(40), ForeignKey("records_requests.id"), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("filename", String(300), nullable=False),
+    Column("attached_on", Date, nullable=False),
+    Column("kind", String(20)),  # what the extractor says the document is
+    Column("agreement_id", String(200)),  # the registry agreement it was linked to, if any
+    Column("confidence", Float),
+    UniqueConstraint("request_id", "sha256", name="uq_request_document"),
+)
+
 # Named, ordered migrations: each creates or alters what it names. Never edit a released one.
 MIGRATIONS: tuple[tuple[str, tuple[Table, ...]], ...] = (
     (
@@ -220,6 +236,7 @@ MIGRATIONS: tuple[tuple[str, tuple[Table, ...]], ...] = (
         ),
     ),
     ("0002_records_requests", (records_requests, request_events)),
+    ("0003_request_documents", (request_documents,)),
 )
 
 __all__ = [
@@ -233,6 +250,7 @@ __all__ = [
     "metadata",
     "pending_requests",
     "records_requests",
+    "request_documents",
     "request_events",
     "schema_migrations",
     "snapshot_rows",

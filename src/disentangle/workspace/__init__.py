@@ -16,11 +16,9 @@ from disentangle.workspace._base import (
 )
 from disentangle.workspace._exporting import ExportMixin
 from disentangle.workspace._importing import ImportMixin, ImportReport, SheetDiff, SourceFile
-from disentangle.workspace._judging import JudgeMixin
-from disentangle.workspace._reading import ReadMixin
 
 
-class Workspace(ImportMixin, ExportMixin, JudgeMixin, ActMixin, ReadMixin):
+class Workspace(ImportMixin, ExportMixin, ActMixin):
     """A user's workspace: the registry database and stored documents, under one folder."""
 
 

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from disentangle import letters
+from disentangle import extract, ingest, letters
 from disentangle.errors import InputError, NotFoundError
 from disentangle.registry import tables as t
-from disentangle.workspace._queries import QueryMixin
+from disentangle.workspace._judging import JudgeMixin
 from disentangle.workspace._rows import (
     _iso,
 )
 
 
-class ActMixin(QueryMixin):
+class ActMixin(JudgeMixin):
     # ------------------------------------------------------------------ act: records requests, letters
 
     def _addressee(self, agency: dict[str, Any]) -> letters.Addressee:
@@ -186,6 +187,88 @@ class ActMixin(QueryMixin):
             source=row.document_url,
         )
         return letters.draft_termination(facts, sender=sender, today=today)
+
+    def attach_to_request(
+        self, request_id: str, paths: Sequence[Path], *, today: date
+    ) -> list[dict[str, Any]]:
+        """Ingest what an agency released, link each document to the registry, file it under the request."""
+        self.tracked_request(request_id)  # the request must exist
+        results: list[ingest.IngestResult] = []
+        summary = self.ingest(list(paths), progress=results.append)
+        attached = []
+        with self.store.transaction() as connection:
+            for result in results:
+                if result.error or result.sha256 is None:
+                    continue
+                extraction = extract.extract_agreement(self.document(result.sha256))
+                match = self.link_extraction(extraction)
+                record = {
+                    "request_id": request_id,
+                    "sha256": result.sha256,
+                    "filename": result.filename or Path(result.path).name,
+                    "attached_on": today,
+                    "kind": extraction.kind,
+                    "agreement_id": match["agreement_id"] if match else None,
+                    "confidence": match["confidence"] if match else None,
+                }
+                exists = connection.execute(
+                    select(t.request_documents.c.id).where(
+                        t.request_documents.c.request_id == request_id,
+                        t.request_documents.c.sha256 == result.sha256,
+                    )
+                ).first()
+                if exists is None:
+                    connection.execute(insert(t.request_documents).values(**record))
+                attached.append(
+                    {**record, "attached_on": today.isoformat(), "already_attached": exists is not None}
+                )
+        for path, reason in summary.failures:
+            attached.append({"request_id": request_id, "filename": path, "error": reason})
+        return attached
+
+    def invalidity_notice(
+        self, path: Path, sender: letters.Signatory, *, today: date, place: str | None = None
+    ) -> letters.Letter:
+        """A notice that an agreement was not validly made, from the flags `check_agreement` raises."""
+        result = self.check_agreement(path, place=place)
+        flags = [
+            letters.ValidityFlag(
+                rule=flag["rule"],
+                label=flag["code"].replace("-", " ").capitalize(),
+                explanation=flag["message"],
+                authority=flag.get("citation") or "",
+                evidence=tuple(
+                    letters.Quote(text=quote, document=str(path)) for quote in flag.get("evidence") or []
+                ),
+            )
+            for flag in result["flags"]
+            if flag["severity"] == "error"
+        ]
+        if not flags:
+            raise InputError("no validity flag of severity error: nothing to give notice of", path)
+        agreement = letters.AgreementFacts(
+            kind=result["kind"],
+            agency=letters.Addressee(name=result["agency"]["name"], state=result["agency"]["state"]),
+            source=str(path),
+        )
+        return letters.draft_invalidity(agreement, flags, sender=sender, today=today)
+
+    def resolution(self, place: str, body: letters.GoverningBody, *, today: date) -> letters.Letter:
+        """A draft resolution ending every active agreement in a place and adopting the checklist."""
+        shown = self.show(place)
+        agreements = [a for a in shown.get("agreements", []) if a["status"] == "active"]
+        if not agreements:
+            raise InputError(f"{place!r} has no active agreement in the registry to end")
+        facts = [
+            letters.AgreementFacts(
+                kind=a["model"],
+                agency=letters.Addressee(name=a["agency"], state=a["state"]),
+                signed=date.fromisoformat(a["signed"]) if a["signed"] else None,
+                source=a.get("document_url"),
+            )
+            for a in agreements
+        ]
+        return letters.draft_resolution(body, facts, today=today)
 
 
 def _requester_json(requester: letters.Requester) -> dict[str, Any]:
