@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -127,3 +128,43 @@ def test_ingest_a_folder_twice(tmp_path: Path) -> None:
     assert "1 documents (0 new, 1 already stored)" in second.stderr
     originals = list((home / "documents" / "originals").rglob("*"))
     assert sum(1 for p in originals if p.is_file()) == 2
+
+
+def test_a_truncated_csv_in_the_data_is_one_line_and_nothing_written(tmp_path: Path, data_dir: Path) -> None:
+    data = tmp_path / "data"
+    sheets = data / "ice-287g-monthly" / "participating_monthly"
+    sheets.mkdir(parents=True)
+    (data / "PROVENANCE.md").write_text((data_dir / "PROVENANCE.md").read_text())
+    first = sorted((data_dir / "ice-287g-monthly" / "participating_monthly").glob("*.xlsx"))[0]
+    (sheets / first.name).write_bytes(first.read_bytes())
+    env = {**os.environ, "DISENTANGLE_DATA_DIR": str(data)}
+    home = tmp_path / "ws"
+    ok = subprocess.run(
+        [sys.executable, "-m", "disentangle", "--workspace", str(home), "import"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert ok.returncode == 0, ok.stderr
+    ocd = data / "ocd-division-ids"
+    ocd.mkdir()
+    for name in ("states.csv", "aliases.csv", "us_territories.csv", "us_territories_local_gov.csv"):
+        (ocd / name).write_bytes((data_dir / "ocd-division-ids" / name).read_bytes())
+    places = (data_dir / "ocd-division-ids" / "us_census_places.csv").read_bytes()
+    (ocd / "us_census_places.csv").write_bytes(places[: len(places) // 3])  # cut mid-file
+    bad = subprocess.run(
+        [sys.executable, "-m", "disentangle", "--workspace", str(home), "import"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert bad.returncode == 1
+    lines = bad.stderr.strip().splitlines()
+    assert lines[-1].startswith("error: ") and "us_census_places.csv" in lines[-1]
+    assert "Traceback" not in bad.stderr
+    untouched = Workspace(home, data_dir=data)
+    assert untouched.summary()["active_rows"] == 150  # the registry of the first import, as it was
+    assert len(untouched.agreements()) == 150
+    untouched.close()
