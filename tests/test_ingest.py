@@ -24,6 +24,7 @@ import disentangle.ingest as ingest
 from disentangle.errors import DocumentError
 from disentangle.ingest import (
     DEFAULT_INGESTORS,
+    PdfIngestor,
     choose_ingestor,
     read_document,
     sanitize_filename,
@@ -32,35 +33,46 @@ from disentangle.ingest._ocr import parse_tsv
 from disentangle.model import PageMethod
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
+SHARED_CORPUS = Path(__file__).parents[1].parent / "shared" / "corpus" / "moa"
 BORN_DIGITAL = FIXTURES / "arcadia_fl_tfm_moa_2025.pdf"
 
 
 # -- files built from code ------------------------------------------------------------------------------
 
 
+Span = tuple[float, float, str]  # x, y (points from the bottom left) and the text drawn there
+
+
+def _pdf_string(text: str) -> bytes:
+    return b"(" + text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode("latin-1") + b")"
+
+
 def build_pdf(
-    pages: list[str],
+    pages: list[str] | list[list[Span]],
     *,
     encrypt: bytes | None = None,
     cipher: Callable[[int, bytes], bytes] | None = None,
     font_per_page: bool = False,
 ) -> bytes:
-    """A minimal valid PDF: one Helvetica text page per string (lines split on newlines).
+    """A minimal valid PDF: one Helvetica text page per string (lines split on newlines), or per list of
+    spans drawn where they say, in the list's order (which is the order of the content stream).
 
     `encrypt` is an /Encrypt dictionary; `cipher(object number, data)` encrypts each content stream;
     `font_per_page` gives every page its own font object, as a merge of unrelated PDFs has."""
     helvetica = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
     objects: list[bytes] = [helvetica, b""]
     kids = []
-    for text in pages:
+    for content in pages:
         font = 1
         if font_per_page:
             objects.append(helvetica)
             font = len(objects)
-        lines = [b"BT /F1 11 Tf 72 720 Td 14 TL"]
-        for line in text.split("\n"):
-            escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-            lines.append(b"(" + escaped.encode("latin-1") + b") Tj T*")
+        if isinstance(content, str):
+            lines = [b"BT /F1 11 Tf 72 720 Td 14 TL"]
+            lines += [_pdf_string(line) + b" Tj T*" for line in content.split("\n")]
+        else:
+            lines = [b"BT /F1 11 Tf"]
+            lines += [b"1 0 0 1 %.1f %.1f Tm %s Tj" % (x, y, _pdf_string(text)) for x, y, text in content]
         stream = b"\n".join([*lines, b"ET"])
         if cipher is not None:
             stream = cipher(len(objects) + 1, stream)
@@ -319,6 +331,101 @@ def test_short_page_that_draws_only_text_is_not_sent_to_ocr(tmp_path: Path) -> N
     document = read_document(path, ocr=False)
     assert document.pages[0].method is PageMethod.TEXT_LAYER
     assert "pages_needing_ocr" not in document.metadata
+
+
+# -- layout: columns side by side, form fields in place ----------------------------------------------------
+
+# A signature page as ICE's forms draw it: the LEA's column, then ICE's, in content-stream order.
+SIGNATURE_COLUMNS: list[Span] = [
+    (72, 700, "For the LEA:"),
+    (72, 680, "Name: Jane Roe"),
+    (72, 660, "Date: March 3, 2025"),
+    (330, 700, "For ICE:"),
+    (330, 680, "Name: John Doe"),
+    (330, 660, "Date: March 7, 2025"),
+]
+needs_pdftotext = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="poppler-utils is not installed"
+)
+
+
+def pdf_ingestor(**settings: object) -> PdfIngestor:
+    """A PdfIngestor with other class settings (its layout command, its timeouts)."""
+    return type("PdfIngestorUnderTest", (PdfIngestor,), settings)()  # type: ignore[no-any-return]
+
+
+@needs_pdftotext
+@pytest.mark.parametrize(
+    ("settings", "layout", "side_by_side"),
+    [
+        ({}, "pdftotext -layout", True),
+        ({"layout_command": ("no-such-layout-tool",)}, "no-such-layout-tool is not installed", False),
+        ({"layout_command": ("sh", "-c", "exit 99")}, "sh failed, exit status 99", False),
+        ({"layout_command": ("sh", "-c", "printf 'one page\\f'")}, "sh found 1 pages, PDFium 2", False),
+        (
+            {"layout_command": ("sh", "-c", "sleep 5"), "layout_seconds": (0.5, 0.0)},
+            "sh took more than 0.5 s",
+            False,
+        ),
+    ],
+)
+def test_signature_columns_stay_side_by_side_unless_the_layout_tool_fails(
+    tmp_path: Path, settings: dict[str, object], layout: str, side_by_side: bool
+) -> None:
+    path = write(tmp_path, "signatures.pdf", build_pdf([SIGNATURE_COLUMNS, AGREEMENT_PAGES[1]]))
+    document = read_document(path, ingestors=[pdf_ingestor(**settings)])
+    assert layout in document.metadata["text_layout"]
+    assert document.metadata["text_layout"].startswith("none") is not side_by_side
+    first, second = (page.text for page in document.pages)
+    lines = first.splitlines()
+    both = [line for line in lines if "Jane Roe" in line and "John Doe" in line]
+    assert bool(both) is side_by_side, first
+    assert (
+        bool([line for line in lines if "March 3, 2025" in line and "March 7, 2025" in line]) is side_by_side
+    )
+    # Whichever way it was read, no word is lost and pages keep their order.
+    assert all(span[2] in first for span in SIGNATURE_COLUMNS)
+    assert "287(g)" in second and "287(g)" not in first
+    assert [page.method for page in document.pages] == [PageMethod.TEXT_LAYER] * 2
+
+
+CORPUS_LAYOUT = [
+    # ICE's name and title are form-field values: on the line of the LEA's, where they are drawn.
+    (
+        "MICHIGAN__Jackson_County_Sheriff_s_Office__JacksonCountyMI_WSO_MOA_031825",
+        7,
+        ("Sheriff", "Acting Director"),
+    ),
+    # A glyph-shifted font (shift 29: ")RU" is "For", a space is \x03): its spaces stay blanks in the columns.
+    (
+        "IDAHO__Owyhee_County_Sheriff_s_Office__OwyheeCoSheriffsOfficeID_WSO_MOA_03.07.2025",
+        7,
+        (")RU WKH /($", ")RU ,&("),
+    ),
+]
+
+
+@needs_pdftotext
+@pytest.mark.skipif(not SHARED_CORPUS.is_dir(), reason="the shared 287(g) corpus is not beside the checkout")
+@pytest.mark.parametrize(
+    ("doc_id", "page", "together"), CORPUS_LAYOUT, ids=[row[0][:20] for row in CORPUS_LAYOUT]
+)
+@pytest.mark.parametrize("with_layout", [True, False])
+def test_real_signature_page_keeps_its_columns(
+    doc_id: str, page: int, together: tuple[str, ...], with_layout: bool
+) -> None:
+    settings = {} if with_layout else {"layout_command": ("no-such-layout-tool",)}
+    document = read_document(
+        SHARED_CORPUS / "pdf" / f"{doc_id}.pdf", ocr=False, ingestors=[pdf_ingestor(**settings)]
+    )
+    found = [
+        (p.number, line)
+        for p in document.pages
+        for line in p.text.splitlines()
+        if all(t in line for t in together)
+    ]
+    assert [number for number, _ in found] == ([page] if with_layout else []), found
+    assert not any(re.search(r"[\x00-\x08\x0b-\x1f\x7f]", p.text) for p in document.pages)
 
 
 # -- hostile and broken files ---------------------------------------------------------------------------

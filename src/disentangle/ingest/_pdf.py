@@ -1,8 +1,10 @@
-"""PDF -> pages with PDFium: the text layer where it is real, Tesseract on 300-dpi renders where it is not."""
+"""PDF -> pages: the text layer, laid out by poppler, where it is real; OCR of 300-dpi renders where not."""
 
 from __future__ import annotations
 
 import math
+import re
+import subprocess
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
@@ -43,6 +45,13 @@ class PdfIngestor(Ingestor):
     image), it is rendered at 300 dpi and read by Tesseract. Calibrated on the 287(g) corpus: scanned
     signature pages carry stamps of 10-75 characters ("March 21, 2025 Acting Director"), while real text
     pages, even the short last page of a section, have well over 100.
+
+    PDFium decides which pages are read from their text layer, but the text of those pages comes from
+    `layout_command` (poppler's `pdftotext -layout`), run once per document: it keeps columns side by
+    side on the same lines and form-field values where they are drawn, which signature blocks need
+    (PDFium's own text gives the two signature columns one after the other and appends form fields at
+    the end of the page). When the command is missing, fails, times out or finds another page count,
+    every page keeps PDFium's text and `metadata["text_layout"]` says why.
     """
 
     name = "pdf"
@@ -52,6 +61,8 @@ class PdfIngestor(Ingestor):
     min_letter_share: ClassVar[float] = 0.5
     max_pages: ClassVar[int] = 20_000
     pages_per_opening: ClassVar[int] = 200
+    layout_command: ClassVar[tuple[str, ...]] = ("pdftotext", "-layout", "-enc", "UTF-8", "-q")
+    layout_seconds: ClassVar[tuple[float, float]] = (30.0, 0.25)  # timeout: fixed part, and per page
 
     def content_score(self, head: bytes) -> float:
         return SIGNATURE if b"%PDF-" in head[:1024] else NO_BID
@@ -76,23 +87,39 @@ class PdfIngestor(Ingestor):
             if count > self.max_pages:
                 raise DocumentError(f"the PDF has {count} pages, more than the limit of {self.max_pages}")
             metadata = _metadata(document.current)
-            pages, unread = self._pages(document, options)
+            fixed, per_page = self.layout_seconds
+            layout, metadata["text_layout"] = _layout_pages(
+                self.layout_command, path, count, fixed + per_page * count
+            )
+            pages, unread, unlaid = self._pages(document, options, layout)
         finally:
             document.close()
         metadata["page_count"] = count
+        if unlaid:  # pages the layout tool found blank but PDFium did not: PDFium's text is kept
+            metadata["pages_without_layout"] = unlaid
         if unread:  # read with ocr=False: these pages' words are only in the image
             metadata["pages_needing_ocr"] = unread
         return Reading(self.media_types[0], pages, metadata)
 
-    def _pages(self, document: _Reopening, options: ReadOptions) -> tuple[list[Page], list[int]]:
+    def _pages(
+        self, document: _Reopening, options: ReadOptions, layout: list[str] | None
+    ) -> tuple[list[Page], list[int], list[int]]:
         pages: list[Page] = []
         unread: list[int] = []
+        unlaid: list[int] = []
         pipeline: PagePipeline | None = None
         try:
             for index in range(document.count):
                 page = document.page(index)
                 try:
                     text, needs_ocr = self._text_layer(page)
+                    if layout is not None:
+                        laid_out = clean_page_text(_BLANK_CONTROLS.sub(" ", layout[index]))
+                        layout[index] = ""  # each page's layout is needed once
+                        if laid_out.strip():
+                            text = laid_out
+                        elif text.strip():
+                            unlaid.append(index + 1)
                     if needs_ocr and options.ocr:
                         if pipeline is None:
                             pipeline = PagePipeline(options.ocr_languages, options.ocr_workers)
@@ -110,10 +137,10 @@ class PdfIngestor(Ingestor):
         finally:
             if pipeline is not None:
                 pipeline.close()
-        return pages, unread
+        return pages, unread, unlaid
 
     def _text_layer(self, page: pdfium.PdfPage) -> tuple[str, bool]:
-        """The page's own text, and whether it must be OCRed to be read."""
+        """PDFium's text of the page, and whether the page must be OCRed to be read."""
         textpage = page.get_textpage()
         try:
             raw = textpage.get_text_range()
@@ -126,6 +153,44 @@ class PdfIngestor(Ingestor):
             return text, False
         # A page with nothing drawn but text shows exactly its text layer: OCR cannot add anything.
         return text, _draws_more_than_text(page)
+
+
+# Control characters in a text layer are glyphs of a broken or shifted font encoding (a shifted space is
+# \x03): blanked rather than removed in laid-out text, so the columns after them stay where they are drawn.
+_BLANK_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_LAYOUT_EXIT = {1: "could not open the PDF", 3: "the PDF does not permit copying its text"}  # poppler's codes
+
+
+def _layout_pages(
+    command: tuple[str, ...], path: Path, count: int, timeout: float
+) -> tuple[list[str] | None, str]:
+    """Every page's layout-preserving text from one run of `command` (pages end with form feeds), and how
+    the text was laid out; None with the reason when the run gives no usable pages (PDFium's text is used)."""
+    tool = command[0]
+    fallback = "none, PDFium's text in content-stream order"
+    try:
+        done = subprocess.run(
+            [*command, str(path.absolute()), "-"],  # absolute: a name starting with "-" is not an option
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    except FileNotFoundError:
+        return None, f"{fallback} ({tool} is not installed: install poppler-utils)"
+    except subprocess.TimeoutExpired:
+        return None, f"{fallback} ({tool} took more than {timeout:g} s)"
+    except OSError as exc:
+        return None, f"{fallback} ({tool} could not be run: {exc.strerror or exc})"
+    if done.returncode != 0:
+        why = _LAYOUT_EXIT.get(done.returncode, "failed")
+        return None, f"{fallback} ({tool} {why}, exit status {done.returncode})"
+    pages = done.stdout.decode("utf-8", errors="replace").split("\f")
+    if pages[-1] == "":  # the form feed that ends the last page
+        pages.pop()
+    if len(pages) != count:
+        return None, f"{fallback} ({tool} found {len(pages)} pages, PDFium {count})"
+    return pages, " ".join(command[:2])
 
 
 def _open(path: Path) -> pdfium.PdfDocument:
