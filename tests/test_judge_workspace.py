@@ -105,3 +105,29 @@ def test_pasadena_mou_signed_only_by_the_police_chief_is_flagged(
     if flagged:
         assert codes["no-authority"]["rule"] == "pasadena-city-manager"
         assert "Chief of Police" in " ".join(codes["no-authority"]["evidence"])
+
+
+FRANKLIN = Path(__file__).parent / "fixtures" / "extract" / "franklin_tfm_2025.txt"
+SUSPENSION = (
+    "In instances where serious misconduct or violations of the terms of the MOA come to the attention\n"
+    "of ICE, the ICE Director may, upon recommendation of the Executive Associate Director for\n"
+    "Enforcement and Removal Operations, elect to immediately suspend the MOA pending\n"
+    "investigation of the misconduct and/or violations.\n"
+)
+
+
+@pytest.mark.parametrize("cut", [False, True])
+def test_a_clause_left_out_of_the_standard_text_is_flagged(
+    registry: Workspace, tmp_path: Path, cut: bool
+) -> None:
+    text = FRANKLIN.read_text()
+    assert SUSPENSION in text
+    path = tmp_path / "franklin.txt"
+    path.write_text(text.replace(SUSPENSION, "") if cut else text)
+    result = registry.check_agreement(path)
+    deviations = [flag for flag in result["flags"] if flag["code"] == "template-deviation"]
+    assert bool(deviations) is cut
+    if cut:
+        assert "suspend the MOA" in " ".join(str(e) for flag in deviations for e in flag["evidence"]) + str(
+            deviations
+        )

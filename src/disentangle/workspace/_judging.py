@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from disentangle import assess, costs
+from disentangle import assess, costs, extract
 from disentangle.errors import InputError, NotFoundError
 from disentangle.model import (
     Agreement,
@@ -107,6 +107,7 @@ class JudgeMixin(QueryMixin, ReadMixin):
                 for s in extraction.signatories
             ),
             status=status,
+            template_deviations=_deviations(extraction),
             document=extraction.sha256,
         )
         flags = assess.check_validity(facts, jurisdiction, as_of=date.today())
@@ -183,3 +184,18 @@ def _jurisdiction_info(row: dict[str, Any]) -> assess.JurisdictionInfo:
     # Census names carry the kind of place ("Pasadena city"); rules name the place itself
     name = re.sub(r" (city|town|village|borough|township|CDP|municipality)$", "", row["name"])
     return assess.JurisdictionInfo(name=name, state=row["state"], level=row["level"], id=row["id"])
+
+
+def _deviations(extraction: extract.Extraction) -> tuple[assess.TemplateDeviation, ...]:
+    """Clauses of the family's standard text that this agreement changes or leaves out. Added text is
+    not counted: in the corpus it is signature blocks and local names, not negotiated terms."""
+    comparison = extract.compare_to_template(extraction)
+    return tuple(
+        assess.TemplateDeviation(
+            clause=f"{diff.section} ({diff.kind})",
+            expected=diff.template_text or "",
+            found=diff.document_text or "(left out)",
+        )
+        for diff in comparison.deviations()
+        if diff.kind in ("changed", "removed")
+    )
