@@ -168,3 +168,14 @@ def test_a_truncated_csv_in_the_data_is_one_line_and_nothing_written(tmp_path: P
     assert untouched.summary()["active_rows"] == 150  # the registry of the first import, as it was
     assert len(untouched.agreements()) == 150
     untouched.close()
+
+
+def test_assess_several_places_side_by_side_and_gaps(home: Path) -> None:
+    result = run(home, "assess", "Galveston County, TX", "District of Columbia")
+    assert result.returncode == 0, result.stderr
+    header = result.stdout.splitlines()[0]
+    assert "Galveston County" in header and "District of Columbia" in header
+    detainers = next(line for line in result.stdout.splitlines() if "No holds on ICE detainers" in line)
+    assert detainers.split("|")[2].strip() == "N" and detainers.split("|")[3].strip() == "Y"
+    gaps = run(home, "assess", "Galveston County, TX", "--gaps")
+    assert "Texas SB 4" in gaps.stdout and "Cook County" in gaps.stdout

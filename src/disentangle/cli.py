@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from disentangle import extract, letters
+from disentangle import assess, extract, letters
 from disentangle.errors import DisentangleError, InputError
 from disentangle.workspace import Workspace
 
@@ -330,27 +330,61 @@ def compare_(ctx: click.Context, file: Path, fmt: str) -> None:
 
 
 @main.command("assess")
-@click.argument("place")
+@click.argument("places", nargs=-1, required=True)
 @click.option(
     "--policy", "policies", multiple=True, type=click.Path(path_type=Path), help="A policy text file."
 )
 @click.option(
     "--overrides", type=click.Path(path_type=Path), help="YAML list of {criterion, answer, note, source}."
 )
+@click.option("--gaps", "show_gaps", is_flag=True, help="What the place would need to adopt, per criterion.")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json", "html"]), default="markdown")
 @click.pass_context
 @_fail_cleanly
 def assess_(
-    ctx: click.Context, place: str, policies: tuple[Path, ...], overrides: Path | None, fmt: str
+    ctx: click.Context,
+    places: tuple[str, ...],
+    policies: tuple[Path, ...],
+    overrides: Path | None,
+    show_gaps: bool,
+    fmt: str,
 ) -> None:
-    """Score a jurisdiction on the Local Progress checklist, with evidence for every answer."""
+    """Score places on the Local Progress checklist, with evidence for every answer; several side by side."""
     workspace = _workspace(ctx)
     _ensure_registry(workspace)
     given = _read_overrides(overrides) if overrides else []
-    scorecard = workspace.assess(place, policy_files=list(policies), overrides=given)
+    cards = [workspace.assess(place, policy_files=list(policies), overrides=given) for place in places]
+    if len(cards) > 1:
+        side_by_side = assess.compare(cards)
+        click.echo(side_by_side.to_json() if fmt == "json" else side_by_side.to_markdown())
+        return
+    (scorecard,) = cards
+    if show_gaps:
+        found = [gap.to_dict() for gap in assess.gaps(scorecard)]
+        if fmt == "json":
+            _emit(found, "json")
+        else:
+            click.echo(_gaps_markdown(found))
+        return
     click.echo(
         {"markdown": scorecard.to_markdown, "json": scorecard.to_json, "html": scorecard.to_html}[fmt]()
     )
+
+
+def _gaps_markdown(found: list[dict[str, Any]]) -> str:
+    lines = []
+    for gap in found:
+        lines.append(f"## {gap.get('label')} — now {gap.get('answer')}")
+        for item in gap.get("adopt") or []:
+            lines.append(f"- adopt: {item}")
+        for item in gap.get("end") or []:
+            lines.append(f"- end: {item}")
+        for item in gap.get("constraints") or []:
+            lines.append(f"- state law in the way: {item}")
+        for policy in gap.get("model_policies") or []:
+            lines.append(f"- model: {policy if isinstance(policy, str) else policy.get('label') or policy}")
+        lines.append("")
+    return "\n".join(lines) or "no gaps: every criterion is met"
 
 
 def _read_overrides(path: Path) -> list[dict[str, Any]]:
