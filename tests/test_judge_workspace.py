@@ -131,3 +131,12 @@ def test_a_clause_left_out_of_the_standard_text_is_flagged(
         assert "suspend the MOA" in " ".join(str(e) for flag in deviations for e in flag["evidence"]) + str(
             deviations
         )
+
+
+def test_the_fully_authorized_clause_without_a_resolution_is_flagged(
+    registry: Workspace, tmp_path: Path
+) -> None:
+    with_clause = registry.check_agreement(FRANKLIN)
+    assert "unsupported-authorization" in {flag["code"] for flag in with_clause["flags"]}
+    without = registry.check_agreement(pasadena_mou(tmp_path, "City Manager"), place="Pasadena, CA")
+    assert "unsupported-authorization" not in {flag["code"] for flag in without["flags"]}

@@ -17,6 +17,7 @@ from disentangle.assess._authority import (
     Signatory,
     TemplateDeviation,
     check_validity,
+    find_authorization_clause,
     load_authority_rules,
 )
 from disentangle.assess._conflicts import Conflict, Obligation, find_conflicts, load_conflict_rules
@@ -72,6 +73,7 @@ __all__ = [
     "build_scorecard",
     "check_validity",
     "compare",
+    "find_authorization_clause",
     "find_conflicts",
     "find_provisions",
     "gaps",

@@ -496,3 +496,10 @@ def check_validity(
             )
         )
     return flags
+
+
+def find_authorization_clause(text: str) -> str | None:
+    """The agreement's 'each party represents it is fully authorized' sentence, whitespace folded, or None."""
+    doc = load_yaml("authority/authorization.yaml")
+    match = re.search(doc["pattern"], text)
+    return " ".join(match.group(0).split()) if match else None

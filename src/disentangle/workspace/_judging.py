@@ -106,6 +106,9 @@ class JudgeMixin(QueryMixin, ReadMixin):
                 )
                 for s in extraction.signatories
             ),
+            authorization_clause=assess.find_authorization_clause(extraction.document.text)
+            if extraction.document
+            else None,
             status=status,
             template_deviations=_deviations(extraction),
             document=extraction.sha256,
