@@ -24,87 +24,16 @@ from datetime import date
 
 from rapidfuzz import fuzz
 
+from disentangle.knowledge import load_yaml
 from disentangle.model import STATES, AgreementKind, AgreementStatus, Event, EventKind, Source
 from disentangle.sources.ice_sheets import DATASET, Sheet, SheetRow
 
-NAME_THRESHOLD = 82.0  # ratio of the distinctive part of two names; below it they are two agencies
-RESIGN_MIN_DAYS = 30  # a later signed date closer than this is ICE correcting a typo, not a re-signing
-
-# Words that say what kind of agency it is: two names must agree on them to be one agency.
-_TYPE_WORDS = frozenset(
-    [
-        "sheriff",
-        "police",
-        "corrections",
-        "correctional",
-        "jail",
-        "constable",
-        "constables",
-        "marshal",
-        "patrol",
-        "highway",
-        "attorney",
-        "general",
-        "fish",
-        "wildlife",
-        "university",
-        "college",
-        "school",
-        "airport",
-        "port",
-        "detention",
-        "investigation",
-        "investigations",
-        "guard",
-        "military",
-        "parole",
-        "probation",
-        "court",
-        "courts",
-        "safety",
-    ]
-)
-# Words that carry no identity of their own.
-_GENERIC_WORDS = frozenset(
-    [
-        "county",
-        "office",
-        "department",
-        "dept",
-        "division",
-        "bureau",
-        "township",
-        "twp",
-        "borough",
-        "city",
-        "town",
-        "village",
-        "parish",
-        "state",
-        "regional",
-        "authority",
-        "and",
-        "public",
-        "services",
-        "service",
-        "agency",
-        "law",
-        "enforcement",
-        "district",
-    ]
-)
-
-_ABBREVIATIONS = (
-    (r"\bsheriff'?s\b", "sheriff"),
-    (r"\bdept\b", "department"),
-    (r"\bco\b", "county"),
-    (r"\bpd\b", "police department"),
-    (r"\bso\b", "sheriff office"),
-    (r"\bst\b", "saint"),
-    (r"\bft\b", "fort"),
-    (r"\bmt\b", "mount"),
-    (r"&", " and "),
-)
+_NAMES = load_yaml("ice_sheets.yaml")["agency_names"]
+NAME_THRESHOLD = float(_NAMES["name_threshold"])
+RESIGN_MIN_DAYS = int(_NAMES["resign_min_days"])
+_TYPE_WORDS = frozenset(_NAMES["type_words"])
+_GENERIC_WORDS = frozenset(_NAMES["generic_words"])
+_ABBREVIATIONS = tuple((pattern, replacement) for pattern, replacement in _NAMES["abbreviations"])
 
 
 def normalize_agency(name: str) -> str:
