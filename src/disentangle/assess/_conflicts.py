@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 from disentangle.assess._policytext import Markup, PolicyText, word_view
-from disentangle.assess._scoring import Provision, find_provisions
+from disentangle.assess._scoring import find_provisions
 from disentangle.assess._statelaw import StateLaw
 from disentangle.assess._toolkit import Meaning, Toolkit, load_toolkit
 from disentangle.errors import InputError, KnowledgeError
@@ -170,7 +170,27 @@ def find_conflicts(
 ) -> list[Conflict]:
     """Every clash between an obligation and a provision of the policy texts or inherited state law."""
     rules = load_conflict_rules() if rules is None else rules
-    provisions: list[Provision] = [p for text in policy_texts for p in find_provisions(text)]
+    # Everything an obligation can clash with, in one shape:
+    # ((criterion, aspect), meaning, kind, name, citation, quote, start, end)
+    against: list[tuple[tuple[str, str], Any, str, str, str | None, str, int | None, int | None]] = [
+        ((p.criterion, p.aspect), p.meaning, "policy", p.text_name, p.citation, p.quote, p.start, p.end)
+        for text in policy_texts
+        for p in find_provisions(text)
+    ]
+    against.extend(
+        (
+            (effect.criterion, effect.aspect),
+            effect.meaning,
+            "state-law",
+            law.label,
+            f"{law.citation}, {effect.provision}",
+            effect.quote or effect.summary or "",
+            None,
+            None,
+        )
+        for law in inherited_law
+        for effect in law.effects
+    )
     conflicts: list[Conflict] = []
     for item in obligations:
         obligation = Obligation.coerce(item)
@@ -178,11 +198,8 @@ def find_conflicts(
             if not rule.fires_on(obligation):
                 continue
             for criterion, aspect in rule.conflicts_with:
-                for provision in provisions:
-                    if (provision.criterion, provision.aspect) == (
-                        criterion,
-                        aspect,
-                    ) and provision.meaning in _CONFLICTING:
+                for key, meaning, kind, name, citation, quote, start, end in against:
+                    if key == (criterion, aspect) and meaning in _CONFLICTING:
                         conflicts.append(
                             Conflict(
                                 rule.id,
@@ -191,32 +208,12 @@ def find_conflicts(
                                 obligation,
                                 criterion,
                                 aspect,
-                                "policy",
-                                provision.text_name,
-                                provision.citation,
-                                provision.quote,
-                                provision.start,
-                                provision.end,
+                                kind,
+                                name,
+                                citation,
+                                quote,
+                                start,
+                                end,
                             )
                         )
-                for law in inherited_law:
-                    for effect in law.effects:
-                        if (effect.criterion, effect.aspect) == (
-                            criterion,
-                            aspect,
-                        ) and effect.meaning in _CONFLICTING:
-                            conflicts.append(
-                                Conflict(
-                                    rule.id,
-                                    rule.strength,
-                                    rule.explanation,
-                                    obligation,
-                                    criterion,
-                                    aspect,
-                                    "state-law",
-                                    law.label,
-                                    f"{law.citation}, {effect.provision}",
-                                    effect.quote or effect.summary or "",
-                                )
-                            )
     return conflicts
