@@ -114,6 +114,13 @@ def test_requests_are_never_exported(registry: Workspace, tmp_path: Path) -> Non
     written = registry.export("json", tmp_path)
     assert "records_requests" not in written and not (tmp_path / "records_requests.json").exists()
     assert "Jane Doe" not in "".join(p.read_text() for p in tmp_path.glob("*.json"))
+    arcadia = Path(__file__).parent / "fixtures" / "ingest" / "arcadia_fl_tfm_moa_2025.pdf"
+    request_id, _ = registry.draft_request(
+        georgia_wso_agency(registry), ["agreements"], REQUESTER, today=date(2026, 11, 2)
+    )
+    registry.attach_to_request(request_id, [arcadia], today=date(2026, 11, 3))
+    database = registry.export("sqlite", tmp_path / "db")  # must not trip over the private tables' keys
+    assert "request_documents" not in database and "agreements" in database
 
 
 FIXTURES = Path(__file__).parent / "fixtures"

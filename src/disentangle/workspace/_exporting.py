@@ -24,7 +24,7 @@ class ExportMixin(WorkspaceBase):
         table.name
         for table in t.metadata.sorted_tables
         # the user's own records requests name the requester, a private person: never published
-        if table.name not in ("schema_migrations", "records_requests", "request_events")
+        if table.name not in ("schema_migrations", "records_requests", "request_events", "request_documents")
     )  # parents before children, so a database export satisfies its foreign keys
 
     def export(self, fmt: str, directory: Path) -> dict[str, int]:
