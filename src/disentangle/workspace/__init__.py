@@ -16,9 +16,10 @@ from disentangle.workspace._base import (
 )
 from disentangle.workspace._exporting import ExportMixin
 from disentangle.workspace._importing import ImportMixin, ImportReport, SheetDiff, SourceFile
+from disentangle.workspace._library import LibraryMixin
 
 
-class Workspace(ImportMixin, ExportMixin, ActMixin):
+class Workspace(ImportMixin, ExportMixin, LibraryMixin, ActMixin):
     """A user's workspace: the registry database and stored documents, under one folder."""
 
 
