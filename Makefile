@@ -20,7 +20,7 @@ system-deps:
 run: $(STAMP) system-deps
 	$(BIN)/disentangle import
 	$(BIN)/disentangle summary
-	$(BIN)/disentangle serve
+	$(BIN)/disentangle serve --workers 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -1,11 +1,11 @@
 """Web app under load: p50/p95 latency of the map and of place pages with 20 concurrent clients.
 
-The app runs in its own process (uvicorn, one worker, SQLite registry) on a free loopback port; the clients
+The app runs as `disentangle serve --workers N` (SQLite registry) on a free loopback port; the clients
 are asyncio tasks in this process, each on its own keep-alive connection, sending requests until the fixed
 total for the scenario is spent.
 Loopback only, a fixed number of requests, a deadline: it stops by itself.
 
-Run: `.venv/bin/python bench/web_load.py [--workspace DIR] [--requests N] [--clients N]`.
+Run: `.venv/bin/python bench/web_load.py [--workspace DIR] [--requests N] [--clients N] [--workers 1 2]`.
 Without --workspace it builds a registry from the bundled data in a temporary folder first (~15 s).
 The results table is written into docs/web.md between the bench markers.
 """
@@ -38,6 +38,7 @@ TARGET_P95_MS = 150.0
 
 @dataclass
 class Result:
+    workers: int
     label: str
     requests: int
     failures: int
@@ -57,15 +58,11 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def serve(home: Path, port: int) -> None:
-    """The server side, run in a child process."""
-    import uvicorn
-
-    from disentangle.web import create_app
-    from disentangle.workspace import Workspace
-
-    workspace = Workspace(home)
-    uvicorn.run(create_app(workspace), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+def start_server(home: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+    """`disentangle serve` itself, in a child process, on the given workspace."""
+    command = [sys.executable, "-m", "disentangle", "--workspace", str(home), "serve"]
+    command += ["--port", str(port), "--workers", str(workers)]
+    return subprocess.Popen(command)
 
 
 def _percentile(samples: list[float], share: float) -> float:
@@ -115,7 +112,9 @@ class Connection:
         self.reader = self.writer = None
 
 
-async def scenario(port: int, label: str, paths: list[str], total: int, clients: int) -> Result:
+async def scenario(
+    port: int, workers: int, label: str, paths: list[str], total: int, clients: int
+) -> Result:
     """`clients` connections share `total` requests, cycling through `paths`."""
     samples: list[float] = []
     failures = 0
@@ -138,6 +137,7 @@ async def scenario(port: int, label: str, paths: list[str], total: int, clients:
     await asyncio.wait_for(asyncio.gather(*(worker() for _ in range(clients))), DEADLINE_SECONDS)
     seconds = time.perf_counter() - started
     return Result(
+        workers,
         label,
         len(samples),
         failures,
@@ -174,18 +174,19 @@ def write_doc(results: list[Result], cold: dict[str, float], clients: int, load:
         BEGIN,
         f"Measured {date.today().isoformat()} on {platform.machine()}, {os.cpu_count()} cores (shared with "
         f"other work: load average {load:.1f} at the start), Python {platform.python_version()}, SQLite "
-        f"registry, one uvicorn worker; {clients} concurrent clients on loopback, gzip accepted, keep-alive.",
+        f"registry, `disentangle serve --workers N`; {clients} concurrent clients on loopback (in the same "
+        "machine, so they take CPU too), gzip accepted, keep-alive.",
         "",
-        "| scenario | requests | failures | p50 ms | p95 ms | worst ms | requests/s | p95 target |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
+        "| workers | scenario | requests | failures | p50 ms | p95 ms | worst ms | requests/s | p95 target |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
         verdict = "met" if r.p95 <= TARGET_P95_MS else "**missed**"
         lines.append(
-            f"| {r.label} | {r.requests} | {r.failures} | {r.p50:.1f} | {r.p95:.1f} | {r.worst:.1f} | "
-            f"{r.per_second:.0f} | ≤ {TARGET_P95_MS:.0f} ms: {verdict} |"
+            f"| {r.workers} | {r.label} | {r.requests} | {r.failures} | {r.p50:.1f} | {r.p95:.1f} | "
+            f"{r.worst:.1f} | {r.per_second:.0f} | ≤ {TARGET_P95_MS:.0f} ms: {verdict} |"
         )
-    lines += ["", "First request after start-up (nothing memoised yet), one client:", ""]
+    lines += ["", "First request after start-up (nothing memoised yet), one client, one worker:", ""]
     lines += [f"- `{path}`: {ms:.0f} ms" for path, ms in cold.items()]
     lines.append(END)
     block = "\n".join(lines)
@@ -197,19 +198,57 @@ def write_doc(results: list[Result], cold: dict[str, float], clients: int, load:
     DOC.write_text(text, encoding="utf-8")
 
 
+def wait_until_up(server: subprocess.Popen[bytes], base: str) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(f"{base}/static/style.css", timeout=2)
+            return
+        except httpx.TransportError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the server did not start") from None
+            time.sleep(0.2)
+
+
+def measure(
+    home: Path, workers: int, requests: int, clients: int
+) -> tuple[list[Result], dict[str, float]]:
+    """Every scenario against a fresh `disentangle serve --workers N` (so each starts with an empty memo)."""
+    port = _free_port()
+    server = start_server(home, port, workers)
+    try:
+        wait_until_up(server, f"http://127.0.0.1:{port}")
+        cold = {path: asyncio.run(first_request(port, path)) for path in ("/", "/place/48167", "/place/48")}
+        many = county_paths(home, requests)
+        plan = [
+            ("map (`/`)", ["/"]),
+            ("one place page, repeated (`/place/48167`)", ["/place/48167"]),
+            (f"{len(many)} different county pages, each asked once", many),
+            ("API place (`/api/place/48167`)", ["/api/place/48167"]),
+        ]
+        results = [
+            asyncio.run(scenario(port, workers, label, paths, requests, clients)) for label, paths in plan
+        ]
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+    return results, cold
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workspace", type=Path, help="a workspace whose registry is already built")
     parser.add_argument("--requests", type=int, default=400, help="requests per scenario")
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument(
+        "--workers", type=int, nargs="+", default=[1, 2], help="server processes to measure (default: 1 2)"
+    )
     parser.add_argument("--no-doc", action="store_true", help="print only; leave docs/web.md alone")
-    parser.add_argument("--serve", nargs=2, metavar=("HOME", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve:
-        serve(Path(args.serve[0]), int(args.serve[1]))
-        return 0
 
     load = os.getloadavg()[0]
+    results: list[Result] = []
+    cold: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as scratch:
         home = args.workspace
         if home is None:
@@ -220,39 +259,13 @@ def main() -> int:
             workspace = Workspace(home)
             workspace.import_bundled()
             workspace.close()
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen([sys.executable, __file__, "--serve", str(home), str(port)])
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    httpx.get(f"{base}/static/style.css", timeout=2)
-                    break
-                except httpx.TransportError:
-                    if server.poll() is not None or time.monotonic() > deadline:
-                        raise SystemExit("the server did not start") from None
-                    time.sleep(0.2)
-            cold = {
-                path: asyncio.run(first_request(port, path)) for path in ("/", "/place/48167", "/place/48")
-            }
-            many = county_paths(home, args.requests)
-            plan = [
-                ("map (`/`)", ["/"]),
-                ("one place page, repeated (`/place/48167`)", ["/place/48167"]),
-                (f"{len(many)} different county pages, each asked once", many),
-                ("API place (`/api/place/48167`)", ["/api/place/48167"]),
-            ]
-            results = [
-                asyncio.run(scenario(port, label, paths, args.requests, args.clients))
-                for label, paths in plan
-            ]
-        finally:
-            server.terminate()
-            server.wait(timeout=15)
+        for workers in args.workers:
+            measured, first = measure(home, workers, args.requests, args.clients)
+            results += measured
+            cold = cold or first
     for r in results:
         print(
-            f"{r.label:<55} n={r.requests:<5} fail={r.failures:<3} p50={r.p50:7.1f} ms  "
+            f"{r.workers} worker(s) {r.label:<55} n={r.requests:<5} fail={r.failures:<3} p50={r.p50:7.1f} ms  "
             f"p95={r.p95:7.1f} ms  worst={r.worst:7.1f} ms  {r.per_second:6.0f}/s"
         )
     for path, ms in cold.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -16,7 +17,7 @@ import click
 
 from disentangle import assess, extract, letters
 from disentangle.errors import DisentangleError, InputError
-from disentangle.workspace import Workspace
+from disentangle.workspace import DATABASE_ENV, HOME_ENV, Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -768,6 +769,13 @@ def export(ctx: click.Context, fmt: str, directory: Path) -> None:
 )
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 32),
+    help="Server processes; each keeps its own page memo. Two use both cores of a small machine.",
+)
+@click.option(
     "--token",
     envvar="DISENTANGLE_TOKEN",
     help="Access token every request must carry (login form or header); required off loopback. "
@@ -775,15 +783,25 @@ def export(ctx: click.Context, fmt: str, directory: Path) -> None:
 )
 @click.pass_context
 @_fail_cleanly
-def serve(ctx: click.Context, host: str, port: int, token: str | None) -> None:
+def serve(ctx: click.Context, host: str, port: int, workers: int, token: str | None) -> None:
     """Run the local web app: county map, search, place and agency pages, JSON API under /api."""
     import uvicorn
 
     from disentangle.web import check_binding, create_app
+    from disentangle.web._app import TOKEN_ENV
+    from disentangle.web._serve import serve_workers
 
     check_binding(host, token)
     workspace = _workspace(ctx)
     _ensure_registry(workspace)
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"serving on http://{shown}:{port}/ (Ctrl-C stops)", err=True)
-    uvicorn.run(create_app(workspace, token=token), host=host, port=port, log_level="warning")
+    click.echo(f"serving on http://{shown}:{port}/ with {workers} worker(s) (Ctrl-C stops)", err=True)
+    if workers == 1:
+        uvicorn.run(create_app(workspace, token=token), host=host, port=port, log_level="warning")
+        return
+    # Worker processes build their own app from the environment: the same workspace, database and token.
+    os.environ[HOME_ENV] = str(workspace.home)
+    os.environ[DATABASE_ENV] = workspace.store.url
+    if token:
+        os.environ[TOKEN_ENV] = token
+    serve_workers(host, port, workers)

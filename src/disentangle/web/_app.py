@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -25,6 +26,15 @@ DESCRIPTION = (
     "Local law enforcement's agreements with ICE — 287(g), detention contracts, Secure Communities, "
     "DHS designations — from public records. Every fact carries its source: dataset, file and row."
 )
+
+
+TOKEN_ENV = "DISENTANGLE_TOKEN"
+
+
+def app_from_environment() -> FastAPI:
+    """The app for a worker process that uvicorn starts by itself (`disentangle serve --workers N`): the
+    workspace folder, database and token come from the environment the CLI set before starting them."""
+    return create_app(Workspace(), token=os.environ.get(TOKEN_ENV) or None)
 
 
 def create_app(
