@@ -218,6 +218,46 @@ request_documents = Table(
     UniqueConstraint("request_id", "sha256", name="uq_request_document"),
 )
 
+# What was read from each stored document (the originals and page texts live in the workspace's
+# DocumentStore, keyed by the same sha256): computed once, after ingestion, and shown by the web app.
+document_readings = Table(
+    "document_readings",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("filename", String(300), nullable=False),
+    Column("media_type", String(120), nullable=False),
+    Column("pages", Integer, nullable=False),
+    Column("ocr_pages", Integer, nullable=False),
+    Column("kind", String(40), nullable=False),  # the extractor's AgreementKind value, or "unknown"
+    Column("agency_name", String(300)),
+    Column("state", String(2)),
+    Column("signed", Date),
+    Column("agreement_id", String(200)),  # the registry agreement it was linked to, if any
+    Column("confidence", Float),  # how sure that link is, 0..1
+    Column("extraction", JSON, nullable=False),  # Extraction.to_json()
+    Column("judgement", JSON, nullable=False),  # validity flags and conflicts, or why it was not judged
+    Column("comparison", JSON, nullable=False),  # Comparison.to_json() against the family's template
+    Column("redline", Text, nullable=False),  # Comparison.to_html(): every text in it escaped
+    Column("extractor_version", String(40), nullable=False),
+    Column("read_at", DateTime(timezone=True), nullable=False),
+    Index("ix_document_readings_state", "state"),
+)
+
+# Uploads being read in the background: the job and its progress live here, not in a process's memory.
+ingest_jobs = Table(
+    "ingest_jobs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("status", String(20), nullable=False),  # a JobStatus value
+    Column("total", Integer, nullable=False),
+    Column("done", Integer, nullable=False),  # files with an outcome, failed ones included
+    Column("failed", Integer, nullable=False),
+    Column("files", JSON, nullable=False),  # one object per file, in upload order, with its outcome
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+)
+
 # Named, ordered migrations: each creates or alters what it names. Never edit a released one.
 MIGRATIONS: tuple[tuple[str, tuple[Table, ...]], ...] = (
     (
@@ -237,6 +277,7 @@ MIGRATIONS: tuple[tuple[str, tuple[Table, ...]], ...] = (
     ),
     ("0002_records_requests", (records_requests, request_events)),
     ("0003_request_documents", (request_documents,)),
+    ("0004_documents", (document_readings, ingest_jobs)),
 )
 
 __all__ = [
@@ -244,8 +285,10 @@ __all__ = [
     "agencies",
     "agency_aliases",
     "agreements",
+    "document_readings",
     "events",
     "facts",
+    "ingest_jobs",
     "jurisdictions",
     "metadata",
     "pending_requests",

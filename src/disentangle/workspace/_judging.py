@@ -70,7 +70,22 @@ class JudgeMixin(QueryMixin, ReadMixin):
 
         Reads the file, links it to the registry, judges its signatures against the authority rules of
         the jurisdiction it binds, and sets its obligations against the policy texts and state law."""
-        extraction = self.read_agreement(path)
+        judged = self.check_extraction(
+            self.read_agreement(path), place=place, policy_files=policy_files, path=path
+        )
+        return {"file": str(path), **judged}
+
+    def check_extraction(
+        self,
+        extraction: extract.Extraction,
+        *,
+        place: str | None = None,
+        policy_files: Sequence[Path] = (),
+        path: Path | None = None,
+    ) -> dict[str, Any]:
+        """check_agreement for an agreement already read (a stored document's Extraction): the same
+        judgement, without the file. `path` only names the file in the error raised when the agency or
+        state cannot be read."""
         match = self.link_extraction(extraction)
         agency: dict[str, Any] | None = None
         status = None
@@ -87,7 +102,10 @@ class JudgeMixin(QueryMixin, ReadMixin):
         state = extraction.state or (agency["state"] if agency else None) or (given.state if given else None)
         name = extraction.agency_name or (agency["name"] if agency else None)
         if not state or not name:
-            raise InputError("the agency or state the agreement binds could not be read; give --place", path)
+            raise InputError(
+                "the agency or state the agreement binds could not be read; give --place",
+                path if path is not None else extraction.filename,
+            )
         jurisdiction = given or self._judged_jurisdiction(agency, state)
         agency_type = agency["type"] if agency else classify_agency(name, state).id
         facts = assess.AgreementFacts(
@@ -118,7 +136,6 @@ class JudgeMixin(QueryMixin, ReadMixin):
         texts = [_policy_text(p) for p in policy_files]
         conflicts = assess.find_conflicts(obligations, texts, assess.inherited_law(state, jurisdiction.level))
         return {
-            "file": str(path),
             "sha256": extraction.sha256,
             "kind": extraction.kind,
             "agency": {"name": name, "state": state, "type": agency_type},

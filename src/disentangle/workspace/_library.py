@@ -2,8 +2,440 @@
 
 from __future__ import annotations
 
+import json
+import multiprocessing
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from disentangle import __version__, extract, ingest
+from disentangle.errors import DisentangleError, InputError, NotFoundError
+from disentangle.ingest._base import HEAD_BYTES, NO_BID, describe_head
+from disentangle.model import Document, PageMethod
+from disentangle.registry import tables as t
 from disentangle.workspace._judging import JudgeMixin
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # one file; the largest agreement in the corpus is under 20 MB
+MAX_UPLOAD_FILES = 50  # one upload; a folder's worth of agreements, read two at a time
+UPLOADS = "uploads"  # the folder in the workspace where uploads wait to be read, removed afterwards
+_ZIP_MAGIC = b"PK\x03\x04"  # a DOCX is a zip whose word/ entry may start past the first bytes
+_READING_COLUMNS = ("extraction", "judgement", "comparison", "redline")  # the heavy ones
+
+
+class JobStatus(StrEnum):
+    """Where an ingestion job stands."""
+
+    QUEUED = "queued"  # recorded; its files wait for a worker
+    RUNNING = "running"  # files are being read
+    DONE = "done"  # every file has an outcome (stored, already stored or failed)
+    INTERRUPTED = "interrupted"  # the process running it stopped before every file had an outcome
+
+
+class FileState(StrEnum):
+    """What became of one file of a job."""
+
+    WAITING = "waiting"  # not read yet
+    STORED = "stored"  # new in the library, and read
+    ALREADY_STORED = "already-stored"  # the same bytes were already in the library: nothing changed
+    FAILED = "failed"  # refused or unreadable; `error` says why
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryReader:
+    """How a worker process opens the same workspace (picklable: paths and the database URL)."""
+
+    home: Path
+    database_url: str
+    schema: str | None
+    data_dir: Path | None
+    ocr_workers: int
+
+    def open(self) -> LibraryMixin:
+        return LibraryMixin(
+            self.home, database_url=self.database_url, data_dir=self.data_dir, schema=self.schema
+        )
+
+
+def upload_refusal(path: Path, size_limit: int = MAX_UPLOAD_BYTES) -> str | None:
+    """Why an uploaded file is not taken (too big, empty, or not a format we read by its content), or None.
+
+    The content decides, not the name: a program renamed "agreement.pdf" is refused here."""
+    size = path.stat().st_size
+    if size == 0:
+        return "empty file (0 bytes)"
+    if size > size_limit:
+        return f"too large: more than {size_limit // (1024 * 1024)} MB (the limit for one file)"
+    with path.open("rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    sniffed = max(ingestor.content_score(head) for ingestor in ingest.DEFAULT_INGESTORS)
+    if sniffed > NO_BID or head.startswith(_ZIP_MAGIC):
+        return None
+    return (
+        "not a PDF, Word (.docx), HTML, text or image (PNG, JPEG, TIFF) file: "
+        f"its content starts with {describe_head(head)}"
+    )
+
+
+def read_upload(reader: LibraryReader, item: tuple[int, str, str]) -> dict[str, Any]:
+    """The job run in a worker process: store one file and read it; never raises for a bad file."""
+    index, path, name = item
+    try:
+        workspace = reader.open()
+        try:
+            store = replace(workspace.documents, ocr_workers=reader.ocr_workers)
+            document, new = store.add(Path(path), name=name)
+            reading = None if workspace._current_reading(document.sha256) else workspace._read(document)
+        finally:
+            workspace.close()
+    except DisentangleError as exc:
+        return {"index": index, "error": getattr(exc, "problem", str(exc))}
+    except Exception as exc:  # a bug must not stop the batch: it is reported like a bad file
+        return {"index": index, "error": f"unexpected {type(exc).__name__}: {exc}"}
+    return {
+        "index": index,
+        "sha256": document.sha256,
+        "filename": document.filename,
+        "new": new,
+        "pages": len(document.pages),
+        "reading": reading,
+    }
 
 
 class LibraryMixin(JudgeMixin):
     """Documents a person has brought, and the jobs that read them."""
+
+    # ------------------------------------------------------------------ the library
+
+    def library(self) -> list[dict[str, Any]]:
+        """Every stored document with what was read from it (kind, agency, state, dates, registry link),
+        most recently read first; documents stored but not read yet (`disentangle ingest`) come last."""
+        r = t.document_readings
+        columns = [c for c in r.c if c.name not in _READING_COLUMNS]
+        with self.store.read() as connection:
+            rows = {row.sha256: row for row in connection.execute(select(*columns))}
+        entries: list[dict[str, Any]] = []
+        for sha256 in self.documents.documents():
+            row = rows.get(sha256)
+            if row is not None:
+                entries.append({**_summary(row._mapping), "read": True})
+                continue
+            try:
+                document = self.documents.get(sha256)
+            except DisentangleError:  # a pages file broken on disk: listed, not fatal for the list
+                continue
+            entries.append(
+                {
+                    "sha256": sha256,
+                    "filename": document.filename,
+                    "media_type": document.media_type,
+                    "pages": len(document.pages),
+                    "ocr_pages": sum(p.method is PageMethod.OCR for p in document.pages),
+                    "kind": None,
+                    "agency_name": None,
+                    "state": None,
+                    "signed": None,
+                    "agreement_id": None,
+                    "confidence": None,
+                    "extractor_version": None,
+                    "read_at": None,
+                    "read": False,
+                }
+            )
+        entries.sort(key=lambda e: (e["read_at"] or "", e["filename"].casefold()), reverse=True)
+        return entries
+
+    def reading(self, sha256: str) -> dict[str, Any]:
+        """What was read from a stored document: its extraction, registry link, validity judgement and
+        comparison with its template. Read now (and stored) if it never was, or by an older version."""
+        row = self._current_reading(sha256)
+        if row is not None:
+            return row
+        return self.read_stored(sha256)
+
+    def read_stored(self, sha256: str) -> dict[str, Any]:
+        """Read a stored document again and store the result (replacing an earlier reading)."""
+        values = self._read(self.documents.get(sha256))
+        self._store_reading(values)
+        found = self._current_reading(sha256)
+        assert found is not None
+        return found
+
+    def _current_reading(self, sha256: str) -> dict[str, Any] | None:
+        r = t.document_readings
+        with self.store.read() as connection:
+            row = connection.execute(select(r).where(r.c.sha256 == sha256)).first()
+        if row is None or row.extractor_version != __version__:
+            return None
+        reading = _summary(row._mapping)
+        reading.update({name: row._mapping[name] for name in _READING_COLUMNS})
+        return reading
+
+    def _read(self, document: Document) -> dict[str, Any]:
+        """Extract, link, judge and compare one document. JSON-ready values, nothing stored (a worker
+        process computes this; the process that owns the job stores it)."""
+        extraction = extract.extract_agreement(document)
+        judgement: dict[str, Any]
+        try:
+            judged = self.check_extraction(extraction)
+            judgement = {k: v for k, v in judged.items() if k not in ("sha256", "kind")}
+        except DisentangleError as exc:
+            judgement = {
+                "error": getattr(exc, "problem", str(exc)),
+                "registry_match": self.link_extraction(extraction),
+                "flags": [],
+                "conflicts": [],
+            }
+        match = judgement.get("registry_match")
+        if match:
+            match["agency_id"] = self._agency_of_agreement(match["agreement_id"])
+        comparison = extract.compare_to_template(extraction)
+        signed = extraction.signed_date or extraction.effective_date
+        return _json_ready(
+            {
+                "sha256": document.sha256,
+                "filename": document.filename,
+                "media_type": document.media_type,
+                "pages": len(document.pages),
+                "ocr_pages": sum(p.method is PageMethod.OCR for p in document.pages),
+                "kind": extraction.kind,
+                "agency_name": extraction.agency_name,
+                "state": extraction.state,
+                "signed": signed.isoformat() if signed else None,
+                "agreement_id": match["agreement_id"] if match else None,
+                "confidence": match["confidence"] if match else None,
+                "extraction": extraction.to_json(),
+                "judgement": judgement,
+                "comparison": comparison.to_json(),
+                "redline": comparison.to_html(),
+                "extractor_version": __version__,
+            }
+        )
+
+    def _agency_of_agreement(self, agreement_id: str) -> str | None:
+        a = t.agreements
+        with self.store.read() as connection:
+            found = connection.scalar(select(a.c.agency_id).where(a.c.id == agreement_id))
+        return str(found) if found else None
+
+    def _store_reading(self, values: dict[str, Any]) -> None:
+        r = t.document_readings
+        row = {
+            **values,
+            "signed": date.fromisoformat(values["signed"]) if values.get("signed") else None,
+            "read_at": datetime.now(UTC),
+        }
+        with self.store.transaction() as connection:
+            connection.execute(delete(r).where(r.c.sha256 == values["sha256"]))
+            connection.execute(r.insert().values(**row))
+
+    # ------------------------------------------------------------------ ingestion jobs
+
+    def upload_folder(self) -> Path:
+        """A new private folder in the workspace for one upload's files; the job removes it when done."""
+        root = self.home / UPLOADS
+        root.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(dir=root, prefix="upload-"))
+
+    def start_ingest_job(self, files: Sequence[tuple[str, Path]]) -> dict[str, Any]:
+        """Record a job for files (name as the person gave it, path of the bytes); refuse at once, each
+        with its reason, files that are too big, empty or of a type not read. Run it with run_ingest_job."""
+        if not files:
+            raise InputError("no file to read: choose at least one PDF, Word, HTML, text or image file")
+        if len(files) > MAX_UPLOAD_FILES:
+            raise InputError(f"too many files: at most {MAX_UPLOAD_FILES} at once; send the rest after")
+        entries = []
+        for index, (name, path) in enumerate(files):
+            shown = ingest.sanitize_filename(name)
+            refusal = upload_refusal(Path(path))
+            entry: dict[str, Any] = {
+                "index": index,
+                "name": shown,
+                "size": Path(path).stat().st_size,
+                "state": FileState.FAILED.value if refusal else FileState.WAITING.value,
+                "error": refusal,
+                "sha256": None,
+                "path": str(path),
+            }
+            entries.append(entry)
+            if refusal:
+                _remove_upload(self.home, Path(path))
+        failed = sum(e["state"] == FileState.FAILED for e in entries)
+        now = datetime.now(UTC)
+        job_id = uuid.uuid4().hex
+        with self.store.transaction() as connection:
+            connection.execute(
+                t.ingest_jobs.insert().values(
+                    id=job_id,
+                    status=(JobStatus.QUEUED if failed < len(entries) else JobStatus.DONE).value,
+                    total=len(entries),
+                    done=failed,
+                    failed=failed,
+                    files=entries,
+                    created_at=now,
+                    updated_at=now,
+                    finished_at=None if failed < len(entries) else now,
+                )
+            )
+        return self.ingest_job(job_id)
+
+    def run_ingest_job(
+        self, job_id: str, *, executor: ingest.Executor | None = None, workers: int = 2
+    ) -> dict[str, Any]:
+        """Store and read a job's waiting files in worker processes, recording each outcome as it comes.
+
+        The job's progress lives in the database, so any process can show it. A file that fails is
+        recorded with its reason and the others go on; the uploaded copies are removed at the end."""
+        job = self._job_row(job_id)
+        files: list[dict[str, Any]] = [dict(f) for f in job["files"]]
+        waiting = [(f["index"], f["path"], f["name"]) for f in files if f["state"] == FileState.WAITING]
+        self._save_job(job_id, files, JobStatus.RUNNING if waiting else JobStatus.DONE)
+        if not waiting:
+            return self.ingest_job(job_id)
+        cores = os.cpu_count() or 1
+        reader = LibraryReader(
+            self.home, self.store.url, self.store.schema, self._data_dir, max(1, cores // max(1, workers))
+        )
+        # forkserver: workers start from a clean process, not a copy of a threaded web server
+        runner = executor or ingest.LocalProcessExecutor(workers, multiprocessing.get_context("forkserver"))
+        status = JobStatus.INTERRUPTED
+        try:
+            for outcome in runner.map_unordered(partial(read_upload, reader), waiting):
+                result = outcome.result or {
+                    "index": outcome.item[0],
+                    "error": outcome.crash or "lost by the executor",
+                }
+                entry = files[result["index"]]
+                if result.get("error"):
+                    entry.update(state=FileState.FAILED.value, error=result["error"])
+                else:
+                    if result.get("reading"):
+                        self._store_reading(result["reading"])
+                    state = FileState.STORED if result["new"] else FileState.ALREADY_STORED
+                    entry.update(
+                        state=state.value,
+                        sha256=result["sha256"],
+                        stored_name=result["filename"],
+                        pages=result["pages"],
+                    )
+                _remove_upload(self.home, Path(entry["path"]))
+                self._save_job(job_id, files, JobStatus.RUNNING)
+            status = JobStatus.DONE
+        finally:
+            for entry in files:
+                if entry["state"] == FileState.WAITING:
+                    entry.update(state=FileState.FAILED.value, error="not read: the job stopped first")
+                _remove_upload(self.home, Path(entry["path"]))
+            self._save_job(job_id, files, status)
+            _remove_empty_folders(self.home, files)
+        return self.ingest_job(job_id)
+
+    def ingest_job(self, job_id: str) -> dict[str, Any]:
+        """A job and each file's outcome, as the job page and /api/jobs/{id} show it."""
+        job = self._job_row(job_id)
+        files = []
+        for entry in job["files"]:
+            public = {k: v for k, v in entry.items() if k != "path"}  # where it waited is nobody's business
+            files.append(public)
+        return {**job, "files": files}
+
+    def ingest_jobs(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest jobs, newest first, without their files."""
+        j = t.ingest_jobs
+        columns = [c for c in j.c if c.name != "files"]
+        with self.store.read() as connection:
+            rows = connection.execute(select(*columns).order_by(j.c.created_at.desc()).limit(limit)).all()
+        return [_job_json(row._mapping) for row in rows]
+
+    def _job_row(self, job_id: str) -> dict[str, Any]:
+        j = t.ingest_jobs
+        with self.store.read() as connection:
+            row = connection.execute(select(j).where(j.c.id == str(job_id))).first()
+        if row is None:
+            raise NotFoundError(f"no ingestion job {job_id!r}")
+        return _job_json(row._mapping)
+
+    def _save_job(self, job_id: str, files: list[dict[str, Any]], status: JobStatus) -> None:
+        done = sum(f["state"] != FileState.WAITING for f in files)
+        failed = sum(f["state"] == FileState.FAILED for f in files)
+        now = datetime.now(UTC)
+        finished = status in (JobStatus.DONE, JobStatus.INTERRUPTED)
+        j = t.ingest_jobs
+        with self.store.transaction() as connection:
+            connection.execute(
+                j.update()
+                .where(j.c.id == job_id)
+                .values(
+                    status=status.value,
+                    done=done,
+                    failed=failed,
+                    files=files,
+                    updated_at=now,
+                    finished_at=now if finished else None,
+                )
+            )
+
+
+def _summary(row: Any) -> dict[str, Any]:
+    """The light columns of a reading, JSON-ready."""
+    return {
+        "sha256": row["sha256"],
+        "filename": row["filename"],
+        "media_type": row["media_type"],
+        "pages": row["pages"],
+        "ocr_pages": row["ocr_pages"],
+        "kind": row["kind"],
+        "agency_name": row["agency_name"],
+        "state": row["state"],
+        "signed": row["signed"].isoformat() if row["signed"] else None,
+        "agreement_id": row["agreement_id"],
+        "confidence": row["confidence"],
+        "extractor_version": row["extractor_version"],
+        "read_at": _iso_time(row["read_at"]),
+    }
+
+
+def _job_json(row: Any) -> dict[str, Any]:
+    job = dict(row)
+    for key in ("created_at", "updated_at", "finished_at"):
+        job[key] = _iso_time(job[key])
+    return job
+
+
+def _iso_time(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite gives back naive datetimes; they were written in UTC
+        value = value.replace(tzinfo=UTC)
+    return value.isoformat(timespec="seconds")
+
+
+def _json_ready(values: dict[str, Any]) -> dict[str, Any]:
+    # Extracted values can be dates or numbers of any type; the store and the API want plain JSON.
+    ready: dict[str, Any] = json.loads(json.dumps(values, default=str))
+    return ready
+
+
+def _remove_upload(home: Path, path: Path) -> None:
+    """Delete an uploaded copy once read, but only inside the workspace's uploads folder: files a
+    caller ingests from elsewhere are the person's own and are never touched."""
+    root = (home / UPLOADS).resolve()
+    resolved = path.resolve()
+    if resolved.is_relative_to(root) and resolved != root:
+        resolved.unlink(missing_ok=True)
+
+
+def _remove_empty_folders(home: Path, files: list[dict[str, Any]]) -> None:
+    root = (home / UPLOADS).resolve()
+    for folder in {Path(f["path"]).resolve().parent for f in files}:
+        if folder.is_relative_to(root) and folder != root and folder.is_dir() and not any(folder.iterdir()):
+            shutil.rmtree(folder, ignore_errors=True)
