@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from disentangle.errors import InputError, NotFoundError
 from disentangle.registry import tables as t
@@ -339,50 +339,19 @@ class QueryMixin(WorkspaceBase):
         return {"type": "agency", **self.history(agency["id"])}
 
     def _show_jurisdiction(self, place: dict[str, Any]) -> dict[str, Any]:
-        j, g, a, f, e, src = t.jurisdictions, t.agencies, t.agreements, t.facts, t.events, t.sources
         with self.store.read() as connection:
-            parent = connection.execute(select(j).where(j.c.id == place["parent_id"])).first()
+            parent = connection.execute(_PARENT, {"parent_id": place["parent_id"]}).first()
             # three indexed look-ups instead of one OR that would scan every agreement
-            lookups = [
-                select(a.c.id).join(g, g.c.id == a.c.agency_id).where(g.c.jurisdiction_id == place["id"]),
-                select(a.c.id).where(a.c.jurisdiction_id == place["id"]),
-            ]
+            params = {"place_id": place["id"], "state": place["state"], "county": place["name"].lower()}
+            lookups = [_BY_AGENCY_PLACE, _BY_PLACE]
             if place["level"] == "county":
-                lookups.append(
-                    select(a.c.id)
-                    .join(g, g.c.id == a.c.agency_id)
-                    .where(g.c.state == place["state"], func.lower(g.c.county) == place["name"].lower())
-                )
-            wanted = {agreement_id for lookup in lookups for agreement_id in connection.scalars(lookup)}
-            in_place = a.c.id.in_(sorted(wanted))
-            agreement_rows = connection.execute(
-                select(
-                    a,
-                    g.c.ori,
-                    g.c.type.label("agency_type"),
-                    g.c.jurisdiction_id.label("agency_jurisdiction"),
-                    src.c.dataset,
-                    src.c.file,
-                    src.c.retrieved,
-                )
-                .select_from(a.join(g, g.c.id == a.c.agency_id).outerjoin(src, src.c.id == a.c.source_id))
-                .where(in_place)
-                .order_by(a.c.status, a.c.agency_name, a.c.kind)
-            ).all()
+                lookups.append(_BY_AGENCY_COUNTY)
+            wanted = sorted({i for lookup in lookups for i in connection.scalars(lookup, params)})
+            agreement_rows = connection.execute(_AGREEMENTS_IN, {"ids": wanted}).all()
             ids = [row.id for row in agreement_rows]
-            event_rows = connection.execute(
-                select(e, src.c.file, src.c.dataset)
-                .join(src, src.c.id == e.c.source_id)
-                .where(e.c.agreement_id.in_(ids))
-                .order_by(e.c.date, e.c.id)
-            ).all()
+            event_rows = connection.execute(_EVENTS_OF, {"ids": ids}).all()
             scope = [place["id"]] + ([place["parent_id"]] if place["parent_id"] else [])
-            fact_rows = connection.execute(
-                select(f, src.c.dataset, src.c.file, src.c.retrieved)
-                .join(src, src.c.id == f.c.source_id)
-                .where(f.c.jurisdiction_id.in_(scope))
-                .order_by(f.c.kind, f.c.date)
-            ).all()
+            fact_rows = connection.execute(_FACTS_IN, {"scope": scope}).all()
         agreements = []
         for row in agreement_rows:
             record = _agreement_json(
@@ -421,3 +390,51 @@ class QueryMixin(WorkspaceBase):
                 for row in fact_rows
             ],
         }
+
+
+# The place page's statements, built once: building a SQLAlchemy statement costs more than SQLite takes
+# to run it (bench/web_load.py, distinct county pages).
+def _place_statements() -> tuple[Any, ...]:
+    j, g, a, f, e, src = t.jurisdictions, t.agencies, t.agreements, t.facts, t.events, t.sources
+    parent = select(j).where(j.c.id == bindparam("parent_id"))
+    by_agency_place = (
+        select(a.c.id).join(g, g.c.id == a.c.agency_id).where(g.c.jurisdiction_id == bindparam("place_id"))
+    )
+    by_place = select(a.c.id).where(a.c.jurisdiction_id == bindparam("place_id"))
+    by_agency_county = (
+        select(a.c.id)
+        .join(g, g.c.id == a.c.agency_id)
+        .where(g.c.state == bindparam("state"), func.lower(g.c.county) == bindparam("county"))
+    )
+    agreements_in = (
+        select(
+            a,
+            g.c.ori,
+            g.c.type.label("agency_type"),
+            g.c.jurisdiction_id.label("agency_jurisdiction"),
+            src.c.dataset,
+            src.c.file,
+            src.c.retrieved,
+        )
+        .select_from(a.join(g, g.c.id == a.c.agency_id).outerjoin(src, src.c.id == a.c.source_id))
+        .where(a.c.id.in_(bindparam("ids", expanding=True)))
+        .order_by(a.c.status, a.c.agency_name, a.c.kind)
+    )
+    events_of = (
+        select(e, src.c.file, src.c.dataset)
+        .join(src, src.c.id == e.c.source_id)
+        .where(e.c.agreement_id.in_(bindparam("ids", expanding=True)))
+        .order_by(e.c.date, e.c.id)
+    )
+    facts_in = (
+        select(f, src.c.dataset, src.c.file, src.c.retrieved)
+        .join(src, src.c.id == f.c.source_id)
+        .where(f.c.jurisdiction_id.in_(bindparam("scope", expanding=True)))
+        .order_by(f.c.kind, f.c.date)
+    )
+    return parent, by_agency_place, by_place, by_agency_county, agreements_in, events_of, facts_in
+
+
+_PARENT, _BY_AGENCY_PLACE, _BY_PLACE, _BY_AGENCY_COUNTY, _AGREEMENTS_IN, _EVENTS_OF, _FACTS_IN = (
+    _place_statements()
+)
