@@ -94,6 +94,8 @@ async def place(request: Request, q: str) -> Response:
 
 
 def _place_page(site: Site, q: str) -> Page | str:
+    from disentangle.web._act import agreement_costs  # the Act pages build on this module
+
     result = site.show(q)
     if result["type"] == "agency":
         return agency_href(result["agency"]["id"])
@@ -121,6 +123,12 @@ def _place_page(site: Site, q: str) -> Page | str:
         "entanglement": LAYER_BY_KEY[DEFAULT_LAYER],
         "models_287g": MODELS_287G,
         "href": place_href(jurisdiction),
+        # The scorecard and this workspace's records requests are fragments loaded by act.js: the
+        # scorecard would double the cost of a page seen once, and the requests change between visits.
+        "costs": agreement_costs(
+            site.workspace, [a for a in result["agreements"] if a["status"] == "active"]
+        ),
+        "agencies": sorted({(a["agency_id"], a["agency"]) for a in result["agreements"]}, key=lambda x: x[1]),
     }
     return Page.of(site.render_text("place.html", context))
 

@@ -84,6 +84,23 @@ class ActMixin(JudgeMixin):
             raise InputError("no agency with an active agreement matches that selection")
         return [self.draft_request(agency_id, about, requester, today=today) for agency_id in agency_ids]
 
+    def preview_request(
+        self,
+        agency: str,
+        about: Sequence[str],
+        requester: letters.Requester,
+        *,
+        today: date,
+        custom: Sequence[str] = (),
+        since: date | None = None,
+    ) -> letters.Letter:
+        """The request `draft_request` would keep, without keeping it (a wizard's preview, a download)."""
+        record = self._find_agency(agency)
+        law = letters.records_law(record["state"])
+        return letters.draft_request(
+            self._addressee(record), law, about, requester, today=today, custom=custom, since=since
+        )
+
     def tracked_request(self, request_id: str) -> letters.TrackedRequest:
         with self.store.read() as connection:
             row = connection.execute(
@@ -154,6 +171,35 @@ class ActMixin(JudgeMixin):
                 }
             )
         return [r for r in rows if r["overdue_days"] > 0] if overdue else rows
+
+    def records_requests_for(self, agency_ids: Sequence[str], *, today: date) -> list[dict[str, Any]]:
+        """The tracked requests to these agencies (a place's), as `records_requests` lists them."""
+        with self.store.read() as connection:
+            ids = set(
+                connection.scalars(
+                    select(t.records_requests.c.id).where(
+                        t.records_requests.c.agency_id.in_(list(agency_ids))
+                    )
+                )
+            )
+        return [row for row in self.records_requests(today=today) if row["id"] in ids] if ids else []
+
+    def request_requester(self, request_id: str) -> letters.Requester:
+        """Who asked, as the request was drafted: the follow-up and the appeal are signed the same way."""
+        with self.store.read() as connection:
+            stored = connection.scalar(
+                select(t.records_requests.c.requester).where(t.records_requests.c.id == request_id)
+            )
+        if stored is None:
+            raise NotFoundError(f"no records request {request_id!r}")
+        return letters.Requester(
+            name=stored["name"],
+            organization=stored.get("organization"),
+            address=tuple(stored.get("address") or ()),
+            email=stored.get("email"),
+            phone=stored.get("phone"),
+            residence=stored.get("residence"),
+        )
 
     def request_letter(
         self, request_id: str, kind: str, requester: letters.Requester, *, today: date
