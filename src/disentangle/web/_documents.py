@@ -2,7 +2,351 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import contextlib
+import html
+import itertools
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi import Path as PathParam
+from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.responses import FileResponse, RedirectResponse, Response
+
+from disentangle.errors import InputError
+from disentangle.extract._knowledge import functions as function_rules
+from disentangle.web import _security as security
+from disentangle.web._downloads import download, download_name
+from disentangle.web._site import Site
+from disentangle.workspace import Workspace
+from disentangle.workspace._library import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, JobStatus
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["documents"])
+
+SHA256 = r"^[0-9a-f]{64}$"
+JOB_ID = r"^[0-9a-f]{32}$"
+Sha256 = Annotated[str, PathParam(pattern=SHA256, description="the document's sha256 (64 hex digits)")]
+JobId = Annotated[str, PathParam(pattern=JOB_ID, description="the job's id (32 hex digits)")]
+# The whole request: every file at its limit, plus the form's own bytes. Anything larger is refused
+# before a byte of it is parsed.
+MAX_REQUEST_BYTES = MAX_UPLOAD_FILES * MAX_UPLOAD_BYTES + 1024 * 1024
+CHUNK = 1024 * 1024
+REFRESH_SECONDS = 2  # how often the job page reloads itself while the job runs (without JavaScript)
+
+# How each group of extracted facts is titled on the document page, by the field's first word.
+FACT_GROUPS = {
+    "kind": "Kind of agreement",
+    "template": "Template",
+    "agency": "Agency",
+    "signatories": "Signatories",
+    "signed_date": "Dates and term",
+    "effective_date": "Dates and term",
+    "effective_rule": "Dates and term",
+    "term": "Dates and term",
+    "review_years": "Dates and term",
+    "functions": "Functions delegated",
+    "obligations": "Obligations",
+    "reimbursement": "Reimbursement",
+    "termination": "Termination",
+    "suspension": "Suspension",
+    "addenda": "Addenda",
+}
+KIND_LABELS = {"unknown": "not recognised as an agreement we know"}
+SIDES = {"lea": "Local agency", "ice": "ICE", "other": "Other"}
+
+
+def site_of(request: Request) -> Site:
+    site: Site = request.app.state.site
+    return site
+
+
+# ---------------------------------------------------------------------- the library and the upload form
+
+
+@router.get("/documents")
+def documents_page(request: Request) -> Response:
+    site = site_of(request)
+    context = {"documents": site.workspace.library(), "jobs": site.workspace.ingest_jobs(10)}
+    return site.render(request, "documents.html", context)
+
+
+@router.get("/documents/upload")
+def upload_form(request: Request) -> Response:
+    return _upload_page(request, None, 200)
+
+
+def _upload_page(request: Request, error: str | None, status: int) -> Response:
+    site = site_of(request)
+    csrf = request.cookies.get(security.CSRF_COOKIE) or security.new_csrf_token()
+    context = {
+        "csrf": csrf,
+        "error": error,
+        "max_files": MAX_UPLOAD_FILES,
+        "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
+    }
+    response = site.render(request, "upload.html", context, status_code=status)
+    response.set_cookie(security.CSRF_COOKIE, csrf, httponly=True, samesite="strict", path="/")
+    return response
+
+
+@router.post("/documents/upload")
+async def upload(request: Request) -> Response:
+    """Take the files, record a job, read them in the background, and send the browser to the job."""
+    site = site_of(request)
+    length = request.headers.get("content-length", "")
+    if not length.isdigit():
+        return _upload_page(request, "the upload did not say its size; send it from the form", 411)
+    if int(length) > MAX_REQUEST_BYTES:
+        return _upload_page(
+            request,
+            f"too much at once: at most {MAX_UPLOAD_FILES} files of {MAX_UPLOAD_BYTES // 2**20} MB each",
+            413,
+        )
+    try:
+        form = await request.form(max_files=MAX_UPLOAD_FILES, max_fields=10)
+    except HTTPException as exc:  # the multipart parser's limits: say them in our words
+        if "files" in str(exc.detail).lower():
+            message = f"too many files: at most {MAX_UPLOAD_FILES} at once; send the rest after"
+        else:
+            message = f"the upload could not be read: {exc.detail}"
+        return _upload_page(request, message, 400)
+    try:
+        submitted = form.get("csrf_token")
+        if not security.csrf_matches(
+            request.cookies.get(security.CSRF_COOKIE), submitted if isinstance(submitted, str) else None
+        ):
+            message = "the form had expired or did not come from this site: choose the files again"
+            return _upload_page(request, message, 403)
+        uploads = [
+            part
+            for part in form.getlist("files")
+            if isinstance(part, UploadFile) and part.filename and not _hidden(part.filename)
+        ]
+        try:
+            job = await run_in_threadpool(_save_and_start, site.workspace, uploads)
+        except InputError as exc:
+            return _upload_page(request, exc.problem, 400)
+    finally:
+        await form.close()
+    if job["status"] != JobStatus.DONE:
+        threading.Thread(
+            target=_run_job, args=(site.workspace, job["id"]), name=f"ingest-{job['id']}", daemon=True
+        ).start()
+    return RedirectResponse(f"/jobs/{job['id']}", status_code=303)
+
+
+def _hidden(name: str) -> bool:
+    # A folder's worth brings .DS_Store and the like with it; they are not documents anyone chose.
+    return name.replace("\\", "/").rsplit("/", 1)[-1].startswith(".")
+
+
+def _save_and_start(workspace: Workspace, uploads: Sequence[UploadFile]) -> dict[str, Any]:
+    """Copy each upload into a private folder of the workspace under a number (never under its name),
+    at most one byte past the limit (the workspace refuses it for its size), and record the job."""
+    if len(uploads) > MAX_UPLOAD_FILES:
+        raise InputError(f"too many files: at most {MAX_UPLOAD_FILES} at once; send the rest after")
+    if not uploads:
+        raise InputError("no file was chosen: choose one or more PDF, Word, HTML, text or image files")
+    folder = workspace.upload_folder()
+    files: list[tuple[str, Path]] = []
+    for index, part in enumerate(uploads):
+        target = folder / f"{index:04d}.upload"
+        left = MAX_UPLOAD_BYTES + 1
+        with target.open("wb") as out:
+            while left > 0 and (chunk := part.file.read(min(CHUNK, left))):
+                out.write(chunk)
+                left -= len(chunk)
+        files.append((part.filename or "unnamed", target))
+    return workspace.start_ingest_job(files)
+
+
+def _run_job(workspace: Workspace, job_id: str) -> None:
+    # The job records its own failures; whatever escapes it must not kill the server's thread quietly
+    # without the job saying it stopped (run_ingest_job marks it interrupted on the way out).
+    with contextlib.suppress(Exception):
+        workspace.run_ingest_job(job_id)
+
+
+# ---------------------------------------------------------------------- jobs
+
+
+@router.get("/jobs/{job_id}")
+def job_page(request: Request, job_id: JobId) -> Response:
+    site = site_of(request)
+    job = site.workspace.ingest_job(job_id)
+    running = job["status"] in (JobStatus.QUEUED, JobStatus.RUNNING)
+    context = {"job": job, "running": running, "refresh": REFRESH_SECONDS}
+    return site.render(request, "job.html", context)
+
+
+# ---------------------------------------------------------------------- one document
+
+
+@router.get("/documents/{sha256}.json")
+def document_json(request: Request, sha256: Sha256) -> Response:
+    reading = site_of(request).workspace.reading(sha256)
+    return download(reading["extraction"], f"{Path(reading['filename']).stem} extraction", "json")
+
+
+@router.get("/documents/{sha256}/original")
+def document_original(request: Request, sha256: Sha256) -> Response:
+    """The original bytes, always as an attachment: an uploaded HTML file is never shown as a page."""
+    workspace = site_of(request).workspace
+    path = workspace.documents.original_path(sha256)
+    document = workspace.document(sha256)
+    stem, _, suffix = document.filename.rpartition(".")
+    suffix = re.sub(r"[^a-z0-9]", "", suffix.lower())[:8] or "bin"
+    name = download_name(stem or document.filename, suffix)
+    return FileResponse(
+        path,
+        media_type="application/octet-stream",
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/documents/{sha256}")
+def document_page(request: Request, sha256: Sha256) -> Response:
+    site = site_of(request)
+    reading = site.workspace.reading(sha256)
+    document = site.workspace.document(sha256)
+    extraction = reading["extraction"]
+    facts = [{**fact, "number": n} for n, fact in enumerate(extraction["facts"], start=1)]
+    by_page: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for fact in facts:
+        by_page[fact["page"]].append(fact)
+    pages = [
+        {
+            "number": page.number,
+            "method": page.method.value,
+            "ocr_confidence": page.ocr_confidence,
+            "html": marked_text(
+                page.text, [(f["number"], f["start"], f["end"]) for f in by_page[page.number]]
+            ),
+            "empty": not page.text.strip(),
+        }
+        for page in document.pages
+    ]
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for fact in facts:
+        groups[fact_group(fact["field"])].append(fact)
+    context = {
+        "reading": reading,
+        "x": extraction,
+        "judgement": reading["judgement"],
+        "match": reading["judgement"].get("registry_match"),
+        "comparison": reading["comparison"],
+        "redline": Markup(demote_headings(reading["redline"])),  # Comparison escaped every text in it
+        "pages": pages,
+        "groups": list(groups.items()),
+        "sides": SIDES,
+        "kind_label": KIND_LABELS.get(extraction["kind"], extraction["kind"]),
+        "function_labels": {rule.code: rule.label for rule in function_rules()},
+    }
+    return site.render(request, "document.html", context)
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    number: int
+    start: int
+    end: int
+
+
+def marked_text(text: str, spans: Sequence[tuple[int, int, int]]) -> Markup:
+    """A page's text, escaped, with each fact's span wrapped in <mark>: (fact number, start, end) are
+    character offsets into `text`.
+
+    Spans may overlap or nest, and HTML elements may not cross, so the text is cut at every span's start
+    and end, and each piece covered by facts becomes one <mark data-facts="3 7">. A fact's first piece
+    carries its id (fact-N), the target of the fact list's links; when several facts start at the same
+    character, the others get an empty anchor just before it."""
+    kept = [
+        _Span(n, max(0, s), min(len(text), e))
+        for n, s, e in spans
+        if isinstance(s, int) and isinstance(e, int) and min(len(text), e) > max(0, s)
+    ]
+    bounds = sorted({0, len(text)} | {s.start for s in kept} | {s.end for s in kept})
+    out: list[str] = []
+    for left, right in itertools.pairwise(bounds):
+        piece = html.escape(text[left:right], quote=False)
+        covering = [s.number for s in kept if s.start <= left and right <= s.end]
+        if not covering:
+            out.append(piece)
+            continue
+        starting = [s.number for s in kept if s.start == left]
+        for number in starting[1:]:
+            out.append(f'<span class="fact-anchor" id="fact-{number}" tabindex="-1"></span>')
+        mark_id = f' id="fact-{starting[0]}" tabindex="-1"' if starting else ""
+        numbers = " ".join(str(n) for n in covering)
+        out.append(f'<mark class="fact" data-facts="{numbers}"{mark_id}>{piece}</mark>')
+    return Markup("".join(out))  # every piece of text went through html.escape
+
+
+def fact_group(field: str) -> str:
+    head = re.split(r"[.\[]", field, maxsplit=1)[0]
+    return FACT_GROUPS.get(head, head.replace("_", " ").capitalize())
+
+
+def demote_headings(redline: str) -> str:
+    """The redline's own h1/h2 under the page's h2 "Compared with the template" (h3/h4), so headings stay
+    in order. Only tags the comparison wrote are touched: its text is escaped, so holds no '<h1>'."""
+    for level in (2, 1):
+        for old, new in ((f"<h{level}>", f"<h{level + 2}>"), (f"</h{level}>", f"</h{level + 2}>")):
+            redline = redline.replace(old, new)
+    return redline
+
+
+# ---------------------------------------------------------------------- JSON API
+
+
+@api.get("/documents", summary="The document library")
+def api_documents(request: Request) -> list[dict[str, Any]]:
+    """`library()`: every stored document with what was read from it, most recently read first."""
+    return site_of(request).workspace.library()
+
+
+@api.get("/documents/{sha256}", summary="One stored document and what was read from it")
+def api_document(request: Request, sha256: Sha256) -> dict[str, Any]:
+    """`reading(sha256)` (extraction, registry link, validity flags and conflicts, comparison with the
+    template) and the document's pages as stored (`document(sha256)`)."""
+    workspace = site_of(request).workspace
+    reading = workspace.reading(sha256)
+    document = workspace.document(sha256)
+    pages = [
+        {"number": p.number, "method": p.method.value, "ocr_confidence": p.ocr_confidence, "text": p.text}
+        for p in document.pages
+    ]
+    return {
+        "reading": reading,
+        "document": {
+            "sha256": document.sha256,
+            "filename": document.filename,
+            "media_type": document.media_type,
+            "metadata": document.metadata,
+            "pages": pages,
+        },
+    }
+
+
+@api.get("/jobs", summary="The latest ingestion jobs")
+def api_jobs(request: Request, limit: int = 20) -> list[dict[str, Any]]:
+    """`ingest_jobs(limit)`: newest first, without their files."""
+    if not 1 <= limit <= 200:
+        raise InputError("limit must be between 1 and 200")
+    return site_of(request).workspace.ingest_jobs(limit)
+
+
+@api.get("/jobs/{job_id}", summary="An ingestion job's progress and each file's outcome")
+def api_job(request: Request, job_id: JobId) -> dict[str, Any]:
+    """`ingest_job(id)`: status (queued, running, done, interrupted), counts, and per file its state
+    (waiting, stored, already-stored, failed), its sha256 or its error."""
+    return site_of(request).workspace.ingest_job(job_id)
