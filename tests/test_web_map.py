@@ -129,6 +129,10 @@ def county(**facts: Any) -> dict[str, Any]:
     return row
 
 
+def card(met: int = 0, failed: int = 0, partial: int = 0, unknown: int = 0) -> dict[str, int]:
+    return {"met": met, "failed": failed, "partial": partial, "unknown": unknown, "criteria": 8}
+
+
 @pytest.mark.parametrize(
     ("layer", "row", "band"),
     [
@@ -154,6 +158,13 @@ def county(**facts: Any) -> dict[str, Any]:
         ("secure-communities", county(), "No record"),
         ("dhs", county(dhs_designated=True), "Named, or in a named state"),
         ("dhs", county(), "Not named"),
+        ("scorecard", county(), "No criterion answered"),
+        ("scorecard", county(scorecard=card(unknown=8)), "No criterion answered"),
+        ("scorecard", county(scorecard=card(met=2, partial=1, unknown=5)), "Fails none"),
+        ("scorecard", county(scorecard=card(partial=1, unknown=7)), "Fails none"),
+        ("scorecard", county(scorecard=card(met=3, failed=1, partial=4)), "Fails 1"),
+        ("scorecard", county(scorecard=card(failed=3, unknown=5)), "Fails 2–3"),
+        ("scorecard", county(scorecard=card(failed=5, unknown=3)), "Fails 4 or more"),
     ],
 )
 def test_each_layer_puts_a_county_in_the_right_band(layer: str, row: dict | None, band: str) -> None:

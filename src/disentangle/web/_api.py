@@ -38,10 +38,14 @@ def summary(request: Request) -> Response:
 def county_map(
     request: Request,
     state: Annotated[str | None, Query(description="Two-letter state code, e.g. TX", max_length=2)] = None,
+    scorecard: Annotated[
+        bool, Query(description="Add each county's scorecard counts (a few seconds the first time)")
+    ] = False,
 ) -> Response:
     """One row per county: active 287(g) agreements by model, detention contracts, Secure Communities
     activation, DHS designation, and the band each map layer puts the county in."""
-    rows = site_of(request).county_rows()
+    rows = site_of(request).county_rows(scored=scorecard)
+    layers = [layer for layer in LAYERS if scorecard or not layer.scored]
     if state:
         rows = [r for r in rows if (r["state"] or "").upper() == state.upper()]
     return _json(
@@ -53,9 +57,9 @@ def county_map(
                     "description": layer.description,
                     "bands": [band.label for band in layer.bands],
                 }
-                for layer in LAYERS
+                for layer in layers
             ],
-            "counties": classify_rows(rows),
+            "counties": classify_rows(rows, layers),
         }
     )
 

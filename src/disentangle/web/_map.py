@@ -37,6 +37,7 @@ class Layer:
     description: str
     bands: tuple[Band, ...]
     classify: Callable[[CountyRow | None], int]  # index into bands; None means no registry record
+    scored: bool = False  # needs each county's scorecard counts (Workspace.scorecard_map) in its row
 
 
 def agreement_kinds(row: CountyRow) -> list[str]:
@@ -86,6 +87,14 @@ def _secure_communities(row: CountyRow | None) -> int:
 
 def _dhs(row: CountyRow | None) -> int:
     return 1 if row and row.get("dhs_designated") else 0
+
+
+def _scorecard(row: CountyRow | None) -> int:
+    card = (row or {}).get("scorecard")
+    if not card or card["unknown"] == card["criteria"]:
+        return 0
+    failed = int(card["failed"])
+    return 1 if failed == 0 else 2 if failed == 1 else 3 if failed <= 3 else 4
 
 
 LAYERS: tuple[Layer, ...] = (
@@ -150,6 +159,24 @@ LAYERS: tuple[Layer, ...] = (
         (Band("Not named", "c-q0"), Band("Named, or in a named state", "c-dhs")),
         _dhs,
     ),
+    Layer(
+        "scorecard",
+        "Policy scorecard: checklist criteria failed",
+        "The Local Progress toolkit's eight checklist criteria answered for each county from what is on "
+        "record here: agreements in force (a 287(g) agreement or a detention contract fails “no jail "
+        "bed-space contracts and no 287(g)”) and the state laws every county of the state inherits. Local "
+        "ordinances and policies are not on record for most counties: a county's own page scores the texts "
+        "you give it.",
+        (
+            Band("No criterion answered on record", "c-none"),
+            Band("Fails none (meets or partly meets some)", "c-q0"),
+            Band("Fails 1", "c-q2"),
+            Band("Fails 2–3", "c-q4"),
+            Band("Fails 4 or more", "c-q5"),
+        ),
+        _scorecard,
+        scored=True,
+    ),
 )
 
 LAYER_BY_KEY = {layer.key: layer for layer in LAYERS}
@@ -171,6 +198,12 @@ def county_title(row: CountyRow | None, fallback: str) -> str:
     ]
     if row.get("dhs_designated"):
         lines.append("Named by DHS as a “sanctuary jurisdiction” (itself or its state)")
+    card = row.get("scorecard")
+    if card:
+        lines.append(
+            f"Scorecard on record: meets {card['met']}, fails {card['failed']}, partly {card['partial']}, "
+            f"unknown {card['unknown']} of {card['criteria']}"
+        )
     return "\n".join(lines)
 
 
@@ -213,10 +246,10 @@ def render_map(
     return RenderedMap(Markup("".join(parts)), tuple(counts), len(atlas.counties))
 
 
-def classify_rows(rows: Sequence[CountyRow]) -> list[dict[str, Any]]:
+def classify_rows(rows: Sequence[CountyRow], layers: Sequence[Layer] = LAYERS) -> list[dict[str, Any]]:
     """The county rows with the band each layer puts them in (what /api/map returns)."""
     out = []
     for row in rows:
-        bands = {layer.key: layer.bands[layer.classify(row)].label for layer in LAYERS}
+        bands = {layer.key: layer.bands[layer.classify(row)].label for layer in layers}
         out.append({**row, "kinds_in_force": agreement_kinds(row), "bands": bands})
     return out

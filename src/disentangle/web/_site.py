@@ -93,9 +93,17 @@ class Site:
     def atlas(self) -> Atlas:
         return load_atlas(self.workspace.data_dir)
 
-    def county_rows(self) -> list[dict[str, Any]]:
+    def county_rows(self, *, scored: bool = False) -> list[dict[str, Any]]:
+        """Every county's registry row; `scored` adds its scorecard counts (a few seconds to build)."""
+        if scored:
+            scored_rows: list[dict[str, Any]] = self.memo.get("county_map_scored", self._scored_rows)
+            return scored_rows
         rows: list[dict[str, Any]] = self.memo.get("county_map", self.workspace.county_map)
         return rows
+
+    def _scored_rows(self) -> list[dict[str, Any]]:
+        cards = self.workspace.scorecard_map()
+        return [{**row, "scorecard": cards.get(str(row.get("fips")))} for row in self.county_rows()]
 
     def county_row(self, fips: str | None) -> dict[str, Any] | None:
         if not fips:
@@ -108,7 +116,8 @@ class Site:
     def county_map(self, layer: str) -> RenderedMap:
         chosen = LAYER_BY_KEY[layer]
         rendered: RenderedMap = self.memo.get(
-            ("map", layer), lambda: render_map(self.atlas(), self.county_rows(), chosen, place_href)
+            ("map", layer),
+            lambda: render_map(self.atlas(), self.county_rows(scored=chosen.scored), chosen, place_href),
         )
         return rendered
 

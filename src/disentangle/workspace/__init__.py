@@ -17,9 +17,10 @@ from disentangle.workspace._base import (
 from disentangle.workspace._exporting import ExportMixin
 from disentangle.workspace._importing import ImportMixin, ImportReport, SheetDiff, SourceFile
 from disentangle.workspace._library import LibraryMixin
+from disentangle.workspace._overview import OverviewMixin
 
 
-class Workspace(ImportMixin, ExportMixin, LibraryMixin, ActMixin):
+class Workspace(ImportMixin, ExportMixin, OverviewMixin, LibraryMixin, ActMixin):
     """A user's workspace: the registry database and stored documents, under one folder."""
 
 
