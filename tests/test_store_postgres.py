@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from disentangle.errors import StoreError
+from disentangle.registry import tables
 from disentangle.workspace import Workspace
 
 pytestmark = pytest.mark.postgres
@@ -20,7 +21,7 @@ def test_full_import_on_postgres(tmp_path: Path, postgres_url: str, postgres_sch
         with workspace.store.read() as connection:
             assert connection.execute(text("select current_schema()")).scalar() == postgres_schema
             migrations = list(connection.execute(text("select name from schema_migrations")).scalars())
-        assert migrations == ["0001_registry", "0002_records_requests", "0003_request_documents"]
+        assert migrations == [name for name, _ in tables.MIGRATIONS]
         report = workspace.import_bundled()
         assert report.changed and report.counts["agreements"] > 1900
         assert len(workspace.agreements(as_of=date(2026, 5, 18))) == 1843
