@@ -8,10 +8,18 @@ from typing import Protocol
 
 from disentangle.extract._dates import find_dates
 from disentangle.extract._extraction import Extraction
-from disentangle.extract._knowledge import clauses, functions, parties
+from disentangle.extract._knowledge import Pattern, clauses, functions, parties
 from disentangle.extract._match import Match, find
+from disentangle.extract._places import (
+    StateClue,
+    clues_from_contact,
+    clues_from_name,
+    clues_from_offices,
+    clues_from_statutes,
+    decide,
+)
 from disentangle.extract._signatures import read_signatures
-from disentangle.extract._text import DocumentView
+from disentangle.extract._text import DocumentView, PageView
 from disentangle.model import Evidence, normalize_state
 
 AGREEMENT_287G = frozenset({"287g-jem", "287g-wso", "287g-tfm"})
@@ -35,6 +43,8 @@ def _clean_name(raw: str) -> str:
     # An OCR row holds both columns of a signature form: "Hughes County Sheriffs Office Agency: U.S. ...".
     text = re.split(r"\s+Agency\b", text)[0]
     text = re.sub(r"^(?:the\s+|,\s*)+", "", text, flags=re.IGNORECASE)
+    # OCR reads the "t" of a closing "Dept" as l, L, 1 or I ("Oakland Police DepL").
+    text = re.sub(r"\bDep[lL1I]\.?$", "Dept.", text)
     return text.strip(" ,.'’\"`;:")
 
 
@@ -42,6 +52,59 @@ def _plausible_agency(name: str) -> bool:
     words = name.split()
     letters = sum(c.isalpha() for c in name)
     return 2 <= len(words) <= 14 and letters >= 0.75 * len(name.replace(" ", "")) and name[:1].isupper()
+
+
+# A word as a clean text layer prints it in an agency's name: "Sheriff's", "St.", "Miami-Dade", "(FL)", "&".
+_CLEAN_WORD = re.compile(r"^\(?(?:[A-Za-z][a-z’'.\-]*[A-Za-z.]?|[A-Z][A-Z’'.\-]*|&)\)?,?$")
+_ABBREVIATION = re.compile(r"^[A-Z][A-Z&.]{1,9}$")
+_MINOR_WORDS = {"of", "the", "and", "for"}
+
+
+def _clean_reading(name: str) -> bool:
+    """No OCR debris: every word looks like a word ("sp11ngs", "Coc:nly", "Plor~o" do not)."""
+    return all(_CLEAN_WORD.match(word) for word in name.split())
+
+
+_SHORT_WORD = re.compile(r"^(?:[A-Z][a-z]{0,5}\.|[A-Z](?:\.?[A-Z]){1,4}\.?)$")
+_PLACE_ABBREVIATIONS = {"St.", "Mt.", "Ft.", "Pt.", "Dept."}
+
+
+def _abbreviated(name: str) -> bool:
+    """A name with shortened words ("Chatt. PD", "Riviera Beach P.O", "DFS, Criminal")."""
+    words = [w.strip(",") for w in name.split()]
+    return any(_SHORT_WORD.match(w) and w not in _PLACE_ABBREVIATIONS for w in words)
+
+
+def _spells_out(short: str, full: str) -> bool:
+    """`full` is `short` written out, starting the same way ("Chatt. PD" -> "Chattahoochee Police ...")."""
+    if len(full) <= len(short) or _abbreviated(full):
+        return False
+    if not _abbreviated(short):
+        return full.lower().startswith(short.lower())
+    return full.lower().startswith(short.split()[0].strip(",.").lower())
+
+
+def _initials(name: str) -> str:
+    return "".join(
+        w[0] for w in re.findall(r"[A-Za-z][\w’']*", name) if w.lower() not in _MINOR_WORDS
+    ).upper()
+
+
+def _header_names(view: DocumentView, pattern: Pattern) -> list[tuple[str, PageView, int, int]]:
+    """Agency names printed as a running header or footer line, most pages first."""
+    found: dict[str, list[tuple[PageView, int, int]]] = {}
+    for page in view.pages:
+        seen: set[str] = set()
+        for match in pattern.regex.finditer(page.text):
+            name = " ".join(match["name"].split())
+            if name not in seen:
+                seen.add(name)
+                found.setdefault(name, []).append((page, *match.span("name")))
+    floor = int(pattern.extra.get("min_pages", 2))
+    ranked = sorted(
+        ((n, places) for n, places in found.items() if len(places) >= floor), key=lambda x: -len(x[1])
+    )
+    return [(name, *places[0]) for name, places in ranked]
 
 
 class AgencyExtractor:
@@ -52,113 +115,146 @@ class AgencyExtractor:
 
     def extract(self, view: DocumentView, result: Extraction) -> None:
         config = parties()
-        candidates: list[tuple[str, Match, str | None]] = []
+        candidates: list[tuple[str, Evidence, str | None, Match | None, bool]] = []
+        expansions = next((p for p in config.agency if p.id == "agency.abbreviation_expanded"), None)
         for pattern in config.agency:
+            if pattern.id == "agency.abbreviation_expanded":
+                continue
+            if pattern.id == "agency.running_header":
+                for name, page, start, end in _header_names(view, pattern):
+                    name = _clean_name(name)
+                    if _plausible_agency(name) and not config.ice_markers.search(name):
+                        quote = " ".join(page.text[start:end].split())
+                        ev = Evidence(
+                            view.sha256, page.number, start, end, quote, pattern.id, pattern.confidence
+                        )
+                        candidates.append((name, ev, None, None, False))
+                continue
+            defines = bool(pattern.extra.get("defines_lea"))
             for match in find(view, pattern):
                 name = _clean_name(match.groups.get("name", ""))
+                if defines and expansions and _ABBREVIATION.match(name):
+                    expanded = self._expand(view, name, expansions)
+                    if expanded:
+                        candidates.append((*expanded, None, None, True))
+                    continue
                 if not _plausible_agency(name) or config.ice_markers.search(name):
                     continue
-                candidates.append((name, match, match.groups.get("abbr")))
+                start, end = match.spans["name"]
+                # The evidence starts at the name itself, past a leading "the" or form underscores.
+                lead = match.page.text[start:end].find(name.split()[0])
+                start += max(lead, 0)
+                quote = " ".join(match.page.text[start:end].split())
+                ev = Evidence(
+                    view.sha256,
+                    match.page.number,
+                    start,
+                    end,
+                    quote,
+                    match.pattern.id,
+                    match.pattern.confidence,
+                )
+                candidates.append((name, ev, match.groups.get("abbr"), match, defines))
         if not candidates:
             return
-        worded = [c for c in candidates if config.agency_words.search(c[0])]
-        name, match, _ = (worded or candidates)[0]
-        start, end = match.spans["name"]
-        # The evidence starts at the name itself, past a leading "the" or form underscores.
-        lead = match.page.text[start:end].find(name.split()[0])
-        start += max(lead, 0)
-        quote = " ".join(match.page.text[start:end].split())
+        clean = [c for c in candidates if _clean_reading(c[0])]
+        worded = [c for c in clean if config.agency_words.search(c[0])]
+        defining = [c for c in clean if c[4]]
+        rest_worded = [c for c in candidates if config.agency_words.search(c[0])]
+        chosen = (defining or worded or clean or rest_worded or candidates)[0]
+        if chosen[4] and (_abbreviated(chosen[0]) or not config.agency_words.search(chosen[0])):
+            # The LEA defined by a shortened or cut-off name ("Chatt. PD", "Franklin County" before a form
+            # field): the same name written out in full elsewhere, when there is one.
+            chosen = next((c for c in worded if _spells_out(chosen[0], c[0])), chosen)
+        name, evidence, _, chosen_match, _ = chosen
         result.agency_name = name
-        result.add(
-            "agency.name",
-            name,
-            Evidence(
-                view.sha256, match.page.number, start, end, quote, match.pattern.id, match.pattern.confidence
-            ),
-        )
-        for _, abbr_match, abbr in candidates:
-            if not abbr:
+        result.add("agency.name", name, evidence)
+        for _name, _ev, abbr, abbr_match, _ in candidates:
+            if not abbr or abbr_match is None:
                 continue
             if normalize_state(abbr) and len(abbr) == 2:
                 # "the Jefferson County Sheriff's Office (FL)": a state, not an abbreviation.
-                if abbr_match is match:
+                if abbr_match is chosen_match:
                     result.agency_name = f"{name} ({abbr})"
             elif abbr.upper() not in ("LEA", "ICE", "DHS") and result.agency_abbreviation is None:
                 result.agency_abbreviation = abbr
                 result.add("agency.abbreviation", abbr, abbr_match.evidence(view.sha256, group="abbr"))
 
+    @staticmethod
+    def _expand(view: DocumentView, abbr: str, pattern: Pattern) -> tuple[str, Evidence] | None:
+        """The name whose initials are `abbr`, where the document spells it out ("SIBPD")."""
+        want = abbr.replace(".", "").replace("&", "").upper()
+        for match in find(view, pattern):
+            text = " ".join(match.groups["name"].split())
+            words = text.split()
+            # The phrase may start with words that are not part of the name: take the tail that fits.
+            for begin in range(len(words)):
+                tail = " ".join(words[begin:])
+                if _initials(tail) == want:
+                    start = match.spans["name"][0] + match.groups["name"].find(words[begin])
+                    end = match.spans["name"][1]
+                    quote = " ".join(match.page.text[start:end].split())
+                    return tail, Evidence(
+                        view.sha256, match.page.number, start, end, quote, pattern.id, pattern.confidence
+                    )
+        return None
+
 
 class StateExtractor:
-    """The agency's state: the first evidence in knowledge order that names a state, votes across places."""
+    """The agency's state: a vote over the places that print it and the clues that imply it (see _places)."""
 
     kinds = AGREEMENTS
     fields = ("agency.state",)
 
     def extract(self, view: DocumentView, result: Extraction) -> None:
         config = parties()
-        votes: dict[str, float] = {}
-        evidence: dict[str, Evidence] = {}
+        clues: list[StateClue] = []
 
         def vote(state_text: str, ev: Evidence) -> None:
             code = normalize_state(state_text)
-            if code is None:
-                return
-            # Each rule counts once per state: repeated running headers are one piece of evidence.
-            key = f"{code}|{ev.rule}"
-            if key in evidence:
-                return
-            evidence[key] = ev
-            votes[code] = votes.get(code, 0.0) + ev.confidence
+            if code is not None:
+                clues.append(StateClue(frozenset({code}), ev))
 
         name_facts = result.evidence_for("agency.name")
-        if result.agency_name and name_facts:
-            name_ev = name_facts[0].evidence
+        name_ev = name_facts[0].evidence if name_facts else None
+        if result.agency_name and name_ev:
             suffix = config.state_suffix.regex.search(result.agency_name)
             if suffix and normalize_state(suffix["state"]):
-                vote(
-                    suffix["state"],
-                    Evidence(
-                        view.sha256,
-                        name_ev.page,
-                        name_ev.start,
-                        name_ev.end,
-                        name_ev.quote,
-                        config.state_suffix.id,
-                        config.state_suffix.confidence,
-                    ),
-                )
+                vote(suffix["state"], _with_rule(name_ev, config.state_suffix))
                 result.agency_name = result.agency_name[: suffix.start()].rstrip(" ,")
         for pattern in config.state:
             if pattern.id == "state.agency_named_for_state":
-                if result.agency_name and name_facts:
-                    m = pattern.regex.search(result.agency_name)
-                    if m:
-                        ev = name_facts[0].evidence
-                        vote(
-                            m["state"],
-                            Evidence(
-                                view.sha256,
-                                ev.page,
-                                ev.start,
-                                ev.end,
-                                ev.quote,
-                                pattern.id,
-                                pattern.confidence,
-                            ),
-                        )
+                m = pattern.regex.search(result.agency_name or "")
+                if m and name_ev:
+                    vote(m["state"], _with_rule(name_ev, pattern))
                 continue
             for match in find(view, pattern):
                 state_text = match.groups.get("state")
                 if state_text:
                     vote(state_text, match.evidence(view.sha256))
-        if not votes:
+        if result.agency_name and name_ev:
+            clues.extend(clues_from_name(result.agency_name, name_ev))
+        clues.extend(clues_from_contact(view))
+        clues.extend(clues_from_offices(view, result))
+        clues.extend(clues_from_statutes(view))
+        best, scores = decide(clues)
+        if best is None:
+            if len([s for s in scores.values() if s > 0]) > 1:
+                ranked = ", ".join(f"{k} {v:.2f}" for k, v in sorted(scores.items(), key=lambda i: -i[1])[:4])
+                result.warnings.append(f"state left empty: the evidence allows several states ({ranked})")
             return
-        best = max(votes, key=lambda code: votes[code])
         result.state = best
-        strongest = max(
-            (ev for key, ev in evidence.items() if key.startswith(best + "|")), key=lambda e: e.confidence
-        )
-        result.add("agency.state", best, strongest)
+        # The strongest clue first; every clue that allowed the state is kept as evidence.
+        supporting = sorted((c for c in clues if best in c.states), key=lambda c: -c.evidence.confidence)
+        seen: set[str] = set()
+        for clue in supporting:
+            if clue.evidence.rule not in seen:  # one piece of evidence per rule: the strongest, the first
+                seen.add(clue.evidence.rule)
+                result.add("agency.state", best, clue.evidence)
+
+
+def _with_rule(ev: Evidence, pattern: Pattern) -> Evidence:
+    return Evidence(ev.sha256, ev.page, ev.start, ev.end, ev.quote, pattern.id, pattern.confidence)
 
 
 class OriExtractor:
@@ -380,9 +476,9 @@ class AddendaExtractor:
 
 DEFAULT_EXTRACTORS: tuple[FieldExtractor, ...] = (
     AgencyExtractor(),
+    IceOfficeExtractor(),  # before the state: the field office's area is one of its clues
     StateExtractor(),
     OriExtractor(),
-    IceOfficeExtractor(),
     FunctionsExtractor(),
     SignaturesExtractor(),
     TermsExtractor(),

@@ -1,0 +1,327 @@
+"""The agency's state from what an agreement shows without naming it: places, ZIPs, area codes, offices."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from disentangle.errors import KnowledgeError
+from disentangle.extract._extraction import Extraction
+from disentangle.extract._text import DocumentView, PageView
+from disentangle.knowledge import KNOWLEDGE_DIR, load_yaml
+from disentangle.model import Evidence, normalize_state
+
+FILE = "agreements/state_inference.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class StateClue:
+    """What one rule read in the document and the states it allows."""
+
+    states: frozenset[str]
+    evidence: Evidence
+
+
+def fold_place(name: str) -> str:
+    """A place name as the index keys it: "St. Augustine", "Saint Augustine" -> "st augustine"."""
+    text = name.lower().replace("’", "'")
+    text = re.sub(r"\bsaint\b", "st", text)
+    text = re.sub(r"[.'`]", "", text)
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    confidence: float
+    source: str
+    regex: re.Pattern[str] | None = None
+    table: str = ""
+    field: str = ""
+    fallback: bool = False  # used only when no other name rule found a place
+    prefix: bool = False  # look up the run's longest head rather than its longest tail
+
+
+@dataclass(frozen=True, slots=True)
+class StateKnowledge:
+    margin: float
+    counties: dict[str, frozenset[str]]
+    places: dict[str, frozenset[str]]
+    offices: dict[str, frozenset[str]]  # folded office name -> states of its area
+    office_home: dict[str, str]  # folded office name -> state the office is in
+    zip_prefixes: dict[str, str]
+    area_codes: dict[str, str]
+    name_rules: tuple[Rule, ...]
+    contact_start: re.Pattern[str]
+    contact_other: re.Pattern[str]
+    contact_length: int
+    contact_ignore: tuple[str, ...]
+    contact_rules: tuple[Rule, ...]
+    office_rules: tuple[Rule, ...]
+    statutes: tuple[tuple[str, re.Pattern[str]], ...]
+    statute_rule: Rule
+
+
+def _rule(entry: dict[str, Any]) -> Rule:
+    for key in ("id", "confidence", "source"):
+        if key not in entry:
+            raise KnowledgeError(f"{KNOWLEDGE_DIR / FILE}: a rule lacks {key!r}: {entry!r}")
+    try:
+        regex = re.compile(entry["regex"]) if "regex" in entry else None
+    except re.error as exc:
+        raise KnowledgeError(f"{KNOWLEDGE_DIR / FILE}: {entry['id']}: bad regex: {exc}") from exc
+    return Rule(
+        str(entry["id"]),
+        float(entry["confidence"]),
+        str(entry["source"]),
+        regex,
+        str(entry.get("table", "")),
+        str(entry.get("field", "")),
+        bool(entry.get("fallback", False)),
+        bool(entry.get("prefix", False)),
+    )
+
+
+def _index(by_state: dict[str, list[str]]) -> dict[str, frozenset[str]]:
+    out: dict[str, set[str]] = {}
+    for state, names in by_state.items():
+        for name in names:
+            out.setdefault(fold_place(name), set()).add(state)
+    return {key: frozenset(states) for key, states in out.items()}
+
+
+@cache
+def state_knowledge() -> StateKnowledge:
+    """Load state_inference.yaml and the tables it names; a bad entry is a KnowledgeError."""
+    data = load_yaml(FILE)
+    tables = data["tables"]
+    path = KNOWLEDGE_DIR / tables["place_names"]["file"]
+    try:
+        names = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise KnowledgeError(f"{path}: cannot read the place index: {exc}") from exc
+    offices_data = load_yaml(tables["field_offices"]["file"])
+    offices = {fold_place(o["name"]): frozenset(o["aor"]) for o in offices_data["offices"]}
+    homes = {fold_place(o["name"]): str(o["state"]) for o in offices_data["offices"]}
+    contact = data["lea_contact"]
+    statutes = data["statutes"]
+    statute_patterns = tuple(
+        (state, re.compile("|".join(f"(?:{form})" for form in forms)))
+        for state, forms in statutes["forms"].items()
+    )
+    return StateKnowledge(
+        margin=float(data["margin"]),
+        counties=_index(names["counties"]),
+        places=_index(names["places"]),
+        offices=offices,
+        office_home=homes,
+        zip_prefixes={
+            str(k): str(v) for k, v in load_yaml(tables["zip_prefixes"]["file"])["prefixes"].items()
+        },
+        area_codes={str(k): str(v) for k, v in load_yaml(tables["area_codes"]["file"])["codes"].items()},
+        name_rules=tuple(_rule(e) for e in data["name_rules"]),
+        contact_start=re.compile(contact["start"]),
+        contact_other=re.compile(contact["other_column"]),
+        contact_length=int(contact["length"]),
+        contact_ignore=tuple(contact["ignore"]),
+        contact_rules=tuple(_rule(e) for e in contact["rules"]),
+        office_rules=tuple(_rule(e) for e in data["office_rules"]),
+        statutes=statute_patterns,
+        statute_rule=Rule("state.statute_cited", float(statutes["confidence"]), str(statutes["source"])),
+    )
+
+
+def _lookup(
+    words: str, tables: list[dict[str, frozenset[str]]], *, prefix: bool = False
+) -> tuple[str, frozenset[str]] | None:
+    """The whole run the tables know, else its longest tail (head, for `prefix`) of two or more words."""
+    tokens = words.split()
+    spans = (
+        [tokens[:end] for end in range(len(tokens), 0, -1)]
+        if prefix
+        else [tokens[start:] for start in range(len(tokens))]
+    )
+    for index, part in enumerate(spans):
+        if index and len(part) < 2 and not prefix:
+            break
+        text = " ".join(part).rstrip(",")
+        if prefix and normalize_state(text):
+            return None
+        states = frozenset().union(*(table.get(fold_place(text), frozenset()) for table in tables))
+        if states:
+            return text, states
+    return None
+
+
+def _clue(states: frozenset[str], rule: Rule, base: Evidence, quote: str | None = None) -> StateClue:
+    return StateClue(
+        states,
+        Evidence(base.sha256, base.page, base.start, base.end, quote or base.quote, rule.id, rule.confidence),
+    )
+
+
+def clues_from_name(name: str, where: Evidence) -> Iterator[StateClue]:
+    """A county or municipality in the agency's own name, as the states that have one of that name."""
+    knowledge = state_knowledge()
+    seen: set[str] = set()
+    for rule in knowledge.name_rules:
+        assert rule.regex is not None
+        if rule.fallback and seen:
+            continue
+        tables = {
+            "counties": [knowledge.counties],
+            "places": [knowledge.places],
+            "any": [knowledge.counties, knowledge.places],
+        }[rule.table]
+        for match in rule.regex.finditer(name):
+            found = _lookup(match["place"].strip(), tables, prefix=rule.prefix)
+            if found is None or (rule.table + found[0]) in seen:
+                continue
+            seen.add(rule.table + found[0])
+            # The quote stays the page's words; the rule id says which table the name was looked up in.
+            yield _clue(found[1], rule, where)
+
+
+def _contact_blocks(page: PageView, knowledge: StateKnowledge) -> Iterator[tuple[int, str]]:
+    """(offset, text) of each LEA contact block on the page, the LEA's column only."""
+    text = page.text
+    for start in knowledge.contact_start.finditer(text):
+        line_start = text.rfind("\n", 0, start.start()) + 1
+        line_end = text.find("\n", start.end())
+        line_end = len(text) if line_end < 0 else line_end
+        other = knowledge.contact_other.search(text, start.end(), line_end)
+        width = other.start() - line_start if other else None
+        end = min(len(text), start.end() + knowledge.contact_length)
+        stop = knowledge.contact_other.search(text, line_end, end)
+        if stop is not None:
+            end = (
+                text.rfind("\n", 0, stop.start()) + 1
+                if "\n" in text[line_end : stop.start()]
+                else stop.start()
+            )
+        # Keep the LEA's column: blank out what lies right of the other head's column on each line.
+        chars = list(text[start.end() : end])
+        if width is not None:
+            column = start.end() - line_start
+            for index, char in enumerate(chars):
+                if char == "\n":
+                    column = -1
+                elif column >= width:
+                    chars[index] = " "
+                column += 1
+        yield start.end(), "".join(chars)
+
+
+def clues_from_contact(view: DocumentView) -> Iterator[StateClue]:
+    """The LEA's own telephone area code and ZIP code in its contact block."""
+    knowledge = state_knowledge()
+    for page in view.pages:
+        for offset, block in _contact_blocks(page, knowledge):
+            for rule in knowledge.contact_rules:
+                assert rule.regex is not None
+                for match in rule.regex.finditer(block):
+                    quote = " ".join(match.group(0).split())
+                    if any(ignored in match.group(0) for ignored in knowledge.contact_ignore):
+                        continue
+                    if rule.table == "area_codes":
+                        state = knowledge.area_codes.get(match["code"])
+                    else:
+                        state = knowledge.zip_prefixes.get(match["zip"][:3])
+                    if state is None:
+                        continue
+                    start, end = offset + match.start(), offset + match.end()
+                    quote = " ".join(page.text[start:end].split())
+                    yield StateClue(
+                        frozenset({state}),
+                        Evidence(view.sha256, page.number, start, end, quote, rule.id, rule.confidence),
+                    )
+
+
+def office_area(name: str) -> frozenset[str] | None:
+    """The states of a field office's area, by its name ("St. Paul", "Miami Field Office")."""
+    key = fold_place(re.sub(r"\s+Field\s+Office$", "", name, flags=re.IGNORECASE))
+    return state_knowledge().offices.get(key)
+
+
+def clues_from_offices(view: DocumentView, result: Extraction) -> Iterator[StateClue]:
+    """The area of the ICE field office and of the Chief Counsel office the agreement names."""
+    knowledge = state_knowledge()
+    for rule in knowledge.office_rules:
+        if rule.field == "ice_office":
+            facts = result.evidence_for("ice_office")
+            area = office_area(result.ice_office or "")
+            if facts and area:
+                yield _clue(area, rule, facts[0].evidence)
+            continue
+        assert rule.regex is not None
+        for page in view.pages:
+            for match in rule.regex.finditer(page.text):
+                groups = match.groupdict()
+                area = None
+                if groups.get("office"):
+                    area = office_area(groups["office"])
+                elif groups.get("city"):
+                    # An OPLA office in a field-office city covers that office's area; elsewhere, the area of
+                    # every field office that covers the office's state.
+                    area = office_area(groups["city"])
+                    home = normalize_state(groups.get("state") or "")
+                    if area is None and home:
+                        covering = [s for s in knowledge.offices.values() if home in s]
+                        area = frozenset().union(*covering) if covering else frozenset({home})
+                if area:
+                    quote = " ".join(match.group(0).split())
+                    yield StateClue(
+                        area,
+                        Evidence(
+                            view.sha256,
+                            page.number,
+                            match.start(),
+                            match.end(),
+                            quote,
+                            rule.id,
+                            rule.confidence,
+                        ),
+                    )
+                    break
+
+
+def clues_from_statutes(view: DocumentView) -> Iterator[StateClue]:
+    """A state's statutes cited by their name ("Fla. Stat.", "Tex. Gov't Code")."""
+    knowledge = state_knowledge()
+    rule = knowledge.statute_rule
+    for state, pattern in knowledge.statutes:
+        for page in view.pages:
+            match = pattern.search(page.text)
+            if match:
+                quote = " ".join(match.group(0).split())
+                yield StateClue(
+                    frozenset({state}),
+                    Evidence(
+                        view.sha256, page.number, match.start(), match.end(), quote, rule.id, rule.confidence
+                    ),
+                )
+                break
+
+
+def decide(clues: list[StateClue], margin: float | None = None) -> tuple[str | None, dict[str, float]]:
+    """Sum each rule's confidence once per state it allows; the leader wins only by `margin`."""
+    threshold = state_knowledge().margin if margin is None else margin
+    best_per_rule: dict[tuple[str, str], float] = {}
+    for clue in clues:
+        rule = clue.evidence.rule.removesuffix("~fuzzy")
+        for state in clue.states:
+            key = (state, rule)
+            best_per_rule[key] = max(best_per_rule.get(key, 0.0), clue.evidence.confidence)
+    scores: dict[str, float] = {}
+    for (state, _), confidence in best_per_rule.items():
+        scores[state] = scores.get(state, 0.0) + confidence
+    if not scores:
+        return None, scores
+    ranked = sorted(scores.items(), key=lambda item: -item[1])
+    leader, top = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    return (leader if top - runner_up >= threshold - 1e-9 else None), scores
