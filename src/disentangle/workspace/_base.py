@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from platformdirs import user_data_dir
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from disentangle.errors import InputError, NotFoundError
 from disentangle.model import (
@@ -108,9 +108,9 @@ class WorkspaceBase:
         needle = text.strip()
         with self.store.read() as connection:
             if needle.startswith("ocd-division/"):
-                row = connection.execute(select(j).where(j.c.id == needle)).first()
+                row = connection.execute(_JURISDICTION_BY_ID, {"key": needle}).first()
             elif needle.isdigit():
-                row = connection.execute(select(j).where(j.c.fips == needle)).first()
+                row = connection.execute(_JURISDICTION_BY_FIPS, {"key": needle}).first()
             else:
                 name, _, state = needle.rpartition(",")
                 code = normalize_state(state.strip()) if name else None
@@ -138,3 +138,9 @@ class WorkspaceBase:
                     )
                 row = rows[0] if rows else None
         return dict(row._mapping) if row is not None else None
+
+
+# Built once: the place pages look places up by id or FIPS on every visit, and building a statement costs
+# more than running it.
+_JURISDICTION_BY_ID = select(t.jurisdictions).where(t.jurisdictions.c.id == bindparam("key"))
+_JURISDICTION_BY_FIPS = select(t.jurisdictions).where(t.jurisdictions.c.fips == bindparam("key"))
