@@ -316,8 +316,9 @@ COST_QUERY = {"regime": "287g-fy2026", "officers": "3", "base_salary": "81000", 
 
 
 def test_cost_form_and_api_equal_workspace_cost(client: TestClient, own: Workspace) -> None:
-    inputs = {k: v for k, v in COST_QUERY.items() if k != "regime"}
-    expected = own.cost(COST_QUERY["regime"], inputs)
+    inputs, _ = costs.default_inputs("medium")  # what the form starts from
+    given = {k: v for k, v in COST_QUERY.items() if k != "regime"}
+    expected = own.cost(COST_QUERY["regime"], {**inputs.to_dict(), "success_rate": None, **given})
     answer = client.get("/api/cost", params=COST_QUERY).json()
     assert answer["estimate"] == expected.to_dict()
     assert answer["sensitivity"] == costs.sensitivity(expected.regime.id, expected.inputs).to_dict()
@@ -329,6 +330,9 @@ def test_cost_form_and_api_equal_workspace_cost(client: TestClient, own: Workspa
     share = (expected.local_share or Decimal(0)) * 100
     assert f"{share:.1f}%" in page.text
     assert 'value="81000"' in page.text, "the form keeps what was entered"
+    # Inputs left out take the form's defaults: a medium agency's.
+    bare = client.get("/api/cost", params={"regime": "tff-joint-operations"}).json()
+    assert bare["estimate"] == own.cost("tff-joint-operations", inputs.to_dict()).to_dict()
 
 
 def test_cost_prefilled_from_an_agreement(client: TestClient, own: Workspace) -> None:

@@ -707,7 +707,7 @@ def cost_inputs() -> list[CostInput]:
             result.append(CostInput(name, known.label, str(known.value), source))
         elif name in ("officers", "base_salary"):
             size = sizes["medium"]
-            label = "officers assigned to the agreement" if name == "officers" else "annual base salary"
+            label = "officers assigned to the agreement" if name == "officers" else "annual base salary ($)"
             result.append(
                 CostInput(name, label, str(medium[name]), f"assumption for a {size.id} agency ({size.label})")
             )
@@ -742,7 +742,9 @@ def cost_result(workspace: Workspace, query: dict[str, str]) -> dict[str, Any]:
         regime = query.get("regime", "").strip()
         if not regime:
             raise InputError(f"choose a cost regime: {', '.join(costs.load_regimes())}")
-        estimate = workspace.cost(regime, given)
+        # An input left out takes the calculator's default (a medium agency), as the form shows it.
+        defaults = {item.name: item.default for item in cost_inputs() if item.default}
+        estimate = workspace.cost(regime, {**defaults, **given})
     table = costs.sensitivity(estimate.regime.id, estimate.inputs) if estimate.inputs.officers else None
     return {
         "estimate": estimate.to_dict(),
@@ -813,7 +815,8 @@ def _cost_parameters() -> list[dict[str, Any]]:
 )
 async def api_cost(request: Request) -> Response:
     """The estimate (lines, totals, federal and local shares, per officer, sources of the regime) and the
-    local share's sensitivity to benefit load and overtime. Give `regime` and inputs, or `agreement`."""
+    local share's sensitivity to benefit load and overtime. Give `regime` and inputs (an input left out
+    takes its default, a medium agency's), or `agreement` (its regime and defaults, changed by inputs)."""
     query = dict(request.query_params)
     result = await run_in_threadpool(cost_result, site_of(request).workspace, query)
     return json_response(result)
