@@ -235,6 +235,15 @@ def test_an_empty_or_oversized_batch_is_refused(library: Workspace) -> None:
         library.ingest_job("0" * 32)
 
 
+def test_a_missing_file_is_refused_with_the_others_kept(library: Workspace, tmp_path: Path) -> None:
+    present = upload(library, [("notes.txt", b"notes kept while another file is lost\n")])
+    job = library.start_ingest_job([*present, ("lost.pdf", tmp_path / "never-written.pdf")])
+    assert [f["state"] for f in job["files"]] == [FileState.WAITING, FileState.FAILED]
+    assert "cannot be read" in job["files"][1]["error"] and job["files"][1]["size"] is None
+    done = library.run_ingest_job(job["id"], executor=InThisProcess())
+    assert done["status"] == JobStatus.DONE and done["files"][0]["state"] == FileState.STORED
+
+
 def test_files_outside_the_uploads_folder_are_never_deleted(library: Workspace, tmp_path: Path) -> None:
     mine = tmp_path / "my agreement.txt"
     mine.write_bytes(b"an agreement between the county and ICE\n")

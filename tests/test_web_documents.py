@@ -19,7 +19,7 @@ from disentangle.web import _documents, create_app
 from disentangle.web._documents import marked_text
 from disentangle.web._security import CSRF_COOKIE
 from disentangle.workspace import Workspace
-from disentangle.workspace._library import MAX_UPLOAD_BYTES
+from disentangle.workspace._library import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES
 
 INGEST = Path(__file__).parent / "fixtures" / "ingest"
 ARCADIA = INGEST / "arcadia_fl_tfm_moa_2025.pdf"
@@ -348,3 +348,11 @@ def test_unknown_documents_and_jobs_say_so(client: TestClient, path: str, status
 )
 def test_marked_text(text: str, spans: list[tuple[int, int, int]], expected: str) -> None:
     assert str(marked_text(text, spans)) == expected
+
+
+def test_too_many_files_at_once_is_a_clear_error(client: TestClient, workspace: Workspace) -> None:
+    jobs = len(workspace.ingest_jobs(200))
+    files = [(f"note-{n}.txt", f"note {n}\n".encode()) for n in range(MAX_UPLOAD_FILES + 3)]
+    response = post_files(client, files)
+    assert response.status_code == 400 and f"at most {MAX_UPLOAD_FILES} at once" in response.text
+    assert len(workspace.ingest_jobs(200)) == jobs

@@ -112,7 +112,8 @@ async def upload(request: Request) -> Response:
             413,
         )
     try:
-        form = await request.form(max_files=MAX_UPLOAD_FILES, max_fields=10)
+        # Two more parts than files: an unused file input still sends one, empty (counted after).
+        form = await request.form(max_files=MAX_UPLOAD_FILES + 2, max_fields=10)
     except HTTPException as exc:  # the multipart parser's limits: say them in our words
         if "files" in str(exc.detail).lower():
             message = f"too many files: at most {MAX_UPLOAD_FILES} at once; send the rest after"

@@ -70,7 +70,10 @@ def upload_refusal(path: Path, size_limit: int = MAX_UPLOAD_BYTES) -> str | None
     """Why an uploaded file is not taken (too big, empty, or not a format we read by its content), or None.
 
     The content decides, not the name: a program renamed "agreement.pdf" is refused here."""
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
     if size == 0:
         return "empty file (0 bytes)"
     if size > size_limit:
@@ -260,7 +263,7 @@ class LibraryMixin(JudgeMixin):
             entry: dict[str, Any] = {
                 "index": index,
                 "name": shown,
-                "size": Path(path).stat().st_size,
+                "size": Path(path).stat().st_size if refusal is None else _size(Path(path)),
                 "state": FileState.FAILED.value if refusal else FileState.WAITING.value,
                 "error": refusal,
                 "sha256": None,
@@ -306,7 +309,8 @@ class LibraryMixin(JudgeMixin):
             self.home, self.store.url, self.store.schema, self._data_dir, max(1, cores // max(1, workers))
         )
         # forkserver: workers start from a clean process, not a copy of a threaded web server
-        runner = executor or ingest.LocalProcessExecutor(workers, multiprocessing.get_context("forkserver"))
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        runner = executor or ingest.LocalProcessExecutor(workers, multiprocessing.get_context(method))
         status = JobStatus.INTERRUPTED
         try:
             for outcome in runner.map_unordered(partial(read_upload, reader), waiting):
@@ -383,6 +387,13 @@ class LibraryMixin(JudgeMixin):
                     finished_at=now if finished else None,
                 )
             )
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
 
 
 def _summary(row: Any) -> dict[str, Any]:
