@@ -1,12 +1,17 @@
 """Score extract_agreement on the real 287(g) corpus: ICE's labels (model, state, agency, signed date) and the
 hand labels in bench/labels/ (signatories, functions, termination), separately for text layers and scans.
 
-    python bench/extract_eval.py [--corpus ../shared/corpus/moa] [--no-scans] [--misses] [--json]
+    python bench/extract_eval.py [--corpus ../shared/corpus/moa] [--no-scans] [--registry] [--misses] [--json]
 
 Text-layer PDFs are read from the corpus's `pdftotext -layout` files; a text layer that is unreadable or has
 blank pages (a broken font encoding, image-only pages) is re-read from the PDF with OCR, as ingest would.
 Scans (has_text_layer=False) go through disentangle.ingest.read_document (300-dpi Tesseract). OCR results
 are cached under /tmp (DISENTANGLE_EVAL_CACHE) so a second run takes seconds.
+
+With --registry, each extraction is also joined to the registry built from the bundled data
+(Workspace.link_extraction, in a workspace under DISENTANGLE_EVAL_REGISTRY) and scored a second time: "state
+with the registry" takes the document's state, or the matched agreement's when the document shows none; "right
+agreement" counts documents whose match is the agreement ICE published at that URL.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_CORPUS = HERE.parent.parent / "shared" / "corpus" / "moa"
 LABELS_DIR = HERE / "labels"
 CACHE_DIR = Path(os.environ.get("DISENTANGLE_EVAL_CACHE", "/tmp/disentangle-eval-cache"))
+REGISTRY_DIR = Path(os.environ.get("DISENTANGLE_EVAL_REGISTRY", "/tmp/disentangle-eval-registry"))
 
 MODELS = {
     "Jail Enforcement Model": "287g-jem",
@@ -208,7 +214,17 @@ class Report:
                 name: {
                     "docs": g.docs,
                     "rates": {
-                        k: round(g.rate(k), 4) for k in ("model", "state", "agency", "signed_in_dates", "era")
+                        k: round(g.rate(k), 4)
+                        for k in (
+                            "model",
+                            "state",
+                            "agency",
+                            "signed_in_dates",
+                            "era",
+                            "state_with_registry",
+                            "right_agreement",
+                        )
+                        if k in g.counts or k in ("model", "state", "agency", "signed_in_dates", "era")
                     },
                     "routes": dict(g.routes),
                     "misses": dict(g.misses),
@@ -223,6 +239,35 @@ class Report:
             },
             "seconds": round(self.seconds, 1),
         }
+
+
+def _same_url(a: str | None, b: str) -> bool:
+    def key(url: str | None) -> str:
+        return re.sub(r"^https?://(?:www\.)?", "", (url or "").strip()).lower()
+
+    return bool(a) and key(a) == key(b)
+
+
+def _score_registry(
+    item: CorpusItem, result: Extraction, match: dict[str, Any] | None, score: GroupScore
+) -> None:
+    """The same labels after the registry join: the document's state or the match's, and the agreement."""
+    row = item.row
+    expected_state = normalize_state(row["ice_state"])
+    state = result.state or (match or {}).get("state")
+    checks = {
+        "state_with_registry": state == expected_state,
+        "right_agreement": bool(match) and _same_url((match or {}).get("document_url"), row["ice_url"]),
+    }
+    details = {
+        "state_with_registry": f"{state} (document {result.state}; ICE: {expected_state})",
+        "right_agreement": f"{(match or {}).get('agreement_id')} {(match or {}).get('agency')!r} "
+        f"{(match or {}).get('confidence')} (document agency {result.agency_name!r})",
+    }
+    for key, ok in checks.items():
+        score.counts[key] += ok
+        if not ok:
+            score.misses[key].append(f"{row['doc_id']}: {details[key]}")
 
 
 def _score_ice_labels(item: CorpusItem, result: Extraction, score: GroupScore) -> dict[str, Any]:
@@ -342,8 +387,25 @@ def load_labels(labels_dir: Path = LABELS_DIR) -> dict[str, dict[str, Any]]:
     return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(labels_dir.glob("*.json"))}
 
 
-def evaluate(corpus: Path = DEFAULT_CORPUS, *, scans: bool = True, labels_dir: Path = LABELS_DIR) -> Report:
-    """Run the extractor over the corpus and score it; importable (the lead's `disentangle eval`)."""
+def registry_workspace(home: Path = REGISTRY_DIR) -> Any:
+    """A workspace whose registry is built from the bundled data (a no-op when it already is)."""
+    from disentangle.workspace import Workspace
+
+    workspace = Workspace(home)
+    workspace.import_bundled()
+    return workspace
+
+
+def evaluate(
+    corpus: Path = DEFAULT_CORPUS,
+    *,
+    scans: bool = True,
+    labels_dir: Path = LABELS_DIR,
+    registry: Any = None,
+) -> Report:
+    """Run the extractor over the corpus and score it; importable (the lead's `disentangle eval`).
+
+    `registry`: a Workspace with the registry built, to score the join as well (see --registry)."""
     started = time.monotonic()
     labels = load_labels(labels_dir)
     groups = {"text": GroupScore(), "scan": GroupScore()}
@@ -352,6 +414,8 @@ def evaluate(corpus: Path = DEFAULT_CORPUS, *, scans: bool = True, labels_dir: P
     for item in corpus_items(corpus, scans=scans):
         result = extract_agreement(item.document)
         per_doc.append(_score_ice_labels(item, result, groups[item.group]))
+        if registry is not None:
+            _score_registry(item, result, registry.link_extraction(result), groups[item.group])
         label = labels.get(item.row["doc_id"])
         if label is not None:
             _score_hand(item.row["doc_id"], label, result, hand, item.document)
@@ -373,6 +437,22 @@ def format_table(report: Report) -> str:
             f"{g.rate('agency'):.1%} | "
             f"{g.rate('signed_in_dates'):.1%} | {g.rate('era'):.1%} |"
         )
+    if any("right_agreement" in g.counts for g in report.groups.values()):
+        lines += [
+            "",
+            "With the registry (Workspace.link_extraction):",
+            "",
+            "| documents | n | state, document only | state with the registry | agency name, document only "
+            "| right agreement found |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for name, g in report.groups.items():
+            if g.docs:
+                label = "text layer" if name == "text" else "scans (OCR)"
+                lines.append(
+                    f"| {label} | {g.docs} | {g.rate('state'):.1%} | {g.rate('state_with_registry'):.1%} | "
+                    f"{g.rate('agency'):.1%} | {g.rate('right_agreement'):.1%} |"
+                )
     lines += [
         "",
         f"Hand labels: {report.hand.docs} documents",
@@ -391,13 +471,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--no-scans", action="store_true", help="skip the image-only PDFs (no OCR)")
+    parser.add_argument(
+        "--registry", action="store_true", help="also join each document to the registry (builds it once)"
+    )
     parser.add_argument("--misses", action="store_true", help="list every miss")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     if not (args.corpus / "labels.csv").exists():
         print(f"{args.corpus}: no labels.csv — is the shared corpus there?", file=sys.stderr)
         return 2
-    report = evaluate(args.corpus, scans=not args.no_scans)
+    workspace = registry_workspace() if args.registry else None
+    try:
+        report = evaluate(args.corpus, scans=not args.no_scans, registry=workspace)
+    finally:
+        if workspace is not None:
+            workspace.close()
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
         return 0

@@ -133,6 +133,11 @@ class AgencyExtractor:
             defines = bool(pattern.extra.get("defines_lea"))
             for match in find(view, pattern):
                 name = _clean_name(match.groups.get("name", ""))
+                abbr = match.groups.get("abbr") or ""
+                if defines and expansions and not _plausible_agency(name) and _ABBREVIATION.match(abbr):
+                    # "the a constitutional officer of the State of Florida, located at ..., ("NCSO")": the
+                    # clause names no agency, but its initials are spelled out elsewhere.
+                    name = abbr
                 if defines and expansions and _ABBREVIATION.match(name):
                     expanded = self._expand(view, name, expansions)
                     if expanded:
@@ -169,7 +174,8 @@ class AgencyExtractor:
         name, evidence, _, chosen_match, _ = chosen
         result.agency_name = name
         result.add("agency.name", name, evidence)
-        for _name, _ev, abbr, abbr_match, _ in candidates:
+        for _name, _ev, listed_abbr, abbr_match, _ in candidates:
+            abbr = listed_abbr or ""
             if not abbr or abbr_match is None:
                 continue
             if normalize_state(abbr) and len(abbr) == 2:

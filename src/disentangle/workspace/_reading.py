@@ -16,6 +16,7 @@ from disentangle.sources.ice_history import agency_similarity
 from disentangle.workspace._base import WorkspaceBase
 
 LINK_NAME_FLOOR = 82.0  # below this two agency names are two agencies (as in the history replay)
+STATE_UNKNOWN_FACTOR = 0.8  # a match across all states rests on the name and date alone
 
 
 class ReadMixin(WorkspaceBase):
@@ -44,17 +45,30 @@ class ReadMixin(WorkspaceBase):
         return extract.extract_agreement(ingest.read_document(Path(path), ocr=ocr))
 
     def link_extraction(self, extraction: extract.Extraction) -> dict[str, Any] | None:
-        """The registry agreement a document most likely is (state, agency name, model, date), with how
-        sure the match is; None when the registry is empty or nothing is close enough."""
-        if not extraction.state or not extraction.agency_name:
+        """The registry agreement a document most likely is (agency name, state, model, date), with how
+        sure the match is and the registry's own agency name and state, reported beside the document's (never
+        written into it); None when the registry is empty, the document names no agency, or nothing is close.
+
+        A document that shows no state is looked up across every state: the agency's name, model and signing
+        date must then carry the match alone, and the confidence says so."""
+        if not extraction.agency_name:
             return None
         a = t.agreements
         with self.store.read() as connection:
             if not connection.scalar(select(func.count()).select_from(a)):
                 return None
-            query = select(a.c.id, a.c.agency_name, a.c.kind, a.c.signed, a.c.status, a.c.details).where(
-                a.c.state == extraction.state
+            query = select(
+                a.c.id,
+                a.c.agency_name,
+                a.c.state,
+                a.c.kind,
+                a.c.signed,
+                a.c.status,
+                a.c.details,
+                a.c.document_url,
             )
+            if extraction.state:
+                query = query.where(a.c.state == extraction.state)
             candidates = connection.execute(query).all()
         signed = extraction.signed_date or extraction.effective_date
         best: tuple[float, dict[str, Any]] | None = None
@@ -65,6 +79,11 @@ class ReadMixin(WorkspaceBase):
                 continue
             reasons = [f"agency name {name_score:.0f}/100"]
             score = name_score / 100
+            if extraction.state:
+                reasons.append("same state")
+            else:
+                score *= STATE_UNKNOWN_FACTOR
+                reasons.append(f"the document shows no state: searched every state ({row.state} here)")
             if extraction.kind == row.kind:
                 reasons.append("same model")
             else:
@@ -77,9 +96,11 @@ class ReadMixin(WorkspaceBase):
                     {
                         "agreement_id": row.id,
                         "agency": row.agency_name,
+                        "state": row.state,
                         "model": row.kind,
                         "signed": row.signed.isoformat() if row.signed else None,
                         "status": row.status,
+                        "document_url": row.document_url,
                         "confidence": round(score, 2),
                         "reasons": reasons,
                     },

@@ -1,0 +1,128 @@
+"""The agency's state from what an agreement shows without printing it: each rule on real wording, positive
+and negative rows, and the vote that leaves an ambiguous state empty."""
+
+from __future__ import annotations
+
+import pytest
+
+from disentangle.extract import extract_agreement
+from disentangle.extract._places import StateClue, clues_from_name, decide, office_area, state_knowledge
+from disentangle.model import Document, Evidence, Page, PageMethod
+
+
+def _doc(*pages: str) -> Document:
+    return Document(
+        sha256="0" * 64,
+        filename="t.txt",
+        media_type="text/plain",
+        pages=[Page(i + 1, text, PageMethod.TEXT_LAYER) for i, text in enumerate(pages)],
+    )
+
+
+def _where(name: str) -> Evidence:
+    return Evidence("0" * 64, 1, 0, len(name), name, "agency.parties_clause", 0.95)
+
+
+@pytest.mark.parametrize(
+    ("name", "rule", "states"),
+    [
+        ("Miami-Dade Sheriff's Office", "state.sheriff_of_county", {"FL"}),
+        ("Whitfield County Sheriffs Office", "state.county_in_agency_name", {"GA"}),
+        ("Hillsborough County Sheriff's Office", "state.county_in_agency_name", {"FL", "NH"}),
+        ("Daytona Beach Shores Dept. of Public Safety", "state.municipal_police", {"FL"}),
+        ("City of St. Augustine", "state.municipality_named", {"FL", "IL"}),
+        ("Albemarle District Jail", "state.place_starts_agency_name", {"NC", "VA"}),
+    ],
+)
+def test_a_place_in_the_agency_name_gives_the_states_that_have_it(
+    name: str, rule: str, states: set[str]
+) -> None:
+    clues = [c for c in clues_from_name(name, _where(name)) if c.evidence.rule == rule]
+    assert clues and set(clues[0].states) == states
+    assert clues[0].evidence.quote == name  # the quote is the document's words, nothing added
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Florida Department of Law Enforcement",  # a state: the state-named-agency rule, not a place
+        "Office of the Sheriff",
+    ],
+)
+def test_no_place_is_read_from_a_generic_name(name: str) -> None:
+    assert list(clues_from_name(name, _where(name))) == []
+
+
+def test_a_single_generic_word_is_never_looked_up_alone() -> None:
+    # An OCR typo ("Ciy") breaks the city's name; "Beach" (a city in North Dakota) must not stand for it.
+    name = "Panama Ciy Beach Police Dept"
+    assert all("ND" not in clue.states for clue in clues_from_name(name, _where(name)))
+
+
+def test_field_office_areas_come_from_the_knowledge_table() -> None:
+    assert office_area("St. Paul") == {"IA", "MN", "NE", "ND", "SD"}
+    assert office_area("New Orleans Field Office") >= {"AL", "TN", "LA"}  # type: ignore[operator]
+    assert office_area("Gotham") is None
+    assert state_knowledge().area_codes["219"] == "IN" and state_knowledge().zip_prefixes["492"] == "MI"
+
+
+def _clue(states: set[str], rule: str, confidence: float) -> StateClue:
+    return StateClue(frozenset(states), Evidence("0" * 64, 1, 0, 1, "x", rule, confidence))
+
+
+def test_the_vote_leaves_two_equally_allowed_states_empty() -> None:
+    # Dakota County (Minnesota and Nebraska) in the St. Paul field office's area: no guess.
+    dakota = [
+        _clue({"MN", "NE"}, "state.county_in_agency_name", 0.75),
+        _clue({"IA", "MN", "NE", "ND", "SD"}, "state.field_office_area", 0.6),
+    ]
+    assert decide(dakota)[0] is None
+    # Jasper County with the Chicago field office and an Indiana area code: Indiana.
+    jasper = [
+        _clue({"IN", "IA", "MS", "MO", "SC", "TX", "GA", "IL"}, "state.county_in_agency_name", 0.75),
+        _clue({"IL", "IN", "KS", "KY", "MO", "WI"}, "state.field_office_area", 0.6),
+        _clue({"IN"}, "state.lea_area_code", 0.7),
+    ]
+    assert decide(jasper)[0] == "IN"
+    # One rule counts once per state, however often it is seen.
+    assert decide([_clue({"FL"}, "r", 0.3), _clue({"FL"}, "r", 0.3)], margin=0.5)[0] is None
+
+
+PREAMBLE = (
+    "MEMORANDUM OF AGREEMENT\n287(g) Task Force Model\n\nThis Memorandum of Agreement (MOA) constitutes an "
+    "agreement between United States Immigration and Customs Enforcement (ICE), a component of the "
+    "Department of Homeland Security (DHS), and the Jasper County Sheriff's Office, pursuant to which ICE "
+    "delegates to nominated, trained, and certified officers or employees of the Jasper County Sheriff's "
+    'Office (hereinafter interchangeably referred to as "Law Enforcement Agency" (LEA)), the authority to '
+    "perform certain immigration enforcement functions as specified herein. The power and authority to "
+    "interrogate any alien.\n"
+)
+
+
+def test_the_lea_contact_block_gives_its_area_code_and_ice_headquarters_does_not() -> None:
+    contact = (
+        "For the LEA:                              For ICE:\n"
+        "  JASON WALLACE                           Office of Public Affairs\n"
+        "  JASPER COUNTY SHERIFF'S OFFICE          Washington, DC 20536\n"
+        "  (219) 866-4985                          202-732-4242\n"
+    )
+    result = extract_agreement(_doc(PREAMBLE, contact))
+    assert result.agency_name == "Jasper County Sheriff's Office"
+    assert result.state == "IN"
+    rules = {f.evidence.rule: f.evidence for f in result.evidence_for("agency.state")}
+    assert rules["state.lea_area_code"].quote == "(219) 866-4985"
+    assert rules["state.lea_area_code"].page == 2
+    # Without the telephone, eight states have a Jasper County: the state stays empty, and a warning says why.
+    result = extract_agreement(_doc(PREAMBLE, contact.replace("(219) 866-4985", "")))
+    assert result.state is None
+    assert any("several states" in w for w in result.warnings)
+
+
+def test_a_cited_state_statute_names_the_state() -> None:
+    text = (
+        PREAMBLE.replace("Jasper County Sheriff's Office", "Town Marshal")
+        + "as required by Fla. Stat. 908.\n"
+    )
+    result = extract_agreement(_doc(text))
+    assert result.state == "FL"
+    assert result.evidence_for("agency.state")[0].evidence.rule == "state.statute_cited"
