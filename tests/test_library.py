@@ -271,13 +271,41 @@ def test_check_extraction_judges_as_check_agreement_does(library: Workspace) -> 
     assert by_path == {"file": str(ARCADIA), **by_extraction}
 
 
+PRIVATE = {"document_readings", "ingest_jobs"}
+
+
 def test_the_export_still_works_with_documents_read(library: Workspace, tmp_path: Path) -> None:
     library.run_ingest_job(
         library.start_ingest_job(upload(library, [("arcadia.pdf", ARCADIA)]))["id"], executor=InThisProcess()
     )
+    assert library.library(), "a document was read"
     written = library.export("sqlite", tmp_path / "db")
     assert written["agreements"] > 1900
+    # The person's own documents and upload jobs are not published with the registry.
+    assert not PRIVATE & set(written)
+    exported = sqlite3.connect(tmp_path / "db" / "disentangle.sqlite")  # a registry a Workspace can open
+    counts = {name: exported.execute(f"select count(*) from {name}").fetchone()[0] for name in PRIVATE}
+    exported.close()
+    assert counts == {"document_readings": 0, "ingest_jobs": 0}
     json_written = library.export("json", tmp_path / "json")
     assert json_written["agreements"] == written["agreements"]
     for name in json_written:
         json.loads((tmp_path / "json" / f"{name}.json").read_text())
+
+
+@pytest.mark.postgres
+def test_a_job_runs_the_same_on_postgresql(tmp_path: Path, postgres_url: str, postgres_schema: str) -> None:
+    workspace = Workspace(tmp_path, database_url=postgres_url, schema=postgres_schema)
+    try:
+        job = workspace.start_ingest_job(upload(workspace, [("arcadia.pdf", ARCADIA), ("x.pdf", ELF)]))
+        done = workspace.run_ingest_job(job["id"], executor=InThisProcess())
+        assert (done["status"], done["done"], done["failed"]) == (JobStatus.DONE, 2, 1)
+        assert workspace.ingest_jobs()[0]["id"] == job["id"]
+        sha256 = done["files"][0]["sha256"]
+        reading = workspace.reading(sha256)
+        expected = extract.extract_agreement(ingest.read_document(ARCADIA))
+        assert reading["extraction"]["signatories"] == [s.to_json() for s in expected.signatories]
+        assert reading["agreement_id"] is None, "an empty registry links nothing"
+        assert [d["sha256"] for d in workspace.library()] == [sha256]
+    finally:
+        workspace.close()

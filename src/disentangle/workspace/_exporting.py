@@ -16,6 +16,17 @@ from disentangle.workspace._rows import (
     _bulk,
 )
 
+PRIVATE_TABLES = frozenset(
+    {
+        "schema_migrations",
+        "records_requests",
+        "request_events",
+        "request_documents",
+        "document_readings",
+        "ingest_jobs",
+    }
+)
+
 
 class ExportMixin(WorkspaceBase):
     # ------------------------------------------------------------------ export
@@ -23,8 +34,9 @@ class ExportMixin(WorkspaceBase):
     EXPORT_TABLES = tuple(
         table.name
         for table in t.metadata.sorted_tables
-        # the user's own records requests name the requester, a private person: never published
-        if table.name not in ("schema_migrations", "records_requests", "request_events", "request_documents")
+        # the user's own records requests name the requester, a private person, and the documents they
+        # read and their upload jobs are their own papers: never published with the registry
+        if table.name not in PRIVATE_TABLES
     )  # parents before children, so a database export satisfies its foreign keys
 
     def export(self, fmt: str, directory: Path) -> dict[str, int]:
