@@ -371,8 +371,12 @@ def test_place_page_has_scorecard_cost_requests_and_act(client: TestClient, own:
     active = [a for a in shown["agreements"] if a["status"] == "active"]
     for heading in ("Scorecard", "Cost", "Records requests", "Act"):
         assert f">{heading}</h2>" in page
-    assert f'data-fragment="/scorecard/{GALVESTON}?fragment=1"' in page
-    assert f'href="/scorecard/{GALVESTON}"' in page, "the scorecard has a link without the script"
+    card = own.assess(GALVESTON).to_dict()
+    for row in card["rows"]:
+        assert f'<th scope="row">{html_text(row["label"])}</th>' in page
+    assert f'href="/scorecard/{GALVESTON}"' in page, "the full scorecard is linked"
+    assert f'data-fragment="/requests?place={GALVESTON}&amp;fragment=1"' in page
+    assert f'href="/requests?place={GALVESTON}"' in page, "the requests have a link without the script"
     for agreement in active:
         assert f"/act/cost?agreement={agreement['id']}" in page
         assert f"/act/letter/terminate?subject={agreement['id']}" in page

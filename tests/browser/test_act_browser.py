@@ -208,9 +208,12 @@ def test_cost_calculator_updates_live(tab: Any, own: Workspace) -> None:
     tab.console_errors[:] = [e for e in tab.console_errors if "status of 400" not in e]
 
 
-def test_place_page_loads_its_scorecard_and_requests(tab: Any, own: Workspace) -> None:
+def test_place_page_shows_its_scorecard_and_loads_its_requests(tab: Any, own: Workspace) -> None:
+    agreement = next(a for a in own.show(GALVESTON)["agreements"] if a["status"] == "active")
+    own.draft_request(agreement["agency_id"], ["agreements"], letters.Requester("B. Roe"), today=date.today())
     tab.goto(f"/place/{GALVESTON}")
-    tab.locator("[data-loaded] table.scorecard").wait_for()
+    tab.locator("[data-loaded] table.requests").wait_for()
+    assert agreement["agency"] in tab.locator("[data-loaded] table.requests").inner_text()
     card = own.assess(GALVESTON)
     rows = tab.locator("table.scorecard tbody tr")
     assert rows.count() == len(card.rows)

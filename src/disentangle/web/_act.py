@@ -841,13 +841,22 @@ async def api_scorecard(request: Request, q: str) -> Response:
     return json_response(await site.memoised(("scorecard", q), lambda: site.workspace.assess(q).to_dict()))
 
 
-def agreement_costs(workspace: Workspace, agreements: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The default estimate of each active agreement, for the place page."""
+def agreement_costs(site: Site, agreements: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The default estimate of each active agreement, for the place page.
+
+    An active agreement is priced for today with the default inputs, so its estimate depends only on
+    its kind: one `cost_of_agreement` per kind serves every place page (memoised like the pages)."""
     rows = []
     for agreement in agreements:
+        if agreement["status"] != "active":
+            continue
+
+        def price(agreement_id: str = agreement["id"]) -> dict[str, Any]:
+            return site.workspace.cost_of_agreement(agreement_id)[0].to_dict()
+
         try:
-            estimate, _ = workspace.cost_of_agreement(agreement["id"])
+            estimate = site.memo.get(("active-agreement-cost", agreement["model"], today()), price)
         except (InputError, KnowledgeError):
             continue  # a kind no regime covers (the place page shows what can be priced)
-        rows.append({"agreement": agreement, "estimate": estimate.to_dict()})
+        rows.append({"agreement": agreement, "estimate": estimate})
     return rows
