@@ -7,6 +7,7 @@ The tracker is this workspace's private data: never memoised into a shared page,
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
@@ -651,8 +652,6 @@ async def api_requests(request: Request, place: str = "", overdue: bool = False)
 
 
 def json_response(data: Any) -> Response:
-    import json
-
     body = json.dumps(data, ensure_ascii=False, default=str, separators=(",", ":"))
     return Response(body, media_type="application/json", headers={"cache-control": "no-store"})
 
