@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import re
 import shutil
@@ -15,7 +16,9 @@ import pytest
 from PIL import Image
 
 from disentangle.errors import InputError
+from disentangle.extract import extract_agreement
 from disentangle.ingest import read_document
+from disentangle.ingest._ocr import parse_tsv
 from disentangle.model import Document, PageMethod
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
@@ -71,6 +74,50 @@ def test_without_ocr_the_pages_needing_it_are_listed() -> None:
     assert document.metadata["pages_needing_ocr"] == [1, 2]
     assert read_document(GARBAGE_LAYER, ocr=False).metadata["pages_needing_ocr"] == [1, 2]
     assert "pages_needing_ocr" not in read_document(BORN_DIGITAL, ocr=False).metadata
+
+
+@needs_tesseract
+def test_scanned_signature_page_keeps_its_two_columns(scan: Document) -> None:
+    """Tesseract reads the LEA's and ICE's blocks one after the other; the page text puts them side by side,
+    as `pdftotext -layout` does for a text layer, so the extractor splits them the same way."""
+    lines = scan.pages[1].text.split("\n")
+    heads = [line for line in lines if "For the LEA" in line and "For ICE" in line]
+    assert len(heads) == 1 and re.search(r"For the LEA:\s{3,}For ICE:", heads[0])
+    column = heads[0].index("For ICE")
+    dates = [line for line in lines if line.count("Date") == 2]
+    assert dates and abs(dates[0].rindex("Date") - column) <= 3
+    assert "March 21, 2025" in dates[0][column - 3 :] and "03/05/25" in dates[0][:column]
+    signatories = {s.side: s for s in extract_agreement(scan).signatories}
+    assert signatories["ice"].date == datetime.date(2025, 3, 21)
+    assert signatories["ice"].title == "Acting Director"
+    assert signatories["lea"].date == datetime.date(2025, 3, 5)
+
+
+def tsv_row(block: int, line: int, word: int, box: tuple[int, int, int, int], text: str) -> str:
+    return "\t".join(map(str, (5, 1, block, 1, line, word, *box, 95.0, text)))
+
+
+def test_layout_puts_blocks_side_by_side_and_prose_single_spaced() -> None:
+    header = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext"
+    rows = [
+        # Block 1, two lines of prose; words 28 px apart at 20 px per character.
+        tsv_row(1, 1, 1, (300, 100, 80, 40), "This"),
+        tsv_row(1, 1, 2, (408, 100, 60, 40), "MOA"),
+        tsv_row(1, 2, 1, (300, 160, 120, 40), "binds."),
+        # Blocks 2 and 3 stand side by side below: Tesseract gives them one after the other.
+        tsv_row(2, 1, 1, (300, 300, 100, 40), "Date:"),
+        tsv_row(2, 1, 2, (420, 300, 160, 40), "3/5/25"),
+        tsv_row(3, 1, 1, (1300, 302, 100, 40), "Date:"),
+        tsv_row(3, 1, 2, (1420, 302, 240, 40), "March"),
+    ]
+    found = parse_tsv("\n".join([header, *rows]), layout=True)
+    lines = found.text.split("\n")
+    assert lines[0] == "This MOA" and lines[1] == "binds."
+    assert "" in lines[2:-1]  # the gap above the blocks is a blank line
+    assert re.fullmatch(r"Date: 3/5/25 {20,}Date: March", lines[-1])
+    assert lines[-1].rindex("Date") == 50  # 1000 px right of the margin at 20 px per character
+    assert parse_tsv("\n".join([header, *rows])).text.split("\n\n")[-1] == "Date: March"
+    assert found.confidence == 95.0
 
 
 @needs_tesseract

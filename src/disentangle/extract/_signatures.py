@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import statistics
 from dataclasses import dataclass, field
+from datetime import date
 
 from rapidfuzz import fuzz, process
 
-from disentangle.extract._dates import FoundDate, find_dates
+from disentangle.extract._dates import YEAR_MAX, YEAR_MIN, FoundDate, find_dates
 from disentangle.extract._extraction import Signatory
 from disentangle.extract._knowledge import Parties, Pattern, parties
 from disentangle.extract._match import find
@@ -34,6 +36,7 @@ _FILLER = re.compile(r"[_~·•|]+|B{4,}|-{2,}")
 _FOOTER = re.compile(
     r"^\s*(?:\d{1,2}\s*)?(?:R[ec]v(?:ised|lsed|fsed|lsod|\.)?\s*:?\s*[\d/Il ]{4,14}|\d{1,2})\s*$"
 )
+_SLASH_READ_AS_LETTER = re.compile(r"(?<=\d)[lI|](?=\d)|(?<=\d )[lI|](?=\d)|(?<=\d)[lI|](?= \d)")
 _FOOTER_ANYWHERE = re.compile(
     r"\bR[ec]v(?:ised|lsed|fsed|lsod|\.)?\s*:?\s*[0-3]?\d\s*[/1Il]\s*[0-3]?\d\s*[/1Il]\s*\d{2,4}"
 )
@@ -137,11 +140,18 @@ def _split_columns(lines: list[Line], config: Parties) -> tuple[list[Block], int
         margin = min((len(line.text) - len(line.text.lstrip()) for line in lines), default=0)
         cut = boundary - max(6.0, (boundary - margin) * 0.2)
         for line in lines:
+            labels = _label_starts(line.text, config)
             for segment in _GAP.finditer(line.text):
                 if _FOOTER.match(segment.group()) or _FOOTER_ANYWHERE.search(segment.group()):
                     continue
-                cell = Cell(line.page, line.start + segment.start(), segment.group())
-                (right if segment.start() >= cut else left).cells.append(cell)
+                # Handwriting reaching across the page joins the right column's label to the left's words
+                # ("Title: Shey, EM Fe shy Title:   Acting Director", OCR of a scan): cut at that label.
+                inner = [s for s in labels if segment.start() < s < segment.end() and s >= cut]
+                bounds = [segment.start(), *inner[:1], segment.end()]
+                for begin, end in itertools.pairwise(bounds):
+                    text = line.text[begin:end].rstrip()
+                    cell = Cell(line.page, line.start + begin, text)
+                    (right if begin >= cut else left).cells.append(cell)
         return [left, right], boundary
     if head_line is not None or sum(1 for line in lines if len(_label_starts(line.text, config)) >= 2) >= 2:
         return _split_by_labels(lines, config, left, right), None
@@ -269,10 +279,28 @@ def _as_title(text: str, side: str | None, config: Parties) -> str | None:
             # "Acting Director, U.S. Immigration and ...": the organisation after the comma is not the title.
             head, _, tail = cleaned.partition(",")
             org = re.search(r"Immigration|Homeland|U\.\s?S\.|\bICE\b|\bDHS\b", tail)
-            return head.strip() if tail and org else cleaned
+            if tail and org:
+                return head.strip()
+            # "Sheriff Sam Page": the title in front of the signer's name.
+            rest = cleaned[len(title) :]
+            parsed = _as_name(rest)
+            if parsed and not _clean(rest[parsed[2] :]) and not _clean(rest[: parsed[1]]):
+                return cleaned[: len(title)]
+            return cleaned
     head = cleaned.split(",")[0]
     best = process.extractOne(head, titles, scorer=fuzz.ratio, score_cutoff=85)
-    return str(best[0]) if best else None
+    if best:
+        return str(best[0])
+    # A long title whose first letters are lost under a signature, with its organisation on the same line
+    # ("ecutive Associate Director Enforcement"): the title's length of text, fuzzily.
+    for title in sorted((t for t in titles if len(t) >= 15), key=len, reverse=True):
+        for length in range(len(title) - 3, len(title) + 2):
+            piece = head[:length]
+            if fuzz.ratio(piece.lower(), title.lower()) >= 90 and (
+                length >= len(head) or head[length] == " "
+            ):
+                return title
+    return None
 
 
 def _evidence(view: DocumentView, cell: Cell, start: int, end: int, rule: str, confidence: float) -> Evidence:
@@ -331,7 +359,7 @@ def _read_block(view: DocumentView, block: Block, part: str, config: Parties) ->
             value = " ".join(p.text for p in pieces)
             first, last = pieces[0], pieces[-1]
             if key == "date":
-                found = find_dates(value.replace("_", " "))
+                found = find_dates(_date_text(value))
                 if found:
                     f = found[0]
                     if len(pieces) == 1:
@@ -472,16 +500,30 @@ def _read_stamps(
 ) -> None:
     for cell in cells:
         for m in config.digital_stamp.regex.finditer(cell.text):
-            found = [f for f in find_dates(m.group()) if f.form == "digital"]
-            if found and not any(e.start <= cell.start + m.start() < e.end for _, e in dates):
-                f = found[0]
-                start = cell.start + m.start() + f.start
+            value = _stamp_date(m["y"], m["m"], m["d"])
+            start, end = cell.start + m.start("y"), cell.start + m.end("d")
+            if value and not any(e.start <= start < e.end for _, e in dates):
                 dates.append(
                     (
-                        FoundDate(f.value, start, start + f.end - f.start, "digital"),
-                        _evidence(view, cell, start, start + f.end - f.start, config.digital_stamp.id, 0.95),
+                        FoundDate(value, start, end, "digital"),
+                        _evidence(view, cell, start, end, config.digital_stamp.id, 0.95),
                     )
                 )
+
+
+def _date_text(value: str) -> str:
+    """A date cell with form underscores blanked and a slash read as a letter restored ("2/21 l2025"); the
+    length stays the same, so offsets found in it are offsets in the cell."""
+    return _SLASH_READ_AS_LETTER.sub("/", value.replace("_", " "))
+
+
+def _stamp_date(year: str, month: str, day: str) -> date | None:
+    """A digital stamp's date; its year may have lost the leading "2" in an OCR layer ("020.06.09")."""
+    try:
+        value = date(int(year) + (2000 if len(year) < 4 else 0), int(month), int(day))
+    except ValueError:
+        return None
+    return value if YEAR_MIN <= value.year <= YEAR_MAX else None
 
 
 def _read_unlabelled(

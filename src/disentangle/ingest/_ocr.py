@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -66,9 +68,26 @@ def check_languages(languages: str) -> None:
         )
 
 
-def parse_tsv(tsv: str) -> OcrText:
-    """Text from Tesseract's TSV (lines by newline, paragraphs by a blank line) and mean word confidence."""
-    paragraphs: dict[tuple[str, str, str], dict[str, list[str]]] = {}
+@dataclass(frozen=True, slots=True)
+class _Word:
+    text: str
+    left: int
+    top: int
+    width: int
+    height: int
+
+    @property
+    def right(self) -> int:
+        return self.left + self.width
+
+    @property
+    def middle(self) -> float:
+        return self.top + self.height / 2
+
+
+def _tsv_words(tsv: str) -> tuple[dict[tuple[str, ...], list[_Word]], list[float]]:
+    """Tesseract's words by line (page, block, paragraph, line), in reading order, and their confidences."""
+    lines: dict[tuple[str, ...], list[_Word]] = {}
     confidences: list[float] = []
     for row in tsv.splitlines()[1:]:
         cells = row.split("\t")
@@ -77,16 +96,93 @@ def parse_tsv(tsv: str) -> OcrText:
         word = cells[11].strip()
         if not word:
             continue
-        page, block, paragraph, line = cells[1:5]
-        paragraphs.setdefault((page, block, paragraph), {}).setdefault(line, []).append(word)
-        confidence = float(cells[10])
+        try:
+            left, top, width, height = (int(value) for value in cells[6:10])
+            confidence = float(cells[10])
+        except ValueError:
+            continue
+        lines.setdefault(tuple(cells[1:5]), []).append(_Word(word, left, top, width, height))
         if confidence >= 0:
             confidences.append(confidence)
-    text = "\n\n".join(
-        "\n".join(" ".join(words) for words in lines.values()) for lines in paragraphs.values()
-    )
+    return lines, confidences
+
+
+# How far a word may fall behind its x position before it is moved there: prose drifts a few characters
+# from its x positions (letters are wider or narrower than the typical one), handwriting drifts much more.
+_DRIFT = 8
+
+
+def _layout(lines: list[list[_Word]]) -> str:
+    """Words placed on rows and columns as `pdftotext -layout` places them.
+
+    Tesseract reads side-by-side columns (the two signature blocks of an agreement) as separate blocks, one
+    after the other. Here its lines are merged into rows by their vertical position, and each word starts at
+    the column its x position gives (x divided by the page's typical character width), so the columns stay
+    side by side. Words of one Tesseract line closer than two characters are joined by one space, so prose
+    reads as prose, unless that leaves a word far left of its x position (after wide handwriting). A vertical
+    gap of more than 1.3 lines becomes blank lines (at most two).
+    """
+    lines = [line for line in lines if line]
+    if not lines:
+        return ""
+    words = [w for line in lines for w in line]
+    widths = [w.width / len(w.text) for w in words if len(w.text) >= 3]
+    widths = widths or [w.width / len(w.text) for w in words]
+    char = max(1.0, statistics.median(widths))
+    margin = min(w.left for w in words)
+    # Rows: Tesseract lines whose vertical middles fall within one another's extent, top to bottom.
+    rows: list[list[list[_Word]]] = []
+    spans: list[tuple[float, float]] = []
+    for line in sorted(lines, key=lambda ws: statistics.median(w.middle for w in ws)):
+        top = statistics.median(w.top for w in line)
+        bottom = statistics.median(w.top + w.height for w in line)
+        middle = (top + bottom) / 2
+        if rows and spans[-1][0] <= middle <= spans[-1][1]:
+            rows[-1].append(line)
+            spans[-1] = (min(spans[-1][0], top), max(spans[-1][1], bottom))
+        else:
+            rows.append([line])
+            spans.append((top, bottom))
+    middles = [(top + bottom) / 2 for top, bottom in spans]
+    steps = [b - a for a, b in itertools.pairwise(middles) if b > a]
+    pitch = statistics.median(steps) if steps else 1.0  # mostly the distance between lines of prose
+    out: list[str] = []
+    previous_middle: float | None = None
+    for row, (top, bottom) in zip(rows, spans, strict=True):
+        middle = (top + bottom) / 2
+        if previous_middle is not None:
+            out.extend([""] * min(2, max(0, int((middle - previous_middle) / pitch - 0.3))))
+        previous_middle = middle
+        text = ""
+        for line in sorted(row, key=lambda ws: ws[0].left):
+            previous: _Word | None = None
+            for word in line:
+                column = round((word.left - margin) / char)
+                close = previous is not None and word.left - previous.right < 2 * char
+                if text and close and column <= len(text) + _DRIFT:
+                    column = len(text) + 1
+                elif text:
+                    column = max(column, len(text) + 1)
+                text = text.ljust(column) + word.text
+                previous = word
+        out.append(text)
+    return "\n".join(out)
+
+
+def parse_tsv(tsv: str, *, layout: bool = False) -> OcrText:
+    """Text from Tesseract's TSV and mean word confidence.
+
+    With `layout`, the words are laid out on rows and columns as `pdftotext -layout` lays out a text layer
+    (see `_layout`); without it, Tesseract's own lines in reading order (paragraphs by a blank line).
+    """
+    lines, confidences = _tsv_words(tsv)
     mean = round(sum(confidences) / len(confidences), 2) if confidences else None
-    return OcrText(text, mean)
+    if layout:
+        return OcrText(_layout(list(lines.values())), mean)
+    paragraphs: dict[tuple[str, ...], list[str]] = {}
+    for key, words in lines.items():
+        paragraphs.setdefault(key[:3], []).append(" ".join(w.text for w in words))
+    return OcrText("\n\n".join("\n".join(rows) for rows in paragraphs.values()), mean)
 
 
 def recognize(image: bytes, dpi: int, languages: str) -> OcrText:
@@ -106,7 +202,7 @@ def recognize(image: bytes, dpi: int, languages: str) -> OcrText:
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise DocumentError(f"Tesseract failed (exit {done.returncode}): {message[-1] if message else ''}")
-    return parse_tsv(done.stdout.decode("utf-8", "replace"))
+    return parse_tsv(done.stdout.decode("utf-8", "replace"), layout=True)
 
 
 def encode_for_tesseract(image: Image.Image) -> bytes:

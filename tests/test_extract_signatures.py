@@ -1,0 +1,124 @@
+"""Signature blocks of real agreements (the shared corpus's `pdftotext -layout` files): what each block says,
+read where the text shows it, with evidence that quotes the page."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from disentangle.extract import Extraction, extract_agreement
+from disentangle.extract._knowledge import parties
+from disentangle.extract._signatures import _as_title, _date_text
+from disentangle.model import Document, Page, PageMethod
+
+
+def corpus_text(shared_dir: Path, stem: str) -> Document:
+    """A corpus text as the evaluation reads it: pages split at form feeds."""
+    path = shared_dir / "corpus" / "moa" / "text" / f"{stem}.txt"
+    raw = path.read_bytes()
+    pages = raw.decode("utf-8").split("\f")
+    if not pages[-1].strip():
+        pages.pop()
+    return Document(
+        sha256=hashlib.sha256(raw).hexdigest(),
+        filename=path.name,
+        media_type="text/plain",
+        pages=[Page(i + 1, text, PageMethod.TEXT_LAYER) for i, text in enumerate(pages)],
+    )
+
+
+def signatory(result: Extraction, side: str, part: str = "agreement") -> dict[str, object]:
+    found = [s for s in result.to_json()["signatories"] if s["side"] == side and s["part"] == part]
+    assert len(found) == 1, result.to_json()["signatories"]
+    return found[0]
+
+
+def evidence(result: Extraction, document: Document, quote_part: str) -> None:
+    """Some signature fact quotes `quote_part`, and its span is that quote on its page."""
+    facts = [f for f in result.to_json()["facts"] if f["field"].startswith("signator")]
+    hits = [f for f in facts if quote_part in f["quote"]]
+    assert hits, facts
+    for fact in hits:
+        page = document.pages[fact["page"] - 1].text
+        assert " ".join(page[fact["start"] : fact["end"]].split()) == fact["quote"]
+
+
+def test_clipped_digital_stamp_in_an_ocr_layer(shared_dir: Path) -> None:
+    # Refugio County TX, 2020 JEM: the OCR layer lost "Date: 2" of Cronen's stamp: "~~~~~020.06.0909:02:52".
+    document = corpus_text(
+        shared_dir, "TEXAS__Refugio_County_Sheriff_s_Office__287gJEM_RefugioCoTX_06-09-2020"
+    )
+    result = extract_agreement(document)
+    ice = signatory(result, "ice")
+    assert ice["name"] == "C.M. Cronen"
+    assert ice["date"] == "2020-06-09" and ice["date_form"] == "digital"
+    evidence(result, document, "020.06.09")
+
+
+def test_digital_stamp_with_date_and_time_run_together(shared_dir: Path) -> None:
+    # Bartow PD FL, 2025 TFM: "Date: 2025.04.2117:40:24".
+    document = corpus_text(shared_dir, "FLORIDA__Bartow_Police_Department__BartowPDFL_TFM_MOA_042925")
+    dates = {s.date for s in extract_agreement(document).signatories}
+    assert date(2025, 4, 21) in dates
+
+
+def test_title_in_front_of_the_name(shared_dir: Path) -> None:
+    # Rockingham County NC, 2019 WSO: the LEA block prints "Sheriff Sam Page".
+    document = corpus_text(
+        shared_dir, "NORTH_CAROLINA__Rockingham_County_Sheriff_s_Office__287gWSO_RockinghamCoNc2019-12-31"
+    )
+    lea = signatory(extract_agreement(document), "lea")
+    assert (lea["name"], lea["title"]) == ("Sam Page", "Sheriff")
+
+
+def test_title_clipped_by_the_signature(shared_dir: Path) -> None:
+    # Nash County NC, 2020 WSO: ICE's name is lost under the signature and the title reads
+    # "ecutive Associate Director Enforcement".
+    document = corpus_text(
+        shared_dir, "NORTH_CAROLINA__Nash_County_Sheriff_s_Office__287gWSO_NashCoNC2020-01-29"
+    )
+    result = extract_agreement(document)
+    assert signatory(result, "ice")["title"] == "Executive Associate Director"
+    assert signatory(result, "lea")["name"] == "Keith Stone"
+
+
+def test_slash_read_as_a_letter_in_a_typed_date(shared_dir: Path) -> None:
+    # Marion County FL, 2025 TFM, an OCR layer: "Date 2/21 l2025".
+    document = corpus_text(
+        shared_dir, "FLORIDA__Marion_County_Sheriff_s_Office__marionCoSheriffsOffice_TFM_MOA_02262025"
+    )
+    result = extract_agreement(document)
+    assert signatory(result, "lea")["date"] == "2025-02-21"
+    evidence(result, document, "2/21 l2025")
+
+
+@pytest.mark.parametrize(
+    ("text", "side", "title"),
+    [
+        ("Sheriff Sam Page", "lea", "Sheriff"),
+        ("Sheriff, Waushara County", "lea", "Sheriff, Waushara County"),
+        ("Acting Director, U.S. Immigration and Customs Enforcement", "ice", "Acting Director"),
+        ("ecutive Associate Director Enforcement", "ice", "Executive Associate Director"),
+        ("Sheriff Clay County", "lea", "Sheriff Clay County"),
+        ("Enforcement and Removal Operations", "ice", None),
+        ("ociate", "ice", None),
+    ],
+)
+def test_title_lines(text: str, side: str, title: str | None) -> None:
+    assert _as_title(text, side, parties()) == title
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("2/21 l2025", "2/21 /2025"),
+        ("3l4l2025", "3/4/2025"),
+        ("Il 2025", "Il 2025"),
+        ("Date__12", "Date  12"),
+    ],
+)
+def test_date_text_keeps_length(text: str, read: str) -> None:
+    assert _date_text(text) == read and len(read) == len(text)
