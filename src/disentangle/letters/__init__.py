@@ -37,6 +37,7 @@ from disentangle.letters._render import parse_markdown, to_docx, to_html, to_pdf
 from disentangle.letters._requests import TOPICS, asks_for, draft_bulk, draft_request
 from disentangle.letters._tracking import (
     TRANSITIONS,
+    WAITING,
     RequestStatus,
     StatusChange,
     TrackedRequest,
@@ -47,6 +48,7 @@ from disentangle.letters._tracking import (
 __all__ = [
     "TOPICS",
     "TRANSITIONS",
+    "WAITING",
     "Addressee",
     "AgreementFacts",
     "DayUnit",

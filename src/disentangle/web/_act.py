@@ -103,7 +103,7 @@ def render(
     site = site_of(request)
     token = csrf or csrf_token(request)
     response = site.render(request, name, {"csrf": token, **context}, status_code=status_code)
-    response.set_cookie(security.CSRF_COOKIE, token, httponly=True, samesite="strict", path="/")
+    security.set_csrf_cookie(response, token)
     response.headers["cache-control"] = "no-store"  # forms and private requests are never cached
     return response
 
@@ -112,10 +112,7 @@ async def posted(request: Request) -> Fields:
     """The form of a POST, refused unless it carries the token this site put in its cookie."""
     form = await request.form(max_part_size=MAX_UPLOAD)
     submitted = form.get("csrf_token")
-    if not security.csrf_matches(
-        request.cookies.get(security.CSRF_COOKIE), submitted if isinstance(submitted, str) else None
-    ):
-        raise security.CsrfError("the form has expired or did not come from this site; reload it and retry")
+    security.check_csrf(request.cookies, submitted if isinstance(submitted, str) else None)
     return Fields(form)
 
 
@@ -567,7 +564,7 @@ def tracker_context(site: Site, place: str) -> dict[str, Any]:
                 "history": item.history,
                 "asks": item.asks,
                 "next": sorted(s.value for s in letters.TRANSITIONS[item.status]),
-                "follow_up": item.sent_on is not None and item.status in _waiting(),
+                "follow_up": item.sent_on is not None and item.status in letters.WAITING,
                 "appeal": item.sent_on is not None
                 and (item.is_overdue(day) or item.status.value in ("rejected", "partially-fulfilled")),
             }
@@ -578,11 +575,6 @@ def tracker_context(site: Site, place: str) -> dict[str, Any]:
         "place_q": place,
         "today": day,
     }
-
-
-def _waiting() -> frozenset[letters.RequestStatus]:
-    s = letters.RequestStatus
-    return frozenset({s.SENT, s.ACKNOWLEDGED, s.AWAITING_RESPONSE, s.EXTENDED})
 
 
 @router.post("/requests/{request_id}/status")

@@ -94,7 +94,7 @@ def _upload_page(request: Request, error: str | None, status: int) -> Response:
         "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
     }
     response = site.render(request, "upload.html", context, status_code=status)
-    response.set_cookie(security.CSRF_COOKIE, csrf, httponly=True, samesite="strict", path="/")
+    security.set_csrf_cookie(response, csrf)
     return response
 
 

@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from disentangle.errors import InputError, NotFoundError
 from disentangle.web import _security as security
+from disentangle.web._act import agreement_costs
 from disentangle.web._cache import Page
 from disentangle.web._downloads import download
 from disentangle.web._map import DEFAULT_LAYER, LAYER_BY_KEY, LAYERS, MODELS_287G
@@ -94,8 +95,6 @@ async def place(request: Request, q: str) -> Response:
 
 
 def _place_page(site: Site, q: str) -> Page | str:
-    from disentangle.web._act import agreement_costs  # the Act pages build on this module
-
     result = site.show(q)
     if result["type"] == "agency":
         return agency_href(result["agency"]["id"])
@@ -206,7 +205,7 @@ def login_form(request: Request, next: str = "/") -> Response:
         "failed": False,
     }
     response = site.render(request, "login.html", context)
-    _set_csrf_cookie(response, csrf)
+    security.set_csrf_cookie(response, csrf)
     return response
 
 
@@ -220,12 +219,12 @@ def login(
     site = site_of(request)
     if site.token is None:
         raise NotFoundError("this server has no access token: nothing to sign in to")
-    _check_csrf(request, csrf_token)
+    security.check_csrf(request.cookies, csrf_token)
     if not security.token_matches(token, site.token):
         csrf = security.new_csrf_token()
         context = {"csrf": csrf, "next": security.safe_next(next), "signed_in": False, "failed": True}
         response = site.render(request, "login.html", context, status_code=401)
-        _set_csrf_cookie(response, csrf)
+        security.set_csrf_cookie(response, csrf)
         return response
     response = RedirectResponse(security.safe_next(next), status_code=303)
     response.set_cookie(
@@ -241,16 +240,7 @@ def login(
 
 @router.post("/logout")
 def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
-    _check_csrf(request, csrf_token)
+    security.check_csrf(request.cookies, csrf_token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(security.SESSION_COOKIE, path="/")
     return response
-
-
-def _check_csrf(request: Request, submitted: str) -> None:
-    if not security.csrf_matches(request.cookies.get(security.CSRF_COOKIE), submitted):
-        raise security.CsrfError("the form has expired or did not come from this site; reload it and retry")
-
-
-def _set_csrf_cookie(response: Response, value: str) -> None:
-    response.set_cookie(security.CSRF_COOKIE, value, httponly=True, samesite="strict", path="/")

@@ -7,10 +7,11 @@ import hmac
 import ipaddress
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from http.cookies import SimpleCookie
 from urllib.parse import quote
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from disentangle.errors import InputError
@@ -84,6 +85,16 @@ def new_csrf_token() -> str:
 def csrf_matches(cookie: str | None, submitted: str | None) -> bool:
     """Double-submit check: the form's hidden field must equal the cookie this site set."""
     return bool(cookie) and bool(submitted) and hmac.compare_digest(str(cookie), str(submitted))
+
+
+def check_csrf(cookies: Mapping[str, str], submitted: str | None) -> None:
+    """Refuse a form post whose hidden token is not the one in this site's cookie."""
+    if not csrf_matches(cookies.get(CSRF_COOKIE), submitted):
+        raise CsrfError("the form has expired or did not come from this site; reload it and retry")
+
+
+def set_csrf_cookie(response: Response, value: str) -> None:
+    response.set_cookie(CSRF_COOKIE, value, httponly=True, samesite="strict", path="/")
 
 
 def safe_next(target: str | None) -> str:
