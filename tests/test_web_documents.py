@@ -171,6 +171,27 @@ def test_the_library_and_the_api_list_the_document(client: TestClient, arcadia: 
         assert path in paths
 
 
+def test_the_place_page_of_the_agreement_lists_the_document(
+    client: TestClient, workspace: Workspace, arcadia: dict[str, Any]
+) -> None:
+    sha256 = arcadia["files"][0]["sha256"]
+    reading = workspace.reading(sha256)
+    # The place the matched agreement's agency belongs to: its page loads the documents as a fragment.
+    matched = next(a for a in workspace.agreements() if a["id"] == reading["agreement_id"])
+    place = matched["jurisdiction"]
+    page = client.get(f"/place/{place}")
+    assert page.status_code == 200
+    found = re.search(r'data-fragment="/documents\?place=([^"&]+)&amp;fragment=1"', page.text)
+    assert found, "the place page loads its documents"
+    fragment = client.get("/documents", params={"place": found.group(1), "fragment": "1"})
+    assert fragment.status_code == 200 and fragment.headers["cache-control"] == "no-store"
+    assert f'href="/documents/{sha256}"' in fragment.text and "<html" not in fragment.text
+    # Another place's list does not show it.
+    elsewhere = client.get("/documents", params={"place": "48167", "fragment": "1"})
+    assert f'href="/documents/{sha256}"' not in elsewhere.text
+    assert "No document in this workspace is matched" in elsewhere.text
+
+
 def test_downloads_are_attachments_with_safe_names(client: TestClient, arcadia: dict[str, Any]) -> None:
     sha256 = arcadia["files"][0]["sha256"]
     original = client.get(f"/documents/{sha256}/original")

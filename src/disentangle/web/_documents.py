@@ -73,10 +73,24 @@ def site_of(request: Request) -> Site:
 
 
 @router.get("/documents")
-def documents_page(request: Request) -> Response:
+def documents_page(request: Request, place: str = "", fragment: bool = False) -> Response:
+    """The library; `place` keeps the documents matched to that place's (or agency's) agreements, and
+    `fragment` gives the table alone (the place page loads it: documents change between visits)."""
     site = site_of(request)
-    context = {"documents": site.workspace.library(), "jobs": site.workspace.ingest_jobs(10)}
-    return site.render(request, "documents.html", context)
+    documents = site.workspace.library()
+    shown: dict[str, Any] | None = None
+    if place:
+        shown = site.workspace.show(place)
+        ids = {a["id"] for a in shown["agreements"]}
+        documents = [d for d in documents if d["agreement_id"] in ids]
+    context = {
+        "documents": documents,
+        "place": (shown.get("jurisdiction") or shown.get("agency")) if shown else None,
+        "jobs": [] if fragment else site.workspace.ingest_jobs(10),
+    }
+    response = site.render(request, "documents_table.html" if fragment else "documents.html", context)
+    response.headers["cache-control"] = "no-store"  # the person's own documents: never kept by a cache
+    return response
 
 
 @router.get("/documents/upload")
