@@ -11,7 +11,8 @@ are cached under /tmp (DISENTANGLE_EVAL_CACHE) so a second run takes seconds.
 With --registry, each extraction is also joined to the registry built from the bundled data
 (Workspace.link_extraction, in a workspace under DISENTANGLE_EVAL_REGISTRY) and scored a second time: "state
 with the registry" takes the document's state, or the matched agreement's when the document shows none; "right
-agreement" counts documents whose match is the agreement ICE published at that URL.
+agreement" counts documents whose match is the agreement ICE published at that URL (or, where ICE re-published
+it under another file name, the registry agreement of the same state, model and signed date as ICE's sheet).
 """
 
 from __future__ import annotations
@@ -248,6 +249,18 @@ def _same_url(a: str | None, b: str) -> bool:
     return bool(a) and key(a) == key(b)
 
 
+def _is_listed_agreement(match: dict[str, Any], row: dict[str, str]) -> bool:
+    """The match is the agreement ICE listed for this document: the same URL, or (ICE re-publishes agreements
+    under new file names) the same state, model and signed date as ICE's sheet row."""
+    if _same_url(match.get("document_url"), row["ice_url"]):
+        return True
+    return (
+        match.get("state") == normalize_state(row["ice_state"])
+        and match.get("model") == MODELS[row["ice_support_type"]]
+        and match.get("signed") == row["ice_signed"]
+    )
+
+
 def _score_registry(
     item: CorpusItem, result: Extraction, match: dict[str, Any] | None, score: GroupScore
 ) -> None:
@@ -257,7 +270,7 @@ def _score_registry(
     state = result.state or (match or {}).get("state")
     checks = {
         "state_with_registry": state == expected_state,
-        "right_agreement": bool(match) and _same_url((match or {}).get("document_url"), row["ice_url"]),
+        "right_agreement": bool(match) and _is_listed_agreement(match or {}, row),
     }
     details = {
         "state_with_registry": f"{state} (document {result.state}; ICE: {expected_state})",

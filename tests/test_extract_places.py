@@ -126,3 +126,41 @@ def test_a_cited_state_statute_names_the_state() -> None:
     result = extract_agreement(_doc(text))
     assert result.state == "FL"
     assert result.evidence_for("agency.state")[0].evidence.rule == "state.statute_cited"
+
+
+@pytest.mark.parametrize(
+    ("read", "name"),
+    [
+        ("Austin County Sheritrs Office", "Austin County Sheriffs Office"),  # OCR'd agency word
+        ("Okeechobee County Sheri f r s Office", "Okeechobee County Sheriffs Office"),  # letters spaced apart
+        ("PALM BEACH POLICE DEPTARTMENT", "PALM BEACH POLICE DEPARTMENT"),
+        ("Centre County Sheriff", "Centre County Sheriff"),  # a place name is never "repaired"
+        (
+            "Calhoun County Shcritrs Otlice",
+            "Calhoun County Shcritrs Otlice",
+        ),  # too far from any word: as read
+    ],
+)
+def test_misspelt_agency_words_are_read_as_the_word(read: str, name: str) -> None:
+    from disentangle.extract._fields import repair_agency_words
+
+    assert repair_agency_words(read) == name
+
+
+@pytest.mark.parametrize(
+    ("read", "name"),
+    [
+        ("Nash County, NC Sheriff's Office", "Nash County Sheriff's Office"),
+        ("Walworth County Sheriffs Office, Elkhorn, WI", "Walworth County Sheriffs Office, WI"),
+        ("WAUPACA COUNTY SHERIFF'S OFFICE, WAUPACA", "WAUPACA COUNTY SHERIFF'S OFFICE"),
+        (
+            "Citrus County Sheriff's Office, FL",
+            "Citrus County Sheriff's Office, FL",
+        ),  # the state rule's to strip
+        ("Oklahoma Highway Patrol, a division of the Oklahoma Department of Public Safety", None),
+    ],
+)
+def test_a_state_or_seat_printed_inside_the_name_is_left_out(read: str, name: str | None) -> None:
+    from disentangle.extract._fields import _without_address
+
+    assert _without_address(read) == (name or read)

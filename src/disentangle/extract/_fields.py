@@ -6,6 +6,8 @@ import re
 from datetime import date
 from typing import Protocol
 
+from rapidfuzz import fuzz
+
 from disentangle.extract._dates import find_dates
 from disentangle.extract._extraction import Extraction
 from disentangle.extract._knowledge import Pattern, clauses, functions, parties
@@ -17,6 +19,8 @@ from disentangle.extract._places import (
     clues_from_offices,
     clues_from_statutes,
     decide,
+    fold_place,
+    state_knowledge,
 )
 from disentangle.extract._signatures import read_signatures
 from disentangle.extract._text import DocumentView, PageView
@@ -46,6 +50,51 @@ def _clean_name(raw: str) -> str:
     # OCR reads the "t" of a closing "Dept" as l, L, 1 or I ("Oakland Police DepL").
     text = re.sub(r"\bDep[lL1I]\.?$", "Dept.", text)
     return text.strip(" ,.'’\"`;:")
+
+
+def repair_agency_words(name: str) -> str:
+    """The agency-name words OCR misspelt, read as the vocabulary word they are ("Austin County Sheritrs
+    Office" -> "Austin County Sheriffs Office"; "Sheri f r s" -> "Sheriffs"); other words unchanged."""
+    config = parties()
+    vocabulary = {w.lower(): w for w in config.agency_vocabulary}
+    places = state_knowledge()
+
+    def snap(word: str) -> str | None:
+        bare = word.strip(",.;:").lower()
+        if bare in vocabulary or len(bare) < 4 or not bare.isalpha():
+            return None
+        if bare in places.counties or bare in places.places:  # "Centre County" stays Centre
+            return None
+        close = [
+            v
+            for key, v in vocabulary.items()
+            if key[0] == bare[0]
+            and abs(len(key) - len(bare)) <= 2
+            and fuzz.ratio(bare, key) >= config.vocabulary_ratio
+        ]
+        if len({c.lower().rstrip("s").replace("'", "") for c in close}) != 1:
+            return None
+        best = max(close, key=lambda v: fuzz.ratio(bare, v.lower()))
+        return best.upper() if word.isupper() else best
+
+    words = name.split()
+    out: list[str] = []
+    index = 0
+    while index < len(words):
+        word = words[index]
+        # Letters spaced apart: "Sheri f r s" is one word.
+        run = index + 1
+        while run < len(words) and len(words[run]) == 1 and words[run].isalpha():
+            run += 1
+        if run > index + 1:
+            merged = snap(word + "".join(words[index + 1 : run]))
+            if merged:
+                out.append(merged)
+                index = run
+                continue
+        out.append(snap(word) or word)
+        index += 1
+    return " ".join(out)
 
 
 def _plausible_agency(name: str) -> bool:
@@ -80,8 +129,33 @@ def _spells_out(short: str, full: str) -> bool:
     if len(full) <= len(short) or _abbreviated(full):
         return False
     if not _abbreviated(short):
-        return full.lower().startswith(short.lower())
+        return full.lower().startswith(short.lower() + " ")
     return full.lower().startswith(short.split()[0].strip(",.").lower())
+
+
+_EMBEDDED_STATE = re.compile(r"\b(County|Parish|City),\s*(?P<state>[A-Z]{2})\s+(?=[A-Z])")
+_SEAT_SUFFIX = re.compile(
+    r"(?P<head>.*\b(?:Office|OFFICE|Department|DEPARTMENT)),\s*"
+    r"(?P<place>[A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+)?)"
+    r"(?P<tail>,\s*[A-Z][A-Za-z]+(?: [A-Z][a-z]+)?)?$"
+)
+
+
+def _without_address(name: str) -> str:
+    """The name without the state or seat printed inside it: "Nash County, NC Sheriff's Office" -> "Nash
+    County Sheriff's Office"; "Walworth County Sheriffs Office, Elkhorn" -> "Walworth County Sheriffs Office".
+    A state after the name (", AL") is the state rule's, which reads and strips it."""
+    embedded = _EMBEDDED_STATE.search(name)
+    if embedded and normalize_state(embedded["state"]):
+        name = name[: embedded.start()] + embedded.group(1) + " " + name[embedded.end() :]
+    seat = _SEAT_SUFFIX.match(name)
+    if seat and not normalize_state(seat["place"]):
+        knowledge = state_knowledge()
+        key = fold_place(seat["place"])
+        tail = seat["tail"] or ""
+        if (key in knowledge.places or key in knowledge.counties) and (not tail or normalize_state(tail[1:])):
+            name = seat["head"] + tail
+    return name
 
 
 def _initials(name: str) -> str:
@@ -167,11 +241,12 @@ class AgencyExtractor:
         defining = [c for c in clean if c[4]]
         rest_worded = [c for c in candidates if config.agency_words.search(c[0])]
         chosen = (defining or worded or clean or rest_worded or candidates)[0]
-        if chosen[4] and (_abbreviated(chosen[0]) or not config.agency_words.search(chosen[0])):
-            # The LEA defined by a shortened or cut-off name ("Chatt. PD", "Franklin County" before a form
-            # field): the same name written out in full elsewhere, when there is one.
+        if chosen[4]:
+            # The LEA defined by a shortened or cut-off name ("Chatt. PD"; "Franklin County" or "Iowa
+            # Department" where a form field broke the line): the same name written out in full elsewhere.
             chosen = next((c for c in worded if _spells_out(chosen[0], c[0])), chosen)
         name, evidence, _, chosen_match, _ = chosen
+        name = _without_address(repair_agency_words(name))
         result.agency_name = name
         result.add("agency.name", name, evidence)
         for _name, _ev, listed_abbr, abbr_match, _ in candidates:

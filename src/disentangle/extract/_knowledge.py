@@ -287,6 +287,8 @@ def clauses() -> dict[str, tuple[Pattern, ...]]:
 class Parties:
     agency: tuple[Pattern, ...]
     agency_words: re.Pattern[str]
+    agency_vocabulary: tuple[str, ...]
+    vocabulary_ratio: float
     ori: tuple[Pattern, ...]
     state: tuple[Pattern, ...]  # the agency-suffix rule has no regex of its own: see _fields
     state_suffix: Pattern
@@ -320,6 +322,8 @@ def parties() -> Parties:
         agency_words=re.compile(
             r"\b(?:" + "|".join(_section(data, "agency_words", file)) + r")\b", re.IGNORECASE
         ),
+        agency_vocabulary=tuple(str(w) for w in _section(data, "agency_vocabulary", file)["words"]),
+        vocabulary_ratio=float(_section(data, "agency_vocabulary", file)["min_ratio"]),
         ori=tuple(_compile(e, file) for e in _section(data, "ori", file)),
         state=tuple(_compile(e, file) for e in state_entries if "regex" in e or "phrase" in e),
         state_suffix=suffix_pattern,

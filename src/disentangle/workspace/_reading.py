@@ -90,6 +90,8 @@ class ReadMixin(WorkspaceBase):
                 score *= 0.5
                 reasons.append(f"model differs ({row.kind})")
             score *= _date_factor(signed, row.signed, reasons)
+            if signed is None:
+                score *= _era_factor(extraction, row.signed, reasons)
             if best is None or score > best[0]:
                 best = (
                     score,
@@ -106,6 +108,20 @@ class ReadMixin(WorkspaceBase):
                     },
                 )
         return best[1] if best else None
+
+
+def _era_factor(extraction: extract.Extraction, listed: date | None, reasons: list[str]) -> float:
+    """Without a legible date, the template's era still tells a 2025 agreement from a 2019–2020 one."""
+    era = extraction.template.era if extraction.template else None
+    if era is None or listed is None:
+        return 1.0
+    first = int(era[:4])
+    last = int(era[5:9]) if era[4:5] == "-" and era[5:9].isdigit() else first
+    if first <= listed.year <= last + 1:
+        reasons.append(f"signed in the template's era ({era})")
+        return 1.0
+    reasons.append(f"signed outside the template's era ({era})")
+    return 0.7
 
 
 def _date_factor(document_date: date | None, listed: date | None, reasons: list[str]) -> float:
