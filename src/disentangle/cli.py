@@ -309,8 +309,10 @@ def extract_(ctx: click.Context, file: Path, as_json: bool, no_ocr: bool) -> Non
         click.echo(f"  {signatory.get('side')}: " + ", ".join(str(f) for f in fields))
     click.echo(f"functions: {', '.join(result.get('functions') or []) or 'none found'}")
     match = result["registry_match"]
+    # The registry's agency and state are ICE's listing, shown beside what the document itself says.
     click.echo(
-        f"registry: {match['agreement_id']} (confidence {match['confidence']})"
+        f"registry: {match['agreement_id']} — {match['agency']} ({match['state']}), "
+        f"confidence {match['confidence']}"
         if match
         else "registry: no match"
     )
