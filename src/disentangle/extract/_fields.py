@@ -126,11 +126,16 @@ def _abbreviated(name: str) -> bool:
 
 def _spells_out(short: str, full: str) -> bool:
     """`full` is `short` written out, starting the same way ("Chatt. PD" -> "Chattahoochee Police ...")."""
-    if len(full) <= len(short) or _abbreviated(full):
+    if len(full) <= len(short):
         return False
-    if not _abbreviated(short):
-        return full.lower().startswith(short.lower() + " ")
-    return full.lower().startswith(short.split()[0].strip(",.").lower())
+    # Cut off by a form field: "DFS, Criminal" -> "DFS, Criminal Investigations Division".
+    if full.lower().startswith(short.lower() + " "):
+        return True
+    return (
+        _abbreviated(short)
+        and not _abbreviated(full)
+        and full.lower().startswith(short.split()[0].strip(",.").lower())
+    )
 
 
 _EMBEDDED_STATE = re.compile(r"\b(County|Parish|City),\s*(?P<state>[A-Z]{2})\s+(?=[A-Z])")
