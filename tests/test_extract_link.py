@@ -43,3 +43,16 @@ def test_no_agency_name_or_an_unknown_agency_links_to_nothing(registry: Workspac
     assert (
         registry.link_extraction(_extraction("Gotham Harbour Patrol Bureau", None, "287g-tfm", None)) is None
     )
+
+
+def test_across_states_a_name_several_states_share_is_no_match(registry: Workspace) -> None:
+    # Jackson County has 287(g) agreements in several states: without the state, no agreement is chosen ...
+    assert (
+        registry.link_extraction(_extraction("Jackson County Sheriff's Office", None, "287g-wso", None))
+        is None
+    )
+    # ... unless the document's own evidence narrows the states (here to Minnesota and Iowa).
+    narrowed = _extraction("Jackson County Sheriff's Office", None, "287g-jem", None)
+    narrowed.state_candidates = ["IA", "MN"]
+    match = registry.link_extraction(narrowed)
+    assert match is not None and match["state"] == "MN" and narrowed.state is None

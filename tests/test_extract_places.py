@@ -150,7 +150,6 @@ def test_misspelt_agency_words_are_read_as_the_word(read: str, name: str) -> Non
 @pytest.mark.parametrize(
     ("read", "name"),
     [
-        ("Nash County, NC Sheriff's Office", "Nash County Sheriff's Office"),
         ("Walworth County Sheriffs Office, Elkhorn, WI", "Walworth County Sheriffs Office, WI"),
         ("WAUPACA COUNTY SHERIFF'S OFFICE, WAUPACA", "WAUPACA COUNTY SHERIFF'S OFFICE"),
         (
@@ -160,7 +159,27 @@ def test_misspelt_agency_words_are_read_as_the_word(read: str, name: str) -> Non
         ("Oklahoma Highway Patrol, a division of the Oklahoma Department of Public Safety", None),
     ],
 )
-def test_a_state_or_seat_printed_inside_the_name_is_left_out(read: str, name: str | None) -> None:
+def test_a_seat_printed_after_the_name_is_left_out(read: str, name: str | None) -> None:
     from disentangle.extract._fields import _without_address
 
     assert _without_address(read) == (name or read)
+
+
+@pytest.mark.parametrize(
+    ("printed", "name", "state"),
+    [
+        ("Nash County, NC Sheriff's Office", "Nash County Sheriff's Office", "NC"),
+        ("Troy, New Hampshire Police", "Troy Police", "NH"),
+    ],
+)
+def test_a_state_inside_the_name_is_read_and_left_out_of_it(printed: str, name: str, state: str) -> None:
+    result = extract_agreement(_doc(PREAMBLE.replace("Jasper County Sheriff's Office", printed)))
+    assert (result.agency_name, result.state) == (name, state)
+    assert result.evidence_for("agency.state")[0].evidence.rule == "state.agency_name_suffix"
+
+
+def test_an_ambiguous_state_lists_the_states_the_document_allows() -> None:
+    text = PREAMBLE.replace("Jasper County Sheriff's Office", "Portage County Sheriff's Office")
+    result = extract_agreement(_doc(text))
+    assert result.state is None and result.state_candidates == ["OH", "WI"]
+    assert result.to_json()["agency"]["state_candidates"] == ["OH", "WI"]

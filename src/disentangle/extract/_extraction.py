@@ -110,6 +110,9 @@ class Extraction:
     agency_name: str | None = None
     agency_abbreviation: str | None = None
     state: str | None = None  # USPS code
+    state_candidates: list[str] = field(
+        default_factory=list
+    )  # when the state is left empty: those equally allowed
     ori: str | None = None
     ice_office: str | None = None
     signatories: list[Signatory] = field(default_factory=list)
@@ -146,6 +149,7 @@ class Extraction:
             "agency": {
                 "name": self.agency_name,
                 "state": self.state,
+                "state_candidates": list(self.state_candidates),
                 "abbreviation": self.agency_abbreviation,
                 "ori": self.ori,
             },

@@ -49,7 +49,7 @@ def _clean_name(raw: str) -> str:
     text = re.sub(r"^(?:the\s+|,\s*)+", "", text, flags=re.IGNORECASE)
     # OCR reads the "t" of a closing "Dept" as l, L, 1 or I ("Oakland Police DepL").
     text = re.sub(r"\bDep[lL1I]\.?$", "Dept.", text)
-    return text.strip(" ,.'’\"`;:")
+    return text.strip(" ,.'’\"`;:|")
 
 
 def repair_agency_words(name: str) -> str:
@@ -104,7 +104,9 @@ def _plausible_agency(name: str) -> bool:
 
 
 # A word as a clean text layer prints it in an agency's name: "Sheriff's", "St.", "Miami-Dade", "(FL)", "&".
-_CLEAN_WORD = re.compile(r"^\(?(?:[A-Za-z][a-z’'.\-]*[A-Za-z.]?|[A-Z][A-Z’'.\-]*|&)\)?,?$")
+_CLEAN_WORD = re.compile(
+    r"^\(?(?:[A-Za-z][a-z’'.]*(?:-[A-Za-z][a-z’'.]*)*[A-Za-z.]?|[A-Z][A-Z’'.\-]*|&)\)?,?$"
+)
 _ABBREVIATION = re.compile(r"^[A-Z][A-Z&.]{1,9}$")
 _MINOR_WORDS = {"of", "the", "and", "for"}
 
@@ -128,8 +130,9 @@ def _spells_out(short: str, full: str) -> bool:
     """`full` is `short` written out, starting the same way ("Chatt. PD" -> "Chattahoochee Police ...")."""
     if len(full) <= len(short):
         return False
-    # Cut off by a form field: "DFS, Criminal" -> "DFS, Criminal Investigations Division".
-    if full.lower().startswith(short.lower() + " "):
+    # Cut off by a form field: "DFS, Criminal" -> "DFS, Criminal Investigations Division", "High Sprin" ->
+    # "High Springs, FL Police Dept".
+    if full.lower().startswith(short.lower()):
         return True
     return (
         _abbreviated(short)
@@ -138,7 +141,13 @@ def _spells_out(short: str, full: str) -> bool:
     )
 
 
-_EMBEDDED_STATE = re.compile(r"\b(County|Parish|City),\s*(?P<state>[A-Z]{2})\s+(?=[A-Z])")
+# "Nash County, NC Sheriff's Office", "Troy, New Hampshire Police", "High Springs, FL Police Dept": a state
+# inside the name, read (and left out of the name) by the state extractor like a state after it.
+_EMBEDDED_STATE = re.compile(
+    r"(?P<head>\b[A-Z][A-Za-z.]*),\s*(?P<state>[A-Z]{2}|[A-Z][a-z]+(?: [A-Z][a-z]+)?)\s+"
+    r"(?=(?:Sheriff|Police|Dep(?:artmen)?t|Public|Office|Marshal|Constable)\b)",
+    re.IGNORECASE,
+)
 _SEAT_SUFFIX = re.compile(
     r"(?P<head>.*\b(?:Office|OFFICE|Department|DEPARTMENT)),\s*"
     r"(?P<place>[A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+)?)"
@@ -147,12 +156,8 @@ _SEAT_SUFFIX = re.compile(
 
 
 def _without_address(name: str) -> str:
-    """The name without the state or seat printed inside it: "Nash County, NC Sheriff's Office" -> "Nash
-    County Sheriff's Office"; "Walworth County Sheriffs Office, Elkhorn" -> "Walworth County Sheriffs Office".
-    A state after the name (", AL") is the state rule's, which reads and strips it."""
-    embedded = _EMBEDDED_STATE.search(name)
-    if embedded and normalize_state(embedded["state"]):
-        name = name[: embedded.start()] + embedded.group(1) + " " + name[embedded.end() :]
+    """The name without the seat printed after it: "Walworth County Sheriffs Office, Elkhorn" -> "Walworth
+    County Sheriffs Office". A state inside or after the name is the state extractor's to read and strip."""
     seat = _SEAT_SUFFIX.match(name)
     if seat and not normalize_state(seat["place"]):
         knowledge = state_knowledge()
@@ -222,7 +227,11 @@ class AgencyExtractor:
                     if expanded:
                         candidates.append((*expanded, None, None, True))
                     continue
-                if not _plausible_agency(name) or config.ice_markers.search(name):
+                if (
+                    not _plausible_agency(name)
+                    or config.ice_markers.search(name)
+                    or config.not_agency.match(name)
+                ):
                     continue
                 start, end = match.spans["name"]
                 # The evidence starts at the name itself, past a leading "the" or form underscores.
@@ -308,6 +317,13 @@ class StateExtractor:
             if suffix and normalize_state(suffix["state"]):
                 vote(suffix["state"], _with_rule(name_ev, config.state_suffix))
                 result.agency_name = result.agency_name[: suffix.start()].rstrip(" ,")
+            embedded = _EMBEDDED_STATE.search(result.agency_name)
+            if embedded and normalize_state(embedded["state"]):
+                vote(embedded["state"], _with_rule(name_ev, config.state_suffix))
+                name = result.agency_name
+                result.agency_name = (
+                    name[: embedded.start()] + embedded["head"] + " " + name[embedded.end() :]
+                )
         for pattern in config.state:
             if pattern.id == "state.agency_named_for_state":
                 m = pattern.regex.search(result.agency_name or "")
@@ -326,8 +342,11 @@ class StateExtractor:
         best, scores = decide(clues)
         if best is None:
             if len([s for s in scores.values() if s > 0]) > 1:
-                ranked = ", ".join(f"{k} {v:.2f}" for k, v in sorted(scores.items(), key=lambda i: -i[1])[:4])
-                result.warnings.append(f"state left empty: the evidence allows several states ({ranked})")
+                ranked = sorted(scores.items(), key=lambda i: -i[1])
+                top = ranked[0][1]
+                result.state_candidates = sorted(k for k, v in ranked if v > top - state_knowledge().margin)
+                shown = ", ".join(f"{k} {v:.2f}" for k, v in ranked[:4])
+                result.warnings.append(f"state left empty: the evidence allows several states ({shown})")
             return
         result.state = best
         # The strongest clue first; every clue that allowed the state is kept as evidence.

@@ -288,6 +288,7 @@ class Parties:
     agency: tuple[Pattern, ...]
     agency_words: re.Pattern[str]
     agency_vocabulary: tuple[str, ...]
+    not_agency: re.Pattern[str]
     vocabulary_ratio: float
     ori: tuple[Pattern, ...]
     state: tuple[Pattern, ...]  # the agency-suffix rule has no regex of its own: see _fields
@@ -322,6 +323,7 @@ def parties() -> Parties:
         agency_words=re.compile(
             r"\b(?:" + "|".join(_section(data, "agency_words", file)) + r")\b", re.IGNORECASE
         ),
+        not_agency=re.compile(r"(?:" + "|".join(_section(data, "not_agency", file)) + r")\b", re.IGNORECASE),
         agency_vocabulary=tuple(str(w) for w in _section(data, "agency_vocabulary", file)["words"]),
         vocabulary_ratio=float(_section(data, "agency_vocabulary", file)["min_ratio"]),
         ori=tuple(_compile(e, file) for e in _section(data, "ori", file)),

@@ -17,6 +17,7 @@ from disentangle.workspace._base import WorkspaceBase
 
 LINK_NAME_FLOOR = 82.0  # below this two agency names are two agencies (as in the history replay)
 STATE_UNKNOWN_FACTOR = 0.8  # a match across all states rests on the name and date alone
+AMBIGUOUS_MARGIN = 0.05  # ... and is no match when another state's agreement scores within this
 
 
 class ReadMixin(WorkspaceBase):
@@ -49,8 +50,9 @@ class ReadMixin(WorkspaceBase):
         sure the match is and the registry's own agency name and state, reported beside the document's (never
         written into it); None when the registry is empty, the document names no agency, or nothing is close.
 
-        A document that shows no state is looked up across every state: the agency's name, model and signing
-        date must then carry the match alone, and the confidence says so."""
+        A document that shows no state is looked up across the states its evidence allows (every state when it
+        has none): the agency's name, model and signing date must then carry the match alone, the confidence
+        says so, and a match as good in another state means no match."""
         if not extraction.agency_name:
             return None
         a = t.agreements
@@ -69,9 +71,12 @@ class ReadMixin(WorkspaceBase):
             )
             if extraction.state:
                 query = query.where(a.c.state == extraction.state)
+            elif extraction.state_candidates:
+                query = query.where(a.c.state.in_(extraction.state_candidates))
             candidates = connection.execute(query).all()
         signed = extraction.signed_date or extraction.effective_date
         best: tuple[float, dict[str, Any]] | None = None
+        best_by_state: dict[str, float] = {}
         for row in candidates:
             names = [row.agency_name, *((row.details or {}).get("names") or [])]
             name_score = max(agency_similarity(extraction.agency_name, name) for name in names)
@@ -92,6 +97,7 @@ class ReadMixin(WorkspaceBase):
             score *= _date_factor(signed, row.signed, reasons)
             if signed is None:
                 score *= _era_factor(extraction, row.signed, reasons)
+            best_by_state[row.state] = max(best_by_state.get(row.state, 0.0), score)
             if best is None or score > best[0]:
                 best = (
                     score,
@@ -107,6 +113,11 @@ class ReadMixin(WorkspaceBase):
                         "reasons": reasons,
                     },
                 )
+        if best and not extraction.state:
+            # Across states, a name several states share (Jackson County) is no match: as sure elsewhere.
+            rivals = [v for k, v in best_by_state.items() if k != best[1]["state"]]
+            if rivals and max(rivals) >= best[0] - AMBIGUOUS_MARGIN:
+                return None
         return best[1] if best else None
 
 
