@@ -303,7 +303,10 @@ def extract_(ctx: click.Context, file: Path, as_json: bool, no_ocr: bool) -> Non
         f"{file}: {result['kind']} ({(result.get('template') or {}).get('family') or 'template unknown'})"
     )
     agency = result.get("agency") or {}
-    click.echo(f"agency: {agency.get('name')} ({agency.get('state')}); signed {result.get('signed_date')}")
+    state = agency.get("state") or (
+        "state: " + " or ".join(agency["state_candidates"]) if agency.get("state_candidates") else None
+    )
+    click.echo(f"agency: {agency.get('name')} ({state}); signed {result.get('signed_date')}")
     for signatory in result.get("signatories") or []:
         fields = [signatory.get(k) for k in ("name", "title", "date")]
         click.echo(f"  {signatory.get('side')}: " + ", ".join(str(f) for f in fields))
