@@ -122,3 +122,15 @@ def test_title_lines(text: str, side: str, title: str | None) -> None:
 )
 def test_date_text_keeps_length(text: str, read: str) -> None:
     assert _date_text(text) == read and len(read) == len(text)
+
+
+def test_digital_stamp_name_wrapped_onto_the_next_line(shared_dir: Path) -> None:
+    # Lake Placid PD FL, 2025 TFM, a form without Name lines: "Digitally signed by Mark J." / "Schneider".
+    document = corpus_text(
+        shared_dir, "FLORIDA__Lake_Placid_Police_Department__LakePlacidPoliceDeptFL_TFM_MOA_02.28.25"
+    )
+    result = extract_agreement(document)
+    lea = signatory(result, "lea")
+    assert (lea["name"], lea["title"], lea["date"]) == ("Mark J. Schneider", "Chief of Police", "2025-02-28")
+    assert signatory(result, "ice")["name"] is None  # ICE's block prints no name
+    evidence(result, document, "Mark J.")

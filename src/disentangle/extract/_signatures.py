@@ -591,23 +591,46 @@ def _read_unlabelled(
                 )
                 break
     if name_holder[0] is None:
-        # Nothing but a digital signature names the signer: "Digitally signed by Shannon Oliver".
-        for cell in cells:
-            m = config.digitally_signed_by.regex.search(cell.text)
-            if m:
-                span = m.span("name")
-                name_holder[0] = (
-                    " ".join(m["name"].split()),
-                    _evidence(
-                        view,
-                        cell,
-                        cell.start + span[0],
-                        cell.start + span[1],
-                        config.digitally_signed_by.id,
-                        0.8,
-                    ),
-                )
+        # Nothing but a digital signature names the signer: "Digitally signed by Shannon Oliver", often
+        # wrapped onto the lines below at the same column ("Digitally signed by Simon" / "Blank").
+        name_holder[0] = _digitally_signed_name(view, cells, config)
+
+
+def _column(cell: Cell) -> int:
+    return cell.start - (cell.page.text.rfind("\n", 0, cell.start) + 1)
+
+
+_STAMP_HEAD = re.compile(r"Digitally\s*signed\s*by", re.IGNORECASE)
+
+
+def _digitally_signed_name(
+    view: DocumentView, cells: list[Cell], config: Parties
+) -> tuple[str, Evidence] | None:
+    for index, cell in enumerate(cells):
+        head = _STAMP_HEAD.search(cell.text)
+        if not head:
+            continue
+        column = _column(cell) + head.start()
+        pieces = [cell]
+        for after in cells[index + 1 : index + 4]:
+            if after.page is not cell.page or abs(_column(after) - column) > 2:
+                continue
+            if re.match(r"\s*(?:Date|Reason|Location|DN)\b", after.text) or _label(after, config):
                 break
+            pieces.append(after)
+        # The stamp's own lines, joined; the name ends where its "Date:" starts.
+        joined = " ".join([cell.text[head.start() :], *(p.text for p in pieces[1:])])
+        joined = re.split(r"\bDate\b", joined)[0]
+        m = config.digitally_signed_by.regex.search(joined)
+        if not m:
+            continue
+        name = " ".join(m["name"].split())
+        last = pieces[-1] if len(name.split()) > len(cell.text[head.end() :].split()) else cell
+        start = cell.start + head.start() + m.start("name")
+        end = last.end if last is not cell else start + len(m["name"])
+        confidence = 0.8 if last is cell else 0.7
+        return name, _evidence(view, cell, start, end, config.digitally_signed_by.id, confidence)
+    return None
 
 
 def _starts(view: DocumentView, config: Parties) -> list[tuple[int, int, str]]:
