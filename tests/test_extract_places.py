@@ -183,3 +183,19 @@ def test_an_ambiguous_state_lists_the_states_the_document_allows() -> None:
     result = extract_agreement(_doc(text))
     assert result.state is None and result.state_candidates == ["OH", "WI"]
     assert result.to_json()["agency"]["state_candidates"] == ["OH", "WI"]
+
+
+def test_the_generated_place_tables_are_up_to_date() -> None:
+    # scripts/build_place_index.py regenerates them from data/; ZIP and area-code tables need two PyPI
+    # packages and are checked only where those are installed.
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).parents[1] / "scripts" / "build_place_index.py"
+    spec = importlib.util.spec_from_file_location("build_place_index", script)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["build_place_index"] = module
+    spec.loader.exec_module(module)
+    assert module.main(["--check"]) == 0

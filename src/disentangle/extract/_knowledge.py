@@ -352,3 +352,6 @@ def validate_all() -> None:
     functions()
     clauses()
     parties()
+    from disentangle.extract._places import state_knowledge  # the state rules and their tables
+
+    state_knowledge()
