@@ -52,7 +52,7 @@ REGISTRY_GAPS = {("text", "state_with_registry"): 0.98, ("text", "right_agreemen
 HAND_TARGET = 0.95
 HAND_GAPS: dict[str, float] = {
     "signatory.date": 0.35,
-    "signatory.name": 0.75,
+    "signatory.name": 0.72,  # 39 labelled agreements since 1656582 (was 0.75 on 32)
     "signatory.title": 0.82,
     "signatory.date (shown in text)": 0.90,
     "signatory.name (shown in text)": 0.90,
