@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -86,10 +85,10 @@ def _rule(entry: dict[str, Any]) -> Rule:
     )
 
 
-def _index(by_state: dict[str, list[str]]) -> dict[str, frozenset[str]]:
+def _index(by_state: dict[str, str]) -> dict[str, frozenset[str]]:
     out: dict[str, set[str]] = {}
     for state, names in by_state.items():
-        for name in names:
+        for name in names.split("|"):
             out.setdefault(fold_place(name), set()).add(state)
     return {key: frozenset(states) for key, states in out.items()}
 
@@ -99,11 +98,10 @@ def state_knowledge() -> StateKnowledge:
     """Load state_inference.yaml and the tables it names; a bad entry is a KnowledgeError."""
     data = load_yaml(FILE)
     tables = data["tables"]
-    path = KNOWLEDGE_DIR / tables["place_names"]["file"]
-    try:
-        names = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise KnowledgeError(f"{path}: cannot read the place index: {exc}") from exc
+    names = load_yaml(tables["place_names"]["file"])
+    for section in ("counties", "places"):
+        if not isinstance(names.get(section), dict):
+            raise KnowledgeError(f"{KNOWLEDGE_DIR / tables['place_names']['file']}: missing {section!r}")
     offices_data = load_yaml(tables["field_offices"]["file"])
     offices = {fold_place(o["name"]): frozenset(o["aor"]) for o in offices_data["offices"]}
     homes = {fold_place(o["name"]): str(o["state"]) for o in offices_data["offices"]}
