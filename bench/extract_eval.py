@@ -312,19 +312,49 @@ def _score_ice_labels(item: CorpusItem, result: Extraction, score: GroupScore) -
     return {"doc_id": doc, "group": item.group, "route": item.route, **checks}
 
 
-def _legible(document: Document) -> tuple[str, set[str]]:
-    """The document's letters only (to look names up in) and every date its text shows."""
+# Where a signature area starts on its page: after the "By signing ..." sentence ("... allowed by law.").
+_SIGNATURE_AREA = re.compile(
+    r"allowed\s+by\s+l\s*a\s*w\s*\.|fullest\s+extent[^\n]*\n|IN\s+WITNESS\s+WHEREOF[^\n]*\n", re.IGNORECASE
+)
+_ORGANISATION_AFTER = re.compile(r"^(?:s\s+)?(?:office|department|dept)\b")
+_ORGANISATION_BEFORE = re.compile(r"\b(?:county|parish|city|town)\s*$")
+
+
+def _signature_text(document: Document, page: int | None) -> str:
+    """The text a labelled block can be read from: its page (the label's `page`) from the end of the "By
+    signing ..." sentence on; the whole document for a label without a page."""
+    if not page or page > len(document.pages):
+        return document.text
+    text = document.pages[page - 1].text
+    starts = list(_SIGNATURE_AREA.finditer(text))
+    return text[starts[-1].end() :] if starts else text
+
+
+def _shown(document: Document, want: dict[str, Any]) -> dict[str, bool]:
+    """Which labelled values the block's text shows at all (an empty value counts as shown): a handwritten
+    date, a name under a signature or a form field no text layer holds is in the image only, and a value
+    typed elsewhere in the document (a contact list, "effective on March 13, 2020") does not count."""
     from disentangle.extract._dates import find_dates
 
-    text = document.text.replace("_", " ")
-    return _name_key(text), {f.value.isoformat() for f in find_dates(text)}
+    text = _signature_text(document, want.get("page")).replace("_", " ")
+    words = _fold_name(text)
+    title = _fold_name(want["title"])
+    title_shown = any(  # "Sheriff" in "Sheriff's Office" or "Power County Sheriffs" is not the title
+        not _ORGANISATION_AFTER.match(words[m.end() :].lstrip())
+        and not (" " not in title and _ORGANISATION_BEFORE.search(words[: m.start()]))
+        for m in re.finditer(rf"(?<![a-z0-9]){re.escape(title)}(?![a-z0-9])", words)
+    )
+    return {
+        "name": not want["name"] or _name_key(want["name"]) in _name_key(text),
+        "title": not want["title"] or title_shown,
+        "date": not want["date"] or want["date"] in {f.value.isoformat() for f in find_dates(text)},
+    }
 
 
 def _score_hand(
     doc: str, label: dict[str, Any], result: Extraction, hand: HandScore, document: Document
 ) -> None:
     hand.docs += 1
-    letters, shown_dates = _legible(document)
     hand.add(
         "agency.state",
         result.state == label["agency"]["state"],
@@ -377,13 +407,17 @@ def _score_hand(
         hand.add("signatory.name", name_ok, doc, f"{where} {name!r} vs {want_sig['name']!r}")
         hand.add("signatory.title", title_ok, doc, f"{where} {title!r} vs {want_sig['title']!r}")
         hand.add("signatory.date", signed == want_sig["date"], doc, f"{where} {signed} vs {want_sig['date']}")
-        # The same fields, counted only where the page's text (text layer or OCR) shows the labelled value at
+        # The same fields, counted only where the block's text (text layer or OCR) shows the labelled value at
         # all: a handwritten date or name is in the image but in no text an extractor can read.
-        if not want_sig["name"] or _name_key(want_sig["name"]) in letters:
+        shown = _shown(document, want_sig)
+        if shown["name"]:
             hand.add(
                 "signatory.name (shown in text)", name_ok, doc, f"{where} {name!r} vs {want_sig['name']!r}"
             )
-        if not want_sig["date"] or want_sig["date"] in shown_dates:
+        if shown["title"]:
+            detail = f"{where} {title!r} vs {want_sig['title']!r}"
+            hand.add("signatory.title (shown in text)", title_ok, doc, detail)
+        if shown["date"]:
             hand.add(
                 "signatory.date (shown in text)",
                 signed == want_sig["date"],
