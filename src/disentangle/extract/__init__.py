@@ -10,6 +10,7 @@ Patterns, clause names, function codes and template families are data in knowled
 from disentangle.extract._clauses import Clause, split_clauses
 from disentangle.extract._extraction import Extraction, Signatory, TemplateInfo, Termination
 from disentangle.extract._fields import DEFAULT_EXTRACTORS, FieldExtractor
+from disentangle.extract._knowledge import functions as _functions
 from disentangle.extract._knowledge import validate_all as validate_knowledge
 from disentangle.extract._minhash import MinHasher, clusters, estimate, shingles
 from disentangle.extract._pipeline import extract_agreement
@@ -23,6 +24,11 @@ from disentangle.extract._template import (
     load_template,
 )
 from disentangle.extract._text import readability, repair_shifted_glyphs
+
+
+def function_labels() -> dict[str, str]:
+    """The delegated-function codes and their readable labels (knowledge/agreements/functions.yaml)."""
+    return {rule.code: rule.label for rule in _functions()}
 
 
 def near_duplicate_clusters(texts: dict[str, str], threshold: float = 0.6) -> list[list[str]]:
@@ -50,6 +56,7 @@ __all__ = [
     "compare_to_template",
     "estimate",
     "extract_agreement",
+    "function_labels",
     "load_template",
     "near_duplicate_clusters",
     "readability",

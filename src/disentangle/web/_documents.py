@@ -21,8 +21,8 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, RedirectResponse, Response
 
+from disentangle import extract
 from disentangle.errors import InputError
-from disentangle.extract._knowledge import functions as function_rules
 from disentangle.web import _security as security
 from disentangle.web._downloads import download, download_name
 from disentangle.web._site import Site
@@ -264,7 +264,7 @@ def document_page(request: Request, sha256: Sha256) -> Response:
         "groups": list(groups.items()),
         "sides": SIDES,
         "kind_label": KIND_LABELS.get(extraction["kind"], extraction["kind"]),
-        "function_labels": {rule.code: rule.label for rule in function_rules()},
+        "function_labels": extract.function_labels(),
     }
     return site.render(request, "document.html", context)
 
