@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import date
 from xml.etree import ElementTree
 
+import markupsafe
 import pytest
 from fastapi.testclient import TestClient
 
@@ -371,3 +372,34 @@ def test_a_sample_of_every_kind_of_page_renders(client: TestClient, registry: Wo
     ]
     assert failed == []
     assert len(agency_ids) > 40 and len(counties) > 35 and len(states) > 50
+
+
+def test_the_agreement_page_tells_its_record_history_and_sources(
+    client: TestClient, registry: Workspace
+) -> None:
+    # An agreement with more than one event: its page lists each, with the sheet and row.
+    for candidate in registry.agreements(state="TX", status="removed"):
+        shown = registry.agreement(candidate["id"])
+        if len(shown["events"]) >= 2:
+            break
+    record = shown["agreement"]
+    page = client.get(f"/agreement/{record['id']}")
+    assert page.status_code == 200
+    assert str(markupsafe.escape(record["agency"])) in page.text and record["id"] in page.text
+    for event in shown["events"]:
+        assert event["source"]["file"].rsplit("/", 1)[-1] in page.text
+    assert f'href="/agency/{record["agency_id"]}"' in page.text
+    assert f"/act/cost?agreement={record['id']}" in page.text
+    assert "/act/letter/terminate" not in page.text, "a removed agreement is not offered for termination"
+    api = client.get(f"/api/agreement/{record['id']}").json()
+    assert api["agreement"] == record and len(api["events"]) == len(shown["events"])
+    download = client.get(f"/agreement/{record['id']}.json")
+    assert download.headers["content-disposition"].startswith("attachment")
+    # The place and agency pages link to it.
+    assert f'href="/agreement/{record["id"]}"' in client.get(f"/agency/{record['agency_id']}").text
+
+
+def test_an_unknown_agreement_is_a_404_that_says_so(client: TestClient) -> None:
+    page = client.get("/agreement/no-such-agreement")
+    assert page.status_code == 404 and "no-such-agreement" in page.text
+    assert client.get("/api/agreement/no-such-agreement").json()["error"].startswith("no agreement")

@@ -189,7 +189,7 @@ def test_the_place_page_of_the_agreement_lists_the_document(
     # Another place's list does not show it.
     elsewhere = client.get("/documents", params={"place": "48167", "fragment": "1"})
     assert f'href="/documents/{sha256}"' not in elsewhere.text
-    assert "No document in this workspace is matched" in elsewhere.text
+    assert "No document in this workspace is matched to agreements of Galveston County" in elsewhere.text
 
 
 def test_downloads_are_attachments_with_safe_names(client: TestClient, arcadia: dict[str, Any]) -> None:
@@ -377,3 +377,20 @@ def test_too_many_files_at_once_is_a_clear_error(client: TestClient, workspace: 
     response = post_files(client, files)
     assert response.status_code == 400 and f"at most {MAX_UPLOAD_FILES} at once" in response.text
     assert len(workspace.ingest_jobs(200)) == jobs
+
+
+def test_the_agreement_page_lists_the_document_matched_to_it(
+    client: TestClient, workspace: Workspace, arcadia: dict[str, Any]
+) -> None:
+    sha256 = arcadia["files"][0]["sha256"]
+    agreement_id = workspace.reading(sha256)["agreement_id"]
+    page = client.get(f"/agreement/{agreement_id}")
+    assert page.status_code == 200
+    assert f"/documents?agreement={agreement_id}&amp;fragment=1" in page.text
+    fragment = client.get("/documents", params={"agreement": agreement_id, "fragment": "1"})
+    assert f'href="/documents/{sha256}"' in fragment.text
+    other = next(a["id"] for a in workspace.agreements(state="TX"))
+    assert (
+        f'href="/documents/{sha256}"'
+        not in client.get("/documents", params={"agreement": other, "fragment": "1"}).text
+    )

@@ -103,6 +103,13 @@ def agency(request: Request, agency_id: str) -> Response:
     return _json(site_of(request).history(agency_id))
 
 
+@router.get("/agreement/{agreement_id}", summary="One agreement and its history", response_model=Object)
+def agreement(request: Request, agreement_id: str) -> Response:
+    """The agreement on ICE's lists with the sheet and row it was read from, its agency, and every dated
+    event with its source."""
+    return _json(site_of(request).agreement(agreement_id))
+
+
 @router.get("/search", summary="Find jurisdictions and agencies", response_model=Rows)
 def search(
     request: Request, q: Annotated[str, Query(min_length=1, description="Name, OCD id, FIPS or ORI")]

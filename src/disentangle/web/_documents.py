@@ -73,19 +73,27 @@ def site_of(request: Request) -> Site:
 
 
 @router.get("/documents")
-def documents_page(request: Request, place: str = "", fragment: bool = False) -> Response:
-    """The library; `place` keeps the documents matched to that place's (or agency's) agreements, and
-    `fragment` gives the table alone (the place page loads it: documents change between visits)."""
+def documents_page(
+    request: Request, place: str = "", agreement: str = "", fragment: bool = False
+) -> Response:
+    """The library; `place` keeps the documents matched to that place's (or agency's) agreements,
+    `agreement` those matched to one agreement, and `fragment` gives the table alone (the place and
+    agreement pages load it: documents change between visits)."""
     site = site_of(request)
     documents = site.workspace.library()
-    shown: dict[str, Any] | None = None
+    scope: str | None = None  # which documents these are, in words
     if place:
         shown = site.workspace.show(place)
         ids = {a["id"] for a in shown["agreements"]}
         documents = [d for d in documents if d["agreement_id"] in ids]
+        scope = f"matched to agreements of {(shown.get('jurisdiction') or shown['agency'])['name']}"
+    elif agreement:
+        record = site.workspace.agreement(agreement)["agreement"]
+        documents = [d for d in documents if d["agreement_id"] == record["id"]]
+        scope = f"matched to this agreement of {record['agency']}"
     context = {
         "documents": documents,
-        "place": (shown.get("jurisdiction") or shown.get("agency")) if shown else None,
+        "scope": scope,
         "jobs": [] if fragment else site.workspace.ingest_jobs(10),
     }
     response = site.render(request, "documents_table.html" if fragment else "documents.html", context)

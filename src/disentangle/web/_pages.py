@@ -16,7 +16,7 @@ from disentangle.web._act import agreement_costs
 from disentangle.web._cache import Page
 from disentangle.web._downloads import download
 from disentangle.web._map import DEFAULT_LAYER, LAYER_BY_KEY, LAYERS, MODELS_287G
-from disentangle.web._site import Site, agency_href, cached_response, place_href
+from disentangle.web._site import Site, agency_href, agreement_href, cached_response, place_href
 
 router = APIRouter(include_in_schema=False)
 
@@ -165,6 +165,32 @@ def _agency_page(site: Site, agency_id: str) -> Page:
         "href": agency_href(result["agency"]["id"]),
     }
     return Page.of(site.render_text("agency.html", context))
+
+
+@router.get("/agreement/{agreement_id}.json")
+def agreement_json(request: Request, agreement_id: str) -> Response:
+    result = site_of(request).agreement(agreement_id)
+    return download(result, result["agreement"]["id"], "json")
+
+
+@router.get("/agreement/{agreement_id}")
+async def agreement(request: Request, agreement_id: str) -> Response:
+    site = site_of(request)
+    page = await site.memoised(("agreement-page", agreement_id), lambda: _agreement_page(site, agreement_id))
+    return cached_response(request, page)
+
+
+def _agreement_page(site: Site, agreement_id: str) -> Page:
+    result = site.agreement(agreement_id)
+    record = result["agreement"]
+    context = {
+        "agreement": record,
+        "agency": result["agency"],
+        "events": result["events"],
+        "agreement_names": {record["id"]: record},
+        "href": agreement_href(record["id"]),
+    }
+    return Page.of(site.render_text("agreement.html", context))
 
 
 @router.get("/feed.atom")

@@ -38,6 +38,10 @@ def agency_href(agency_id: str) -> str:
     return "/agency/" + quote(agency_id, safe="~._-")
 
 
+def agreement_href(agreement_id: str) -> str:
+    return "/agreement/" + quote(agreement_id, safe="~._-")
+
+
 def source_text(source: dict[str, Any] | None) -> str:
     """Where a fact comes from, in one line: dataset, file, row, and when the file was captured."""
     if not source:
@@ -74,6 +78,7 @@ def template_environment() -> jinja2.Environment:
         number=lambda n: f"{int(n or 0):,}",
         place_href=place_href,
         agency_href=agency_href,
+        agreement_href=agreement_href,
         source_text=source_text,
         external_url=external_url,
     )
@@ -147,6 +152,12 @@ class Site:
     def show(self, q: str) -> dict[str, Any]:
         """Workspace.show, memoised: the place page, its downloads and /api/place share it."""
         result: dict[str, Any] = self.memo.get(("show", q), lambda: self.workspace.show(q))
+        return result
+
+    def agreement(self, agreement_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.memo.get(
+            ("agreement", agreement_id), lambda: self.workspace.agreement(agreement_id)
+        )
         return result
 
     def history(self, agency_id: str) -> dict[str, Any]:

@@ -288,6 +288,35 @@ class QueryMixin(WorkspaceBase):
             "events": [_event_json(row._mapping) for row in events],
         }
 
+    def agreement(self, agreement_id: str) -> dict[str, Any]:
+        """One agreement on ICE's lists: its record with the sheet and row it was read from, its agency,
+        and every dated event with its source."""
+        a, g, e, src = t.agreements, t.agencies, t.events, t.sources
+        with self.store.read() as connection:
+            row = connection.execute(
+                select(a, g.c.ori, g.c.type.label("agency_type"), src.c.dataset, src.c.file, src.c.retrieved)
+                .select_from(a.join(g, g.c.id == a.c.agency_id).outerjoin(src, src.c.id == a.c.source_id))
+                .where(a.c.id == agreement_id.strip())
+            ).first()
+            if row is None:
+                raise NotFoundError(
+                    f"no agreement {agreement_id!r} in the registry; see `disentangle agreements`"
+                )
+            events = connection.execute(
+                select(e, src.c.file, src.c.dataset)
+                .join(src, src.c.id == e.c.source_id)
+                .where(e.c.agreement_id == row.id)
+                .order_by(e.c.date, e.c.id)
+            ).all()
+        record = _agreement_json({**row._mapping, "agency": row.agency_name})
+        record["agency_type"] = row.agency_type
+        record["source"] = _source_json(row._mapping)
+        return {
+            "agreement": record,
+            "agency": self._find_agency(row.agency_id),
+            "events": [_event_json(event._mapping) for event in events],
+        }
+
     def search(self, text: str, *, limit: int = 25) -> list[dict[str, Any]]:
         """Jurisdictions and agencies whose name, id, FIPS or ORI contains the text."""
         needle = text.strip()
