@@ -98,10 +98,17 @@ def _to_json(document: Document) -> dict[str, Any]:
     }
 
 
+def reader_version() -> str:
+    """A digest of the reading code (ingest/*.py): a cached reading made by other code is not reused."""
+    sources = sorted((HERE.parent / "src" / "disentangle" / "ingest").glob("*.py"))
+    return hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:12]
+
+
 def read_pdf_with_ocr(pdf: Path) -> Document:
-    """The PDF through disentangle.ingest (OCR where the text layer is missing or broken), cached."""
+    """The PDF through disentangle.ingest (OCR where the text layer is missing or broken), cached by the
+    PDF's and the reading code's digests."""
     digest = hashlib.sha256(pdf.read_bytes()).hexdigest()
-    cached = CACHE_DIR / f"{digest}.json"
+    cached = CACHE_DIR / f"{digest}-{reader_version()}.json"
     if cached.exists():
         return _from_json(json.loads(cached.read_text()))
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")

@@ -51,12 +51,10 @@ REGISTRY_TARGETS = {("text", "state_with_registry"): 0.99, ("text", "right_agree
 REGISTRY_GAPS = {("text", "state_with_registry"): 0.98, ("text", "right_agreement"): 0.91}
 HAND_TARGET = 0.95
 HAND_GAPS: dict[str, float] = {
-    "signatory.date": 0.35,
+    "signatory.date": 0.40,  # most signature dates are handwritten: in no text layer
     "signatory.name": 0.72,  # 39 labelled agreements since 1656582 (was 0.75 on 32)
-    "signatory.title": 0.82,
-    "signatory.date (shown in text)": 0.90,
-    "signatory.name (shown in text)": 0.90,
-    "termination.ice_notice_days": 0.92,
+    "signatory.title": 0.85,
+    "termination.ice_notice_days": 0.94,  # Longboat Key's OCR layer "90-clny"; Suwannee's page break
 }
 
 
@@ -125,6 +123,7 @@ def test_scans_against_ice_labels(group: str, metric: str) -> None:
         "signatory.name",
         "signatory.name (shown in text)",
         "signatory.title",
+        "signatory.title (shown in text)",
         "termination.by_ice",
         "termination.by_lea",
         "termination.ice_notice_days",
