@@ -122,9 +122,9 @@ def _place_page(site: Site, q: str) -> Page | str:
         "entanglement": LAYER_BY_KEY[DEFAULT_LAYER],
         "models_287g": MODELS_287G,
         "href": place_href(jurisdiction),
-        # The scorecard costs about a tenth of the page (0.7 ms of ~8 ms a county): it is built in. This
-        # workspace's records requests are a fragment act.js loads: they change between visits.
-        "card": site.workspace.assess(jurisdiction["id"]).to_dict(),
+        # The scorecard is built in, from the registry facts already read for the page; this workspace's
+        # records requests and documents are fragments act.js loads: they change between visits.
+        "card": site.workspace.assess_shown(result).to_dict(),
         "costs": agreement_costs(site, result["agreements"]),
         "agencies": sorted({(a["agency_id"], a["agency"]) for a in result["agreements"]}, key=lambda x: x[1]),
     }

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from disentangle import assess, costs, extract
+from disentangle.assess import Scorecard
 from disentangle.errors import InputError, NotFoundError
 from disentangle.model import (
     Agreement,
@@ -40,9 +41,19 @@ class JudgeMixin(QueryMixin, ReadMixin):
     ) -> assess.Scorecard:
         """The Local Progress scorecard for a jurisdiction, from registry facts, inherited state law
         and the policy texts given, each answer with its evidence."""
-        shown = self.show(place)
+        return self.assess_shown(self.show(place), policy_files=policy_files, overrides=overrides)
+
+    def assess_shown(
+        self,
+        shown: dict[str, Any],
+        *,
+        policy_files: Sequence[Path] = (),
+        overrides: Sequence[dict[str, Any]] = (),
+    ) -> Scorecard:
+        """`assess` of what `show` already returned for a place (a page that has it reads it only once)."""
         if shown["type"] != "jurisdiction":
-            raise InputError(f"{place!r} is an agency; assess its jurisdiction (its county, city or state)")
+            name = shown["agency"]["name"]
+            raise InputError(f"{name!r} is an agency; assess its jurisdiction (its county, city or state)")
         row = shown["jurisdiction"]
         jurisdiction = Jurisdiction(
             row["id"], row["name"], Level(row["level"]), row["state"], row["fips"], row["parent_id"]
