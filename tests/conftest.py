@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,32 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     workspace.import_bundled()
     yield workspace
     workspace.close()
+
+
+@pytest.fixture(scope="session")
+def registry_copy(
+    registry: Workspace, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[str], Workspace]]:
+    """Makes workspaces of their own over a copy of the session registry (an SQLite backup: consistent),
+    for tests that write (uploads, records requests): the session registry itself is never changed."""
+    made: list[Workspace] = []
+
+    def make(name: str) -> Workspace:
+        home = tmp_path_factory.mktemp(name)
+        source, target = (
+            sqlite3.connect(registry.home / "registry.sqlite"),
+            sqlite3.connect(home / "registry.sqlite"),
+        )
+        with target:
+            source.backup(target)
+        source.close()
+        target.close()
+        made.append(Workspace(home))
+        return made[-1]
+
+    yield make
+    for workspace in made:
+        workspace.close()
 
 
 @pytest.fixture(scope="session")

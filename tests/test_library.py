@@ -30,22 +30,9 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
-def copy_registry(registry: Workspace, home: Path) -> Workspace:
-    """A workspace of our own holding a copy of the session's registry (which must not be mutated)."""
-    home.mkdir(parents=True, exist_ok=True)
-    source = sqlite3.connect(registry.home / "registry.sqlite")
-    target = sqlite3.connect(home / "registry.sqlite")
-    source.backup(target)
-    source.close()
-    target.close()
-    return Workspace(home)
-
-
 @pytest.fixture(scope="module")
-def library(registry: Workspace, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
-    workspace = copy_registry(registry, tmp_path_factory.mktemp("library"))
-    yield workspace
-    workspace.close()
+def library(registry_copy: Callable[[str], Workspace]) -> Workspace:
+    return registry_copy("library")
 
 
 class InThisProcess:

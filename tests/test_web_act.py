@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import io
 import re
-import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -30,23 +29,9 @@ REQUESTER = {
 }
 
 
-def copy_workspace(registry: Workspace, home: Path) -> Workspace:
-    """A private workspace over a copy of the session registry's database (SQLite backup: consistent)."""
-    home.mkdir(parents=True, exist_ok=True)
-    source = sqlite3.connect(registry.home / "registry.sqlite")
-    target = sqlite3.connect(home / "registry.sqlite")
-    with target:
-        source.backup(target)
-    source.close()
-    target.close()
-    return Workspace(home)
-
-
 @pytest.fixture
-def own(registry: Workspace, tmp_path: Path) -> Iterator[Workspace]:
-    workspace = copy_workspace(registry, tmp_path / "home")
-    yield workspace
-    workspace.close()
+def own(registry_copy: Callable[[str], Workspace]) -> Workspace:
+    return registry_copy("web-act")
 
 
 @pytest.fixture

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import itertools
 import re
-import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,19 +26,9 @@ JOB_DEADLINE_SECONDS = 180  # a wait for the background job, not a speed test
 
 
 @pytest.fixture(scope="module")
-def workspace(registry: Workspace, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+def workspace(registry_copy: Callable[[str], Workspace]) -> Workspace:
     """Our own workspace with a copy of the session's registry: uploads write to it."""
-    home = tmp_path_factory.mktemp("web-documents")
-    source, target = (
-        sqlite3.connect(registry.home / "registry.sqlite"),
-        sqlite3.connect(home / "registry.sqlite"),
-    )
-    source.backup(target)
-    source.close()
-    target.close()
-    own = Workspace(home)
-    yield own
-    own.close()
+    return registry_copy("web-documents")
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,25 +31,38 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server(registry: Workspace) -> Iterator[str]:
-    """The app on http://127.0.0.1:PORT, stopped after the session."""
+def serve() -> Iterator[Callable[[Workspace], str]]:
+    """Starts the app over a workspace with uvicorn on a free loopback port; every one stops at the end."""
     import uvicorn
 
     from disentangle.web import create_app
 
-    port = _free_port()
-    config = uvicorn.Config(create_app(registry), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, name="uvicorn-for-browser-tests", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not running.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=15)
+    running: list[tuple[Any, threading.Thread]] = []
+
+    def start(workspace: Workspace) -> str:
+        port = _free_port()
+        config = uvicorn.Config(create_app(workspace), host="127.0.0.1", port=port, log_level="warning")
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.05)
+        running.append((server, thread))
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for server, thread in running:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def server(registry: Workspace, serve: Callable[[Workspace], str]) -> str:
+    """The app over the session registry (read only)."""
+    return serve(registry)
 
 
 @pytest.fixture(scope="session")

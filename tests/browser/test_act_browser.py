@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-import socket
-import sqlite3
-import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -26,12 +22,6 @@ GALVESTON = "48167"
 PHONE = {"width": 390, "height": 844}
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def screenshot(tab: Any, name: str, *, full_page: bool = False) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
@@ -40,39 +30,14 @@ def screenshot(tab: Any, name: str, *, full_page: bool = False) -> Path:
 
 
 @pytest.fixture(scope="module")
-def own(registry: Workspace, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+def own(registry_copy: Callable[[str], Workspace]) -> Workspace:
     """A workspace of this module's own over a copy of the registry: these tests save requests."""
-    home = tmp_path_factory.mktemp("act-browser")
-    source = sqlite3.connect(registry.home / "registry.sqlite")
-    target = sqlite3.connect(home / "registry.sqlite")
-    with target:
-        source.backup(target)
-    source.close()
-    target.close()
-    workspace = Workspace(home)
-    yield workspace
-    workspace.close()
+    return registry_copy("act-browser")
 
 
 @pytest.fixture(scope="module")
-def act_server(own: Workspace) -> Iterator[str]:
-    import uvicorn
-
-    from disentangle.web import create_app
-
-    port = _free_port()
-    config = uvicorn.Config(create_app(own), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, name="uvicorn-for-act-tests", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not running.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=15)
+def act_server(own: Workspace, serve: Callable[[Workspace], str]) -> str:
+    return serve(own)
 
 
 def new_tab(browser: Any, server: str, viewport: dict[str, int]) -> tuple[Any, Any, list[str]]:

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import re
-import socket
-import sqlite3
-import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,42 +25,10 @@ def screenshot(tab: Any, name: str, *, full_page: bool = False) -> Path:
     return path
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def library_server(registry: Workspace, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def library_server(registry_copy: Callable[[str], Workspace], serve: Callable[[Workspace], str]) -> str:
     """The app over a workspace of our own (a copy of the session's registry) that uploads write to."""
-    import uvicorn
-
-    from disentangle.web import create_app
-
-    home = tmp_path_factory.mktemp("browser-library")
-    source, target = (
-        sqlite3.connect(registry.home / "registry.sqlite"),
-        sqlite3.connect(home / "registry.sqlite"),
-    )
-    source.backup(target)
-    source.close()
-    target.close()
-    workspace = Workspace(home)
-    port = free_port()
-    config = uvicorn.Config(create_app(workspace), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, name="uvicorn-for-library-tests", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not running.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=15)
-    workspace.close()
+    return serve(registry_copy("browser-library"))
 
 
 def new_tab(browser: Any, server: str, errors: list[str], **options: Any) -> Any:
