@@ -112,9 +112,7 @@ class Connection:
         self.reader = self.writer = None
 
 
-async def scenario(
-    port: int, workers: int, label: str, paths: list[str], total: int, clients: int
-) -> Result:
+async def scenario(port: int, workers: int, label: str, paths: list[str], total: int, clients: int) -> Result:
     """`clients` connections share `total` requests, cycling through `paths`."""
     samples: list[float] = []
     failures = 0
@@ -210,9 +208,7 @@ def wait_until_up(server: subprocess.Popen[bytes], base: str) -> None:
             time.sleep(0.2)
 
 
-def measure(
-    home: Path, workers: int, requests: int, clients: int
-) -> tuple[list[Result], dict[str, float]]:
+def measure(home: Path, workers: int, requests: int, clients: int) -> tuple[list[Result], dict[str, float]]:
     """Every scenario against a fresh `disentangle serve --workers N` (so each starts with an empty memo)."""
     port = _free_port()
     server = start_server(home, port, workers)
@@ -265,7 +261,7 @@ def main() -> int:
             cold = cold or first
     for r in results:
         print(
-            f"{r.workers} worker(s) {r.label:<55} n={r.requests:<5} fail={r.failures:<3} p50={r.p50:7.1f} ms  "
+            f"{r.workers} worker(s) {r.label:<55} n={r.requests:<5} fail={r.failures:<3} p50={r.p50:7.1f} ms "
             f"p95={r.p95:7.1f} ms  worst={r.worst:7.1f} ms  {r.per_second:6.0f}/s"
         )
     for path, ms in cold.items():
