@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from disentangle.extract import Extraction
+from disentangle.sources.ice_history import name_contained
 from disentangle.workspace import Workspace
 
 
@@ -56,3 +57,33 @@ def test_across_states_a_name_several_states_share_is_no_match(registry: Workspa
     narrowed.state_candidates = ["IA", "MN"]
     match = registry.link_extraction(narrowed)
     assert match is not None and match["state"] == "MN" and narrowed.state is None
+
+
+def test_a_name_that_holds_the_registrys_name_is_the_same_agency(registry: Workspace) -> None:
+    # The Virginia State Police's 2025 agreement calls itself so; ICE's sheet says "Virginia Department of
+    # State Police": the names score under the fuzzy floor, but one holds every word of the other.
+    state_police = _extraction("Virginia State Police", "VA", "287g-tfm", date(2025, 2, 28))
+    match = registry.link_extraction(state_police)
+    assert match is not None and match["agency"] == "Virginia Department of State Police"
+    assert "one agency name holds every word of the other" in match["reasons"]
+    highway = "Oklahoma Highway Patrol, a division of the Oklahoma Department of Public Safety"
+    match = registry.link_extraction(_extraction(highway, "OK", "287g-tfm", date(2025, 2, 18)))
+    assert match is not None and match["agency"] == "Oklahoma Department of Public Safety"
+
+
+def test_a_bare_kind_of_agency_is_held_by_many_names_and_links_to_none(registry: Workspace) -> None:
+    # Florida has several "… Department of Public Safety" agreements: a document naming only the kind is none.
+    bare = _extraction("Department of Public Safety", "FL", "287g-tfm", date(2025, 3, 5))
+    assert registry.link_extraction(bare) is None
+    # Nor does a name link to another agency because they share a kind and a state word.
+    other = _extraction("Florida Highway Patrol", "FL", "287g-tfm", date(2025, 3, 19))
+    match = registry.link_extraction(other)
+    assert match is None or match["agency"] != "Florida State Guard"
+
+
+def test_name_contained() -> None:
+    assert name_contained("Division of the Florida State Guard", "Florida State Guard")
+    assert name_contained("Sunny Isles Police Department", "Sunny Isles Beach Police Department")
+    assert not name_contained("Department of Public Safety", "Jupiter Island Department of Public Safety")
+    assert not name_contained("Sunny Isles Police Department", "Holmes Beach Police Department")
+    assert not name_contained("Florida Highway Patrol", "Florida State Guard")

@@ -33,6 +33,7 @@ NAME_THRESHOLD = float(_NAMES["name_threshold"])
 RESIGN_MIN_DAYS = int(_NAMES["resign_min_days"])
 _TYPE_WORDS = frozenset(_NAMES["type_words"])
 _GENERIC_WORDS = frozenset(_NAMES["generic_words"])
+_FILLER = frozenset(_NAMES["containment_filler"])
 _ABBREVIATIONS = tuple((pattern, replacement) for pattern, replacement in _NAMES["abbreviations"])
 
 
@@ -158,6 +159,16 @@ _STATE_WORDS = frozenset(w for s in STATES for w in s.name.lower().split()) | {"
 def agency_similarity(a: str, b: str) -> float:
     """How alike two agency names are (0-100), on what distinguishes one agency from another."""
     return _similar(normalize_agency(a), normalize_agency(b))
+
+
+def name_contained(a: str, b: str) -> bool:
+    """Whether every word of the shorter agency name stands in the longer one ("Virginia State Police" in
+    "Virginia Department of State Police"), and the shorter still has a word beyond kind and generic words
+    (so "Department of Public Safety" alone is contained in no name)."""
+    words_a = set(normalize_agency(a).split()) - _FILLER
+    words_b = set(normalize_agency(b).split()) - _FILLER
+    short, long = (words_a, words_b) if len(words_a) <= len(words_b) else (words_b, words_a)
+    return bool(short) and short <= long and bool(short - _TYPE_WORDS - _GENERIC_WORDS)
 
 
 def _similar(a: str, b: str) -> float:

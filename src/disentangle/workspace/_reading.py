@@ -12,11 +12,12 @@ from sqlalchemy import func, select
 from disentangle import extract, ingest
 from disentangle.model import Document
 from disentangle.registry import tables as t
-from disentangle.sources.ice_history import agency_similarity
+from disentangle.sources.ice_history import agency_similarity, name_contained
 from disentangle.workspace._base import WorkspaceBase
 
 LINK_NAME_FLOOR = 82.0  # below this two agency names are two agencies (as in the history replay)
 STATE_UNKNOWN_FACTOR = 0.8  # a match across all states rests on the name and date alone
+CONTAINED_NAME_SCORE = 82.0  # one name holding every word of the other counts as a name at the floor
 AMBIGUOUS_MARGIN = 0.05  # ... and is no match when another state's agreement scores within this
 
 
@@ -77,12 +78,19 @@ class ReadMixin(WorkspaceBase):
         signed = extraction.signed_date or extraction.effective_date
         best: tuple[float, dict[str, Any]] | None = None
         best_by_state: dict[str, float] = {}
+        contained: list[str] = []  # registry agencies matched only by one name holding the other
         for row in candidates:
             names = [row.agency_name, *((row.details or {}).get("names") or [])]
             name_score = max(agency_similarity(extraction.agency_name, name) for name in names)
-            if name_score < LINK_NAME_FLOOR:
+            if name_score >= LINK_NAME_FLOOR:
+                reasons = [f"agency name {name_score:.0f}/100"]
+            elif any(name_contained(extraction.agency_name, name) for name in names):
+                # "Division of the Florida State Guard" / "Florida State Guard": one name holds the other.
+                name_score = CONTAINED_NAME_SCORE
+                reasons = ["one agency name holds every word of the other"]
+                contained.append(row.agency_name)
+            else:
                 continue
-            reasons = [f"agency name {name_score:.0f}/100"]
             score = name_score / 100
             if extraction.state:
                 reasons.append("same state")
@@ -113,6 +121,8 @@ class ReadMixin(WorkspaceBase):
                         "reasons": reasons,
                     },
                 )
+        if best and best[1]["agency"] in contained and len(set(contained)) > 1:
+            return None  # several agencies' names hold (or are held by) the document's: no telling which
         if best and not extraction.state:
             # Across states, a name several states share (Jackson County) is no match: as sure elsewhere.
             rivals = [v for k, v in best_by_state.items() if k != best[1]["state"]]
