@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -14,9 +16,12 @@ import pytest
 from disentangle import extract, ingest
 from disentangle.errors import InputError, NotFoundError
 from disentangle.ingest import JobOutcome
+from disentangle.registry import tables as t
 from disentangle.workspace import Workspace
+from disentangle.workspace import _library as library_module
 from disentangle.workspace._library import (
     MAX_UPLOAD_FILES,
+    STALE_AFTER,
     UPLOADS,
     FileState,
     JobStatus,
@@ -296,3 +301,40 @@ def test_a_job_runs_the_same_on_postgresql(tmp_path: Path, postgres_url: str, po
         assert [d["sha256"] for d in workspace.library()] == [sha256]
     finally:
         workspace.close()
+
+
+def test_a_job_whose_server_died_is_shown_interrupted(library: Workspace) -> None:
+    job = library.start_ingest_job(upload(library, [("notes.txt", b"a council memo\n")]))
+    assert library.ingest_job(job["id"])["status"] == JobStatus.QUEUED, "a fresh job is not stale"
+    # What a server killed mid-job leaves: a row nobody touches any more.
+    j = t.ingest_jobs
+    with library.store.transaction() as connection:
+        connection.execute(
+            j.update()
+            .where(j.c.id == job["id"])
+            .values(status="running", updated_at=datetime.now(UTC) - STALE_AFTER - timedelta(seconds=1))
+        )
+    shown = library.ingest_job(job["id"])
+    assert shown["status"] == JobStatus.INTERRUPTED and shown["stalled"]
+    assert next(j for j in library.ingest_jobs() if j["id"] == job["id"])["status"] == JobStatus.INTERRUPTED
+
+
+def test_a_running_job_keeps_touching_its_row(library: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(library_module, "HEARTBEAT_SECONDS", 0.05)
+    job = library.start_ingest_job(upload(library, [("memo.txt", b"another council memo\n")]))
+    seen: list[str] = []
+
+    class WaitsForAHeartbeat(InThisProcess):
+        def map_unordered(
+            self, job_: Callable[[Item], Result], items: Sequence[Item]
+        ) -> Iterator[JobOutcome[Item, Result]]:
+            first = library.ingest_job(job["id"])["updated_at"]
+            deadline = time.monotonic() + 30  # a bound on the wait, not a speed test
+            while library.ingest_job(job["id"])["updated_at"] == first and time.monotonic() < deadline:
+                time.sleep(0.05)
+            seen.append(library.ingest_job(job["id"])["updated_at"])
+            assert seen[-1] != first, "the row was touched while the job ran"
+            yield from super().map_unordered(job_, items)
+
+    done = library.run_ingest_job(job["id"], executor=WaitsForAHeartbeat())
+    assert done["status"] == JobStatus.DONE and seen

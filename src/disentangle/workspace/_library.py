@@ -7,10 +7,11 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
@@ -39,6 +40,12 @@ class JobStatus(StrEnum):
     RUNNING = "running"  # files are being read
     DONE = "done"  # every file has an outcome (stored, already stored or failed)
     INTERRUPTED = "interrupted"  # the process running it stopped before every file had an outcome
+
+
+# A running job's thread touches its row this often; a queued or running job not touched for STALE_AFTER
+# lost the process that ran it (a server killed or restarted) and is shown as interrupted.
+HEARTBEAT_SECONDS = 10.0
+STALE_AFTER = timedelta(seconds=60)
 
 
 class FileState(StrEnum):
@@ -312,6 +319,11 @@ class LibraryMixin(JudgeMixin):
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
         runner = executor or ingest.LocalProcessExecutor(workers, multiprocessing.get_context(method))
         status = JobStatus.INTERRUPTED
+        stop = threading.Event()
+        beat = threading.Thread(
+            target=self._heartbeat, args=(job_id, stop), name=f"job-{job_id}", daemon=True
+        )
+        beat.start()
         try:
             for outcome in runner.map_unordered(partial(read_upload, reader), waiting):
                 result = outcome.result or {
@@ -335,6 +347,8 @@ class LibraryMixin(JudgeMixin):
                 self._save_job(job_id, files, JobStatus.RUNNING)
             status = JobStatus.DONE
         finally:
+            stop.set()
+            beat.join()
             for entry in files:
                 if entry["state"] == FileState.WAITING:
                     entry.update(state=FileState.FAILED.value, error="not read: the job stopped first")
@@ -342,6 +356,13 @@ class LibraryMixin(JudgeMixin):
             self._save_job(job_id, files, status)
             _remove_empty_folders(self.home, files)
         return self.ingest_job(job_id)
+
+    def _heartbeat(self, job_id: str, stop: threading.Event) -> None:
+        """Touch the job's row while it runs: the sign, for every process reading it, that it still does."""
+        j = t.ingest_jobs
+        while not stop.wait(HEARTBEAT_SECONDS):
+            with self.store.transaction() as connection:
+                connection.execute(j.update().where(j.c.id == job_id).values(updated_at=datetime.now(UTC)))
 
     def ingest_job(self, job_id: str) -> dict[str, Any]:
         """A job and each file's outcome, as the job page and /api/jobs/{id} show it."""
@@ -415,8 +436,16 @@ def _summary(row: Any) -> dict[str, Any]:
     }
 
 
-def _job_json(row: Any) -> dict[str, Any]:
+def _job_json(row: Any, now: datetime | None = None) -> dict[str, Any]:
     job = dict(row)
+    touched = job["updated_at"]
+    if touched is not None and touched.tzinfo is None:
+        touched = touched.replace(tzinfo=UTC)
+    unfinished = job["status"] in (JobStatus.QUEUED, JobStatus.RUNNING)
+    if unfinished and touched is not None and (now or datetime.now(UTC)) - touched > STALE_AFTER:
+        # Nobody has run it for a while: the process that did stopped (a server killed mid-job).
+        job["status"] = JobStatus.INTERRUPTED.value
+        job["stalled"] = True
     for key in ("created_at", "updated_at", "finished_at"):
         job[key] = _iso_time(job[key])
     return job
