@@ -54,7 +54,6 @@ HAND_GAPS: dict[str, float] = {
     "signatory.date": 0.40,  # most signature dates are handwritten: in no text layer
     "signatory.name": 0.72,  # 39 labelled agreements since 1656582 (was 0.75 on 32)
     "signatory.title": 0.85,
-    "termination.ice_notice_days": 0.94,  # Longboat Key's OCR layer "90-clny"; Suwannee's page break
 }
 
 

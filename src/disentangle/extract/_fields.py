@@ -462,7 +462,7 @@ class TermsExtractor:
         patterns = clauses()
         for section in ("effective", "term", "termination", "suspension"):
             for pattern in patterns[section]:
-                matches = find(view, pattern, fuzzy=True)
+                matches = find(view, pattern, fuzzy=True, across_pages=True)
                 if not matches:
                     continue
                 match = matches[0]

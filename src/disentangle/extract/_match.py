@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
+import re
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
@@ -24,6 +26,9 @@ class Match:
     groups: dict[str, str]  # named groups that matched
     spans: dict[str, tuple[int, int]]
     score: float = 100.0  # 100 for a regex match; the fuzzy score otherwise
+    # A clause read across a page break: the groups read on the next page, and the words as read across it.
+    group_pages: dict[str, PageView] = field(default_factory=dict)
+    across: str | None = None
 
     @property
     def quote(self) -> str:
@@ -33,16 +38,24 @@ class Match:
     def fuzzy(self) -> bool:
         return self.score < 100.0
 
+    @property
+    def _rule_suffix(self) -> str:
+        return ("~fuzzy" if self.fuzzy else "") + ("~across-pages" if self.across else "")
+
     def evidence(self, sha256: str, *, group: str | None = None, confidence: float | None = None) -> Evidence:
         start, end = self.spans[group] if group else (self.start, self.end)
+        page = self.group_pages.get(group, self.page) if group else self.page
         base = self.pattern.confidence if confidence is None else confidence
+        quote = " ".join(page.text[start:end].split())
+        if self.across is not None and group is None:
+            quote = self.across  # the span is the part on this page; the quote reads on past the break
         return Evidence(
             sha256=sha256,
-            page=self.page.number,
+            page=page.number,
             start=start,
             end=end,
-            quote=" ".join(self.page.text[start:end].split()),
-            rule=self.pattern.id + ("~fuzzy" if self.fuzzy else ""),
+            quote=quote,
+            rule=self.pattern.id + self._rule_suffix,
             confidence=round(base * self.score / 100.0, 3),
         )
 
@@ -92,6 +105,52 @@ def _fuzzy_match(pattern: Pattern, page: PageView, limit: int | None, short_cuto
     return _with_after(Match(pattern, page, start, end, {}, {}, score=alignment.score))
 
 
+# What ends a page before the text runs on to the next: its page number ("6", "Page 6 of 12").
+PAGE_FOOT = re.compile(
+    r"(?:\n[ \t]*(?:page[ \t]+)?\d{1,3}(?:[ \t]+of[ \t]+\d{1,3})?[ \t]*)+\s*$", re.IGNORECASE
+)
+SEAM = 600  # characters either side of a page break that a clause read across it may span
+
+
+def _across_pages(pattern: Pattern, pages: list[PageView]) -> list[Match]:
+    """Matches of a clause a page break cuts in two ("until either party, upon ⏎ 6 ⏎ 90-day written
+    notice"): the end of one page without its page number, joined to the start of the next."""
+    out = []
+    for page, following in itertools.pairwise(pages):
+        tail_start = max(0, len(page.text) - SEAM)
+        tail = page.text[tail_start:]
+        foot = PAGE_FOOT.search(tail)
+        kept = (tail[: foot.start()] if foot else tail).rstrip()
+        head = following.text[:SEAM]
+        lead = len(head) - len(head.lstrip())
+        junction = len(kept)
+        joined = kept + "\n" + head[lead:]
+        for m in pattern.regex.finditer(joined):
+            end = m.end()
+            groups = {k: v for k, v in m.groupdict().items() if v is not None}
+            spans = {k: m.span(k) for k in groups}
+            if pattern.after is not None and (after := pattern.after.match(joined, end)) is not None:
+                end = after.end()
+                for key, value in after.groupdict().items():
+                    if value is not None:
+                        groups[key], spans[key] = value, after.span(key)
+            if not m.start() < junction < end:
+                continue  # wholly on one page: the page itself answers for it
+            group_pages: dict[str, PageView] = {}
+            for key, (a, b) in list(spans.items()):
+                if a > junction:  # read on the next page: its own offsets there
+                    spans[key] = (a - junction - 1 + lead, b - junction - 1 + lead)
+                    group_pages[key] = following
+                else:
+                    spans[key] = (tail_start + a, tail_start + min(b, junction))
+            across = " ".join(joined[m.start() : end].split())
+            start = tail_start + m.start()
+            out.append(
+                Match(pattern, page, start, tail_start + junction, groups, spans, 100.0, group_pages, across)
+            )
+    return out
+
+
 def find(
     view: DocumentView,
     pattern: Pattern,
@@ -99,10 +158,12 @@ def find(
     fuzzy: bool = False,
     pages: list[PageView] | None = None,
     short_cutoff: float = SHORT_CUTOFF,
+    across_pages: bool = False,
 ) -> list[Match]:
     """Every match of `pattern` (in `pages`, default all; `head` patterns only in the document's head).
 
-    With fuzzy=True and no exact match anywhere, the best fuzzy match per page above the cutoff."""
+    With across_pages=True and no match on any one page, matches a page break cuts in two. With fuzzy=True
+    and no exact match anywhere, the best fuzzy match per page above the cutoff."""
     scope: list[tuple[PageView, int | None]]
     if pattern.where == "head":
         scope = [(page, limit) for page, limit in view.head()]
@@ -111,6 +172,8 @@ def find(
     found: list[Match] = []
     for page, limit in scope:
         found.extend(_regex_matches(pattern, page, limit))
+    if not found and across_pages and pattern.where != "head":
+        found = _across_pages(pattern, [page for page, _ in scope])
     if found or not fuzzy:
         return found
     for page, limit in scope:
