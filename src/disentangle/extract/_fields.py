@@ -526,7 +526,7 @@ class ClauseListExtractor:
         patterns = clauses()
         for section, target in (("obligations", result.obligations), ("reimbursement", result.reimbursement)):
             for pattern in patterns[section]:
-                matches = find(view, pattern, fuzzy=True)
+                matches = find(view, pattern, fuzzy=True, across_pages=True)
                 if not matches:
                     continue
                 match = matches[0]
