@@ -36,11 +36,7 @@ class ActMixin(JudgeMixin):
     ) -> tuple[str, letters.Letter]:
         """Draft a state-specific public-records request to an agency and keep it, in status draft."""
         record = self._find_agency(agency)
-        addressee = self._addressee(record)
-        law = letters.records_law(record["state"])
-        letter = letters.draft_request(
-            addressee, law, about, requester, today=today, custom=custom, since=since
-        )
+        letter = self.preview_request(record["id"], about, requester, today=today, custom=custom, since=since)
         asks = [ask.text for topic in about if topic != "custom" for ask in letters.asks_for(topic)]
         asks.extend(custom)
         with self.store.transaction() as connection:
