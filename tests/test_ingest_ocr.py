@@ -25,6 +25,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 SCAN = FIXTURES / "washington_ut_tfm_moa_2025_scan_p1_p9.pdf"
 GARBAGE_LAYER = FIXTURES / "noble_in_wso_moa_2025_p1_p2.pdf"
 BORN_DIGITAL = FIXTURES / "arcadia_fl_tfm_moa_2025.pdf"
+BROKEN_FONT = FIXTURES / "calhoun_tx_tfm_moa_2025_p2.pdf"
 CORPUS = Path(__file__).parents[1].parent / "shared" / "corpus" / "moa"
 
 needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None, reason="Tesseract is not installed")
@@ -136,6 +137,41 @@ def test_partly_scanned_pdf_ocrs_only_the_page_without_real_text(tmp_path: Path)
 
 
 @needs_tesseract
+def test_a_text_only_page_in_a_broken_font_encoding_is_read_by_ocr() -> None:
+    """Calhoun County TX: nothing but text is drawn, yet the text layer is control characters and
+    punctuation; the drawn glyphs are right, so OCR of the render reads the agreement."""
+    layer = read_document(BROKEN_FONT, ocr=False)
+    assert layer.metadata["pages_needing_ocr"] == [1]
+    assert "Immigration" not in layer.text
+    document = read_document(BROKEN_FONT, ocr_workers=1)
+    (page,) = document.pages
+    assert page.method is PageMethod.OCR and page.ocr_confidence is not None
+    words = flat(page.text)
+    assert "TRAINING AND ASSIGN" in words and "Calhoun County Sheriff's Office, TX" in words
+    assert len(re.findall(r"\b(?:the|of|and|to)\b", words)) > 20
+
+
+@needs_tesseract
+def test_a_born_digital_table_of_figures_keeps_its_text_layer(tmp_path: Path) -> None:
+    """Few letters among many characters is also a table of numbers: OCR reads no more letters, so the
+    exact text layer stays."""
+    from weasyprint import HTML
+
+    rows = "".join(
+        f"<tr><td>{n:03d}</td><td>{n * 1234.5:,.2f}</td><td>{n * 97 % 1000:,}</td><td>{n}/{n % 28 + 1}/25</td></tr>"
+        for n in range(1, 41)
+    )
+    figures = tmp_path / "figures.pdf"
+    HTML(string=f"<table style='font-size:14pt'>{rows}</table>").write_pdf(figures)
+    layer = read_document(figures, ocr=False)
+    assert 1 in layer.metadata["pages_needing_ocr"]  # judged suspect: few letters
+    document = read_document(figures, ocr_workers=1)
+    assert document.pages[0].method is PageMethod.TEXT_LAYER
+    assert document.pages[0].text == layer.pages[0].text
+    assert "45,676.50" in document.pages[0].text
+
+
+@needs_tesseract
 def test_scanned_images_are_pages(tmp_path: Path) -> None:
     page = pdfium.PdfDocument(SCAN)[0]
     rendered = page.render(scale=300 / 72, grayscale=True).to_pil()
@@ -195,7 +231,10 @@ needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus
 
 # ICE's sheet says these have a text layer, and they do, but it is garbage: a broken font encoding whose
 # pdftotext output is control characters. Every page must be sent to OCR.
-GARBAGE_TEXT_LAYERS = {"INDIANA__Noble_County_Sheriff_s_Office__NobleCountyIN_WSO_MOA_031225"}
+GARBAGE_TEXT_LAYERS = {
+    "INDIANA__Noble_County_Sheriff_s_Office__NobleCountyIN_WSO_MOA_031225",
+    "TEXAS__Calhoun_County_Sheriff_s_Office__CalhounCoTX_TFM_MOA_03.07.2025",
+}
 
 
 @pytest.fixture(scope="module")

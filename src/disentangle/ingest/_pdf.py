@@ -42,7 +42,10 @@ class PdfIngestor(Ingestor):
 
     A page keeps its text layer when it has at least `min_text_chars` visible characters of which at least
     `min_letter_share` are letters. Otherwise, if anything besides text is drawn on it (a scan is an
-    image), it is rendered at 300 dpi and read by Tesseract. Calibrated on the 287(g) corpus: scanned
+    image), or if it has that many characters but too few letters (a font whose codes map to the wrong
+    characters: the glyphs are drawn right), it is rendered at 300 dpi and read by Tesseract; in the
+    second case OCR's reading replaces the layer only when it has clearly more letters (a table of figures
+    keeps its exact text). Calibrated on the 287(g) corpus: scanned
     signature pages carry stamps of 10-75 characters ("March 21, 2025 Acting Director"), while real text
     pages, even the short last page of a section, have well over 100.
 
@@ -107,12 +110,15 @@ class PdfIngestor(Ingestor):
         pages: list[Page] = []
         unread: list[int] = []
         unlaid: list[int] = []
+        few_letters: dict[int, float] = {}  # page -> letter share of a text layer with few letters
         pipeline: PagePipeline | None = None
         try:
             for index in range(document.count):
                 page = document.page(index)
                 try:
-                    text, needs_ocr = self._text_layer(page)
+                    text, needs_ocr, layer_letters = self._text_layer(page)
+                    if layer_letters is not None:
+                        few_letters[index + 1] = layer_letters
                     if layout is not None:
                         laid_out = clean_page_text(_BLANK_CONTROLS.sub(" ", layout[index]))
                         layout[index] = ""  # each page's layout is needed once
@@ -132,15 +138,19 @@ class PdfIngestor(Ingestor):
                     page.close()
             if pipeline is not None:
                 for number, found in pipeline.results():
-                    if found.text.strip():
+                    layer = few_letters.get(number)
+                    if found.text.strip() and (layer is None or letter_share(found.text)[1] >= layer + 0.2):
+                        # A layer of many characters but few letters is a broken encoding, or a table of
+                        # figures: OCR replaces it only when it reads clearly more letters.
                         pages[number - 1] = Page(number, found.text, PageMethod.OCR, found.confidence)
         finally:
             if pipeline is not None:
                 pipeline.close()
         return pages, unread, unlaid
 
-    def _text_layer(self, page: pdfium.PdfPage) -> tuple[str, bool]:
-        """PDFium's text of the page, and whether the page must be OCRed to be read."""
+    def _text_layer(self, page: pdfium.PdfPage) -> tuple[str, bool, float | None]:
+        """PDFium's text of the page, whether the page must be OCRed to be read, and, for a layer with many
+        characters but few letters, its share of letters (OCR must read clearly better to replace it)."""
         textpage = page.get_textpage()
         try:
             raw = textpage.get_text_range()
@@ -150,9 +160,13 @@ class PdfIngestor(Ingestor):
         visible, letters = letter_share(raw)
         text = clean_page_text(raw)
         if visible >= self.min_text_chars and letters >= self.min_letter_share:
-            return text, False
+            return text, False, None
+        if visible >= self.min_text_chars:
+            # Plenty of characters but few letters: a font whose codes map to the wrong characters (Calhoun
+            # County TX, 2025). The glyphs are drawn right, so OCR of the render reads what the layer cannot.
+            return text, True, letters
         # A page with nothing drawn but text shows exactly its text layer: OCR cannot add anything.
-        return text, _draws_more_than_text(page)
+        return text, _draws_more_than_text(page), None
 
 
 # Control characters in a text layer are glyphs of a broken or shifted font encoding (a shifted space is
