@@ -158,7 +158,8 @@ def test_a_born_digital_table_of_figures_keeps_its_text_layer(tmp_path: Path) ->
     from weasyprint import HTML
 
     rows = "".join(
-        f"<tr><td>{n:03d}</td><td>{n * 1234.5:,.2f}</td><td>{n * 97 % 1000:,}</td><td>{n}/{n % 28 + 1}/25</td></tr>"
+        f"<tr><td>{n:03d}</td><td>{n * 1234.5:,.2f}</td><td>{n * 97 % 1000:,}</td>"
+        f"<td>{n}/{n % 28 + 1}/25</td></tr>"
         for n in range(1, 41)
     )
     figures = tmp_path / "figures.pdf"
