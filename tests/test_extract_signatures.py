@@ -134,3 +134,40 @@ def test_digital_stamp_name_wrapped_onto_the_next_line(shared_dir: Path) -> None
     assert (lea["name"], lea["title"], lea["date"]) == ("Mark J. Schneider", "Chief of Police", "2025-02-28")
     assert signatory(result, "ice")["name"] is None  # ICE's block prints no name
     evidence(result, document, "Mark J.")
+
+
+def test_agency_from_the_unlabelled_block_when_the_parties_clause_is_damaged(shared_dir: Path) -> None:
+    # Duplin County NC, 2020 WSO: a bad OCR layer ("the Duplin Coun.cy, NC Sheriff's O .· (OC$O)"); the LEA's
+    # signature column still ends with "Duplin County SheriWs Office", which names the county, so the state.
+    document = corpus_text(
+        shared_dir, "NORTH_CAROLINA__Duplin_County_Sheriff_s_Office__287gWSO_DuplinCoNC_06-25-2020"
+    )
+    result = extract_agreement(document).to_json()
+    assert result["agency"]["name"] == "Duplin County Sheriffs Office"
+    assert result["agency"]["state"] == "NC"
+    fact = next(f for f in result["facts"] if f["field"] == "agency.name")
+    assert fact["rule"] == "agency.signature_block_county_agency"
+    assert fact["quote"] == "Duplin County SheriWs Office"
+    page = document.pages[fact["page"] - 1].text
+    assert page[fact["start"] : fact["end"]] == fact["quote"]
+
+
+def test_the_block_agency_line_is_the_last_resort() -> None:
+    """A parties clause that names the agency wins over a county agency printed at the end of a line."""
+    clause = (
+        "This Memorandum of Agreement constitutes an agreement between United States Immigration and Customs "
+        "Enforcement (ICE), a component of the Department of Homeland Security (DHS), and the Pender County "
+        "Sheriff's Office (PCSO), pursuant to which ICE delegates to nominated officers the authority.\n"
+    )
+    block = (
+        "Enrique M. Lucero\n"
+        "Executive Associate Director                      Sheriff\n"
+        "Enforcement and Removal Operations                Brunswick County Sheriffs Office\n"
+    )
+    text = clause + "287(g) Warrant Service Officer\n" + block
+    document = Document("0" * 64, "t.txt", "text/plain", [Page(1, text, PageMethod.TEXT_LAYER)])
+    assert extract_agreement(document).agency_name == "Pender County Sheriff's Office"
+    damaged = text.replace("the Pender County Sheriff's Office (PCSO)", "the Pe.nd(er Co #### (P$SO)")
+    assert damaged != text
+    document = Document("1" * 64, "t.txt", "text/plain", [Page(1, damaged, PageMethod.TEXT_LAYER)])
+    assert extract_agreement(document).agency_name == "Brunswick County Sheriffs Office"
