@@ -134,6 +134,8 @@ def test_a_cited_state_statute_names_the_state() -> None:
         ("Austin County Sheritrs Office", "Austin County Sheriffs Office"),  # OCR'd agency word
         ("Okeechobee County Sheri f r s Office", "Okeechobee County Sheriffs Office"),  # letters spaced apart
         ("PALM BEACH POLICE DEPTARTMENT", "PALM BEACH POLICE DEPARTMENT"),
+        ("Dune County Sherif’s Office", "Dune County Sheriff's Office"),  # OCR's curly apostrophe (Dunn ND)
+        ("O'Brien County Sheriff's Office", "O'Brien County Sheriff's Office"),
         ("Centre County Sheriff", "Centre County Sheriff"),  # a place name is never "repaired"
         (
             "Calhoun County Shcritrs Otlice",

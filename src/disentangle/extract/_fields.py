@@ -60,8 +60,8 @@ def repair_agency_words(name: str) -> str:
     places = state_knowledge()
 
     def snap(word: str) -> str | None:
-        bare = word.strip(",.;:").lower()
-        if bare in vocabulary or len(bare) < 4 or not bare.isalpha():
+        bare = word.strip(",.;:").lower().replace("’", "'")  # "Sherif’s": OCR's curly apostrophe
+        if bare in vocabulary or len(bare) < 4 or not bare.replace("'", "").isalpha():
             return None
         if bare in places.counties or bare in places.places:  # "Centre County" stays Centre
             return None
