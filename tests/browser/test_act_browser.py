@@ -11,22 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from artifacts import screenshot
 
 from disentangle import letters
 from disentangle.workspace import Workspace
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"  # gitignored
 GALVESTON = "48167"
 PHONE = {"width": 390, "height": 844}
-
-
-def screenshot(tab: Any, name: str, *, full_page: bool = False) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    tab.screenshot(path=str(path), full_page=full_page)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -8,21 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from artifacts import screenshot
 
 from disentangle import extract, ingest
 from disentangle.workspace import Workspace
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"  # gitignored
 ARCADIA = Path(__file__).resolve().parents[1] / "fixtures" / "ingest" / "arcadia_fl_tfm_moa_2025.pdf"
-
-
-def screenshot(tab: Any, name: str, *, full_page: bool = False) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    tab.screenshot(path=str(path), full_page=full_page)
-    return path
 
 
 @pytest.fixture(scope="module")

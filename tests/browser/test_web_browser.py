@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
+from artifacts import screenshot
 
 from disentangle.workspace import Workspace
 
 pytestmark = pytest.mark.browser
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"  # gitignored
-
-
-def screenshot(tab: Any, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    tab.screenshot(path=str(path), full_page=False)
-    return path
 
 
 # Find a point inside a county's shape where that shape is what the pointer would hit.

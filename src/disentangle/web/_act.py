@@ -242,16 +242,18 @@ async def request_edit(request: Request) -> Response:
     return render(request, "request_details.html", request_details(record, form))
 
 
-def draft_preview(workspace: Workspace, form: Fields) -> letters.Letter:
+def request_arguments(form: Fields) -> tuple[tuple[str, list[str], letters.Requester], dict[str, Any]]:
+    """The wizard's fields as the arguments of Workspace.preview_request and draft_request."""
     topics, custom = request_topics(form)
-    return workspace.preview_request(
-        form.required("agency", "The agency"),
-        topics,
-        requester_of(form),
-        today=today(),
-        custom=custom,
-        since=form.day("since", "Since"),
+    return (
+        (form.required("agency", "The agency"), topics, requester_of(form)),
+        {"today": today(), "custom": custom, "since": form.day("since", "Since")},
     )
+
+
+def draft_preview(workspace: Workspace, form: Fields) -> letters.Letter:
+    args, options = request_arguments(form)
+    return workspace.preview_request(*args, **options)
 
 
 @router.post("/act/request/preview")
@@ -282,15 +284,8 @@ async def request_save(request: Request) -> Response:
     form = await posted(request)
 
     def save() -> str:
-        topics, custom = request_topics(form)
-        request_id, _ = site.workspace.draft_request(
-            form.required("agency", "The agency"),
-            topics,
-            requester_of(form),
-            today=today(),
-            custom=custom,
-            since=form.day("since", "Since"),
-        )
+        args, options = request_arguments(form)
+        request_id, _ = site.workspace.draft_request(*args, **options)
         return request_id
 
     request_id = await run_in_threadpool(save)
