@@ -201,3 +201,70 @@ def test_the_generated_place_tables_are_up_to_date() -> None:
     sys.modules["build_place_index"] = module
     spec.loader.exec_module(module)
     assert module.main(["--check"]) == 0
+
+
+# ----------------------------------------------------------------------------------------------------------
+# An OCR-damaged place in the agency's name, read as the nearest place of the agency's state
+
+
+@pytest.mark.parametrize(
+    ("name", "states", "snapped"),
+    [
+        ("Dune County Sheriff's Office", ["ND"], "Dunn County Sheriff's Office"),  # Dunn ND's scan
+        (  # Palm Beach Gardens FL's scan, its agency word already repaired
+            "©*otPatn Beach Gardens Police Department",
+            ["FL"],
+            "Palm Beach Gardens Police Department",
+        ),
+    ],
+)
+def test_an_ocr_damaged_place_is_read_as_the_nearest_place_of_the_state(
+    name: str, states: list[str], snapped: str
+) -> None:
+    from disentangle.extract._places import snap_place
+
+    found = snap_place(name, states)
+    assert found is not None and found[0] == snapped
+
+
+@pytest.mark.parametrize(
+    ("name", "states"),
+    [
+        ("Dunn County Sheriff's Office", ["ND"]),  # already a county of the state
+        ("Dune County Sheriff's Office", ["WI", "ND"]),  # Dane WI and Dunn ND/WI are as near: no telling
+        ("Dune County Sheriff's Office", ["TX"]),  # no Texas county is near
+        ("Sheriff's Office", ["ND"]),  # no place in the name
+        ("Dune County Sheriff's Office", []),  # no state
+    ],
+)
+def test_a_place_is_left_as_read_unless_one_place_of_the_state_is_clearly_nearest(
+    name: str, states: list[str]
+) -> None:
+    from disentangle.extract._places import snap_place
+
+    assert snap_place(name, states) is None
+
+
+_DUNE = (  # the 2025 template's parties clause (Crenshaw AL's wording), with Dunn ND's OCR misreading
+    "MEMORANDUM OF AGREEMENT\n\nThis Memorandum of Agreement (MOA) constitutes an agreement between U.S. "
+    "Immigration and\nCustoms Enforcement (ICE), a component of the Department of Homeland Security (DHS), "
+    "and\nthe Dune County Sheriff's Office, ND , hereinafter the\nlaw enforcement agency (LEA) , pursuant "
+    "to which ICE delegates to nominated, trained,\ncertified, and authorized LEA personnel the authority to "
+    "perform certain immigration\nenforcement functions as specified herein. 287(g) Task Force Model.\n"
+)
+
+
+@pytest.mark.parametrize(("method", "name"), [(PageMethod.OCR, "Dunn"), (PageMethod.TEXT_LAYER, "Dune")])
+def test_only_an_ocr_reading_of_the_name_is_snapped_and_the_evidence_keeps_the_words_read(
+    method: PageMethod, name: str
+) -> None:
+    document = Document("0" * 64, "t.pdf", "application/pdf", [Page(1, _DUNE, method)])
+    result = extract_agreement(document)
+    assert result.state == "ND"
+    assert result.agency_name == f"{name} County Sheriff's Office"
+    (fact,) = result.evidence_for("agency.name")
+    assert str(fact.value).startswith(result.agency_name)
+    assert fact.evidence.quote.startswith("Dune County Sheriff's Office")  # the page's words
+    snapped = fact.evidence.rule.endswith("+agency.place_snapped_to_state")
+    assert snapped is (method is PageMethod.OCR)
+    assert any("'Dune'" in w and "'Dunn'" in w for w in result.warnings) is snapped

@@ -171,3 +171,41 @@ def test_the_block_agency_line_is_the_last_resort() -> None:
     assert damaged != text
     document = Document("1" * 64, "t.txt", "text/plain", [Page(1, damaged, PageMethod.TEXT_LAYER)])
     assert extract_agreement(document).agency_name == "Brunswick County Sheriffs Office"
+
+
+@pytest.mark.parametrize(
+    ("ice_date", "lea_date", "left_out", "why"),
+    [
+        # Calhoun TX's ICE date OCR'd "March 7, 2029" beside the LEA's 2025 date.
+        ("March 7, 2029", "02/21/2025", "ice", "more than a year after"),
+        # A date before the "Revised 02/12/2025" footer of the template it is signed on.
+        ("February 26, 2025", "02/21/2015", "lea", "before the template's revision"),
+        ("February 26, 2025", "02/21/2025", None, None),  # the real dates: both kept
+    ],
+)
+def test_a_signature_date_that_cannot_be_right_is_left_out_with_a_warning(
+    ice_date: str, lea_date: str, left_out: str | None, why: str | None
+) -> None:
+    from test_extract_golden import fixture_document  # the committed Citrus FL 2025 TFM
+
+    real = fixture_document("citrus_tfm_2025")
+    pages = [
+        Page(
+            p.number,
+            p.text.replace("02/21/2025", lea_date).replace("February 26, 2025", ice_date),
+            p.method,
+        )
+        for p in real.pages
+    ]
+    result = extract_agreement(Document(real.sha256, real.filename, real.media_type, pages))
+    dates = {s.side: s.date for s in result.signatories if s.part == "agreement"}
+    kept = {"lea": date(2025, 2, 21), "ice": date(2025, 2, 26)}
+    assert dates == {side: None if side == left_out else value for side, value in kept.items()}
+    warnings = [w for w in result.warnings if "a misreading, left out" in w]
+    if left_out is None:
+        assert warnings == []
+        assert result.signed_date == date(2025, 2, 26)
+    else:
+        assert len(warnings) == 1 and why in warnings[0]
+        assert not any(f.field.endswith(".date") and f.value is None for f in result.findings)
+        assert result.signed_date == kept["lea" if left_out == "ice" else "ice"]

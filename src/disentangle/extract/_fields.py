@@ -20,11 +20,12 @@ from disentangle.extract._places import (
     clues_from_statutes,
     decide,
     fold_place,
+    snap_place,
     state_knowledge,
 )
-from disentangle.extract._signatures import read_signatures
+from disentangle.extract._signatures import ReadSignature, read_signatures
 from disentangle.extract._text import DocumentView, PageView
-from disentangle.model import Evidence, normalize_state
+from disentangle.model import Evidence, Finding, PageMethod, normalize_state
 
 AGREEMENT_287G = frozenset({"287g-jem", "287g-wso", "287g-tfm"})
 AGREEMENTS = AGREEMENT_287G | {"tff-mou", "igsa", "other"}
@@ -358,6 +359,48 @@ class StateExtractor:
                 result.add("agency.state", best, clue.evidence)
 
 
+class AgencyPlaceExtractor:
+    """An agency name OCR misread ("Dune County Sheriff's Office"), its place read as the nearest place of
+    the agency's state ("Dunn County"); knowledge/agreements/state_inference.yaml, `place_snap`."""
+
+    kinds = AGREEMENTS
+    fields = ("agency.name",)
+
+    def extract(self, view: DocumentView, result: Extraction) -> None:
+        facts = [i for i, f in enumerate(result.findings) if f.field == "agency.name"]
+        states = [result.state] if result.state else result.state_candidates
+        if not result.agency_name or not facts or not states:
+            return
+        index = facts[0]
+        ev = result.findings[index].evidence
+        if view.pages[ev.page - 1].page.method is not PageMethod.OCR:
+            return  # a text layer prints the name the agency gave itself
+        snapped = snap_place(result.agency_name, states)
+        if snapped is None:
+            return
+        name, place = snapped
+        rule = state_knowledge().snap.rule
+        kind = "county" if place.table == "counties" else "municipality"
+        result.warnings.append(
+            f"agency name: OCR read {place.reading!r}, which is no {kind} of {'/'.join(states)}; read as "
+            f"{place.place!r} ({place.state}), the nearest in spelling ({place.ratio:.0f}/100)"
+        )
+        result.agency_name = name
+        result.findings[index] = Finding(
+            "agency.name",
+            name,
+            Evidence(
+                ev.sha256,
+                ev.page,
+                ev.start,
+                ev.end,
+                ev.quote,
+                f"{ev.rule}+{rule.id}",
+                min(ev.confidence, rule.confidence),
+            ),
+        )
+
+
 def _with_rule(ev: Evidence, pattern: Pattern) -> Evidence:
     return Evidence(ev.sha256, ev.page, ev.start, ev.end, ev.quote, pattern.id, pattern.confidence)
 
@@ -438,7 +481,9 @@ class SignaturesExtractor:
     fields = ("signatories", "signed_date")
 
     def extract(self, view: DocumentView, result: Extraction) -> None:
-        for index, read in enumerate(read_signatures(view)):
+        reads = read_signatures(view)
+        _drop_implausible_dates(reads, result)
+        for index, read in enumerate(reads):
             result.signatories.append(read.signatory)
             for key, ev in read.evidence.items():
                 value = getattr(read.signatory, key)
@@ -450,6 +495,41 @@ class SignaturesExtractor:
             result.add(
                 "signed_date", last.date, result.evidence_for(f"signatories[{index}].date")[0].evidence
             )
+
+
+SIGNATURE_SPREAD_DAYS = 365  # the parties to one agreement sign within months of each other
+
+
+def _drop_implausible_dates(reads: list[ReadSignature], result: Extraction) -> None:
+    """Leave out a signature date that cannot be right, with a warning: one before the revision of the
+    template the agreement is written on, or one more than a year after every other signature of the
+    agreement (Calhoun TX's ICE date OCR'd as "March 7, 2029" beside the LEA's 2025 date)."""
+    revision = result.template.revision if result.template and result.template.known_revision else None
+    floor = date.fromisoformat(revision) if revision else None
+    dated = [r for r in reads if r.signatory.part == "agreement" and r.signatory.date]
+    for read in reads:
+        signed = read.signatory.date
+        if signed is None:
+            continue
+        others = [r.signatory.date for r in dated if r is not read and r.signatory.date]
+        if floor and signed < floor:
+            why = f"before the template's revision ({floor.isoformat()})"
+        elif (
+            read.signatory.part == "agreement"
+            and others
+            and (signed - max(others)).days > SIGNATURE_SPREAD_DAYS
+        ):
+            why = f"more than a year after the agreement's other signatures ({max(others).isoformat()})"
+        else:
+            continue
+        quote = read.evidence["date"].quote if "date" in read.evidence else signed.isoformat()
+        result.warnings.append(
+            f"signature date {quote!r} ({read.signatory.side}, page {read.signatory.page}) read as "
+            f"{signed.isoformat()}, {why}: a misreading, left out"
+        )
+        read.signatory.date = None
+        read.signatory.date_form = None
+        read.evidence.pop("date", None)
 
 
 class TermsExtractor:
@@ -583,6 +663,7 @@ DEFAULT_EXTRACTORS: tuple[FieldExtractor, ...] = (
     AgencyExtractor(),
     IceOfficeExtractor(),  # before the state: the field office's area is one of its clues
     StateExtractor(),
+    AgencyPlaceExtractor(),  # after the state: it reads a damaged place as one of the state's
     OriExtractor(),
     FunctionsExtractor(),
     SignaturesExtractor(),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+
+from rapidfuzz import fuzz
 
 from disentangle.errors import KnowledgeError
 from disentangle.extract._extraction import Extraction
@@ -46,6 +48,17 @@ class Rule:
 
 
 @dataclass(frozen=True, slots=True)
+class PlaceSnap:
+    """When an OCR'd place in the agency's name may be read as the nearest place of the agency's state."""
+
+    rule: Rule
+    min_ratio: float  # rapidfuzz ratio between the folded reading and the state's place
+    margin: float  # ... and its lead over the state's next-nearest place
+    county_words: re.Pattern[str]  # the word after a county's name ("County", "Parish")
+    type_words: re.Pattern[str]  # the word after a municipality's name ("Police", "Department")
+
+
+@dataclass(frozen=True, slots=True)
 class StateKnowledge:
     margin: float
     counties: dict[str, frozenset[str]]
@@ -63,6 +76,8 @@ class StateKnowledge:
     office_rules: tuple[Rule, ...]
     statutes: tuple[tuple[str, re.Pattern[str]], ...]
     statute_rule: Rule
+    names: dict[str, dict[str, tuple[str, ...]]]  # "counties"/"places" -> state -> names as printed
+    snap: PlaceSnap
 
 
 def _rule(entry: dict[str, Any]) -> Rule:
@@ -130,7 +145,76 @@ def state_knowledge() -> StateKnowledge:
         office_rules=tuple(_rule(e) for e in data["office_rules"]),
         statutes=statute_patterns,
         statute_rule=Rule("state.statute_cited", float(statutes["confidence"]), str(statutes["source"])),
+        names={
+            section: {state: tuple(line.split("|")) for state, line in names[section].items()}
+            for section in ("counties", "places")
+        },
+        snap=_place_snap(data.get("place_snap")),
     )
+
+
+def _place_snap(entry: Any) -> PlaceSnap:
+    if not isinstance(entry, dict):
+        raise KnowledgeError(f"{KNOWLEDGE_DIR / FILE}: missing 'place_snap'")
+    try:
+        return PlaceSnap(
+            rule=_rule(entry),
+            min_ratio=float(entry["min_ratio"]),
+            margin=float(entry["margin"]),
+            county_words=re.compile(r"(?i:" + "|".join(entry["county_words"]) + r")\b"),
+            type_words=re.compile(r"(?i:" + "|".join(entry["type_words"]) + r")\b"),
+        )
+    except (KeyError, TypeError, re.error) as exc:
+        raise KnowledgeError(f"{KNOWLEDGE_DIR / FILE}: place_snap: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class SnappedPlace:
+    reading: str  # the words as read ("Dune")
+    place: str  # the state's place they are read as ("Dunn")
+    table: str  # counties | places
+    state: str
+    ratio: float
+
+
+def snap_place(name: str, states: Iterable[str]) -> tuple[str, SnappedPlace] | None:
+    """The agency name with an OCR-damaged county or municipality read as the nearest place of `states`
+    ("Dune County Sheriff's Office" in ND -> "Dunn County Sheriff's Office"), or None.
+
+    The words before the name's first type word are the place ("County" -> a county, "Police" or
+    "Department" -> a municipality). Nothing changes when those words already name a place of one of the
+    states, when no place is within `min_ratio`, or when the nearest leads the next by less than `margin`."""
+    knowledge = state_knowledge()
+    snap = knowledge.snap
+    words = name.split()
+    index = next(
+        (i for i, word in enumerate(words) if snap.county_words.match(word) or snap.type_words.match(word)), 0
+    )
+    if index == 0:  # no type word, or no words before it
+        return None
+    county = bool(snap.county_words.match(words[index]))
+    reading = " ".join(words[:index])
+    folded = fold_place(reading)
+    table = "counties" if county else "places"
+    index_table = knowledge.counties if county else knowledge.places
+    wanted = set(states)
+    if not folded or not wanted or wanted & index_table.get(folded, frozenset()):
+        return None
+    scored: dict[str, tuple[float, str, str]] = {}  # folded place -> (ratio, printed, state)
+    for state in sorted(wanted):
+        for printed in knowledge.names[table].get(state, ()):
+            key = fold_place(printed)
+            ratio = fuzz.ratio(folded, key)
+            if ratio > scored.get(key, (-1.0, "", ""))[0]:
+                scored[key] = (ratio, printed, state)
+    ranked = sorted(scored.values(), reverse=True)
+    if not ranked or ranked[0][0] < snap.min_ratio:
+        return None
+    if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < snap.margin:
+        return None
+    ratio, printed, state = ranked[0]
+    snapped = " ".join([printed, *words[index:]])
+    return snapped, SnappedPlace(reading, printed, table, state, ratio)
 
 
 def _lookup(
