@@ -44,12 +44,20 @@ TARGETS = {
 KNOWN_GAPS: dict[tuple[str, str], float] = {
     ("text", "state"): 0.95,  # 8 agreements show no state or an ambiguous one (docs/extraction.md)
     ("scan", "state"): 0.80,  # 2025 forms whose LEA contact blocks were left blank (docs/extraction.md)
-    ("scan", "agency"): 0.94,
 }
 # The join to the registry: the state the product reports, and whether it found ICE's own agreement.
-REGISTRY_TARGETS = {("text", "state_with_registry"): 0.99, ("text", "right_agreement"): 0.95}
-# Both met since the Calhoun TX and Duplin NC readings (100 % and 95.5 %): the targets are enforced.
-REGISTRY_GAPS: dict[tuple[str, str], float] = {}
+REGISTRY_TARGETS = {
+    ("text", "state_with_registry"): 0.99,
+    ("text", "right_agreement"): 0.95,
+    ("scan", "state_with_registry"): 0.99,
+    ("scan", "right_agreement"): 0.95,
+}
+# Text: both met since the Calhoun TX and Duplin NC readings (100 % and 95.5 %), so enforced. Scans: Jackson
+# County's WSO has no legible state or date, and Jackson County MN and MI both have one (docs/extraction.md).
+REGISTRY_GAPS: dict[tuple[str, str], float] = {
+    ("scan", "state_with_registry"): 0.97,
+    ("scan", "right_agreement"): 0.94,
+}
 HAND_TARGET = 0.95
 HAND_GAPS: dict[str, float] = {
     "signatory.date": 0.40,  # most signature dates are handwritten: in no text layer
@@ -68,12 +76,13 @@ def report(scans: bool):  # type: ignore[no-untyped-def]
 _WITH_REGISTRY: dict[str, object] = {}
 
 
-def report_with_registry(workspace):  # type: ignore[no-untyped-def]
+def report_with_registry(workspace, scans: bool = False):  # type: ignore[no-untyped-def]
     from extract_eval import evaluate
 
-    if "text" not in _WITH_REGISTRY:
-        _WITH_REGISTRY["text"] = evaluate(CORPUS, scans=False, registry=workspace)
-    return _WITH_REGISTRY["text"]
+    key = "scan" if scans else "text"
+    if key not in _WITH_REGISTRY:
+        _WITH_REGISTRY[key] = evaluate(CORPUS, scans=scans, registry=workspace)
+    return _WITH_REGISTRY[key]
 
 
 def _check(value: float, target: float, floor: float | None) -> None:
@@ -91,7 +100,7 @@ def test_text_layer_against_ice_labels(group: str, metric: str) -> None:
     _check(score.rate(metric), TARGETS[(group, metric)], KNOWN_GAPS.get((group, metric)))
 
 
-@pytest.mark.parametrize(("group", "metric"), list(REGISTRY_TARGETS))
+@pytest.mark.parametrize(("group", "metric"), [k for k in REGISTRY_TARGETS if k[0] == "text"])
 def test_text_layer_joined_to_the_registry(registry, group: str, metric: str) -> None:  # type: ignore[no-untyped-def]
     score = report_with_registry(registry).groups[group]
     assert score.docs >= 170
@@ -100,14 +109,26 @@ def test_text_layer_joined_to_the_registry(registry, group: str, metric: str) ->
     _check(score.rate(metric), REGISTRY_TARGETS[(group, metric)], REGISTRY_GAPS.get((group, metric)))
 
 
-@pytest.mark.skipif(
+needs_scans = pytest.mark.skipif(
     os.environ.get("DISENTANGLE_EVAL_SCANS") != "1", reason="set DISENTANGLE_EVAL_SCANS=1 (OCR)"
 )
+
+
+@needs_scans
 @pytest.mark.parametrize(("group", "metric"), [k for k in TARGETS if k[0] == "scan"])
 def test_scans_against_ice_labels(group: str, metric: str) -> None:
     score = report(True).groups[group]
     assert score.docs >= 30
     _check(score.rate(metric), TARGETS[(group, metric)], KNOWN_GAPS.get((group, metric)))
+
+
+@needs_scans
+@pytest.mark.parametrize(("group", "metric"), [k for k in REGISTRY_TARGETS if k[0] == "scan"])
+def test_scans_joined_to_the_registry(registry, group: str, metric: str) -> None:  # type: ignore[no-untyped-def]
+    score = report_with_registry(registry, scans=True).groups[group]
+    assert score.docs >= 30
+    assert score.rate("state_with_registry") >= score.rate("state")
+    _check(score.rate(metric), REGISTRY_TARGETS[(group, metric)], REGISTRY_GAPS.get((group, metric)))
 
 
 @pytest.mark.parametrize(

@@ -268,3 +268,45 @@ def test_only_an_ocr_reading_of_the_name_is_snapped_and_the_evidence_keeps_the_w
     snapped = fact.evidence.rule.endswith("+agency.place_snapped_to_state")
     assert snapped is (method is PageMethod.OCR)
     assert any("'Dune'" in w and "'Dunn'" in w for w in result.warnings) is snapped
+
+
+def test_a_scan_whose_parties_clause_ocr_damaged_reads_the_agency_of_its_state() -> None:
+    """Palm Beach Gardens FL's 2025 TFM scan, its OCR text as read: debris before the name, "Potce", a "|"
+    for the comma, and the abbreviation misread ("PRGPD"); its contact block shows Florida."""
+    page = (
+        "MEMORANDUM OF AGREEMENT\n287(g) Task Force Model\n\n This Memorandum of Agreement (MOA)          "
+        "constitutes an agreement between United States\n Immigration and Customs Enforcement (ICE), a "
+        "component of the Department         of Homeland\n Security (DHS), and the ©*otPatn Beach Gardens "
+        "Potce Department | pursuant to which ICE delegates to nominated,\n trained, and certified "
+        "officers or "
+        "employees of the PRGPD  (hereinafter interchangeably referred\n to as “Law Enforcement Agency” "
+        "(LEA)), the authority to perform certain immigration enforcement\n functions as specified herein.\n"
+        "For the LEA:\n Cily of Palm Beach Gardens\n Attn: Chief\n 10500 N. Military Trait\n"
+        " Palm Beach Gardens\n Florida 33410\n"
+    )
+    document = Document("0" * 64, "t.pdf", "application/pdf", [Page(1, page, PageMethod.OCR)])
+    result = extract_agreement(document)
+    assert (result.agency_name, result.state) == ("Palm Beach Gardens Police Department", "FL")
+    (fact,) = result.evidence_for("agency.name")
+    assert fact.evidence.quote == "otPatn Beach Gardens Potce Department"
+    assert page[fact.evidence.start : fact.evidence.end] == fact.evidence.quote
+
+
+def test_a_name_with_a_lone_letter_of_debris_gives_way_to_its_clean_running_footer() -> None:
+    """Rusk County TX's 2025 WSO scan: the parties clause reads "Sheriffs Ofte s", the footer of page after
+    page "Rusk County Sheriff's Office"."""
+    clause = (
+        "I. PARTIES\n\n    This Memorandum of Agreement (MOA) constitutes an agreement between U.S. "
+        "Immigration and\n    Customs Enforcement (ICE), a component of the Department of Homeland "
+        "Security (DHS), and\n"
+        "    the                       Rusk County Sheriffs Ofte s                , hereinafter the law\n"
+        "    enforcement agency (LEA) , pursuant to which ICE delegates to nominated, trained, certified,"
+        " and\n"
+        "    authorized LEA personnel the authority. Warrant Service Officer Program\n\n"
+    )
+    footer = "\n\n   Rusk County Sheriff's Office                                   Rev 2/14/25 {}"
+    pages = [clause + footer.format(1), "LEA personnel shall be deemed certified." + footer.format(2)]
+    document = Document(
+        "0" * 64, "t.pdf", "application/pdf", [Page(i + 1, t, PageMethod.OCR) for i, t in enumerate(pages)]
+    )
+    assert extract_agreement(document).agency_name == "Rusk County Sheriff's Office"

@@ -48,6 +48,8 @@ def _clean_name(raw: str) -> str:
     # An OCR row holds both columns of a signature form: "Hughes County Sheriffs Office Agency: U.S. ...".
     text = re.split(r"\s+Agency\b", text)[0]
     text = re.sub(r"^(?:the\s+|,\s*)+", "", text, flags=re.IGNORECASE)
+    # OCR debris in front of the name's first letter ("©*otPatn Beach Gardens").
+    text = re.sub(r"^[^\w(]+(?=\w)", "", text)
     # OCR reads the "t" of a closing "Dept" as l, L, 1 or I ("Oakland Police DepL").
     text = re.sub(r"\bDep[lL1I]\.?$", "Dept.", text)
     return text.strip(" ,.'’\"`;:|")
@@ -101,7 +103,9 @@ def repair_agency_words(name: str) -> str:
 def _plausible_agency(name: str) -> bool:
     words = name.split()
     letters = sum(c.isalpha() for c in name)
-    return 2 <= len(words) <= 14 and letters >= 0.75 * len(name.replace(" ", "")) and name[:1].isupper()
+    # A name starts with a capital, or (OCR-damaged) its first word holds one ("otPatn Beach Gardens ...").
+    capital = bool(words) and (name[:1].isupper() or any(c.isupper() for c in words[0]))
+    return 2 <= len(words) <= 14 and letters >= 0.75 * len(name.replace(" ", "")) and capital
 
 
 # A word as a clean text layer prints it in an agency's name: "Sheriff's", "St.", "Miami-Dade", "(FL)", "&".
@@ -113,8 +117,9 @@ _MINOR_WORDS = {"of", "the", "and", "for"}
 
 
 def _clean_reading(name: str) -> bool:
-    """No OCR debris: every word looks like a word ("sp11ngs", "Coc:nly", "Plor~o" do not)."""
-    return all(_CLEAN_WORD.match(word) for word in name.split())
+    """No OCR debris: every word looks like a word ("sp11ngs", "Coc:nly", "Plor~o" do not, nor the lone "s"
+    of "Sheriffs Ofte s")."""
+    return all(_CLEAN_WORD.match(word) and not (len(word) == 1 and word.islower()) for word in name.split())
 
 
 _SHORT_WORD = re.compile(r"^(?:[A-Z][a-z]{0,5}\.|[A-Z](?:\.?[A-Z]){1,4}\.?)$")
