@@ -310,3 +310,32 @@ def test_a_name_with_a_lone_letter_of_debris_gives_way_to_its_clean_running_foot
         "0" * 64, "t.pdf", "application/pdf", [Page(i + 1, t, PageMethod.OCR) for i, t in enumerate(pages)]
     )
     assert extract_agreement(document).agency_name == "Rusk County Sheriff's Office"
+
+
+@pytest.mark.parametrize(
+    ("contact", "state"),
+    [
+        ("For the LEA: Jailer Jason Woosley", "KY"),  # Grayson County KY's point of contact, as printed
+        ("For the LEA: Chief Jailer of the County", None),  # a rank (Oconee County GA), not Kentucky's office
+        ("For the LEA: Sheriff of the County", None),
+    ],
+)
+def test_a_county_jailer_heading_the_lea_tells_kentucky_beside_the_county_name(
+    contact: str, state: str | None
+) -> None:
+    clause = (
+        "This Memorandum of Agreement (MOA) constitutes an agreement between U.S. Immigration and Customs "
+        "Enforcement (ICE), a component of the Department of Homeland Security (DHS), and the Grayson County "
+        "Detention Center, hereinafter the law enforcement agency (LEA), pursuant to which ICE delegates to "
+        "nominated, trained, certified, and authorized LEA personnel the authority. Jail Enforcement "
+        "Model\n\n"
+        "VII. POINTS OF CONTACT\n\nICE and the LEA points of contact (POCs) for purposes of this MOA are:\n"
+    )
+    result = extract_agreement(_doc(clause + contact + "\nFor DHS:\n"))
+    assert result.agency_name == "Grayson County Detention Center"
+    assert result.state == state
+    if state is None:  # Grayson County: Kentucky, Texas and Virginia
+        assert {"KY", "TX", "VA"} <= set(result.state_candidates)
+    else:
+        rules = {f.evidence.rule for f in result.evidence_for("agency.state")}
+        assert rules == {"state.lea_head_is_county_jailer", "state.county_in_agency_name"}

@@ -15,6 +15,7 @@ from disentangle.extract._match import Match, find
 from disentangle.extract._places import (
     StateClue,
     clues_from_contact,
+    clues_from_lea_offices,
     clues_from_name,
     clues_from_offices,
     clues_from_statutes,
@@ -345,6 +346,7 @@ class StateExtractor:
         clues.extend(clues_from_contact(view))
         clues.extend(clues_from_offices(view, result))
         clues.extend(clues_from_statutes(view))
+        clues.extend(clues_from_lea_offices(view))
         best, scores = decide(clues)
         if best is None:
             if len([s for s in scores.values() if s > 0]) > 1:

@@ -76,6 +76,7 @@ class StateKnowledge:
     office_rules: tuple[Rule, ...]
     statutes: tuple[tuple[str, re.Pattern[str]], ...]
     statute_rule: Rule
+    lea_offices: tuple[tuple[Rule, frozenset[str]], ...]  # an office some states' law alone creates
     names: dict[str, dict[str, tuple[str, ...]]]  # "counties"/"places" -> state -> names as printed
     snap: PlaceSnap
 
@@ -150,7 +151,15 @@ def state_knowledge() -> StateKnowledge:
             for section in ("counties", "places")
         },
         snap=_place_snap(data.get("place_snap")),
+        lea_offices=tuple((_rule(e), _states(e)) for e in data.get("lea_offices", ())),
     )
+
+
+def _states(entry: dict[str, Any]) -> frozenset[str]:
+    states = frozenset(str(s) for s in entry.get("states", ()))
+    if not states or any(normalize_state(s) != s for s in states):
+        raise KnowledgeError(f"{KNOWLEDGE_DIR / FILE}: {entry.get('id')!r}: 'states' must list USPS codes")
+    return states
 
 
 def _place_snap(entry: Any) -> PlaceSnap:
@@ -382,6 +391,24 @@ def clues_from_statutes(view: DocumentView) -> Iterator[StateClue]:
                 quote = " ".join(match.group(0).split())
                 yield StateClue(
                     frozenset({state}),
+                    Evidence(
+                        view.sha256, page.number, match.start(), match.end(), quote, rule.id, rule.confidence
+                    ),
+                )
+                break
+
+
+def clues_from_lea_offices(view: DocumentView) -> Iterator[StateClue]:
+    """The LEA's head named by an office only some states create ("For the LEA: Jailer ...": Kentucky's
+    elected county jailer)."""
+    for rule, states in state_knowledge().lea_offices:
+        assert rule.regex is not None
+        for page in view.pages:
+            match = rule.regex.search(page.text)
+            if match:
+                quote = " ".join(match.group(0).split())
+                yield StateClue(
+                    states,
                     Evidence(
                         view.sha256, page.number, match.start(), match.end(), quote, rule.id, rule.confidence
                     ),
