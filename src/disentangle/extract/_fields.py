@@ -63,6 +63,9 @@ def repair_agency_words(name: str) -> str:
     vocabulary = {w.lower(): w for w in config.agency_vocabulary}
     places = state_knowledge()
 
+    def confused(word: str) -> str:
+        return "".join(config.ocr_confusions.get(c, c) for c in word)
+
     def snap(word: str) -> str | None:
         bare = word.strip(",.;:").lower().replace("’", "'")  # "Sherif’s": OCR's curly apostrophe
         if bare in vocabulary or len(bare) < 4 or not bare.replace("'", "").isalpha():
@@ -74,7 +77,10 @@ def repair_agency_words(name: str) -> str:
             for key, v in vocabulary.items()
             if key[0] == bare[0]
             and abs(len(key) - len(bare)) <= 2
-            and fuzz.ratio(bare, key) >= config.vocabulary_ratio
+            and (
+                fuzz.ratio(bare, key) >= config.vocabulary_ratio
+                or fuzz.ratio(confused(bare), confused(key)) >= config.confused_ratio
+            )
         ]
         if len({c.lower().rstrip("s").replace("'", "") for c in close}) != 1:
             return None

@@ -290,6 +290,8 @@ class Parties:
     agency_vocabulary: tuple[str, ...]
     not_agency: re.Pattern[str]
     vocabulary_ratio: float
+    ocr_confusions: dict[str, str]  # letters OCR mistakes for one another -> one letter standing for them all
+    confused_ratio: float  # the ratio a word needs against a vocabulary word with those letters folded
     ori: tuple[Pattern, ...]
     state: tuple[Pattern, ...]  # the agency-suffix rule has no regex of its own: see _fields
     state_suffix: Pattern
@@ -326,6 +328,11 @@ def parties() -> Parties:
         not_agency=re.compile(r"(?:" + "|".join(_section(data, "not_agency", file)) + r")\b", re.IGNORECASE),
         agency_vocabulary=tuple(str(w) for w in _section(data, "agency_vocabulary", file)["words"]),
         vocabulary_ratio=float(_section(data, "agency_vocabulary", file)["min_ratio"]),
+        confused_ratio=float(_section(data, "agency_vocabulary", file).get("confused_ratio", 100)),
+        ocr_confusions={
+            str(k): str(v)
+            for k, v in (_section(data, "agency_vocabulary", file).get("ocr_confusions") or {}).items()
+        },
         ori=tuple(_compile(e, file) for e in _section(data, "ori", file)),
         state=tuple(_compile(e, file) for e in state_entries if "regex" in e or "phrase" in e),
         state_suffix=suffix_pattern,
