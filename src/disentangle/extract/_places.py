@@ -380,22 +380,30 @@ def clues_from_offices(view: DocumentView, result: Extraction) -> Iterator[State
                     break
 
 
+def _first_match(
+    view: DocumentView, regex: re.Pattern[str], states: frozenset[str], rule: Rule
+) -> StateClue | None:
+    """The first page's match of `regex`, as a clue for `states`."""
+    for page in view.pages:
+        match = regex.search(page.text)
+        if match:
+            quote = " ".join(match.group(0).split())
+            return StateClue(
+                states,
+                Evidence(
+                    view.sha256, page.number, match.start(), match.end(), quote, rule.id, rule.confidence
+                ),
+            )
+    return None
+
+
 def clues_from_statutes(view: DocumentView) -> Iterator[StateClue]:
     """A state's statutes cited by their name ("Fla. Stat.", "Tex. Gov't Code")."""
     knowledge = state_knowledge()
-    rule = knowledge.statute_rule
     for state, pattern in knowledge.statutes:
-        for page in view.pages:
-            match = pattern.search(page.text)
-            if match:
-                quote = " ".join(match.group(0).split())
-                yield StateClue(
-                    frozenset({state}),
-                    Evidence(
-                        view.sha256, page.number, match.start(), match.end(), quote, rule.id, rule.confidence
-                    ),
-                )
-                break
+        clue = _first_match(view, pattern, frozenset({state}), knowledge.statute_rule)
+        if clue:
+            yield clue
 
 
 def clues_from_lea_offices(view: DocumentView) -> Iterator[StateClue]:
@@ -403,17 +411,9 @@ def clues_from_lea_offices(view: DocumentView) -> Iterator[StateClue]:
     elected county jailer)."""
     for rule, states in state_knowledge().lea_offices:
         assert rule.regex is not None
-        for page in view.pages:
-            match = rule.regex.search(page.text)
-            if match:
-                quote = " ".join(match.group(0).split())
-                yield StateClue(
-                    states,
-                    Evidence(
-                        view.sha256, page.number, match.start(), match.end(), quote, rule.id, rule.confidence
-                    ),
-                )
-                break
+        clue = _first_match(view, rule.regex, states, rule)
+        if clue:
+            yield clue
 
 
 def decide(clues: list[StateClue], margin: float | None = None) -> tuple[str | None, dict[str, float]]:
