@@ -179,3 +179,82 @@ def test_assess_several_places_side_by_side_and_gaps(home: Path) -> None:
     assert detainers.split("|")[2].strip() == "N" and detainers.split("|")[3].strip() == "Y"
     gaps = run(home, "assess", "Galveston County, TX", "--gaps")
     assert "Texas SB 4" in gaps.stdout and "Cook County" in gaps.stdout
+
+
+ARCADIA = Path(__file__).parent / "fixtures" / "ingest" / "arcadia_fl_tfm_moa_2025.pdf"
+
+
+def test_extract_json_keeps_the_output_contract_in_an_empty_workspace(tmp_path: Path) -> None:
+    import hashlib
+
+    result = run(tmp_path / "empty", "extract", str(ARCADIA), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["sha256"] == hashlib.sha256(ARCADIA.read_bytes()).hexdigest()
+    assert (data["kind"], data["template"]["family"]) == ("287g-tfm", "287g-tfm-2025")
+    assert data["agency"]["name"] == "Arcadia Police Dept" and data["agency"]["state"] == "FL"
+    sides = {s["side"]: s for s in data["signatories"]}
+    assert set(sides) == {"lea", "ice"}
+    assert all({"name", "title", "date"} <= set(s) for s in data["signatories"])
+    assert (sides["lea"]["name"], sides["lea"]["date"]) == ("Quinn Jones", "2025-02-28")
+    assert sides["ice"]["name"] is None  # a signature line with no printed name: null, never guessed
+    assert (data["signed_date"], data["effective_date"]) == ("2025-03-05", "2025-03-05")
+    assert {"interrogate", "arrest_warrantless", "detainers", "database_access"} <= set(data["functions"])
+    assert {"by_lea", "by_ice", "notice"} <= set(data["termination"])
+    assert data["termination"]["by_lea"] is True and data["termination"]["by_ice"] is True
+    assert data["registry_match"] is None  # an empty workspace has no registry
+    facts = data["facts"]
+    assert facts and all(
+        set(f) == {"field", "value", "page", "start", "end", "quote", "rule", "confidence"} for f in facts
+    )
+    assert any(f["field"] == "agency.name" and f["page"] == 1 for f in facts)
+
+
+def test_extract_summary_links_the_registry_and_says_what_it_left_empty(home: Path, tmp_path: Path) -> None:
+    linked = run(home, "extract", str(ARCADIA))
+    assert linked.returncode == 0, linked.stderr
+    assert "registry: fl-arcadia-police-department-tfm-20250305" in linked.stdout
+    # Grayson County (KY, TX, VA) with no other clue: the state is left empty, and the summary says why.
+    text = tmp_path / "grayson.txt"
+    text.write_text(
+        "MEMORANDUM OF AGREEMENT\n287(g) Jail Enforcement Model\n\nThis Memorandum of Agreement (MOA) "
+        "constitutes an agreement between U.S. Immigration and Customs Enforcement (ICE), a component of the "
+        "Department of Homeland Security (DHS), and the Grayson County Detention Center, hereinafter the law "
+        "enforcement agency (LEA), pursuant to which ICE delegates to nominated LEA personnel the "
+        "authority.\n",
+        encoding="utf-8",
+    )
+    result = run(tmp_path / "empty", "extract", str(text))
+    assert result.returncode == 0, result.stderr
+    assert "agency: Grayson County Detention Center (state: KY or TX or VA)" in result.stdout
+    assert "warning: state left empty: the evidence allows several states" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [(None, "no such file"), (b"hello", "not a PDF"), (b"", "empty")],
+)
+def test_extract_bad_input_is_one_clean_line_naming_the_file(
+    tmp_path: Path, content: bytes | None, problem: str
+) -> None:
+    path = tmp_path / "agreement.pdf"
+    if content is not None:
+        path.write_bytes(content)
+    result = run(tmp_path / "empty", "extract", str(path))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"error: {path}") and problem in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_compare_reports_the_deviations_from_the_family_template(tmp_path: Path) -> None:
+    result = run(tmp_path / "empty", "compare", str(ARCADIA), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["family"], data["status"]) == ("287g-tfm-2025", "compared")
+    assert data["template_members"] >= 50  # the consensus of the corpus's 2025 TFMs, not typed in
+    assert data["counts"]["same"] > 100
+    kinds = {d["kind"] for d in data["diffs"]}
+    assert kinds <= {"added", "removed", "changed", "local"} and data["diffs"]
+    markdown = run(tmp_path / "empty", "compare", str(ARCADIA))
+    assert markdown.returncode == 0 and "287g-tfm-2025" in markdown.stdout

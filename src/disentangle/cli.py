@@ -311,6 +311,8 @@ def extract_(ctx: click.Context, file: Path, as_json: bool, no_ocr: bool) -> Non
         fields = [signatory.get(k) for k in ("name", "title", "date")]
         click.echo(f"  {signatory.get('side')}: " + ", ".join(str(f) for f in fields))
     click.echo(f"functions: {', '.join(result.get('functions') or []) or 'none found'}")
+    for warning in result.get("warnings") or []:  # what was left empty or read with doubt, and why
+        click.echo(f"warning: {warning}")
     match = result["registry_match"]
     # The registry's agency and state are ICE's listing, shown beside what the document itself says.
     click.echo(
