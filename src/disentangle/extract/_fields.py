@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from typing import Protocol
 
@@ -402,20 +403,12 @@ class AgencyPlaceExtractor:
         result.findings[index] = Finding(
             "agency.name",
             name,
-            Evidence(
-                ev.sha256,
-                ev.page,
-                ev.start,
-                ev.end,
-                ev.quote,
-                f"{ev.rule}+{rule.id}",
-                min(ev.confidence, rule.confidence),
-            ),
+            replace(ev, rule=f"{ev.rule}+{rule.id}", confidence=min(ev.confidence, rule.confidence)),
         )
 
 
 def _with_rule(ev: Evidence, pattern: Pattern) -> Evidence:
-    return Evidence(ev.sha256, ev.page, ev.start, ev.end, ev.quote, pattern.id, pattern.confidence)
+    return replace(ev, rule=pattern.id, confidence=pattern.confidence)
 
 
 class OriExtractor:
@@ -595,15 +588,7 @@ class TermsExtractor:
             result.add(
                 "effective_date",
                 result.signed_date,
-                Evidence(
-                    ev.sha256,
-                    ev.page,
-                    ev.start,
-                    ev.end,
-                    ev.quote,
-                    "effective.upon_signature+signed_date",
-                    ev.confidence,
-                ),
+                replace(ev, rule="effective.upon_signature+signed_date"),
             )
         elif result.signed_date:
             result.warnings.append("effective upon both signatures, but not every signature date is legible")
