@@ -61,3 +61,23 @@ def test_a_failed_transaction_writes_nothing(tmp_path: Path) -> None:
     with store.read() as connection:
         assert connection.execute(select(t.jurisdictions)).all() == []
     store.dispose()
+
+
+def test_columns_added_by_a_later_migration_reach_an_older_database(tmp_path: Path) -> None:
+    """0005 adds columns to tables 0001-0004 made: an older database gets them, data kept."""
+    store = Store(sqlite_url(tmp_path / "r.sqlite"))
+    with store.transaction() as connection:
+        connection.execute(text("CREATE TABLE agencies (id VARCHAR(200) PRIMARY KEY, name VARCHAR(300))"))
+        connection.execute(text("INSERT INTO agencies VALUES ('a', 'Old Agency')"))
+        t.schema_migrations.create(connection)
+        for name in ("0001_registry", "0002_records_requests", "0003_request_documents", "0004_documents"):
+            connection.execute(insert(t.schema_migrations).values(name=name, applied_at=datetime.now(UTC)))
+        for table in (t.records_requests, t.document_readings):
+            table.create(connection)
+    assert "0005_discovery" in store.migrate()
+    with store.read() as connection:
+        columns = {row[1] for row in connection.execute(text("PRAGMA table_info(agencies)"))}
+        assert {"county_id", "officers", "population", "origin"} <= columns
+        assert connection.execute(text("SELECT name FROM agencies")).scalar() == "Old Agency"
+    assert {"campaigns", "found_agreements", "agreement_actions"} <= set(store.tables())
+    store.dispose()

@@ -2,14 +2,17 @@
 
 from disentangle.model._documents import Document, Evidence, Finding, Page, PageMethod
 from disentangle.model._types import (
+    ACTION_STATUS,
     AGREEMENT_KINDS,
     Agency,
+    AgencyOrigin,
     Agreement,
     AgreementKind,
     AgreementStatus,
     Event,
     EventKind,
     Fact,
+    FoundReview,
     Jurisdiction,
     Level,
     Source,
@@ -17,9 +20,11 @@ from disentangle.model._types import (
 from disentangle.model._values import STATES, normalize_state, state_by_name
 
 __all__ = [
+    "ACTION_STATUS",
     "AGREEMENT_KINDS",
     "STATES",
     "Agency",
+    "AgencyOrigin",
     "Agreement",
     "AgreementKind",
     "AgreementStatus",
@@ -29,6 +34,7 @@ __all__ = [
     "Evidence",
     "Fact",
     "Finding",
+    "FoundReview",
     "Jurisdiction",
     "Level",
     "Page",

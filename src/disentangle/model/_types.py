@@ -42,6 +42,11 @@ class AgreementStatus(StrEnum):
     SUPERSEDED = "superseded"  # the same agency re-signed the same model: a newer agreement replaces it
     PENDING = "pending"  # on ICE's pending list: requested, not yet signed
     LISTED = "listed"  # appears in a historical dataset (e.g. ICE facility list); current state unknown
+    # Agreements found in documents (records requests), whose life the locality's own actions record:
+    IN_FORCE = "in-force"  # signed, and no source shows it ended: in force as far as the records go
+    TERMINATED = "terminated"  # ended under its own termination clause, on the date that clause gives
+    VOID = "void"  # declared void or never validly executed by the body that could bind the agency
+    EXPIRED = "expired"  # its own term ran out
 
 
 class EventKind(StrEnum):
@@ -58,6 +63,50 @@ class EventKind(StrEnum):
     ADDENDUM = "addendum"  # an addendum date appeared or changed
     PENDING = "pending"  # appeared on the pending list
     PENDING_CLEARED = "pending_cleared"  # left the pending list
+    # A locality's actions on an agreement and what became of it, each dated and with its evidence:
+    FOUND = "found"  # read from a document (a records request's release, a file a person brought)
+    DOCUMENT_FOUND = "document_found"  # a document of an agreement ICE lists was read and linked to it
+    INVALIDITY_DRAFTED = "invalidity_drafted"  # a notice of invalidity was drafted
+    CHALLENGED = "challenged"  # a notice of invalidity was sent
+    TERMINATION_DRAFTED = "termination_drafted"  # a termination letter was drafted
+    TERMINATION_SENT = "termination_sent"  # a termination letter was sent
+    TERMINATED = "terminated"  # ended, on the date its own notice clause gives
+    DECLARED_VOID = "declared_void"  # the body that could bind the agency declared it void or unexecuted
+    EXPIRED = "expired"  # its term ran out
+    RESOLUTION_DRAFTED = "resolution_drafted"  # a resolution ending it was drafted
+
+
+class AgencyOrigin(StrEnum):
+    """Where an agency's registry record comes from."""
+
+    ICE_LIST = "ice-list"  # named on ICE's 287(g) lists (merged with its FBI roster row when the ORI agrees)
+    FBI_ROSTER = "fbi-roster"  # only in the FBI's roster of law-enforcement agencies
+    FACILITY_LIST = "facility-list"  # a detention facility on ICE's facility list
+
+
+class FoundReview(StrEnum):
+    """Whether an agreement read from a document may enter the registry. Human review is a state."""
+
+    READ = "read"  # the reader is sure of its kind, agency and date: in the registry, open to review
+    NEEDS_REVIEW = "needs-review"  # the reader is unsure (the reasons say why): kept out until confirmed
+    CONFIRMED = "confirmed"  # a person confirmed it: in the registry
+    REJECTED = "rejected"  # a person said it is not an agreement of that agency: kept out
+
+
+# The actions a person records (the rest of EventKind is read from ICE's sheets), and the status each
+# leaves an agreement found in records in.
+ACTION_STATUS: dict[EventKind, AgreementStatus | None] = {
+    EventKind.FOUND: AgreementStatus.IN_FORCE,
+    EventKind.INVALIDITY_DRAFTED: None,
+    EventKind.CHALLENGED: None,
+    EventKind.TERMINATION_DRAFTED: None,
+    EventKind.TERMINATION_SENT: None,
+    EventKind.RESOLUTION_DRAFTED: None,
+    EventKind.TERMINATED: AgreementStatus.TERMINATED,
+    EventKind.DECLARED_VOID: AgreementStatus.VOID,
+    EventKind.EXPIRED: AgreementStatus.EXPIRED,
+    EventKind.SUPERSEDED: AgreementStatus.SUPERSEDED,
+}
 
 
 @dataclass(frozen=True, slots=True)

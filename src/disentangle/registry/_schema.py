@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -66,6 +69,11 @@ agencies = Table(
     Column("link_rule", String(200)),
     Column("county", String(120)),
     Column("source_id", Integer, ForeignKey("sources.id")),
+    # 0005: the county's OCD id, the agency's size from the FBI roster, and where its record comes from
+    Column("county_id", String(200)),
+    Column("officers", Integer),
+    Column("population", Integer),
+    Column("origin", String(20)),  # an AgencyOrigin value: ice-list, fbi-roster, facility-list
     Index("ix_agencies_ori", "ori"),
     Index("ix_agencies_jurisdiction", "jurisdiction_id"),
     Index("ix_agencies_state", "state"),
@@ -188,6 +196,7 @@ records_requests = Table(
     Column("reference", String(100)),
     Column("letter", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("campaign_id", String(40)),  # 0005: the discovery campaign it was drafted in, if any
     Index("ix_records_requests_state", "state"),
 )
 
@@ -240,6 +249,7 @@ document_readings = Table(
     Column("redline", Text, nullable=False),  # Comparison.to_html(): every text in it escaped
     Column("extractor_version", String(40), nullable=False),
     Column("read_at", DateTime(timezone=True), nullable=False),
+    Column("public", Boolean),  # 0005: a person marked the document public (NULL or false: private)
     Index("ix_document_readings_state", "state"),
 )
 
@@ -258,8 +268,71 @@ ingest_jobs = Table(
     Column("finished_at", DateTime(timezone=True)),
 )
 
+# Discovery campaigns: one records request per agency of a place, drafted and tracked together.
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("about", String(40), nullable=False),  # a campaign topic of knowledge/letters/campaigns.yaml
+    Column("scope", String(300), nullable=False),  # the place or list as the person gave it
+    Column("scope_id", String(200)),  # the jurisdiction's OCD id, when the scope is a place
+    Column("title", String(300), nullable=False),
+    Column("topics", JSON, nullable=False),  # the records-request topics each letter asks about
+    Column("requester", JSON, nullable=False),
+    Column("created_on", Date, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Agreements read from documents (records released under a request, files a person brought). They are
+# the person's work, kept across imports; the registry's agreements table shows the ones a person or a
+# sure reading accepted, projected anew after every import and every change.
+found_agreements = Table(
+    "found_agreements",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("sha256", String(64), nullable=False),  # the document it was read from
+    Column("request_id", String(40)),  # the records request that brought it out, if any
+    Column("agency_id", String(200)),  # the registry agency it binds (None while unknown)
+    Column("ori", String(12)),  # kept so the agency is found again if its registry id changes
+    Column("state", String(2)),
+    Column("agency_name", String(300), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("signed", Date),
+    Column("review", String(20), nullable=False),  # a FoundReview value
+    Column("reasons", JSON, nullable=False),  # why a person must look, one sentence each
+    Column("listed_agreement_id", String(200)),  # the agreement on ICE's lists it is a copy of
+    Column("details", JSON, nullable=False),  # title, parties, signatories, term, clauses: with evidence
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("sha256", name="uq_found_agreements_document"),
+    Index("ix_found_agreements_agency", "agency_id"),
+)
+
+# What a locality did about an agreement, and what became of it: dated, each with its evidence.
+agreement_actions = Table(
+    "agreement_actions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("agreement_id", String(200), nullable=False),
+    Column("kind", String(30), nullable=False),  # an EventKind value of a person's action
+    Column("on", Date, nullable=False),
+    Column("note", Text),
+    Column("evidence", JSON, nullable=False),  # the document, letter or request it rests on
+    Column("letter", Text),  # the letter drafted or sent, as written
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_agreement_actions_agreement", "agreement_id"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AddColumn:
+    """A migration step that adds a column of a table defined above to a database made before it existed."""
+
+    table: Table
+    column: str
+
+
 # Named, ordered migrations: each creates or alters what it names. Never edit a released one.
-MIGRATIONS: tuple[tuple[str, tuple[Table, ...]], ...] = (
+MIGRATIONS: tuple[tuple[str, tuple[Table | AddColumn, ...]], ...] = (
     (
         "0001_registry",
         (
@@ -278,16 +351,34 @@ MIGRATIONS: tuple[tuple[str, tuple[Table, ...]], ...] = (
     ("0002_records_requests", (records_requests, request_events)),
     ("0003_request_documents", (request_documents,)),
     ("0004_documents", (document_readings, ingest_jobs)),
+    (
+        "0005_discovery",
+        (
+            AddColumn(agencies, "county_id"),
+            AddColumn(agencies, "officers"),
+            AddColumn(agencies, "population"),
+            AddColumn(agencies, "origin"),
+            AddColumn(records_requests, "campaign_id"),
+            AddColumn(document_readings, "public"),
+            campaigns,
+            found_agreements,
+            agreement_actions,
+        ),
+    ),
 )
 
 __all__ = [
     "MIGRATIONS",
+    "AddColumn",
     "agencies",
     "agency_aliases",
+    "agreement_actions",
     "agreements",
+    "campaigns",
     "document_readings",
     "events",
     "facts",
+    "found_agreements",
     "ingest_jobs",
     "jurisdictions",
     "metadata",

@@ -8,11 +8,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from disentangle.errors import StoreError
-from disentangle.registry._schema import MIGRATIONS, schema_migrations
+from disentangle.registry._schema import MIGRATIONS, AddColumn, schema_migrations
 
 
 def sqlite_url(path: Path) -> str:
@@ -72,12 +72,15 @@ class Store:
                 f"database {self.safe_url} has migrations this version does not know: {sorted(unknown)}; "
                 "upgrade Disentangle"
             )
-        for name, tables in MIGRATIONS:
+        for name, steps in MIGRATIONS:
             if name in done:
                 continue
             with self.transaction() as connection:
-                for table in tables:
-                    table.create(connection, checkfirst=True)
+                for step in steps:
+                    if isinstance(step, AddColumn):
+                        _add_column(connection, step)
+                    else:
+                        step.create(connection, checkfirst=True)
                 connection.execute(schema_migrations.insert().values(name=name, applied_at=datetime.now(UTC)))
             applied.append(name)
         return applied
@@ -87,6 +90,20 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _add_column(connection: Connection, step: AddColumn) -> None:
+    """ALTER TABLE ... ADD COLUMN, unless the table already has it (a database made by this version
+    creates its tables whole, new columns included)."""
+    present = {column["name"] for column in inspect(connection).get_columns(step.table.name)}
+    if step.column in present:
+        return
+    column = step.table.c[step.column]
+    kind = column.type.compile(dialect=connection.dialect)
+    preparer = connection.dialect.identifier_preparer
+    connection.execute(
+        text(f"ALTER TABLE {preparer.quote(step.table.name)} ADD COLUMN {preparer.quote(column.name)} {kind}")
+    )
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -448,6 +448,19 @@ class _RosterEntry:
     named: bool  # the type comes from the name, not only from the FBI's agency_type_name
     jurisdiction_id: str | None
     county_id: str | None
+    rule: str = ""  # how the jurisdiction was found, or why none was
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedRosterAgency:
+    """An FBI roster row placed in the tree of governments: its type, jurisdiction and county."""
+
+    agency: RosterAgency
+    type_id: str
+    named: bool  # its name says what it is ("Pasadena Police Department"), not only the FBI's type
+    jurisdiction_id: str | None
+    county_id: str | None
+    rule: str  # how the jurisdiction was found, or why none was
 
 
 ROSTER_THRESHOLD = 90  # token-sort ratio an agency's name must reach against an FBI roster name
@@ -702,6 +715,16 @@ class AgencyLinker:
 
     # -- roster ------------------------------------------------------------------------------------
 
+    def placed_roster(self) -> list[PlacedRosterAgency]:
+        """Every roster row, placed: the same placement the ORI look-ups use, for every state."""
+        for state in sorted(self._unplaced):
+            self._roster(state)
+        return [
+            PlacedRosterAgency(e.agency, e.type_id, e.named, e.jurisdiction_id, e.county_id, e.rule)
+            for state in sorted(self._roster_by_state)
+            for e in self._roster_by_state[state]
+        ]
+
     def _roster(self, state: str) -> list[_RosterEntry]:
         entries = self._roster_by_state.get(state)
         if entries is None:
@@ -729,11 +752,14 @@ class AgencyLinker:
         county_id = county.jurisdiction.id if county else None
         jurisdiction_id: str | None = None
         if kind.id in _BY_COUNTY_FIELD and county is not None:
-            jurisdiction_id = county_id
+            jurisdiction_id, rule = county_id, f"{kind.id}→county by the FBI's county field"
         elif agency.state != FEDERAL:
-            binding, _ = self._bind(name, agency.state, kind, county)
+            binding, why = self._bind(name, agency.state, kind, county)
             jurisdiction_id = binding.jurisdiction.id if binding else None
-        return _RosterEntry(agency, kind.id, named, jurisdiction_id, county_id)
+            rule = binding.rule if binding else why
+        else:
+            rule = "a federal agency: no state or local jurisdiction"
+        return _RosterEntry(agency, kind.id, named, jurisdiction_id, county_id, rule)
 
     def _roster_county(self, agency: RosterAgency) -> PlaceMatch | None:
         if agency.county is None or agency.state == FEDERAL:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from disentangle.model import Fact, Jurisdiction, Level, Source
-from disentangle.sources import detainers, dhs_list, facilities, secure_communities
+from disentangle.sources import detainers, dhs_list, facilities, roster, secure_communities
 from disentangle.sources.agencies import read_fbi_roster, read_icpsr_links
 from disentangle.sources.ice_history import TrackedAgency
 from disentangle.sources.jurisdictions import OCD_FOLDER, read_division_aliases, read_jurisdictions
@@ -45,6 +45,7 @@ class Places:
     facility_agreements: list[FacilityAgreement] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    roster: roster.RosterReport = field(default_factory=roster.RosterReport)
 
 
 def build_places(data_dir: Path, agencies: Sequence[TrackedAgency]) -> Places:
@@ -68,9 +69,9 @@ def build_places(data_dir: Path, agencies: Sequence[TrackedAgency]) -> Places:
 def _link_agencies(
     places: Places, gazetteer: Gazetteer, data_dir: Path, agencies: Sequence[TrackedAgency]
 ) -> None:
-    roster = read_fbi_roster(data_dir / FBI_ROSTER) if (data_dir / FBI_ROSTER).exists() else []
+    fbi = read_fbi_roster(data_dir / FBI_ROSTER) if (data_dir / FBI_ROSTER).exists() else []
     icpsr = read_icpsr_links(data_dir / ICPSR) if (data_dir / ICPSR).exists() else []
-    linker = AgencyLinker(gazetteer, roster, icpsr)
+    linker = AgencyLinker(gazetteer, fbi, icpsr)
     for agency in agencies:
         best: AgencyLink | None = None
         for name in [agency.name, *reversed(agency.names)]:
@@ -81,6 +82,12 @@ def _link_agencies(
                 break
         if best is not None:
             places.links[agency.id] = best
+    counties = {j.id: j.name for j in places.jurisdictions if j.level is Level.COUNTY}
+    places.roster = roster.roster_records(
+        linker.placed_roster(),
+        roster.ice_agencies_by_ori((agency_id, link.ori) for agency_id, link in places.links.items()),
+        counties,
+    )
     linked = sum(1 for link in places.links.values() if link.jurisdiction_id)
     with_ori = sum(1 for link in places.links.values() if link.ori)
     total = max(len(agencies), 1)

@@ -74,33 +74,41 @@ class WorkspaceBase:
         self.store.dispose()
 
     def _find_agency(self, text: str) -> dict[str, Any]:
-        g = t.agencies
-        needle = text.strip()
+        """An agency by id, ORI, or a name people use ("Pasadena Police Department", "LASD"), optionally
+        followed by its state ("Pasadena Police Department, CA"). A name several agencies answer to is
+        an InputError listing them, never a guess."""
+        g, aliases = t.agencies, t.agency_aliases
+        needle = " ".join(text.split())
         with self.store.read() as connection:
             row = connection.execute(
                 select(g).where(or_(g.c.id == needle, g.c.ori == needle.upper())).limit(1)
             ).first()
             if row is None:
-                rows = connection.execute(
-                    select(g)
-                    .where(
-                        or_(
-                            func.lower(g.c.name) == needle.lower(),
-                            g.c.id.in_(
-                                select(t.agency_aliases.c.agency_id).where(
-                                    func.lower(t.agency_aliases.c.alias) == needle.lower()
-                                )
-                            ),
-                        )
+                name, state = needle, None
+                head, _, tail = needle.rpartition(",")
+                if head and normalize_state(tail.strip()):
+                    name, state = head.strip(), normalize_state(tail.strip())
+                query = select(g).where(
+                    or_(
+                        func.lower(g.c.name) == name.lower(),
+                        g.c.id.in_(
+                            select(aliases.c.agency_id).where(func.lower(aliases.c.alias) == name.lower())
+                        ),
                     )
-                    .order_by(g.c.state)
-                ).all()
+                )
+                if state:
+                    query = query.where(g.c.state == state)
+                rows = connection.execute(query.order_by(g.c.state, g.c.name)).all()
                 if len(rows) > 1:
-                    states = ", ".join(f"{r.state} ({r.id})" for r in rows)
-                    raise InputError(f"{needle!r} names agencies in several states: {states}; give the id")
+                    choices = "; ".join(f"{r.name} ({r.state}, {r.id})" for r in rows[:8])
+                    more = f" and {len(rows) - 8} more" if len(rows) > 8 else ""
+                    hint = (
+                        "give the id or ORI" if state else 'add the state ("NAME, ST") or give the id or ORI'
+                    )
+                    raise InputError(f"{needle!r} names several agencies: {choices}{more}; {hint}")
                 row = rows[0] if rows else None
         if row is None:
-            raise NotFoundError(f"no agency matches {text!r}")
+            raise NotFoundError(f"no agency matches {text!r}; try `disentangle search`")
         return dict(row._mapping)
 
     def _find_jurisdiction(self, text: str) -> dict[str, Any] | None:

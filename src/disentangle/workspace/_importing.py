@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select
 
 from disentangle.errors import InputError, SourceFormatError
-from disentangle.model import (
-    Event,
-)
+from disentangle.model import AgencyOrigin, Event
 from disentangle.registry import tables as t
 from disentangle.sources import ice_history, ice_sheets
 from disentangle.sources import places as places_stage
+from disentangle.sources.places import FBI_ROSTER
+from disentangle.sources.roster import RosterReport
 from disentangle.workspace._base import Progress, WorkspaceBase
 from disentangle.workspace._rows import (
     _bulk,
@@ -152,7 +152,8 @@ class ImportMixin(WorkspaceBase):
                 connection.execute(delete(table))
             source_ids = _insert_sources(connection, files)
             _bulk(connection, t.jurisdictions, [_jurisdiction_row(j) for j in places.jurisdictions])
-            counts = _write_history(connection, history, agencies, source_ids, places.links)
+            counts = _write_history(connection, history, agencies, source_ids, places.links, places.roster)
+            counts.update(_write_roster(connection, places.roster, source_ids))
             counts.update(_write_programs(connection, places, source_ids))
             counts["jurisdictions"] = len(places.jurisdictions)
         tick(steps[2], 1, 1)
@@ -224,12 +225,15 @@ def _write_history(
     agencies: Iterable[ice_history.TrackedAgency],
     source_ids: dict[str, int],
     links: dict[str, Any],
+    roster: RosterReport,
 ) -> dict[str, int]:
     agency_of: dict[str, str] = {}
     agency_rows: list[dict[str, Any]] = []
     alias_rows: list[dict[str, Any]] = []
+    merged = {agency_id: record for record in roster.records for agency_id in record.merged_into}
     for agency in agencies:
         link = links.get(agency.id)
+        fbi = merged.get(agency.id)
         agency_rows.append(
             {
                 "id": agency.id,
@@ -240,9 +244,14 @@ def _write_history(
                 "ori": link.ori if link else None,
                 "jurisdiction_id": link.jurisdiction_id if link else None,
                 "link_rule": f"{link.rule}; ori: {link.ori_rule}" if link else None,
+                "county_id": fbi.county_id if fbi else None,
+                "officers": fbi.officers if fbi else None,
+                "population": fbi.population if fbi else None,
+                "origin": AgencyOrigin.ICE_LIST.value,
             }
         )
-        alias_rows.extend({"agency_id": agency.id, "alias": name} for name in agency.names)
+        names = dict.fromkeys([*agency.names, *((fbi.name, *fbi.aliases) if fbi else ())])
+        alias_rows.extend({"agency_id": agency.id, "alias": name} for name in names)
         for agreement_id in agency.agreement_ids:
             agency_of[agreement_id] = agency.id
         for pending_id in agency.pending_ids:
@@ -333,6 +342,37 @@ def _write_history(
     }
 
 
+def _write_roster(connection: Connection, roster: RosterReport, source_ids: dict[str, int]) -> dict[str, int]:
+    """The FBI roster's agencies that are not on ICE's lists (those that are were merged above)."""
+    source_id = source_ids.get(FBI_ROSTER)
+    rows: list[dict[str, Any]] = []
+    aliases: list[dict[str, Any]] = []
+    for record in roster.records:
+        if record.merged_into:
+            continue
+        rows.append(
+            {
+                "id": record.id,
+                "name": record.name,
+                "state": record.state,
+                "type": record.type_id,
+                "county": None,
+                "ori": record.ori,
+                "jurisdiction_id": record.jurisdiction_id,
+                "link_rule": f"fbi roster: {record.rule}",
+                "source_id": source_id,
+                "county_id": record.county_id,
+                "officers": record.officers,
+                "population": record.population,
+                "origin": AgencyOrigin.FBI_ROSTER.value,
+            }
+        )
+        aliases.extend({"agency_id": record.id, "alias": alias} for alias in record.aliases)
+    _bulk(connection, t.agencies, rows)
+    _bulk(connection, t.agency_aliases, aliases)
+    return {"roster_agencies": len(rows), "roster_merged": roster.merged}
+
+
 def _jurisdiction_row(j: Any) -> dict[str, Any]:
     return {
         "id": j.id,
@@ -362,6 +402,8 @@ def _write_programs(connection: Connection, places: Any, source_ids: dict[str, i
                 "jurisdiction_id": record.jurisdiction_id,
                 "link_rule": record.rule,
                 "source_id": source_id(record.source),
+                "county_id": record.jurisdiction_id,
+                "origin": AgencyOrigin.FACILITY_LIST.value,
             }
         )
         facility_agreements.append(

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, or_, select
 
 from disentangle.errors import InputError, NotFoundError
+from disentangle.model import normalize_state
 from disentangle.registry import tables as t
 from disentangle.workspace._base import WorkspaceBase
 from disentangle.workspace._rows import (
@@ -318,38 +319,67 @@ class QueryMixin(WorkspaceBase):
         }
 
     def search(self, text: str, *, limit: int = 25) -> list[dict[str, Any]]:
-        """Jurisdictions and agencies whose name, id, FIPS or ORI contains the text."""
-        needle = text.strip()
+        """Jurisdictions and agencies whose name, a name people use, id, FIPS or ORI contains the text;
+        "NAME, ST" keeps to one state, and a place found by its exact name brings its agencies along.
+        Exact names come first, then names that begin with the text, then the rest."""
+        needle = " ".join(text.split())
         if not needle:
             raise InputError("search needs some text")
-        like = f"%{needle.lower()}%"
-        j, g = t.jurisdictions, t.agencies
+        name, state = needle, None
+        head, _, tail = needle.rpartition(",")
+        if head.strip() and normalize_state(tail.strip()):
+            name, state = head.strip(), normalize_state(tail.strip())
+        like = "%" + _escape_like(name.lower()) + "%"
+        j, g, al = t.jurisdictions, t.agencies, t.agency_aliases
         with self.store.read() as connection:
+            place_query = select(j.c.id, j.c.name, j.c.level, j.c.state, j.c.fips).where(
+                or_(func.lower(j.c.name).like(like, escape="\\"), j.c.id == needle, j.c.fips == needle)
+            )
+            if state:
+                place_query = place_query.where(j.c.state == state)
             places = connection.execute(
-                select(j.c.id, j.c.name, j.c.level, j.c.state, j.c.fips)
-                .where(or_(func.lower(j.c.name).like(like), j.c.id == needle, j.c.fips == needle))
-                .order_by(func.length(j.c.name), j.c.name)
-                .limit(limit)
+                place_query.order_by(func.length(j.c.name), j.c.name).limit(limit * 4)
             ).all()
-            agencies = connection.execute(
-                select(g.c.id, g.c.name, g.c.state, g.c.type, g.c.ori, g.c.jurisdiction_id)
-                .where(
-                    or_(
-                        func.lower(g.c.name).like(like),
-                        g.c.ori == needle.upper(),
-                        g.c.id == needle,
-                        g.c.id.in_(
-                            select(t.agency_aliases.c.agency_id).where(
-                                func.lower(t.agency_aliases.c.alias).like(like)
-                            )
-                        ),
-                    )
+            exact_places = [p.id for p in places if _place_name_is(p.name, name)]
+            named = select(al.c.agency_id).where(func.lower(al.c.alias).like(like, escape="\\"))
+            agency_query = select(
+                g.c.id, g.c.name, g.c.state, g.c.type, g.c.ori, g.c.jurisdiction_id, g.c.county_id, g.c.origin
+            ).where(
+                or_(
+                    func.lower(g.c.name).like(like, escape="\\"),
+                    g.c.ori == needle.upper(),
+                    g.c.id == needle,
+                    g.c.id.in_(named),
+                    g.c.jurisdiction_id.in_(exact_places[:5]),
                 )
-                .order_by(g.c.state, g.c.name)
-                .limit(limit)
+            )
+            if state:
+                agency_query = agency_query.where(g.c.state == state)
+            agencies = connection.execute(agency_query.limit(2000)).all()
+            alias_rows = connection.execute(
+                select(al.c.agency_id, al.c.alias).where(al.c.agency_id.in_([a.id for a in agencies]))
             ).all()
-        return [{"match": "jurisdiction", **row._mapping} for row in places] + [
-            {"match": "agency", **row._mapping} for row in agencies
+        names_of: dict[str, list[str]] = {}
+        for agency_id, alias in alias_rows:
+            names_of.setdefault(agency_id, []).append(alias)
+        wanted = name.lower()
+
+        def rank(row: Any, names: list[str]) -> tuple[int, int, str]:
+            lowered = [n.lower() for n in names]
+            if row.ori == needle.upper() or row.id == needle or wanted in lowered:
+                closeness = 0
+            elif any(n.startswith(wanted) for n in lowered):
+                closeness = 1
+            elif row.jurisdiction_id in exact_places:
+                closeness = 2
+            else:
+                closeness = 3
+            return closeness, len(row.name), row.name
+
+        ranked_places = sorted(places, key=lambda p: (0 if p.id in exact_places else 1, len(p.name), p.name))
+        ranked_agencies = sorted(agencies, key=lambda a: rank(a, [a.name, *names_of.get(a.id, [])]))
+        return [{"match": "jurisdiction", **row._mapping} for row in ranked_places[:limit]] + [
+            {"match": "agency", **row._mapping} for row in ranked_agencies[:limit]
         ]
 
     def show(self, place: str) -> dict[str, Any]:
@@ -381,6 +411,8 @@ class QueryMixin(WorkspaceBase):
             event_rows = connection.execute(_EVENTS_OF, {"ids": ids}).all()
             scope = [place["id"]] + ([place["parent_id"]] if place["parent_id"] else [])
             fact_rows = connection.execute(_FACTS_IN, {"scope": scope}).all()
+            lookup = _AGENCIES_OF_COUNTY if place["level"] == "county" else _AGENCIES_OF_PLACE
+            agency_rows = connection.execute(lookup, {"place_id": place["id"]}).all()
         agreements = []
         for row in agreement_rows:
             record = _agreement_json(
@@ -394,10 +426,30 @@ class QueryMixin(WorkspaceBase):
             record["source"] = _source_json(row._mapping)
             agreements.append(record)
         active = [r for r in agreements if r["status"] == "active"]
+        by_agency: dict[str, list[dict[str, Any]]] = {}
+        for record in agreements:
+            by_agency.setdefault(record["agency_id"], []).append(record)
+        agencies = [
+            {
+                "id": row.id,
+                "name": row.name,
+                "type": row.type,
+                "ori": row.ori,
+                "jurisdiction": row.jurisdiction_id,
+                "origin": row.origin,
+                "officers": row.officers,
+                "agreements": [
+                    {"id": a["id"], "model": a["model"], "status": a["status"]}
+                    for a in by_agency.get(row.id, [])
+                ],
+            }
+            for row in agency_rows
+        ]
         return {
             "type": "jurisdiction",
             "jurisdiction": place,
             "parent": dict(parent._mapping) if parent else None,
+            "agencies": agencies,
             "summary": {
                 "active_287g": {
                     k: sum(1 for r in active if r["model"] == k) for k in ("287g-jem", "287g-wso", "287g-tfm")
@@ -419,6 +471,23 @@ class QueryMixin(WorkspaceBase):
                 for row in fact_rows
             ],
         }
+
+
+def _escape_like(text: str) -> str:
+    """LIKE's wildcards taken literally: a search for "100%" or "a_b" finds those characters."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _place_name_is(census_name: str, name: str) -> bool:
+    """ "Pasadena city" is Pasadena; "Los Angeles County" is "Los Angeles County" and not Los Angeles."""
+    lowered, wanted = census_name.lower(), name.lower()
+    if lowered == wanted:
+        return True
+    head, _, kind = lowered.rpartition(" ")
+    return head == wanted and kind in _PLACE_KINDS
+
+
+_PLACE_KINDS = frozenset({"city", "town", "village", "borough", "township", "cdp", "municipality"})
 
 
 # The place page's statements, built once: building a SQLAlchemy statement costs more than SQLite takes
@@ -461,9 +530,36 @@ def _place_statements() -> tuple[Any, ...]:
         .where(f.c.jurisdiction_id.in_(bindparam("scope", expanding=True)))
         .order_by(f.c.kind, f.c.date)
     )
-    return parent, by_agency_place, by_place, by_agency_county, agreements_in, events_of, facts_in
+    columns = (g.c.id, g.c.name, g.c.type, g.c.ori, g.c.jurisdiction_id, g.c.origin, g.c.officers)
+    agencies_of_place = (
+        select(*columns).where(g.c.jurisdiction_id == bindparam("place_id")).order_by(g.c.origin, g.c.name)
+    )
+    agencies_of_county = (
+        select(*columns)
+        .where(or_(g.c.county_id == bindparam("place_id"), g.c.jurisdiction_id == bindparam("place_id")))
+        .order_by(g.c.origin, g.c.name)
+    )
+    return (
+        parent,
+        by_agency_place,
+        by_place,
+        by_agency_county,
+        agreements_in,
+        events_of,
+        facts_in,
+        agencies_of_place,
+        agencies_of_county,
+    )
 
 
-_PARENT, _BY_AGENCY_PLACE, _BY_PLACE, _BY_AGENCY_COUNTY, _AGREEMENTS_IN, _EVENTS_OF, _FACTS_IN = (
-    _place_statements()
-)
+(
+    _PARENT,
+    _BY_AGENCY_PLACE,
+    _BY_PLACE,
+    _BY_AGENCY_COUNTY,
+    _AGREEMENTS_IN,
+    _EVENTS_OF,
+    _FACTS_IN,
+    _AGENCIES_OF_PLACE,
+    _AGENCIES_OF_COUNTY,
+) = _place_statements()
