@@ -17,7 +17,8 @@ import click
 
 from disentangle import assess, extract, letters
 from disentangle.errors import DisentangleError, InputError
-from disentangle.workspace import DATABASE_ENV, HOME_ENV, Workspace
+from disentangle.model import FoundReview
+from disentangle.workspace import DATABASE_ENV, HOME_ENV, RECORDABLE, Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -211,7 +212,10 @@ def history(ctx: click.Context, agency: str, fmt: str) -> None:
         f"{result['agency']['name']} ({result['agency']['state']}), id {result['agency']['id']}", err=True
     )
     _emit(
-        [{**e, "source": f"{e['source']['file']} row {e['source']['row']}"} for e in result["events"]],
+        [
+            {**e, "source": f"{e['source']['file']} row {e['source']['row']}" if e["source"] else "recorded"}
+            for e in result["events"]
+        ],
         fmt,
         ["date", "kind", "agreement_id", "detail", "source"],
     )
@@ -524,7 +528,7 @@ def _deliver(letter: letters.Letter, out: Path | None) -> None:
     click.echo(f"wrote {out}", err=True)
 
 
-TOPIC_CHOICE = click.Choice(["agreements", "detainers", "policies", "costs", "custom"])
+TOPIC_CHOICE = click.Choice(list(letters.TOPICS))
 DAY = click.DateTime(["%Y-%m-%d"])
 
 
@@ -667,7 +671,10 @@ def request_attach(ctx: click.Context, request_id: str, files: tuple[Path, ...],
     workspace = _workspace(ctx)
     _ensure_registry(workspace)
     rows = workspace.attach_to_request(request_id, list(files), today=date.today())
-    _emit(rows, fmt, ["filename", "kind", "agreement_id", "confidence", "error"] if fmt == "table" else None)
+    _emit(rows, fmt, ["filename", "kind", "agreement_id", "review", "error"] if fmt == "table" else None)
+    for row in rows:
+        for reason in row.get("reasons") or []:
+            click.echo(f"needs review: {row['filename']}: {reason}", err=True)
     if any(row.get("error") for row in rows):
         sys.exit(1)
 
@@ -729,7 +736,212 @@ def letter_terminate(
     workspace = _workspace(ctx)
     _ensure_registry(workspace)
     sender = letters.Signatory(name=signer, title=title, body=body)
-    _deliver(workspace.termination_letter(agreement_id, sender, today=date.today()), out)
+    _deliver(workspace.termination_letter(agreement_id, sender, today=date.today(), record=True), out)
+    click.echo(
+        f"recorded the draft among {agreement_id}'s actions; when it is sent: "
+        f"`disentangle agreement record {agreement_id} termination-sent --on DATE`",
+        err=True,
+    )
+
+
+@main.group()
+def campaign() -> None:
+    """Discovery campaigns: a records request to every law-enforcement agency of a place, tracked together."""
+
+
+@campaign.command("new")
+@click.option(
+    "--about",
+    required=True,
+    type=click.Choice(["tff-mou", "ice-agreements"]),
+    help="tff-mou: Treasury Forfeiture Fund MOUs; ice-agreements: every agreement with ICE.",
+)
+@click.option(
+    "--in", "scope", required=True, help='A county, city or state ("Los Angeles County, CA"), or a file.'
+)
+@click.option("--since", type=DAY, help="Ask for records since this date.")
+@_requester_options
+@click.pass_context
+@_fail_cleanly
+def campaign_new(ctx: click.Context, about: str, scope: str, since: Any, **kwargs: Any) -> None:
+    """Draft one request per agency of a place (or of a file listing agencies, one per line)."""
+    workspace = _workspace(ctx)
+    _ensure_registry(workspace)
+    started = workspace.start_campaign(
+        about, scope, _requester(kwargs), today=date.today(), since=since.date() if since else None
+    )
+    click.echo(f"{started['id']}: {started['title']}: drafted {len(started['requests'])} requests", err=True)
+    _emit(started["requests"], "table", ["id", "agency", "ori", "law", "due"])
+
+
+@campaign.command("list")
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_context
+@_fail_cleanly
+def campaign_list(ctx: click.Context, fmt: str) -> None:
+    """Every campaign with its number of requests."""
+    _emit(_workspace(ctx).campaigns(), fmt)
+
+
+@campaign.command("show")
+@click.argument("campaign_id")
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_context
+@_fail_cleanly
+def campaign_show(ctx: click.Context, campaign_id: str, fmt: str) -> None:
+    """Each agency's request: status, due date, days overdue, replies, documents and agreements found."""
+    result = _workspace(ctx).campaign(campaign_id, today=date.today())
+    if fmt == "json":
+        _emit(result, "json")
+        return
+    summary_ = result["summary"]
+    statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary_["by_status"].items()))
+    click.echo(
+        f"{result['id']}: {result['title']}: {summary_['requests']} requests ({statuses}); "
+        f"{summary_['overdue']} overdue; {summary_['documents']} documents; "
+        f"{summary_['agreements_found']} agreements found",
+        err=True,
+    )
+    rows = [
+        {
+            **r,
+            "documents": len(r["documents"]),
+            "agreements_found": ", ".join(a["agreement_id"] for a in r["agreements_found"]),
+        }
+        for r in result["requests"]
+    ]
+    _emit(rows, fmt, ["id", "agency", "status", "due", "overdue_days", "documents", "agreements_found"])
+
+
+@campaign.command("export")
+@click.argument("campaign_id")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="FILE.zip or FILE.csv"
+)
+@click.option(
+    "--as", "fmt", type=click.Choice(["docx", "pdf", "md", "html"]), default="docx", show_default=True
+)
+@click.pass_context
+@_fail_cleanly
+def campaign_export(ctx: click.Context, campaign_id: str, out: Path, fmt: str) -> None:
+    """Every letter of a campaign in a ZIP (with a mail-merge CSV inside), or the CSV alone."""
+    workspace = _workspace(ctx)
+    if out.suffix.lower() == ".csv":
+        data = workspace.campaign_csv(campaign_id).encode("utf-8")
+    elif out.suffix.lower() == ".zip":
+        data = workspace.campaign_bundle(campaign_id, fmt)
+    else:
+        raise InputError("the export is a .zip (every letter) or a .csv (mail merge)", out)
+    _write_new(out, data)
+    click.echo(f"wrote {out}", err=True)
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Write a file whole or not at all; its folder must exist (nothing is created unasked)."""
+    if not path.parent.is_dir():
+        raise InputError("the folder to write into does not exist", path.parent)
+    temporary = path.with_name(f".{path.name}.part")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise InputError(f"cannot write: {exc.strerror}", path) from exc
+
+
+@main.group()
+def found() -> None:
+    """Agreements read from documents: the registry shows sure readings; a person confirms the others."""
+
+
+@found.command("list")
+@click.option("--review", type=click.Choice([r.value for r in FoundReview]), help="Only this review state.")
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_context
+@_fail_cleanly
+def found_list(ctx: click.Context, review: str | None, fmt: str) -> None:
+    """Every document read as an agreement: its agreement, agency, review state and reasons."""
+    rows = _workspace(ctx).found_agreements(review=review)
+    if fmt == "table":
+        rows = [{**r, "sha256": r["sha256"][:12], "reasons": "; ".join(r["reasons"])} for r in rows]
+    _emit(
+        rows,
+        fmt,
+        ["sha256", "agreement_id", "kind", "agency_name", "review", "reasons"] if fmt == "table" else None,
+    )
+
+
+@found.command("confirm")
+@click.argument("document")
+@click.option("--agency", help="The agency it binds (name, id or ORI), when the reader could not tell.")
+@click.pass_context
+@_fail_cleanly
+def found_confirm(ctx: click.Context, document: str, agency: str | None) -> None:
+    """Confirm a document's agreement (by sha256, 8+ characters, or agreement id): it enters the registry."""
+    result = _workspace(ctx).review_found(document, "confirm", agency=agency, by=_person())
+    click.echo(f"{result['agreement_id']}: confirmed; in the registry", err=True)
+
+
+@found.command("reject")
+@click.argument("document")
+@click.pass_context
+@_fail_cleanly
+def found_reject(ctx: click.Context, document: str) -> None:
+    """Say a document is not the agreement the reader took it for: it stays out of the registry."""
+    result = _workspace(ctx).review_found(document, "reject", by=_person())
+    click.echo(f"{result['sha256'][:12]}: rejected; kept out of the registry", err=True)
+
+
+def _person() -> str:
+    return os.environ.get("USER") or "a person"
+
+
+@main.group("agreement")
+def agreement_group() -> None:
+    """One agreement: its record and history; what a locality did about it."""
+
+
+@agreement_group.command("show")
+@click.argument("agreement_id")
+@click.pass_context
+@_fail_cleanly
+def agreement_show(ctx: click.Context, agreement_id: str) -> None:
+    """An agreement with its agency, source and every dated event (JSON)."""
+    workspace = _workspace(ctx)
+    _ensure_registry(workspace)
+    _emit(workspace.agreement(agreement_id), "json")
+
+
+@agreement_group.command("record")
+@click.argument("agreement_id")
+@click.argument("event", type=click.Choice([k.value.replace("_", "-") for k in RECORDABLE]))
+@click.option("--on", "on", type=DAY, help="When it happened (default today).")
+@click.option("--note", default="")
+@click.option(
+    "--letter",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="The letter sent (Markdown or text), kept with the event.",
+)
+@click.pass_context
+@_fail_cleanly
+def agreement_record(
+    ctx: click.Context, agreement_id: str, event: str, on: Any, note: str, letter: Path | None
+) -> None:
+    """Record what happened to an agreement: challenged, termination-sent, terminated, declared-void, ..."""
+    workspace = _workspace(ctx)
+    _ensure_registry(workspace)
+    text = None
+    if letter is not None:
+        try:
+            text = letter.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read the letter: {exc}", letter) from exc
+    events = workspace.record_action(
+        agreement_id, event, on.date() if on else date.today(), note=note, letter=text
+    )
+    record = workspace.agreement(agreement_id)["agreement"]
+    click.echo(f"{agreement_id}: {record['status']}", err=True)
+    _emit(events, "table", ["date", "kind", "detail"])
 
 
 @main.command()

@@ -22,7 +22,8 @@ from disentangle.letters._letters import (
 )
 
 ASKS_FILE = "letters/asks.yaml"
-TOPICS = ("agreements", "detainers", "policies", "costs", "custom")
+# The topics of knowledge/letters/asks.yaml, and "custom" (the records the person names).
+TOPICS = (*load_yaml(ASKS_FILE)["topics"], "custom")
 
 
 @dataclass(frozen=True, slots=True)

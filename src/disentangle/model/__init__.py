@@ -1,5 +1,15 @@
 """The domain types of Disentangle: places, agencies, agreements, their history and sources."""
 
+from disentangle.model._discovery import (
+    AgreementAction,
+    CampaignTopic,
+    FoundAgreement,
+    FoundClause,
+    FoundSignatory,
+    evidence_from_json,
+    evidence_json,
+    status_after,
+)
 from disentangle.model._documents import Document, Evidence, Finding, Page, PageMethod
 from disentangle.model._types import (
     ACTION_STATUS,
@@ -26,20 +36,28 @@ __all__ = [
     "Agency",
     "AgencyOrigin",
     "Agreement",
+    "AgreementAction",
     "AgreementKind",
     "AgreementStatus",
+    "CampaignTopic",
     "Document",
     "Event",
     "EventKind",
     "Evidence",
     "Fact",
     "Finding",
+    "FoundAgreement",
+    "FoundClause",
     "FoundReview",
+    "FoundSignatory",
     "Jurisdiction",
     "Level",
     "Page",
     "PageMethod",
     "Source",
+    "evidence_from_json",
+    "evidence_json",
     "normalize_state",
     "state_by_name",
+    "status_after",
 ]

@@ -289,21 +289,23 @@ campaigns = Table(
 found_agreements = Table(
     "found_agreements",
     metadata,
-    Column("id", String(200), primary_key=True),
-    Column("sha256", String(64), nullable=False),  # the document it was read from
+    Column("sha256", String(64), primary_key=True),  # the document it was read from
+    Column("agreement_id", String(200), nullable=False),  # the agreement it is: found-..., or ICE-listed
+    Column("listed", Boolean, nullable=False),  # agreement_id is on ICE's lists: the document is a copy
     Column("request_id", String(40)),  # the records request that brought it out, if any
     Column("agency_id", String(200)),  # the registry agency it binds (None while unknown)
     Column("ori", String(12)),  # kept so the agency is found again if its registry id changes
     Column("state", String(2)),
-    Column("agency_name", String(300), nullable=False),
+    Column("agency_name", String(300), nullable=False),  # as the document names it
     Column("kind", String(20), nullable=False),
     Column("signed", Date),
     Column("review", String(20), nullable=False),  # a FoundReview value
     Column("reasons", JSON, nullable=False),  # why a person must look, one sentence each
-    Column("listed_agreement_id", String(200)),  # the agreement on ICE's lists it is a copy of
-    Column("details", JSON, nullable=False),  # title, parties, signatories, term, clauses: with evidence
+    Column("details", JSON, nullable=False),  # title, signatories, clauses: each with its evidence
+    Column("reviewed_by", String(200)),  # who confirmed or rejected it
+    Column("reviewed_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("sha256", name="uq_found_agreements_document"),
+    Index("ix_found_agreements_agreement", "agreement_id"),
     Index("ix_found_agreements_agency", "agency_id"),
 )
 

@@ -45,6 +45,7 @@ class RosterRecord:
     type_id: str
     jurisdiction_id: str | None
     county_id: str | None
+    county: str | None  # the county's name ("Los Angeles County")
     rule: str  # how it was placed, or why it was not
     officers: int | None
     population: int | None
@@ -131,10 +132,20 @@ def common_names(fbi_name: str, type_id: str, state: str, county_name: str | Non
     return names
 
 
+# A state agency's name takes its state's in front only when it opens with a generic word ("Highway
+# Patrol", "Department of Natural Resources"), not when it names an institution ("Metropolitan State
+# Hospital").
+_GENERIC_OPENING = re.compile(
+    r"^(the\s+)?(department|division|bureau|office|commission|highway|state|board|agency|authority|fish|"
+    r"wildlife|forestry|parks?|capitol|game|alcohol|marine|law|conservation|natural|police|patrol)\b",
+    re.IGNORECASE,
+)
+
+
 def _already_says(template: str, fbi_name: str, state_name: str) -> bool:
     """Does the FBI's name already say what the template would add?"""
     if "{state}" in template:
-        return state_name.lower() in fbi_name.lower()
+        return state_name.lower() in fbi_name.lower() or not _GENERIC_OPENING.search(fbi_name)
     if "{county}" in template:
         return re.search(r"\bsheriff|\bpolice", fbi_name, re.IGNORECASE) is not None
     return _AGENCY_WORDS.search(fbi_name) is not None
@@ -179,6 +190,7 @@ def roster_records(
             type_id=entry.type_id,
             jurisdiction_id=entry.jurisdiction_id,
             county_id=entry.county_id,
+            county=county_name,
             rule=entry.rule,
             officers=agency.officers,
             population=agency.population,

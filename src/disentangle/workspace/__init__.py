@@ -5,7 +5,6 @@ The Workspace is assembled from one part per step of the workflow, each in its o
 (requests, letters) and exporting. Only these parts touch the registry; the stages they call never do.
 """
 
-from disentangle.workspace._acting import ActMixin
 from disentangle.workspace._base import (
     DATA_DIR_ENV,
     DATABASE_ENV,
@@ -14,13 +13,13 @@ from disentangle.workspace._base import (
     bundled_data_dir,
     default_home,
 )
+from disentangle.workspace._discovery import RECORDABLE, DiscoveryMixin
 from disentangle.workspace._exporting import ExportMixin
 from disentangle.workspace._importing import ImportMixin, ImportReport, SheetDiff, SourceFile
-from disentangle.workspace._library import LibraryMixin
 from disentangle.workspace._overview import OverviewMixin
 
 
-class Workspace(ImportMixin, ExportMixin, OverviewMixin, LibraryMixin, ActMixin):
+class Workspace(ImportMixin, ExportMixin, OverviewMixin, DiscoveryMixin):
     """A user's workspace: the registry database and stored documents, under one folder."""
 
 
@@ -28,6 +27,7 @@ __all__ = [
     "DATABASE_ENV",
     "DATA_DIR_ENV",
     "HOME_ENV",
+    "RECORDABLE",
     "ImportReport",
     "Progress",
     "SheetDiff",

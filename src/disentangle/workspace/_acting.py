@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, insert, select
 
-from disentangle import extract, ingest, letters
+from disentangle import letters
 from disentangle.errors import InputError, NotFoundError
+from disentangle.model import EventKind, FoundAgreement
 from disentangle.registry import tables as t
+from disentangle.workspace._found import action_from_row, found_from_row, project_found
 from disentangle.workspace._judging import JudgeMixin
 from disentangle.workspace._rows import (
     _iso,
@@ -37,30 +39,8 @@ class ActMixin(JudgeMixin):
         """Draft a state-specific public-records request to an agency and keep it, in status draft."""
         record = self._find_agency(agency)
         letter = self.preview_request(record["id"], about, requester, today=today, custom=custom, since=since)
-        asks = [ask.text for topic in about if topic != "custom" for ask in letters.asks_for(topic)]
-        asks.extend(custom)
         with self.store.transaction() as connection:
-            number = (connection.scalar(select(func.count()).select_from(t.records_requests)) or 0) + 1
-            request_id = f"req-{number:04d}"
-            connection.execute(
-                insert(t.records_requests).values(
-                    id=request_id,
-                    agency_id=record["id"],
-                    agency_name=record["name"],
-                    state=record["state"],
-                    topics=list(about),
-                    asks=asks,
-                    requester=_requester_json(requester),
-                    status=letters.RequestStatus.DRAFT.value,
-                    letter=letter.markdown,
-                    created_at=datetime.now(UTC),
-                )
-            )
-            connection.execute(
-                insert(t.request_events).values(
-                    request_id=request_id, status="draft", on=today, note="drafted"
-                )
-            )
+            (request_id,) = _keep_requests(connection, [(record, letter)], about, custom, requester, today)
         return request_id, letter
 
     def draft_requests_bulk(
@@ -215,58 +195,133 @@ class ActMixin(JudgeMixin):
         return letters.to_ics([self.tracked_request(i) for i in ids])
 
     def termination_letter(
-        self, agreement_id: str, sender: letters.Signatory, *, today: date
+        self, agreement_id: str, sender: letters.Signatory, *, today: date, record: bool = False
     ) -> letters.Letter:
-        """A letter ending an agreement in the way its own termination clause provides."""
+        """A letter ending an agreement in the way its own termination clause provides: for an agreement
+        read from a document (found in records, or a copy of an ICE-listed one), its own words with their
+        page. `record` keeps the draft among the agreement's actions."""
         with self.store.read() as connection:
             row = connection.execute(select(t.agreements).where(t.agreements.c.id == agreement_id)).first()
         if row is None:
             raise NotFoundError(f"no agreement {agreement_id!r}; see `disentangle agreements`")
+        found = self.found_of_agreement(row.id)
+        title = clause = None
+        if found is not None:
+            title_clause, termination = found.clause("title"), found.clause("termination")
+            title = title_clause.evidence.quote if title_clause else None
+            if termination is not None:
+                clause = letters.Quote(
+                    text=termination.evidence.quote,
+                    document=f"the agreement of {row.agency_name}",
+                    page=termination.evidence.page,
+                )
         facts = letters.AgreementFacts(
             kind=row.kind,
             agency=letters.Addressee(name=row.agency_name, state=row.state),
             signed=row.signed,
+            title=title,
+            termination_clause=clause,
             source=row.document_url,
         )
-        return letters.draft_termination(facts, sender=sender, today=today)
+        letter = letters.draft_termination(facts, sender=sender, today=today)
+        if record:
+            evidence = {"letter": "termination", "document": found.sha256 if found else None}
+            self.record_action(
+                row.id, "termination_drafted", today, evidence=evidence, letter=letter.markdown
+            )
+        return letter
 
-    def attach_to_request(
-        self, request_id: str, paths: Sequence[Path], *, today: date
+    # ------------------------------------------------------------------ the life of an agreement
+
+    def record_action(
+        self,
+        agreement_id: str,
+        kind: str | EventKind,
+        on: date,
+        *,
+        note: str = "",
+        evidence: dict[str, Any] | None = None,
+        letter: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Ingest what an agency released, link each document to the registry, file it under the request."""
-        self.tracked_request(request_id)  # the request must exist
-        results: list[ingest.IngestResult] = []
-        summary = self.ingest(list(paths), progress=results.append)
-        attached = []
-        with self.store.transaction() as connection:
-            for result in results:
-                if result.error or result.sha256 is None:
-                    continue
-                extraction = extract.extract_agreement(self.document(result.sha256))
-                match = self.link_extraction(extraction)
-                record = {
-                    "request_id": request_id,
-                    "sha256": result.sha256,
-                    "filename": result.filename or Path(result.path).name,
-                    "attached_on": today,
-                    "kind": extraction.kind,
-                    "agreement_id": match["agreement_id"] if match else None,
-                    "confidence": match["confidence"] if match else None,
-                }
-                exists = connection.execute(
-                    select(t.request_documents.c.id).where(
-                        t.request_documents.c.request_id == request_id,
-                        t.request_documents.c.sha256 == result.sha256,
-                    )
-                ).first()
-                if exists is None:
-                    connection.execute(insert(t.request_documents).values(**record))
-                attached.append(
-                    {**record, "attached_on": today.isoformat(), "already_attached": exists is not None}
+        """Record a dated action on any registry agreement (found ones included), or what became of it;
+        a termination letter sent also records the end the agreement's own notice clause gives. Returns
+        the agreement's events."""
+        event = EventKind(kind.replace("-", "_") if isinstance(kind, str) else kind)
+        record = self.agreement(agreement_id)["agreement"]
+        rows = [
+            {
+                "agreement_id": record["id"],
+                "kind": event.value,
+                "on": on,
+                "note": note,
+                "evidence": evidence or {},
+                "letter": letter,
+                "created_at": datetime.now(UTC),
+            }
+        ]
+        if event is EventKind.TERMINATION_SENT:
+            ends = self._termination_date(record["id"], on)
+            if ends is not None:
+                day, clause = ends
+                rows.append(
+                    {
+                        "agreement_id": record["id"],
+                        "kind": EventKind.TERMINATED.value,
+                        "on": day,
+                        "note": "ends on the date its termination clause gives, counted from the letter sent "
+                        f"{on.isoformat()}",
+                        "evidence": {**(evidence or {}), "clause": clause},
+                        "letter": None,
+                        "created_at": datetime.now(UTC),
+                    }
                 )
-        for path, reason in summary.failures:
-            attached.append({"request_id": request_id, "filename": path, "error": reason})
-        return attached
+        with self.store.transaction() as connection:
+            connection.execute(insert(t.agreement_actions), rows)
+            project_found(connection)
+        return self.agreement(record["id"])["events"]
+
+    def agreement_actions(self, agreement_id: str) -> list[dict[str, Any]]:
+        a = t.agreement_actions
+        with self.store.read() as connection:
+            rows = connection.execute(
+                select(a).where(a.c.agreement_id == agreement_id).order_by(a.c.on, a.c.id)
+            ).all()
+        return [
+            {
+                "kind": action.kind.value,
+                "on": action.on.isoformat(),
+                "note": action.note,
+                "evidence": action.evidence,
+                "letter": action.letter,
+            }
+            for action in (action_from_row(r) for r in rows)
+        ]
+
+    def found_of_agreement(self, agreement_id: str) -> FoundAgreement | None:
+        """The first document a found agreement was read from (or a copy of an ICE-listed one)."""
+        f = t.found_agreements
+        with self.store.read() as connection:
+            row = connection.execute(
+                select(f).where(f.c.agreement_id == agreement_id).order_by(f.c.created_at).limit(1)
+            ).first()
+        return found_from_row(row) if row is not None else None
+
+    def _termination_date(self, agreement_id: str, sent: date) -> tuple[date, dict[str, Any]] | None:
+        """The day an agreement ends when the locality's notice is sent on `sent`: its termination
+        clause's notice period (none: the day it is sent), from the document's reading."""
+        found = self.found_of_agreement(agreement_id)
+        if found is None:
+            return None
+        termination = found.termination
+        clause = found.clause("termination")
+        if not termination.get("by_lea") or clause is None:
+            return None
+        days = termination.get("lea_notice_days") or 0
+        return sent + timedelta(days=int(days)), {
+            "sha256": clause.evidence.sha256,
+            "page": clause.evidence.page,
+            "quote": clause.evidence.quote,
+        }
 
     def invalidity_notice(
         self, path: Path, sender: letters.Signatory, *, today: date, place: str | None = None
@@ -311,6 +366,54 @@ class ActMixin(JudgeMixin):
             for a in agreements
         ]
         return letters.draft_resolution(body, facts, today=today)
+
+
+def _keep_requests(
+    connection: Connection,
+    drafted: Sequence[tuple[dict[str, Any], letters.Letter]],
+    about: Sequence[str],
+    custom: Sequence[str],
+    requester: letters.Requester,
+    today: date,
+    *,
+    campaign_id: str | None = None,
+) -> list[str]:
+    """Keep drafted requests (agency record, letter) in status draft, numbered on from the last one, in
+    the caller's transaction: a campaign's requests are kept all together or not at all."""
+    asks = [ask.text for topic in about if topic != "custom" for ask in letters.asks_for(topic)]
+    asks.extend(custom)
+    numbers = [
+        int(value[4:])
+        for value in connection.scalars(select(t.records_requests.c.id))
+        if value.startswith("req-") and value[4:].isdigit()
+    ]
+    number = max(numbers, default=0)
+    now = datetime.now(UTC)
+    ids, request_rows, event_rows = [], [], []
+    for record, letter in drafted:
+        number += 1
+        request_id = f"req-{number:04d}"
+        ids.append(request_id)
+        request_rows.append(
+            {
+                "id": request_id,
+                "agency_id": record["id"],
+                "agency_name": record["name"],
+                "state": record["state"],
+                "topics": list(about),
+                "asks": asks,
+                "requester": _requester_json(requester),
+                "status": letters.RequestStatus.DRAFT.value,
+                "letter": letter.markdown,
+                "created_at": now,
+                "campaign_id": campaign_id,
+            }
+        )
+        event_rows.append({"request_id": request_id, "status": "draft", "on": today, "note": "drafted"})
+    if request_rows:
+        connection.execute(insert(t.records_requests), request_rows)
+        connection.execute(insert(t.request_events), event_rows)
+    return ids
 
 
 def _requester_json(requester: letters.Requester) -> dict[str, Any]:

@@ -73,6 +73,9 @@ class WorkspaceBase:
     def close(self) -> None:
         self.store.dispose()
 
+    def _after_reading(self, reading: dict[str, Any], *, request_id: str | None = None) -> None:
+        """Called with every reading stored; the discovery part records the agreements read."""
+
     def _find_agency(self, text: str) -> dict[str, Any]:
         """An agency by id, ORI, or a name people use ("Pasadena Police Department", "LASD"), optionally
         followed by its state ("Pasadena Police Department, CA"). A name several agencies answer to is

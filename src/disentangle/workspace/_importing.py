@@ -22,6 +22,7 @@ from disentangle.sources import places as places_stage
 from disentangle.sources.places import FBI_ROSTER
 from disentangle.sources.roster import RosterReport
 from disentangle.workspace._base import Progress, WorkspaceBase
+from disentangle.workspace._found import project_found
 from disentangle.workspace._rows import (
     _bulk,
     _event_json,
@@ -155,6 +156,7 @@ class ImportMixin(WorkspaceBase):
             counts = _write_history(connection, history, agencies, source_ids, places.links, places.roster)
             counts.update(_write_roster(connection, places.roster, source_ids))
             counts.update(_write_programs(connection, places, source_ids))
+            counts.update(project_found(connection))
             counts["jurisdictions"] = len(places.jurisdictions)
         tick(steps[2], 1, 1)
         return ImportReport(True, time.perf_counter() - started, len(files), counts, places.notes)
@@ -356,7 +358,7 @@ def _write_roster(connection: Connection, roster: RosterReport, source_ids: dict
                 "name": record.name,
                 "state": record.state,
                 "type": record.type_id,
-                "county": None,
+                "county": record.county,
                 "ori": record.ori,
                 "jurisdiction_id": record.jurisdiction_id,
                 "link_rule": f"fbi roster: {record.rule}",

@@ -185,7 +185,11 @@ class JudgeMixin(QueryMixin, ReadMixin):
         if row is None:
             raise NotFoundError(f"no agreement {agreement_id!r}; see `disentangle agreements`")
         # costs are estimated for the period the agreement is in force: now if active, else its last month
-        period = date.today() if row.status == "active" else (row.last_seen or row.signed or date.today())
+        period = (
+            date.today()
+            if row.status in ("active", "in-force")
+            else (row.last_seen or row.signed or date.today())
+        )
         regime = costs.regime_for(row.kind, period)
         inputs, assumptions = costs.default_inputs(size, **changes)
         assumptions.insert(0, f"regime {regime}: chosen from the agreement's kind ({row.kind}) and dates")

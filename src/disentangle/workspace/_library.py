@@ -245,8 +245,10 @@ class LibraryMixin(JudgeMixin):
             "read_at": datetime.now(UTC),
         }
         with self.store.transaction() as connection:
+            public = connection.scalar(select(r.c.public).where(r.c.sha256 == values["sha256"]))
             connection.execute(delete(r).where(r.c.sha256 == values["sha256"]))
-            connection.execute(r.insert().values(**row))
+            connection.execute(r.insert().values(**row, public=public))
+        self._after_reading(values)
 
     # ------------------------------------------------------------------ ingestion jobs
 

@@ -245,7 +245,7 @@ class QueryMixin(WorkspaceBase):
                     src.c.dataset,
                 )
                 .join(a, a.c.id == e.c.agreement_id)
-                .join(src, src.c.id == e.c.source_id)
+                .outerjoin(src, src.c.id == e.c.source_id)
                 .order_by(e.c.date.desc(), e.c.id.desc())
                 .limit(limit)
             ).all()
@@ -274,7 +274,7 @@ class QueryMixin(WorkspaceBase):
             ids = [row["id"] for row in agreements]
             events = connection.execute(
                 select(e, src.c.file, src.c.dataset)
-                .join(src, src.c.id == e.c.source_id)
+                .outerjoin(src, src.c.id == e.c.source_id)
                 .where(e.c.agreement_id.in_(ids))
                 .order_by(e.c.date, e.c.id)
             ).all()
@@ -305,7 +305,7 @@ class QueryMixin(WorkspaceBase):
                 )
             events = connection.execute(
                 select(e, src.c.file, src.c.dataset)
-                .join(src, src.c.id == e.c.source_id)
+                .outerjoin(src, src.c.id == e.c.source_id)
                 .where(e.c.agreement_id == row.id)
                 .order_by(e.c.date, e.c.id)
             ).all()
@@ -404,7 +404,7 @@ class QueryMixin(WorkspaceBase):
             params = {"place_id": place["id"], "state": place["state"], "county": place["name"].lower()}
             lookups = [_BY_AGENCY_PLACE, _BY_PLACE]
             if place["level"] == "county":
-                lookups.append(_BY_AGENCY_COUNTY)
+                lookups += [_BY_AGENCY_COUNTY, _BY_AGENCY_COUNTY_ID]
             wanted = sorted({i for lookup in lookups for i in connection.scalars(lookup, params)})
             agreement_rows = connection.execute(_AGREEMENTS_IN, {"ids": wanted}).all()
             ids = [row.id for row in agreement_rows]
@@ -504,6 +504,9 @@ def _place_statements() -> tuple[Any, ...]:
         .join(g, g.c.id == a.c.agency_id)
         .where(g.c.state == bindparam("state"), func.lower(g.c.county) == bindparam("county"))
     )
+    by_agency_county_id = (
+        select(a.c.id).join(g, g.c.id == a.c.agency_id).where(g.c.county_id == bindparam("place_id"))
+    )
     agreements_in = (
         select(
             a,
@@ -520,7 +523,7 @@ def _place_statements() -> tuple[Any, ...]:
     )
     events_of = (
         select(e, src.c.file, src.c.dataset)
-        .join(src, src.c.id == e.c.source_id)
+        .outerjoin(src, src.c.id == e.c.source_id)
         .where(e.c.agreement_id.in_(bindparam("ids", expanding=True)))
         .order_by(e.c.date, e.c.id)
     )
@@ -549,6 +552,7 @@ def _place_statements() -> tuple[Any, ...]:
         facts_in,
         agencies_of_place,
         agencies_of_county,
+        by_agency_county_id,
     )
 
 
@@ -562,4 +566,5 @@ def _place_statements() -> tuple[Any, ...]:
     _FACTS_IN,
     _AGENCIES_OF_PLACE,
     _AGENCIES_OF_COUNTY,
+    _BY_AGENCY_COUNTY_ID,
 ) = _place_statements()

@@ -70,6 +70,7 @@ class ReadMixin(WorkspaceBase):
                 a.c.details,
                 a.c.document_url,
             )
+            query = query.where(a.c.id.not_like("found-%"))  # agreements found in records are not ICE's
             if extraction.state:
                 query = query.where(a.c.state == extraction.state)
             elif extraction.state_candidates:

@@ -72,6 +72,8 @@ def _agreement_json(row: dict[str, Any]) -> dict[str, Any]:
         "agency_id": row["agency_id"],
         "county": row.get("county"),
         "document_url": row.get("document_url"),
+        # an agreement found in records: its documents, the request that brought it out, its review
+        "found": (row.get("details") or {}) if str(row["id"]).startswith("found-") else None,
     }
 
 
@@ -92,7 +94,10 @@ def _event_json(row: Any) -> dict[str, Any]:
         "kind": row["kind"],
         "date": _iso(row["date"]),
         "detail": row["detail"] or {},
-        "source": {"dataset": row["dataset"], "file": row["file"], "row": row["source_row"]}
+        # An event a person recorded, or a document found, rests on its detail's evidence, not a dataset.
+        "source": None
+        if row["file"] is None
+        else {"dataset": row["dataset"], "file": row["file"], "row": row["source_row"]}
         if "dataset" in row
         else {"file": row["file"], "row": row["source_row"]},
     }
