@@ -10,6 +10,8 @@ MODELS = {
     "287g-tfm": "287(g) Task Force Model",
     "igsa": "Detention contract (IGSA)",
     "usms-iga": "Detention contract (USMS IGA)",
+    "tff-mou": "Treasury Forfeiture Fund joint-operations MOU",
+    "other": "Other agreement",
 }
 
 SHORT_MODELS = {
@@ -18,6 +20,8 @@ SHORT_MODELS = {
     "287g-tfm": "TFM",
     "igsa": "IGSA",
     "usms-iga": "USMS IGA",
+    "tff-mou": "TFF MOU",
+    "other": "agreement",
 }
 
 STATUSES = {
@@ -26,6 +30,10 @@ STATUSES = {
     "superseded": "superseded",
     "pending": "pending",
     "listed": "on ICE's facility list",
+    "in-force": "in force (found in records)",
+    "terminated": "terminated",
+    "void": "declared void",
+    "expired": "expired",
 }
 
 EVENTS = {
@@ -37,6 +45,29 @@ EVENTS = {
     "resigned": "Signed again",
     "superseded": "Superseded by a newer agreement",
     "restored": "Restored to ICE's list",
+    "found": "Found in records",
+    "document_found": "A copy read from records",
+    "invalidity_drafted": "Notice of invalidity drafted",
+    "challenged": "Notice of invalidity sent",
+    "termination_drafted": "Termination letter drafted",
+    "termination_sent": "Termination letter sent",
+    "terminated": "Terminated",
+    "declared_void": "Declared void",
+    "expired": "Expired",
+    "resolution_drafted": "Resolution drafted",
+}
+
+REVIEWS = {
+    "read": "read by the machine, sure",
+    "needs-review": "needs a person's review",
+    "confirmed": "confirmed by a person",
+    "rejected": "rejected by a person",
+}
+
+ORIGINS = {
+    "ice-list": "on ICE's 287(g) lists",
+    "fbi-roster": "FBI agency roster",
+    "facility-list": "ICE's detention facility list",
 }
 
 FACTS = {

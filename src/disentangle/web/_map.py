@@ -77,6 +77,14 @@ def _detention(row: CountyRow | None) -> int:
     return min(n, 2)
 
 
+def _found(row: CountyRow | None) -> int:
+    if row is None:
+        return 0
+    if int(row.get("found_in_force") or 0):
+        return 2
+    return 1 if int(row.get("found_ended") or 0) else 0
+
+
 def _secure_communities(row: CountyRow | None) -> int:
     activated = (row or {}).get("secure_communities")
     if not activated:
@@ -138,6 +146,15 @@ LAYERS: tuple[Layer, ...] = (
         _detention,
     ),
     Layer(
+        "found",
+        "Agreements found in records",
+        "Agreements ICE does not list that this workspace found in documents an agency released (a "
+        "Treasury Forfeiture Fund MOU, say), dated by the document, placed in the county of the agency "
+        "that signed them: in force as far as the records go, or ended (terminated, void, expired).",
+        (Band("None found", "c-q0"), Band("Found, all ended", "c-q2"), Band("Found, in force", "c-q5")),
+        _found,
+    ),
+    Layer(
         "secure-communities",
         "Secure Communities activation",
         "When ICE switched on Secure Communities (fingerprint sharing at booking) in the county.",
@@ -192,6 +209,7 @@ def county_title(row: CountyRow | None, fallback: str) -> str:
         f"{row['name']}, {row['state']}",
         f"287(g) in force: {counts}" if active_287g(row) else "287(g) in force: none",
         f"Detention contracts: {row.get('detention') or 0}",
+        f"Found in records: {row.get('found_in_force') or 0} in force, {row.get('found_ended') or 0} ended",
         f"Secure Communities: since {str(row['secure_communities'])[:7]}"
         if row.get("secure_communities")
         else "Secure Communities: no record",

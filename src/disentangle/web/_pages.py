@@ -8,12 +8,14 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from disentangle.errors import InputError, NotFoundError
 from disentangle.web import _security as security
-from disentangle.web._act import agreement_costs
+from disentangle.web._act import agreement_costs, render
 from disentangle.web._cache import Page
+from disentangle.web._discovery import agreement_work
 from disentangle.web._downloads import download
 from disentangle.web._map import DEFAULT_LAYER, LAYER_BY_KEY, LAYERS, MODELS_287G
 from disentangle.web._site import Site, agency_href, agreement_href, cached_response, place_href
@@ -127,6 +129,7 @@ def _place_page(site: Site, q: str) -> Page | str:
         "card": site.workspace.assess_shown(result).to_dict(),
         "costs": agreement_costs(site, result["agreements"]),
         "agencies": sorted({(a["agency_id"], a["agency"]) for a in result["agreements"]}, key=lambda x: x[1]),
+        "law_agencies": [g for g in result["agencies"] if g["origin"] != "facility-list"],
     }
     return Page.of(site.render_text("place.html", context))
 
@@ -175,22 +178,25 @@ def agreement_json(request: Request, agreement_id: str) -> Response:
 
 @router.get("/agreement/{agreement_id}")
 async def agreement(request: Request, agreement_id: str) -> Response:
+    """An agreement with what was read of it and done about it: this workspace's work, so never memoised,
+    and a form (with its CSRF token) to record what happened next."""
     site = site_of(request)
-    page = await site.memoised(("agreement-page", agreement_id), lambda: _agreement_page(site, agreement_id))
-    return cached_response(request, page)
+    context = await run_in_threadpool(_agreement_context, site, agreement_id)
+    return render(request, "agreement.html", context)
 
 
-def _agreement_page(site: Site, agreement_id: str) -> Page:
+def _agreement_context(site: Site, agreement_id: str) -> dict[str, Any]:
     result = site.agreement(agreement_id)
     record = result["agreement"]
-    context = {
+    return {
         "agreement": record,
         "agency": result["agency"],
         "events": result["events"],
         "agreement_names": {record["id"]: record},
         "href": agreement_href(record["id"]),
+        "work": agreement_work(site, record["id"]),
+        "today": datetime.now(UTC).date().isoformat(),
     }
-    return Page.of(site.render_text("agreement.html", context))
 
 
 @router.get("/feed.atom")

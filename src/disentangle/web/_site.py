@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -73,6 +74,8 @@ def template_environment() -> jinja2.Environment:
         short_model=lambda code: _labels.label(_labels.SHORT_MODELS, code),
         status=lambda code: _labels.label(_labels.STATUSES, code),
         event=lambda code: _labels.label(_labels.EVENTS, code),
+        review=lambda code: _labels.label(_labels.REVIEWS, code),
+        origin=lambda code: _labels.label(_labels.ORIGINS, code),
         fact=lambda code: _labels.label(_labels.FACTS, code),
         fact_value=_labels.fact_value,
         number=lambda n: f"{int(n or 0):,}",
@@ -94,6 +97,8 @@ class Site:
         self.token = token
         self.templates = Jinja2Templates(env=template_environment())
         self.memo = Memo(cache_seconds, size=1024)
+        self._checked = -1.0
+        self._generation: tuple[Any, ...] | None = None
 
     def atlas(self) -> Atlas:
         return load_atlas(self.workspace.data_dir)
@@ -141,9 +146,23 @@ class Site:
     def context(self, context: dict[str, Any]) -> dict[str, Any]:
         return {"auth": self.token is not None, "query": "", **context}
 
+    def fresh(self) -> None:
+        """Forget every memoised page when the registry or the person's work changed since the last look
+        (an import, a document read by a worker process, an agreement found or acted on): at most once
+        a second, one small query."""
+        now = time.monotonic()
+        if now - self._checked < 1.0:
+            return
+        self._checked = now
+        generation = self.workspace.generation()
+        if generation != self._generation:
+            self._generation = generation
+            self.memo.clear()
+
     async def memoised(self, key: Any, build: Callable[[], T]) -> T:
         """A memoised value; a fresh one is served on the event loop, a missing one is built in a thread
         (building reads the database, which would otherwise hold every other request up)."""
+        self.fresh()
         found, value = self.memo.peek(key, build)
         if found:
             return value
@@ -151,6 +170,7 @@ class Site:
 
     def show(self, q: str) -> dict[str, Any]:
         """Workspace.show, memoised: the place page, its downloads and /api/place share it."""
+        self.fresh()
         result: dict[str, Any] = self.memo.get(("show", q), lambda: self.workspace.show(q))
         return result
 

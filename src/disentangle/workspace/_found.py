@@ -217,11 +217,10 @@ def _event(agreement_id: str, kind: EventKind, on: date, detail: dict[str, Any])
     }
 
 
-# The statuses found agreements can have, in the order pages list them.
+# The statuses only agreements found in records have (ICE-listed ones may also be superseded).
 FOUND_STATUSES = (
-    AgreementStatus.IN_FORCE,
-    AgreementStatus.TERMINATED,
-    AgreementStatus.VOID,
-    AgreementStatus.EXPIRED,
-    AgreementStatus.SUPERSEDED,
+    AgreementStatus.IN_FORCE.value,
+    AgreementStatus.TERMINATED.value,
+    AgreementStatus.VOID.value,
+    AgreementStatus.EXPIRED.value,
 )

@@ -161,6 +161,21 @@ class LibraryMixin(JudgeMixin):
                     "read": False,
                 }
             )
+        with self.store.read() as connection:
+            found = {
+                row.sha256: row
+                for row in connection.execute(
+                    select(
+                        t.found_agreements.c.sha256,
+                        t.found_agreements.c.agreement_id,
+                        t.found_agreements.c.review,
+                    )
+                )
+            }
+        for entry in entries:  # a document read as an agreement is that agreement's, whatever ICE lists
+            if entry["sha256"] in found:
+                entry["agreement_id"] = found[entry["sha256"]].agreement_id
+                entry["review"] = found[entry["sha256"]].review
         entries.sort(key=lambda e: (e["read_at"] or "", e["filename"].casefold()), reverse=True)
         return entries
 

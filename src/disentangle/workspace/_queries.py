@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import bindparam, func, or_, select
 
 from disentangle.errors import InputError, NotFoundError
-from disentangle.model import normalize_state
+from disentangle.model import AgreementStatus, normalize_state
 from disentangle.registry import tables as t
 from disentangle.workspace._base import WorkspaceBase
+from disentangle.workspace._found import FOUND_STATUSES
 from disentangle.workspace._rows import (
     _agreement_json,
     _event_json,
@@ -174,9 +175,10 @@ class QueryMixin(WorkspaceBase):
                     a.c.state,
                     a.c.jurisdiction_id,
                     g.c.jurisdiction_id.label("aj"),
+                    g.c.county_id.label("ac"),
                 )
                 .select_from(a.join(g, g.c.id == a.c.agency_id))
-                .where(a.c.status.in_(["active", "listed"]))
+                .where(a.c.status.in_(["active", "listed", *FOUND_STATUSES]))
             ).all()
             facts = connection.execute(
                 select(f.c.jurisdiction_id, f.c.kind, f.c.date).where(
@@ -195,6 +197,8 @@ class QueryMixin(WorkspaceBase):
                 "287g-wso": 0,
                 "287g-tfm": 0,
                 "detention": 0,
+                "found_in_force": 0,
+                "found_ended": 0,
                 "secure_communities": None,
                 "dhs_designated": False,
             }
@@ -202,7 +206,7 @@ class QueryMixin(WorkspaceBase):
         }
         for row in rows:
             county_id = None
-            for candidate in (row.jurisdiction_id, row.aj):
+            for candidate in (row.jurisdiction_id, row.aj, row.ac):
                 if candidate in by_id:
                     county_id = candidate
                 elif candidate in parents and parents[candidate] in by_id:
@@ -212,6 +216,10 @@ class QueryMixin(WorkspaceBase):
             if county_id is None and row.county:
                 county_id = by_name.get((row.state, row.county.lower()))
             if county_id is None:
+                continue
+            if row.status in FOUND_STATUSES:  # agreements found in records, whatever their kind
+                key = "found_in_force" if row.status == AgreementStatus.IN_FORCE else "found_ended"
+                out[county_id][key] += 1
                 continue
             key = row.kind if row.kind.startswith("287g") else "detention"
             if row.status == "active" or key == "detention":
@@ -317,6 +325,30 @@ class QueryMixin(WorkspaceBase):
             "agency": self._find_agency(row.agency_id),
             "events": [_event_json(event._mapping) for event in events],
         }
+
+    def generation(self) -> tuple[Any, ...]:
+        """A value that changes whenever what the pages show changes: an import, a reading stored, an
+        agreement found, reviewed or acted on, a request drafted or updated."""
+        f, x, r, e, s = (
+            t.found_agreements,
+            t.agreement_actions,
+            t.document_readings,
+            t.request_events,
+            t.sources,
+        )
+        with self.store.read() as connection:
+            row = connection.execute(
+                select(
+                    select(func.max(s.c.imported_at)).scalar_subquery(),
+                    select(func.count()).select_from(f).scalar_subquery(),
+                    select(func.max(f.c.reviewed_at)).scalar_subquery(),
+                    select(func.max(f.c.created_at)).scalar_subquery(),
+                    select(func.max(x.c.id)).scalar_subquery(),
+                    select(func.max(r.c.read_at)).scalar_subquery(),
+                    select(func.max(e.c.id)).scalar_subquery(),
+                )
+            ).one()
+        return tuple(row)
 
     def search(self, text: str, *, limit: int = 25) -> list[dict[str, Any]]:
         """Jurisdictions and agencies whose name, a name people use, id, FIPS or ORI contains the text;
