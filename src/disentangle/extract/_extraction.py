@@ -122,8 +122,8 @@ class Extraction:
     term: str | None = None  # until_terminated, ...
     review_years: int | None = None
     functions: list[str] = field(default_factory=list)
-    obligations: list[dict[str, str]] = field(default_factory=list)
-    reimbursement: list[dict[str, str]] = field(default_factory=list)
+    obligations: list[dict[str, Any]] = field(default_factory=list)  # code, rule, label, text (the clause), page
+    reimbursement: list[dict[str, Any]] = field(default_factory=list)
     termination: Termination = field(default_factory=Termination)
     suspension: dict[str, bool] = field(default_factory=dict)
     addenda: list[dict[str, Any]] = field(default_factory=list)

@@ -15,7 +15,7 @@ from disentangle.extract._extraction import Signatory
 from disentangle.extract._knowledge import Parties, Pattern, parties
 from disentangle.extract._match import find
 from disentangle.extract._text import DocumentView, PageView
-from disentangle.model import Evidence
+from disentangle.model import Evidence, normalize_state
 
 # Where a signature area ends: an appendix, an addendum, or the next numbered section.
 _END = re.compile(r"^\s*(?:APPENDIX|ADDENDUM|[IVX]+\.\s+[A-Z]{3})", re.MULTILINE)
@@ -277,8 +277,14 @@ def _as_title(text: str, side: str | None, config: Parties) -> str | None:
     for title in sorted(titles, key=len, reverse=True):
         if re.match(rf"{re.escape(title)}\b", cleaned, re.IGNORECASE):
             # "Acting Director, U.S. Immigration and ...": the organisation after the comma is not the title.
+            # So is the agency or the place after it ("Chief of Police, Marsh Harbor Police Dept.", "County
+            # Executive, Severn Point County, Maryland").
             head, _, tail = cleaned.partition(",")
-            org = re.search(r"Immigration|Homeland|U\.\s?S\.|\bICE\b|\bDHS\b", tail)
+            org = re.search(r"Immigration|Homeland|U\.\s?S\.|\bICE\b|\bDHS\b", tail) or (
+                config.agency_words.search(tail)
+                or re.search(r"\b(?:County|City|Town|Village|Parish|Borough)\b", tail, re.IGNORECASE)
+                or any(normalize_state(part.strip(" .")) for part in tail.split(","))
+            )
             if tail and org:
                 return head.strip()
             # "Sheriff Sam Page": the title in front of the signer's name.
@@ -671,13 +677,51 @@ def _assign_sides(blocks: list[Block], config: Parties) -> None:
         block.side = "ice" if index == ice_index else "lea"
 
 
+_RULE_LINE = re.compile(r"^\s*_{8,}")
+
+
+def _split_stacked(lines: list[Line], config: Parties) -> list[Block] | None:
+    """Blocks laid one under the other, each opening with its signature rule: "______" / "Name: ..." /
+    "Title: ..." / "Date: ...", or the rule with the date beside it and the typed name under it ("______
+    March 2, 2015" / "Marisol T. Ferrante   Date" / "Chief of Police"). None when the area is not laid out so:
+    fewer than two rules, a line holding two columns' heads, names or titles, or a group naming nobody."""
+    lines = [line for line in lines if not _FOOTER.match(line.text) and not _is_prose(line.text)]
+    rules = [i for i, line in enumerate(lines) if _RULE_LINE.match(line.text)]
+    if len(rules) < 2:
+        return None
+    groups = [lines[: rules[1]]] + [lines[a:b] for a, b in itertools.pairwise([*rules[1:], len(lines)])]
+    blocks: list[Block] = []
+    for group in groups:
+        block = Block()
+        named = False
+        for line in group:
+            heads = sum(1 for ps in config.column_heads.values() for p in ps if p.search(line.text))
+            segments = [m for m in _GAP.finditer(line.text) if not _FILLER.fullmatch(m.group())]
+            people = [m for m in segments if _as_name(m.group()) or _as_title(m.group(), None, config)]
+            if heads >= 2 or len(people) >= 2 or len(_label_starts(line.text, config)) >= 2 and (
+                sum(1 for m in segments if _label(Cell(line.page, 0, m.group()), config)) >= 2
+                and not all(_label(Cell(line.page, 0, m.group()), config) for m in segments[1:])
+            ):
+                return None
+            for m in segments:
+                cell = Cell(line.page, line.start + m.start(), m.group())
+                block.cells.append(cell)
+                label = _label(cell, config)
+                named = named or (label is not None and label[0] == "name") or _as_name(m.group()) is not None
+        if not named:
+            return None
+        blocks.append(block)
+    return blocks
+
+
 def read_signatures(view: DocumentView) -> list[ReadSignature]:
     """Every signature block of the agreement and its addenda, in page order."""
     config = parties()
     out: list[ReadSignature] = []
     for page_index, offset, part in _starts(view, config):
         lines = _area(view, page_index, offset)
-        blocks, _ = _split_columns(lines, config)
+        stacked = _split_stacked(lines, config)
+        blocks = stacked if stacked is not None else _split_columns(lines, config)[0]
         _assign_sides(blocks, config)
         for block in blocks:
             if not block.cells:
