@@ -421,11 +421,20 @@ class OriExtractor:
     fields = ("agency.ori",)
 
     def extract(self, view: DocumentView, result: Extraction) -> None:
-        for pattern in parties().ori:
-            match = next(iter(find(view, pattern)), None)
-            if match:
-                result.ori = match.groups["ori"].replace(" ", "")
-                result.add("agency.ori", result.ori, match.evidence(view.sha256, group="ori"))
+        config = parties()
+        for pattern in config.ori:
+            for match in find(view, pattern):
+                printed = match.groups["ori"].replace(" ", "")
+                ori = "".join(config.ori_as_letter.get(c, c) for c in printed[:2]) + "".join(
+                    config.ori_as_digit.get(c, c) for c in printed[2:7]
+                ) + printed[7:]
+                if not ori[:2].isalpha() or not ori[2:7].isdigit() or not state_knowledge().ori_state(ori):
+                    continue  # not an NCIC code, however read
+                result.ori = ori
+                ev = match.evidence(view.sha256, group="ori")
+                if ori != printed:  # read through OCR's confusions: the quote stays as printed
+                    ev = replace(ev, rule=f"{ev.rule}~ocr", confidence=round(ev.confidence * 0.9, 3))
+                result.add("agency.ori", result.ori, ev)
                 return
 
 

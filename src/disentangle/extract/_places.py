@@ -84,6 +84,13 @@ class StateKnowledge:
     hsi_offices: dict[str, tuple[str, frozenset[str] | None]]  # folded SAC city -> (its state, its area if known)
     hsi_home_confidence: float  # the clue of an HSI office whose area is not known: its own state only
 
+    def ori_state(self, ori: str) -> str | None:
+        """The USPS code of the state an NCIC code (ORI) starts with ("NB0010000" -> "NE")."""
+        prefix = ori[:2].upper()
+        if len(prefix) != 2 or not prefix.isalpha():
+            return None
+        return self.ncic_states.get(prefix) or normalize_state(prefix)
+
 
 def _rule(entry: dict[str, Any]) -> Rule:
     for key in ("id", "confidence", "source"):
@@ -375,9 +382,8 @@ def clues_from_ori(ori: str | None, where: Evidence | None) -> Iterator[StateClu
     if not ori or where is None:
         return
     knowledge = state_knowledge()
-    prefix = ori[:2].upper()
-    state = knowledge.ncic_states.get(prefix) or normalize_state(prefix)
-    if state is not None and len(prefix) == 2:
+    state = knowledge.ori_state(ori)
+    if state is not None:
         yield _clue(frozenset({state}), knowledge.ori_rule, where)
 
 

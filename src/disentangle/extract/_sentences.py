@@ -33,17 +33,14 @@ def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
             begin = m.end()
     for m in _BLANK.finditer(text, begin, start):
         begin = m.end()
-    # A heading line between the sentence end and the match is not part of the sentence.
-    base = line_start = begin
-    for newline in (base + m.start() for m in re.finditer("\n", text[base:start])):
-        line = text[line_start:newline]
-        if len(line.strip()) < 60 and _HEADING.match(line):
-            begin = newline + 1
-        line_start = newline + 1
-    # The match itself may start on a heading line ("B. Reimbursable Expenses" / "ICE will repay ..."): the
-    # sentence is what follows it.
-    line_end = text.find("\n", begin, end)
-    if line_end > 0 and len(text[begin:line_end].strip()) < 60 and _HEADING.match(text[begin:line_end]):
+    # A heading line between the sentence end and the sentence ("A. Assignment of Officer(s)") is not part of
+    # it, nor is the heading a match starts on ("B. Reimbursable Expenses" / "ICE will repay ...").
+    while True:
+        while begin < end and text[begin].isspace():
+            begin += 1
+        line_end = text.find("\n", begin, end)
+        if line_end < 0 or len(text[begin:line_end].strip()) >= 60 or not _HEADING.match(text[begin:line_end]):
+            break
         begin = line_end + 1
     ceiling = min(len(text), end + MAX_SENTENCE)
     stop = ceiling
@@ -54,8 +51,6 @@ def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
     blank = _BLANK.search(text, end, stop)
     if blank:
         stop = blank.start()
-    while begin < start and text[begin].isspace():
-        begin += 1
     while stop > end and text[stop - 1].isspace():
         stop -= 1
     return begin, max(stop, end)

@@ -95,8 +95,14 @@ def _area(view: DocumentView, page_index: int, start: int) -> list[Line]:
         end_match = _END.search(page.text, begin)
         stop = end_match.start() if end_match else len(page.text)
         chunk = _lines(page, begin, stop)
+        if index > page_index and lines:
+            # A block broken by the page ("Name: ..." at the foot, "Title: ..." / "Date: ..." on top of the next
+            # page): the next page's lines up to its first sentence of prose belong to the area.
+            chunk = list(itertools.takewhile(lambda line: not _is_prose(line.text), chunk))
+            lines.extend(chunk)
+            break
         lines.extend(chunk)
-        if end_match or index > page_index or _has_content(chunk):
+        if end_match:
             break
     return lines
 
@@ -643,7 +649,7 @@ def _starts(view: DocumentView, config: Parties) -> list[tuple[int, int, str]]:
     """(page index, offset, part) where each signature area starts: after the "By signing ..." sentence."""
     out = []
     for pattern in config.signature_start:
-        for match in find(view, pattern):
+        for match in find(view, pattern, fuzzy=bool(pattern.extra.get("fuzzy"))):
             part = "addendum" if "addendum" in pattern.id else "agreement"
             page = match.page
             stop = re.search(r"allowed\s+by\s+law\s*\.|WHEREOF[^\n]*\n", page.text[match.end :])
@@ -680,38 +686,54 @@ def _assign_sides(blocks: list[Block], config: Parties) -> None:
 _RULE_LINE = re.compile(r"^\s*_{8,}")
 
 
+def _opens_block(line: Line, config: Parties) -> bool:
+    """A line that starts a block laid under the previous one: its signature rule, or — where OCR dropped the
+    rule — its first "Name:" label, or the date typed beside the (lost) rule."""
+    text = line.text.strip()
+    if _RULE_LINE.match(line.text):
+        return True
+    label = _label(Cell(line.page, 0, text), config)
+    if label is not None and label[0] == "name":
+        return True
+    found = find_dates(text)
+    return bool(found) and len(_clean(text[: found[0].start] + text[found[0].end :])) == 0
+
+
 def _split_stacked(lines: list[Line], config: Parties) -> list[Block] | None:
-    """Blocks laid one under the other, each opening with its signature rule: "______" / "Name: ..." /
-    "Title: ..." / "Date: ...", or the rule with the date beside it and the typed name under it ("______
-    March 2, 2015" / "Marisol T. Ferrante   Date" / "Chief of Police"). None when the area is not laid out so:
-    fewer than two rules, a line holding two columns' heads, names or titles, or a group naming nobody."""
+    """Blocks laid one under the other: "______" / "Name: ..." / "Title: ..." / "Date: ...", or the rule with
+    the date beside it and the typed name under it ("______   March 2, 2015" / "Marisol T. Ferrante   Date" /
+    "Chief of Police"). None when the area is not laid out so: fewer than two blocks, a line holding two
+    columns' heads, names or titles, or a block naming nobody."""
     lines = [line for line in lines if not _FOOTER.match(line.text) and not _is_prose(line.text)]
-    rules = [i for i, line in enumerate(lines) if _RULE_LINE.match(line.text)]
-    if len(rules) < 2:
+    openers = [i for i, line in enumerate(lines) if _opens_block(line, config)]
+    if len(openers) < 2:
         return None
-    groups = [lines[: rules[1]]] + [lines[a:b] for a, b in itertools.pairwise([*rules[1:], len(lines)])]
+    groups = [lines[: openers[1]]] + [lines[a:b] for a, b in itertools.pairwise([*openers[1:], len(lines)])]
     blocks: list[Block] = []
+    pending: list[Cell] = []  # a rule or a date line that opens the block whose name comes next
     for group in groups:
-        block = Block()
+        block = Block(cells=pending)
+        pending = []
         named = False
         for line in group:
             heads = sum(1 for ps in config.column_heads.values() for p in ps if p.search(line.text))
             segments = [m for m in _GAP.finditer(line.text) if not _FILLER.fullmatch(m.group())]
             people = [m for m in segments if _as_name(m.group()) or _as_title(m.group(), None, config)]
-            if heads >= 2 or len(people) >= 2 or len(_label_starts(line.text, config)) >= 2 and (
-                sum(1 for m in segments if _label(Cell(line.page, 0, m.group()), config)) >= 2
-                and not all(_label(Cell(line.page, 0, m.group()), config) for m in segments[1:])
-            ):
+            labels = [m for m in segments if _label(Cell(line.page, 0, m.group()), config)]
+            if heads >= 2 or len(people) >= 2 or len(labels) >= 2:
                 return None
             for m in segments:
                 cell = Cell(line.page, line.start + m.start(), m.group())
                 block.cells.append(cell)
                 label = _label(cell, config)
                 named = named or (label is not None and label[0] == "name") or _as_name(m.group()) is not None
-        if not named:
-            return None
-        blocks.append(block)
-    return blocks
+        if named:
+            blocks.append(block)
+        else:
+            pending = block.cells
+    if pending and blocks:
+        blocks[-1].cells.extend(pending)
+    return blocks if len(blocks) >= 2 else None
 
 
 def read_signatures(view: DocumentView) -> list[ReadSignature]:
