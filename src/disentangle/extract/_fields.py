@@ -425,9 +425,11 @@ class OriExtractor:
         for pattern in config.ori:
             for match in find(view, pattern):
                 printed = match.groups["ori"].replace(" ", "")
-                ori = "".join(config.ori_as_letter.get(c, c) for c in printed[:2]) + "".join(
-                    config.ori_as_digit.get(c, c) for c in printed[2:7]
-                ) + printed[7:]
+                ori = (
+                    "".join(config.ori_as_letter.get(c, c) for c in printed[:2])
+                    + "".join(config.ori_as_digit.get(c, c) for c in printed[2:7])
+                    + printed[7:]
+                )
                 if not ori[:2].isalpha() or not ori[2:7].isdigit() or not state_knowledge().ori_state(ori):
                     continue  # not an NCIC code, however read
                 result.ori = ori

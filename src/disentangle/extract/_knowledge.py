@@ -336,8 +336,12 @@ def parties() -> Parties:
             for k, v in (_section(data, "agency_vocabulary", file).get("ocr_confusions") or {}).items()
         },
         ori=tuple(_compile(e, file) for e in _section(data, "ori", file)),
-        ori_as_letter={str(k): str(v) for k, v in (data.get("ori_confusions") or {}).get("as_letter", {}).items()},
-        ori_as_digit={str(k): str(v) for k, v in (data.get("ori_confusions") or {}).get("as_digit", {}).items()},
+        ori_as_letter={
+            str(k): str(v) for k, v in (data.get("ori_confusions") or {}).get("as_letter", {}).items()
+        },
+        ori_as_digit={
+            str(k): str(v) for k, v in (data.get("ori_confusions") or {}).get("as_digit", {}).items()
+        },
         state=tuple(_compile(e, file) for e in state_entries if "regex" in e or "phrase" in e),
         state_suffix=suffix_pattern,
         ice_office=tuple(_compile(e, file) for e in _section(data, "ice_office", file)),

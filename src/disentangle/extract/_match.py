@@ -60,7 +60,6 @@ class Match:
             confidence=round(base * self.score / 100.0, 3),
         )
 
-
     def sentence_evidence(self, sha256: str) -> Evidence:
         """The evidence widened to the whole sentence the match stands in, on the match's page: a clause is
         quoted whole ("To the maximum extent possible, the X shall assign dedicated officers to ..."), not as

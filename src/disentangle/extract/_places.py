@@ -81,7 +81,9 @@ class StateKnowledge:
     snap: PlaceSnap
     ori_rule: Rule  # the NCIC code's first two letters
     ncic_states: dict[str, str]  # NCIC state codes that are not the USPS code ("NB" -> "NE")
-    hsi_offices: dict[str, tuple[str, frozenset[str] | None]]  # folded SAC city -> (its state, its area if known)
+    hsi_offices: dict[
+        str, tuple[str, frozenset[str] | None]
+    ]  # folded SAC city -> (its state, its area if known)
     hsi_home_confidence: float  # the clue of an HSI office whose area is not known: its own state only
 
     def ori_state(self, ori: str) -> str | None:
@@ -177,7 +179,9 @@ def _hsi_offices(data: Any) -> dict[str, tuple[str, frozenset[str] | None]]:
     for entry in data.get("offices") or ():
         state = normalize_state(str(entry.get("state", "")))
         if not entry.get("name") or state is None:
-            raise KnowledgeError(f"{KNOWLEDGE_DIR / 'hsi_offices.yaml'}: each office needs a name and a state")
+            raise KnowledgeError(
+                f"{KNOWLEDGE_DIR / 'hsi_offices.yaml'}: each office needs a name and a state"
+            )
         aor = entry.get("aor")
         if aor is not None and (not entry.get("aor_source") or any(normalize_state(s) != s for s in aor)):
             raise KnowledgeError(
@@ -399,7 +403,9 @@ def clues_from_offices(view: DocumentView, result: Extraction) -> Iterator[State
                 states, confidence = (area, rule.confidence) if area else (frozenset({home}), None)
                 clue = _clue(states, rule, facts[0].evidence)
                 if confidence is None:
-                    clue = StateClue(clue.states, replace(clue.evidence, confidence=knowledge.hsi_home_confidence))
+                    clue = StateClue(
+                        clue.states, replace(clue.evidence, confidence=knowledge.hsi_home_confidence)
+                    )
                 yield clue
             continue
         if rule.field == "ice_office":

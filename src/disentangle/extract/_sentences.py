@@ -39,7 +39,11 @@ def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
         while begin < end and text[begin].isspace():
             begin += 1
         line_end = text.find("\n", begin, end)
-        if line_end < 0 or len(text[begin:line_end].strip()) >= 60 or not _HEADING.match(text[begin:line_end]):
+        if (
+            line_end < 0
+            or len(text[begin:line_end].strip()) >= 60
+            or not _HEADING.match(text[begin:line_end])
+        ):
             break
         begin = line_end + 1
     ceiling = min(len(text), end + MAX_SENTENCE)

@@ -11,11 +11,10 @@ from datetime import date
 from rapidfuzz import fuzz, process
 
 from disentangle.extract._dates import YEAR_MAX, YEAR_MIN, FoundDate, find_dates
-from disentangle.extract._extraction import Signatory
 from disentangle.extract._knowledge import Parties, Pattern, parties
 from disentangle.extract._match import find
 from disentangle.extract._text import DocumentView, PageView
-from disentangle.model import Evidence, normalize_state
+from disentangle.model import Evidence, Signatory, normalize_state
 
 # Where a signature area ends: an appendix, an addendum, or the next numbered section.
 _END = re.compile(r"^\s*(?:APPENDIX|ADDENDUM|[IVX]+\.\s+[A-Z]{3})", re.MULTILINE)
@@ -440,16 +439,6 @@ def _read_block(view: DocumentView, block: Block, part: str, config: Parties) ->
     if name is None and title is None and not dates:
         return None
     best_date = max(dates, key=lambda d: _date_rank(d[0]))[0] if dates else None
-    signatory = Signatory(
-        side=side,
-        name=name[0] if name else None,
-        title=title[0] if title else None,
-        date=best_date.value if best_date else None,
-        date_form=best_date.form if best_date else None,
-        part=part,
-        page=cells[0].page.number,
-        agency=agency[0] if agency else None,
-    )
     evidence: dict[str, Evidence] = {}
     if name:
         evidence["name"] = name[1]
@@ -459,6 +448,17 @@ def _read_block(view: DocumentView, block: Block, part: str, config: Parties) ->
         evidence["agency"] = agency[1]
     if best_date:
         evidence["date"] = next(e for f, e in dates if f is best_date)
+    signatory = Signatory(
+        side=side,
+        name=name[0] if name else None,
+        title=title[0] if title else None,
+        date=best_date.value if best_date else None,
+        date_form=best_date.form if best_date else None,
+        part=part,
+        page=cells[0].page.number,
+        agency=agency[0] if agency else None,
+        evidence=evidence,  # the same dict: a date dropped later leaves both
+    )
     return ReadSignature(signatory, evidence)
 
 
