@@ -692,7 +692,7 @@ def letter_invalidity(
     """A notice that an agreement was not validly made, quoting each rule and the evidence."""
     workspace = _workspace(ctx)
     _ensure_registry(workspace)
-    sender = letters.Signatory(name=signer, title=title, body=body)
+    sender = letters.Sender(name=signer, title=title, body=body)
     _deliver(workspace.invalidity_notice(file, sender, today=date.today(), place=place), out)
 
 
@@ -728,7 +728,7 @@ def letter_terminate(
     """A termination letter quoting the agreement's own termination clause."""
     workspace = _workspace(ctx)
     _ensure_registry(workspace)
-    sender = letters.Signatory(name=signer, title=title, body=body)
+    sender = letters.Sender(name=signer, title=title, body=body)
     _deliver(workspace.termination_letter(agreement_id, sender, today=date.today()), out)
 
 

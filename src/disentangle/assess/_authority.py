@@ -393,7 +393,7 @@ def check_validity(
                 ValidityFlag(
                     FlagCode.AUTHORITY_UNKNOWN,
                     Severity.INFO,
-                    f"Cannot read {_titles(unread) or 'the title'} as an office; under '{rule.label}' "
+                    f"Cannot read {_titles(unread) or 'the title'} as an office; under the rule {rule.label}, "
                     f"only {_role_labels(rules, rule)} may bind {jurisdiction_info.name}: check who signed.",
                     _signer_quotes(unread),
                     rule.id,
@@ -409,7 +409,7 @@ def check_validity(
                     FlagCode.NO_AUTHORITY,
                     Severity.ERROR,
                     f"Signed for {facts.agency_name} only by {titles}; "
-                    f"under '{rule.label}' only {allowed} may bind {jurisdiction_info.name}. "
+                    f"under the rule {rule.label}, only {allowed} may bind {jurisdiction_info.name}. "
                     "A contract not signed by an authorized officer is void."
                     + (f" {rule.note}" if rule.note else ""),
                     _signer_quotes(signed_agency),

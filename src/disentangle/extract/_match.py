@@ -64,10 +64,13 @@ class Match:
         """The evidence widened to the whole sentence the match stands in, on the match's page: a clause is
         quoted whole ("To the maximum extent possible, the X shall assign dedicated officers to ..."), not as
         the few words that recognised it."""
+        evidence = self.evidence(sha256)
         start, end = sentence_span(self.page.text, self.start, self.end)
-        return replace(
-            self.evidence(sha256), start=start, end=end, quote=" ".join(self.page.text[start:end].split())
-        )
+        if self.across is not None:
+            # Cut by a page break: the sentence's start on this page, then the words as read across it.
+            head = " ".join(self.page.text[start : self.start].split())
+            return replace(evidence, start=start, quote=f"{head} {evidence.quote}".strip())
+        return replace(evidence, start=start, end=end, quote=" ".join(self.page.text[start:end].split()))
 
 
 def _with_after(match: Match) -> Match:

@@ -18,6 +18,15 @@ _BLANK = re.compile(r"\n[ \t\f]*\n")
 _HEADING = re.compile(r"^\s*(?:[IVX]{1,5}|[A-Z]|\d{1,2})\s*[.)]\s+\S[^.]*$")
 
 
+def _is_heading(line: str) -> bool:
+    """A short lettered or numbered heading, or a line in capitals ("EFFECTIVE DATE AND TERMINATION OF THIS
+    MOA"), which no sentence of the agreement's body is."""
+    words = line.split()
+    if len(words) >= 2 and not any(c.islower() for c in line) and sum(c.isalpha() for c in line) >= 8:
+        return True
+    return len(line.strip()) < 60 and bool(_HEADING.match(line))
+
+
 def _ends_sentence(text: str, dot: int) -> bool:
     """The period at `dot` ends a sentence (it is not an abbreviation's or an initial's)."""
     return not _ABBREVIATION.search(text[max(0, dot - 12) : dot])
@@ -35,15 +44,16 @@ def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
         begin = m.end()
     # A heading line between the sentence end and the sentence ("A. Assignment of Officer(s)") is not part of
     # it, nor is the heading a match starts on ("B. Reimbursable Expenses" / "ICE will repay ...").
+    base = line_start = begin
+    for newline in [base + m.start() for m in re.finditer("\n", text[base:start])]:
+        if _is_heading(text[line_start:newline]):
+            begin = newline + 1
+        line_start = newline + 1
     while True:
         while begin < end and text[begin].isspace():
             begin += 1
         line_end = text.find("\n", begin, end)
-        if (
-            line_end < 0
-            or len(text[begin:line_end].strip()) >= 60
-            or not _HEADING.match(text[begin:line_end])
-        ):
+        if line_end < 0 or not _is_heading(text[begin:line_end]):
             break
         begin = line_end + 1
     ceiling = min(len(text), end + MAX_SENTENCE)

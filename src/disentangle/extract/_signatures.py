@@ -285,9 +285,9 @@ def _as_title(text: str, side: str | None, config: Parties) -> str | None:
             # So is the agency or the place after it ("Chief of Police, Marsh Harbor Police Dept.", "County
             # Executive, Severn Point County, Maryland").
             head, _, tail = cleaned.partition(",")
+            # ("Sheriff, Waushara County" is one title: the county alone is no organisation.)
             org = re.search(r"Immigration|Homeland|U\.\s?S\.|\bICE\b|\bDHS\b", tail) or (
                 config.agency_words.search(tail)
-                or re.search(r"\b(?:County|City|Town|Village|Parish|Borough)\b", tail, re.IGNORECASE)
                 or any(normalize_state(part.strip(" .")) for part in tail.split(","))
             )
             if tail and org:

@@ -7,7 +7,6 @@ a Letter or a date; rendering to Markdown, HTML, DOCX and PDF is in `to_*` / `wr
 from disentangle.letters._actions import (
     AgreementFacts,
     GoverningBody,
-    ValidityFlag,
     agreement_families,
     draft_invalidity,
     draft_resolution,
@@ -29,10 +28,11 @@ from disentangle.letters._letters import (
     LetterKind,
     Quote,
     Requester,
-    Signatory,
+    Sender,
     render_template,
     template_specs,
 )
+from disentangle.model import ValidityFlag  # the flags assess raises, quoting the agreement
 from disentangle.letters._render import parse_markdown, to_docx, to_html, to_pdf, write_letter
 from disentangle.letters._requests import TOPICS, asks_for, draft_bulk, draft_request
 from disentangle.letters._tracking import (
@@ -60,7 +60,7 @@ __all__ = [
     "RecordsLaw",
     "RequestStatus",
     "Requester",
-    "Signatory",
+    "Sender",
     "StatusChange",
     "TrackedRequest",
     "ValidityFlag",

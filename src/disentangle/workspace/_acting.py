@@ -214,9 +214,7 @@ class ActMixin(JudgeMixin):
             ids = list(connection.scalars(select(t.records_requests.c.id).order_by(t.records_requests.c.id)))
         return letters.to_ics([self.tracked_request(i) for i in ids])
 
-    def termination_letter(
-        self, agreement_id: str, sender: letters.Signatory, *, today: date
-    ) -> letters.Letter:
+    def termination_letter(self, agreement_id: str, sender: letters.Sender, *, today: date) -> letters.Letter:
         """A letter ending an agreement in the way its own termination clause provides."""
         with self.store.read() as connection:
             row = connection.execute(select(t.agreements).where(t.agreements.c.id == agreement_id)).first()
@@ -269,29 +267,45 @@ class ActMixin(JudgeMixin):
         return attached
 
     def invalidity_notice(
-        self, path: Path, sender: letters.Signatory, *, today: date, place: str | None = None
+        self, path: Path, sender: letters.Sender, *, today: date, place: str | None = None
     ) -> letters.Letter:
         """A notice that an agreement was not validly made, from the flags `check_agreement` raises."""
-        result = self.check_agreement(path, place=place)
+        return self.invalidity_notice_for(self.read_agreement(path), sender, today=today, place=place)
+
+    def invalidity_notice_for_document(
+        self, sha256: str, sender: letters.Sender, *, today: date, place: str | None = None
+    ) -> letters.Letter:
+        """The notice of invalidity for a stored document (the web wizard's): read from the store, not a file."""
+        extraction = extract.extract_agreement(self.document(sha256))
+        return self.invalidity_notice_for(extraction, sender, today=today, place=place)
+
+    def invalidity_notice_for(
+        self,
+        extraction: extract.Extraction,
+        sender: letters.Sender,
+        *,
+        today: date,
+        place: str | None = None,
+    ) -> letters.Letter:
+        """The notice of invalidity for an agreement already read (a stored document's): each error flag with
+        its rule and the agreement's own words, page by page; its termination clause quoted from its page."""
+        judged = self.check_extraction(extraction, place=place)
         flags = [
-            letters.ValidityFlag(
-                rule=flag["rule"],
-                label=flag["code"].replace("-", " ").capitalize(),
-                explanation=flag["message"],
-                authority=flag.get("citation") or "",
-                evidence=tuple(
-                    letters.Quote(text=quote, document=str(path)) for quote in flag.get("evidence") or []
-                ),
-            )
-            for flag in result["flags"]
-            if flag["severity"] == "error"
+            letters.ValidityFlag.from_dict(flag) for flag in judged["flags"] if flag["severity"] == "error"
         ]
         if not flags:
-            raise InputError("no validity flag of severity error: nothing to give notice of", path)
+            raise InputError(
+                "no validity flag of severity error: nothing to give notice of", extraction.filename
+            )
+        clause = next(
+            (f.evidence for f in extraction.findings if f.field.split(".")[0] in ("term", "termination")),
+            None,
+        )
         agreement = letters.AgreementFacts(
-            kind=result["kind"],
-            agency=letters.Addressee(name=result["agency"]["name"], state=result["agency"]["state"]),
-            source=str(path),
+            kind=judged["kind"],
+            agency=letters.Addressee(name=judged["agency"]["name"], state=judged["agency"]["state"]),
+            signed=extraction.signed_date,
+            termination_clause=letters.Quote(clause.quote, page=clause.page) if clause else None,
         )
         return letters.draft_invalidity(agreement, flags, sender=sender, today=today)
 

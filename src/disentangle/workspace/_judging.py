@@ -142,7 +142,12 @@ class JudgeMixin(QueryMixin, ReadMixin):
         return {
             "sha256": extraction.sha256,
             "kind": extraction.kind,
-            "agency": {"name": name, "state": state, "type": agency_type, "read": bool(extraction.agency_name)},
+            "agency": {
+                "name": name,
+                "state": state,
+                "type": agency_type,
+                "read": bool(extraction.agency_name),
+            },
             "jurisdiction": {
                 "name": jurisdiction.name,
                 "id": jurisdiction.id,
@@ -153,6 +158,10 @@ class JudgeMixin(QueryMixin, ReadMixin):
             "flags": [flag.to_dict() for flag in flags],
             "conflicts": [conflict.to_dict() for conflict in conflicts],
         }
+
+    def judge_stored(self, sha256: str, *, place: str | None = None) -> dict[str, Any]:
+        """check_extraction of a stored document, for the place a person names (not stored: a question)."""
+        return self.check_extraction(extract.extract_agreement(self.document(sha256)), place=place)
 
     def _judged_place(self, place: str) -> Any:
         shown = self.show(place)
