@@ -104,7 +104,7 @@ def test_the_hsi_text_is_its_own_template_family(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("printed", "read"),
-    [("CA0195300", "CA0195300"), ("0R0347700", "OR0347700"), ("CA 0I953O0", "CA0195300"), ("XX0000000", None)],
+    [("CA0195300", "CA0195300"), ("0R0347700", "OR0347700"), ("CA 0I95300", "CA0195300"), ("XX0000000", None)],
 )
 def test_ncic_codes_read_through_ocr_confusions(tmp_path: Path, printed: str, read: str | None) -> None:
     text = build_tff_mou(tmp_path / "seed.txt", "seed", "txt").read_text().replace("CA0195300", printed)
