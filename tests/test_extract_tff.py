@@ -1,6 +1,9 @@
-"""Treasury Forfeiture Fund MOUs as the public ones are written: every variant family, as text, as a born-digital
-PDF and as a 200-dpi scan (tests/fixtures/tff.py builds them), must give its agency, state, NCIC code, ICE office,
-both (or all) signatories with titles and dates, and the obligation, reimbursement and termination clauses — each
+"""Treasury Forfeiture Fund MOUs as the public ones are written: every variant family, as text, as a
+born-digital
+PDF and as a 200-dpi scan (tests/fixtures/tff.py builds them), must give its agency, state, NCIC code, ICE
+office,
+both (or all) signatories with titles and dates, and the obligation, reimbursement and termination clauses
+— each
 quoted whole from its page.
 """
 
@@ -10,15 +13,16 @@ import shutil
 from pathlib import Path
 
 import pytest
-from fixtures.tff import FORMATS, VARIANTS, Variant, build_tff_mou
 
 from disentangle.extract import Extraction, extract_agreement
 from disentangle.extract._text import DocumentView
 from disentangle.ingest import read_document
+from fixtures.tff import FORMATS, VARIANTS, Variant, build_tff_mou
 
 needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None, reason="Tesseract is not installed")
 # The seed-worded MOU in every format; each other family as text and PDF, and scanned where OCR changes what
-# must be read (a lost signature rule, an NCIC code read "0R", "IN WITNESS WHEREOPF", a block cut by the page).
+# must be read (a lost signature rule, an NCIC code read "0R", "IN WITNESS WHEREOPF", a block cut by the
+# page).
 SCANNED = ("seed", "ice-sac-2015", "ice-sac-office", "ice-hsi-named-title", "county-for-its-department")
 CASES = [
     pytest.param(key, fmt, marks=[needs_tesseract] if fmt == "scan" else [], id=f"{key}-{fmt}")
@@ -38,9 +42,7 @@ def _read(tmp_path: Path, key: str, fmt: str) -> Extraction:
 
 
 def _clause_quotes(result: Extraction, section: str) -> list[tuple[str, int]]:
-    return [
-        (f.evidence.quote, f.evidence.page) for f in result.findings if f.field.split(".")[0] == section
-    ]
+    return [(f.evidence.quote, f.evidence.page) for f in result.findings if f.field.split(".")[0] == section]
 
 
 @pytest.mark.parametrize(("key", "fmt"), CASES)
@@ -104,7 +106,12 @@ def test_the_hsi_text_is_its_own_template_family(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("printed", "read"),
-    [("CA0195300", "CA0195300"), ("0R0347700", "OR0347700"), ("CA 0I95300", "CA0195300"), ("XX0000000", None)],
+    [
+        ("CA0195300", "CA0195300"),
+        ("0R0347700", "OR0347700"),
+        ("CA 0I95300", "CA0195300"),
+        ("XX0000000", None),
+    ],
 )
 def test_ncic_codes_read_through_ocr_confusions(tmp_path: Path, printed: str, read: str | None) -> None:
     text = build_tff_mou(tmp_path / "seed.txt", "seed", "txt").read_text().replace("CA0195300", printed)

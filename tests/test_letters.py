@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from disentangle.errors import InputError
-from disentangle.model import Evidence
 from disentangle.letters import (
     Addressee,
     AgreementFacts,
@@ -35,6 +34,7 @@ from disentangle.letters import (
     write_letter,
 )
 from disentangle.letters._letters import template_variables
+from disentangle.model import Evidence
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden" / "letters"

@@ -393,7 +393,8 @@ def check_validity(
                 ValidityFlag(
                     FlagCode.AUTHORITY_UNKNOWN,
                     Severity.INFO,
-                    f"Cannot read {_titles(unread) or 'the title'} as an office; under the rule {rule.label}, "
+                    f"Cannot read {_titles(unread) or 'the title'} as an office; "
+                    f"under the rule {rule.label}, "
                     f"only {_role_labels(rules, rule)} may bind {jurisdiction_info.name}: check who signed.",
                     _signer_quotes(unread),
                     rule.id,

@@ -185,7 +185,8 @@ def _hsi_offices(data: Any) -> dict[str, tuple[str, frozenset[str] | None]]:
         aor = entry.get("aor")
         if aor is not None and (not entry.get("aor_source") or any(normalize_state(s) != s for s in aor)):
             raise KnowledgeError(
-                f"{KNOWLEDGE_DIR / 'hsi_offices.yaml'}: {entry['name']}: an area lists USPS codes and its source"
+                f"{KNOWLEDGE_DIR / 'hsi_offices.yaml'}: {entry['name']}: an area lists USPS codes and its "
+                "source"
             )
         offices[fold_place(entry["name"])] = (state, frozenset(aor) if aor else None)
     return offices
@@ -399,8 +400,10 @@ def clues_from_offices(view: DocumentView, result: Extraction) -> Iterator[State
             facts = result.evidence_for("ice_office")
             office = hsi_office(result.ice_office or "")
             if facts and office:
-                home, area = office
-                states, confidence = (area, rule.confidence) if area else (frozenset({home}), None)
+                seat, known_area = office
+                states, confidence = (
+                    (known_area, rule.confidence) if known_area else (frozenset({seat}), None)
+                )
                 clue = _clue(states, rule, facts[0].evidence)
                 if confidence is None:
                     clue = StateClue(

@@ -14,7 +14,8 @@ _ABBREVIATION = re.compile(
 )
 _END = re.compile(r"[.!?][\"”’')\]]*(?=\s|$)")
 _BLANK = re.compile(r"\n[ \t\f]*\n")
-# A heading line right above the sentence ("A. Assignment of Officer(s)", "V. TERMS, CONDITIONS, AND PROCEDURES").
+# A heading line right above the sentence ("A. Assignment of Officer(s)", "V. TERMS, CONDITIONS, AND
+# PROCEDURES").
 _HEADING = re.compile(r"^\s*(?:[IVX]{1,5}|[A-Z]|\d{1,2})\s*[.)]\s+\S[^.]*$")
 
 

@@ -95,8 +95,8 @@ def _area(view: DocumentView, page_index: int, start: int) -> list[Line]:
         stop = end_match.start() if end_match else len(page.text)
         chunk = _lines(page, begin, stop)
         if index > page_index and lines:
-            # A block broken by the page ("Name: ..." at the foot, "Title: ..." / "Date: ..." on top of the next
-            # page): the next page's lines up to its first sentence of prose belong to the area.
+            # A block broken by the page ("Name: ..." at its foot, "Title: ..." / "Date: ..." on top of the
+            # next page): the next page's lines up to its first sentence of prose belong to the area.
             chunk = list(itertools.takewhile(lambda line: not _is_prose(line.text), chunk))
             lines.extend(chunk)
             break

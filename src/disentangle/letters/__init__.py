@@ -32,7 +32,6 @@ from disentangle.letters._letters import (
     render_template,
     template_specs,
 )
-from disentangle.model import ValidityFlag  # the flags assess raises, quoting the agreement
 from disentangle.letters._render import parse_markdown, to_docx, to_html, to_pdf, write_letter
 from disentangle.letters._requests import TOPICS, asks_for, draft_bulk, draft_request
 from disentangle.letters._tracking import (
@@ -44,6 +43,7 @@ from disentangle.letters._tracking import (
     draft_appeal,
     draft_follow_up,
 )
+from disentangle.model import ValidityFlag  # the flags assess raises, quoting the agreement
 
 __all__ = [
     "TOPICS",

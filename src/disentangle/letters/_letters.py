@@ -57,7 +57,8 @@ class Requester:
 
 @dataclass(frozen=True, slots=True)
 class Sender:
-    """Who signs an action letter: the official with authority to bind the local government (not an agreement's
+    """Who signs an action letter: the official with authority to bind the local government (not an
+    agreement's
     signatory: that is model.Signatory)."""
 
     name: str

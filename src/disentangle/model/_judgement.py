@@ -30,7 +30,8 @@ _SIDE_WORDS = {
 
 
 def signatory_side(word: str) -> str | None:
-    """The side a word names ("agency", "federal", "ICE" ...), as lea | ice | other; None for anything else."""
+    """The side a word names ("agency", "federal", "ICE" ...), as lea | ice | other; None for anything
+    else."""
     return _SIDE_WORDS.get(str(word).strip().lower())
 
 
@@ -63,7 +64,8 @@ class Signatory:
     """One signature block: the side it signs for, and what the page shows of name, title and date.
 
     `evidence` holds the page words each part was read from (name, title, date, agency); a signatory a person
-    entered has none. `date` None means no date could be read — handwriting and damaged stamps are not text."""
+    entered has none. `date` None means no date could be read — handwriting and damaged stamps are not
+    text."""
 
     side: str  # lea | ice | other
     name: str | None

@@ -275,7 +275,8 @@ class ActMixin(JudgeMixin):
     def invalidity_notice_for_document(
         self, sha256: str, sender: letters.Sender, *, today: date, place: str | None = None
     ) -> letters.Letter:
-        """The notice of invalidity for a stored document (the web wizard's): read from the store, not a file."""
+        """The notice of invalidity for a stored document (the web wizard's): read from the store, not a
+        file."""
         extraction = extract.extract_agreement(self.document(sha256))
         return self.invalidity_notice_for(extraction, sender, today=today, place=place)
 
