@@ -685,7 +685,7 @@ def letter() -> None:
 
 
 @letter.command("invalidity")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file")
 @click.option("--place", help="The jurisdiction the agreement binds.")
 @click.option("--signer", required=True)
 @click.option("--title", required=True)
@@ -694,13 +694,25 @@ def letter() -> None:
 @click.pass_context
 @_fail_cleanly
 def letter_invalidity(
-    ctx: click.Context, file: Path, place: str | None, signer: str, title: str, body: str, out: Path | None
+    ctx: click.Context, file: str, place: str | None, signer: str, title: str, body: str, out: Path | None
 ) -> None:
-    """A notice that an agreement was not validly made, quoting each rule and the evidence."""
+    """A notice that an agreement (a FILE, or a registry agreement whose document was read) was not validly
+    made, quoting each rule and the agreement's own words with their pages."""
     workspace = _workspace(ctx)
     _ensure_registry(workspace)
-    sender = letters.Signatory(name=signer, title=title, body=body)
-    _deliver(workspace.invalidity_notice(file, sender, today=date.today(), place=place), out)
+    sender = letters.Sender(name=signer, title=title, body=body)
+    if Path(file).exists() or not workspace.has_agreement(file):
+        _deliver(workspace.invalidity_notice(Path(file), sender, today=date.today(), place=place), out)
+        return
+    notice = workspace.invalidity_notice_of_agreement(
+        file, sender, today=date.today(), place=place, record=True
+    )
+    _deliver(notice, out)
+    click.echo(
+        f"recorded the draft among {file}'s actions; when it is sent: "
+        f"`disentangle agreement record {file} challenged --on DATE`",
+        err=True,
+    )
 
 
 @letter.command("resolution")
@@ -735,7 +747,7 @@ def letter_terminate(
     """A termination letter quoting the agreement's own termination clause."""
     workspace = _workspace(ctx)
     _ensure_registry(workspace)
-    sender = letters.Signatory(name=signer, title=title, body=body)
+    sender = letters.Sender(name=signer, title=title, body=body)
     _deliver(workspace.termination_letter(agreement_id, sender, today=date.today(), record=True), out)
     click.echo(
         f"recorded the draft among {agreement_id}'s actions; when it is sent: "

@@ -9,16 +9,16 @@ from disentangle.assess._authority import (
     AgreementFacts,
     AuthorityRule,
     AuthorityRules,
-    Flag,
     FlagCode,
     JurisdictionInfo,
     Resolution,
     Severity,
-    Signatory,
     TemplateDeviation,
     check_validity,
     find_authorization_clause,
+    find_authorization_evidence,
     load_authority_rules,
+    signatory_from_mapping,
 )
 from disentangle.assess._conflicts import Conflict, Obligation, find_conflicts, load_conflict_rules
 from disentangle.assess._policytext import Markup, PolicyText, guess_markup, word_view
@@ -38,6 +38,7 @@ from disentangle.assess._scorecard import (
 from disentangle.assess._scoring import CriterionAnswer, Provision, find_provisions, score_policy_texts
 from disentangle.assess._statelaw import LawEffect, StateLaw, inherited_law, load_state_laws
 from disentangle.assess._toolkit import Answer, Criterion, Meaning, Toolkit, load_patterns, load_toolkit
+from disentangle.model import Signatory, ValidityFlag  # the stages' shared types (model/_judgement.py)
 
 __all__ = [
     "AgreementFacts",
@@ -49,7 +50,6 @@ __all__ = [
     "Criterion",
     "CriterionAnswer",
     "EvidenceKind",
-    "Flag",
     "FlagCode",
     "Gap",
     "JurisdictionInfo",
@@ -70,10 +70,12 @@ __all__ = [
     "StateLaw",
     "TemplateDeviation",
     "Toolkit",
+    "ValidityFlag",
     "build_scorecard",
     "check_validity",
     "compare",
     "find_authorization_clause",
+    "find_authorization_evidence",
     "find_conflicts",
     "find_provisions",
     "gaps",
@@ -85,5 +87,6 @@ __all__ = [
     "load_state_laws",
     "load_toolkit",
     "score_policy_texts",
+    "signatory_from_mapping",
     "word_view",
 ]
