@@ -1,10 +1,8 @@
 """One evidence chain from page to letter: what `check` flags and what the notice of invalidity puts in
-quotation
-marks are words of the agreement's own pages (or of the statute cited), each with its page.
+quotation marks are words of the agreement's own pages (or of the statute cited), each with its page.
 
 The walk covers the TFF MOU variant families (tests/fixtures/tff.py) and the real 287(g) agreements of the
-shared
-corpus (a sample of its text layers; every one with DISENTANGLE_EVAL_ALL=1).
+shared corpus (a sample of its text layers; every one with DISENTANGLE_EVAL_ALL=1).
 """
 
 from __future__ import annotations
