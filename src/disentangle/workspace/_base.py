@@ -73,6 +73,13 @@ class WorkspaceBase:
     def close(self) -> None:
         self.store.dispose()
 
+    # Hooks of the registry rebuild for data kept in tables of their own (the detainer counts).
+    def _bundled_detainers_stale(self) -> bool:
+        return False
+
+    def _write_bundled_detainers(self, connection: Any) -> dict[str, int]:
+        return {}
+
     def _find_agency(self, text: str) -> dict[str, Any]:
         g = t.agencies
         needle = text.strip()
