@@ -152,8 +152,10 @@ def _table(rows: list[tuple], schema: Any) -> Any:
     import pyarrow as pa
 
     columns = list(zip(*rows, strict=True)) if rows else [[] for _ in schema]
-    return pa.table([pa.array(list(values), type=f.type) for values, f in zip(columns, schema, strict=True)],
-                    schema=schema)
+    return pa.table(
+        [pa.array(list(values), type=f.type) for values, f in zip(columns, schema, strict=True)],
+        schema=schema,
+    )
 
 
 def _arrow_type(column: str) -> Any:

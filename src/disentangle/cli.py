@@ -825,7 +825,7 @@ DETAINER_COLUMNS = (
     "other",
     "other_outcomes",
     "no_lift_reason",
-    "dataset",
+    "note",
     "source",
 )
 
@@ -959,10 +959,6 @@ def detainers(
     )
     click.echo(_detainer_summary(report), err=True)
     rows = report.rows()
-    if fmt == "table":
-        for row in rows:
-            if row["dataset"] == "no data":
-                row["total"] = "no data"
     if fmt == "csv":
         click.echo(detainer_csv(rows, DETAINER_COLUMNS), nl=False)
     elif fmt == "json":

@@ -156,12 +156,14 @@ def click_arrest(
         if key not in knowledge.parameters:
             raise InputError(f"unknown parameter {key!r}: use {', '.join(PARAMETERS)}")
         parameter = knowledge.parameters[key]
+        text = str(raw).strip()
+        percent = text.endswith("%")
         try:
-            value = float(raw)
+            value = float(text.rstrip("%")) / (100 if percent else 1)
         except (TypeError, ValueError) as exc:
-            raise InputError(f"{key} must be a number between {parameter.low} and {parameter.high}") from exc
-        if value > 1 and parameter.high <= 1 and value <= 100:
-            value /= 100  # "30" means 30 %
+            raise InputError(
+                f"{key} must be a share between {parameter.low} and {parameter.high} (or a percentage: 30%)"
+            ) from exc
         if not parameter.low <= value <= parameter.high:
             raise InputError(f"{key} must be between {parameter.low} and {parameter.high}, not {raw}")
         values[key] = value

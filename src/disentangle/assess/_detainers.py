@@ -179,9 +179,7 @@ class CountSource:
         }
 
     def text(self) -> str:
-        where = f"{self.file}, row {self.row}" if self.row is not None else self.file
-        made = f", counted from {self.rows_counted:,} rows" if self.rows_counted else ""
-        return f"{self.label} — {where}{made}"
+        return describe_sources([self])
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +199,39 @@ class CountRow:
     count: int
     note: str | None
     source: CountSource
+
+
+def describe_sources(sources: Iterable[CountSource]) -> str:
+    """Sources in one line, by publisher and file: "label <url>: file.csv rows 2-13, 16; other.csv row 2"."""
+    files: dict[tuple[str, str | None], dict[str, list[int]]] = defaultdict(dict)
+    made: dict[tuple[str, str | None], int | None] = {}
+    for source in sources:
+        key = (source.label, source.url)
+        rows = files[key].setdefault(source.file.rsplit("/", 1)[-1] or source.file, [])
+        if source.row is not None:
+            rows.append(source.row)
+        made[key] = source.rows_counted
+    parts = []
+    for (label, url), by_file in files.items():
+        named = []
+        for file, rows in by_file.items():
+            unique = sorted(set(rows))
+            named.append(
+                file + ((" rows " if len(unique) > 1 else " row ") + _ranges(unique) if unique else "")
+            )
+        counted = f", counted from {made[(label, url)]:,} rows" if made[(label, url)] else ""
+        parts.append(f"{label}{f' <{url}>' if url else ''}: {'; '.join(named)}{counted}")
+    return " | ".join(parts)
+
+
+def _ranges(numbers: Sequence[int]) -> str:
+    spans: list[list[int]] = []
+    for number in numbers:
+        if spans and number == spans[-1][1] + 1:
+            spans[-1][1] = number
+        else:
+            spans.append([number, number])
+    return ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in spans)
 
 
 # ------------------------------------------------------------------------------------------ years out
@@ -299,13 +330,24 @@ class DetainerSeries:
 
 
 def build_series(scope: str, name: str, rows: Iterable[CountRow]) -> DetainerSeries:
-    """Year by year from every dataset's counts; a year takes the most complete dataset that has it."""
+    """Year by year from every dataset's counts; a year takes the most complete dataset that has it.
+
+    Datasets of every detainer are combined month by month: the latest import answers each month it
+    covers, an earlier one only the months the later ones do not (releases overlap, and adding them would
+    count the same detainers twice)."""
     by_dataset: dict[int, list[CountRow]] = defaultdict(list)
     for row in rows:
         by_dataset[row.dataset_id].append(row)
     candidates: dict[int, list[tuple[tuple[int, int], DetainerYear]]] = defaultdict(list)
+    complete = sorted(
+        (r for r in by_dataset.values() if r[0].coverage is Coverage.ALL), key=lambda r: -r[0].imported
+    )
+    for item in _monthly_years(complete):
+        candidates[item.year].append(((_PRECEDENCE[Coverage.ALL], 0), item))
     for dataset_rows in by_dataset.values():
         first = dataset_rows[0]
+        if first.coverage is Coverage.ALL:
+            continue
         rank = (_PRECEDENCE[first.coverage], -first.imported)
         for item in _dataset_years(dataset_rows):
             candidates[item.year].append((rank, item))
@@ -325,25 +367,57 @@ def build_series(scope: str, name: str, rows: Iterable[CountRow]) -> DetainerSer
     return DetainerSeries(scope, name, tuple(years))
 
 
+def _span(first: date | None, last: date | None) -> set[tuple[int, int]]:
+    if first is None or last is None:
+        return set()
+    months = set()
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months.add((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _monthly_years(datasets: Sequence[Sequence[CountRow]]) -> list[DetainerYear]:
+    """Years of the row-per-detainer datasets, newest import first, each month answered once."""
+    claimed: set[tuple[int, int]] = set()
+    kept: dict[int, list[CountRow]] = defaultdict(list)
+    months: dict[int, set[int]] = defaultdict(set)
+    sources: dict[int, list[CountSource]] = defaultdict(list)
+    names: dict[int, set[str]] = defaultdict(set)
+    for dataset_rows in datasets:
+        first = dataset_rows[0]
+        span = _span(first.first_month, first.last_month) - claimed
+        claimed |= span
+        for year, month in span:
+            months[year].add(month)
+            if first.source not in sources[year]:
+                sources[year].append(first.source)
+            names[year].add(first.dataset)
+        kept_rows = (r for r in dataset_rows if (r.year, r.month or 0) in span)
+        for row in kept_rows:
+            kept[row.year].append(row)
+    out = []
+    for year in sorted(months):
+        item = DetainerYear(year, has_data=True, dataset="+".join(sorted(names[year])), coverage=Coverage.ALL)
+        _fill(item, kept[year], Coverage.ALL)
+        covered = sorted(months[year])
+        item.months_covered = None if covered == list(range(1, 13)) else (covered[0], covered[-1])
+        item.sources = sources[year]
+        out.append(item)
+    return out
+
+
 def _dataset_years(rows: Sequence[CountRow]) -> list[DetainerYear]:
     first = rows[0]
     coverage = first.coverage
     by_year: dict[int, list[CountRow]] = defaultdict(list)
     for row in rows:
         by_year[row.year].append(row)
-    if coverage is Coverage.ALL and first.first_month and first.last_month:
-        # every covered year is answered, with zero where this scope had no detainer
-        for year in range(first.first_month.year, first.last_month.year + 1):
-            by_year.setdefault(year, [])
     out = []
     for year, year_rows in sorted(by_year.items()):
         item = DetainerYear(year, has_data=True, dataset=first.dataset, coverage=coverage)
         _fill(item, year_rows, coverage)
-        if coverage is Coverage.ALL and first.first_month and first.last_month:
-            start = first.first_month.month if first.first_month.year == year else 1
-            end = first.last_month.month if first.last_month.year == year else 12
-            item.months_covered = (start, end) if (start, end) != (1, 12) else None
-            item.sources = item.sources or [first.source]
         out.append(item)
     return out
 

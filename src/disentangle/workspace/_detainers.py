@@ -107,8 +107,8 @@ class DetainerReport:
                     "no_lift_reason": data.get("no_lift_reason"),
                     "months": ", ".join(f"{m['month']:02d}:{m['total']}" for m in data.get("months", [])),
                     "forms": "; ".join(f"{k} {v}" for k, v in data.get("forms", {}).items()),
-                    "dataset": item.dataset or "no data",
-                    "source": "; ".join(s.text() for s in item.sources),
+                    "note": None if item.has_data else "no data",
+                    "source": assess.describe_sources(item.sources),
                 }
             )
         return out
@@ -548,17 +548,29 @@ class DetainersMixin(JudgeMixin):
             .where(c.c.facility_id == f.c.id, c.c.dimension == "total")
             .scalar_subquery()
             .label("detainers"),
+            select(func.coalesce(func.sum(c.c.count), 0))
+            .where(
+                c.c.facility_id == f.c.id,
+                c.c.dimension == "lift_reason",
+                c.c.label == npr.DECLINED_REASON,
+                c.c.note.is_(None),
+            )
+            .scalar_subquery()
+            .label("declined"),
         )
         if where is not None:
             query = query.where(where)
         merged: dict[str, dict[str, Any]] = {}
         with self.store.read() as connection:
             for row in connection.execute(query.order_by(f.c.state, f.c.name)):
-                entry = merged.setdefault(row.slug, {**row._mapping, "detainers": 0, "names": []})
+                entry = merged.setdefault(
+                    row.slug, {**row._mapping, "detainers": 0, "declined": 0, "names": []}
+                )
                 entry["detainers"] += int(row.detainers or 0)
+                entry["declined"] += int(row.declined or 0)
                 if row.name not in entry["names"]:
                     entry["names"].append(row.name)
-        return sorted(merged.values(), key=lambda e: (-e["detainers"], e["name"]))
+        return sorted(merged.values(), key=lambda e: (-e["detainers"], -e["declined"], e["name"]))
 
     def _find_detainer_facility(self, needle: str) -> dict[str, Any] | None:
         f = t.detainer_facilities
