@@ -1,4 +1,4 @@
-"""Counting detainer tables while reading them: both layouts, both file types, the same counts, clean errors."""
+"""Counting detainer tables while reading them: both layouts and file types, the same counts, clean errors."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from ddp_files import COLUMNS, ddp_rows, write_ddp_parquet, write_ddp_xlsx
 
+from ddp_files import COLUMNS, ddp_rows, write_ddp_parquet, write_ddp_xlsx
 from disentangle.errors import SourceFormatError
 from disentangle.sources.detainer_tables import read_detainer_table
 
