@@ -1001,7 +1001,8 @@ def _detainer_summary(report: Any) -> str:
         lines.append(
             "  click and arrest (an illustration; it scores no person): "
             f"{data['expected_holds_on_a_wrong_record']:,} holds may rest on a wrong record of "
-            f"{report.click.detainers:,} ({report.click.period}); observed U.S. citizen lifts: "
+            f"{report.click.detainers:,} {report.click.counted} ({report.click.period}); "
+            "observed U.S. citizen lifts: "
             f"{observed if observed is not None else 'not in the data'}"
         )
     lines.extend(f"  note: {note}" for note in report.notes)

@@ -59,6 +59,7 @@ from disentangle.assess._scorecard import (
     ScoreEvidence,
     build_scorecard,
     compare,
+    describe_fact,
     gaps,
 )
 from disentangle.assess._scoring import CriterionAnswer, Provision, find_provisions, score_policy_texts
@@ -116,6 +117,7 @@ __all__ = [
     "click_arrest_knowledge",
     "compare",
     "compare_practice",
+    "describe_fact",
     "describe_sources",
     "detainer_datasets",
     "detainer_forms",

@@ -96,6 +96,7 @@ class ClickArrestEstimate:
     place: str
     period: str
     detainers: int
+    counted: str  # what `detainers` counts: "detainers", or "recorded outcomes" where no total is known
     values: dict[str, float]
     expected_wrong: float
     on_status_check: float
@@ -111,6 +112,7 @@ class ClickArrestEstimate:
             "place": self.place,
             "period": self.period,
             "detainers": self.detainers,
+            "counted": self.counted,
             "parameters": {
                 key: {
                     "value": self.values[key],
@@ -142,6 +144,7 @@ def click_arrest(
     detainers: int,
     chosen: Mapping[str, Any] | None = None,
     *,
+    counted: str = "detainers",
     observed_us_citizen: int | None = None,
 ) -> ClickArrestEstimate:
     """The expected number of holds resting on a wrong record, for `detainers` under the chosen values
@@ -177,5 +180,15 @@ def click_arrest(
         for share in knowledge.database_shares
     )
     return ClickArrestEstimate(
-        place, period, detainers, values, wrong, on_status, on_overstay, observed_us_citizen, grid, knowledge
+        place,
+        period,
+        detainers,
+        counted,
+        values,
+        wrong,
+        on_status,
+        on_overstay,
+        observed_us_citizen,
+        grid,
+        knowledge,
     )

@@ -283,6 +283,7 @@ class DetainerYear:
                 "dataset": self.dataset,
                 "coverage": self.coverage.value if self.coverage else None,
                 "sources": [source.to_dict() for source in self.sources],
+                "source_text": describe_sources(self.sources),
                 "also_counted_by": self.also,
             }
         )
@@ -476,6 +477,9 @@ def _fill(item: DetainerYear, rows: Sequence[CountRow], coverage: Coverage) -> N
             grouped[group] = (grouped[group] or 0) + count
         item.outcomes = grouped
         item.no_reason = no_reason
+        if coverage is Coverage.NATIONAL and item.total is not None:
+            # the national reason table leaves out detainers without a lift reason: the rest of the total
+            item.no_reason = max(item.total - sum(reasons.values()), 0)
     else:
         # only the declines are known: every other group is unknown, not zero
         item.outcomes = {group.id: None for group in outcome_groups()}

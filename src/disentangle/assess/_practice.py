@@ -11,7 +11,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from disentangle.assess._detainers import DetainerSeries, DetainerYear
+from disentangle.assess._detainers import DetainerSeries, DetainerYear, describe_sources
 from disentangle.assess._statelaw import StateLaw
 from disentangle.errors import KnowledgeError
 from disentangle.knowledge import load_yaml
@@ -83,6 +83,7 @@ class YearJudgement:
             "other_outcomes": record.other_outcomes,
             "other_outcomes_pooled": record.pooled,
             "sources": [s.to_dict() for s in record.sources],
+            "source_text": describe_sources(record.sources),
         }
 
 

@@ -14,6 +14,7 @@ from disentangle.errors import InputError, NotFoundError
 from disentangle.web import _security as security
 from disentangle.web._act import agreement_costs
 from disentangle.web._cache import Page
+from disentangle.web._detainers import place_section
 from disentangle.web._downloads import download
 from disentangle.web._map import DEFAULT_LAYER, LAYER_BY_KEY, LAYERS, MODELS_287G
 from disentangle.web._site import Site, agency_href, agreement_href, cached_response, place_href
@@ -127,6 +128,7 @@ def _place_page(site: Site, q: str) -> Page | str:
         "card": site.workspace.assess_shown(result).to_dict(),
         "costs": agreement_costs(site, result["agreements"]),
         "agencies": sorted({(a["agency_id"], a["agency"]) for a in result["agreements"]}, key=lambda x: x[1]),
+        "detainers": place_section(site, jurisdiction),
     }
     return Page.of(site.render_text("place.html", context))
 

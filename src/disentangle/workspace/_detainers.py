@@ -383,6 +383,12 @@ class DetainersMixin(JudgeMixin):
         report = DetainerReport(
             scope, name, key, place, facilities, series, comparisons, click, [], self._datasets()
         )
+        if any(y.coverage is Coverage.DECLINED_ONLY for y in series.years):
+            report.notes.append(
+                "NPR's facility table lists a facility's year only when at least one detainer was declined "
+                "there, and counts its other outcomes without a total: a year without a decline reads "
+                "“no data”, and “—” marks a figure it does not give."
+            )
         if not series.has_data:
             report.notes.append("No detainer dataset in this workspace counts this scope: no data, not zero.")
         return report
@@ -817,17 +823,11 @@ def _click(
         return None
     known = [y for y in years if y.total is not None]
     if known:
-        count = sum(y.total or 0 for y in known)
-        what = "detainers"
+        count, what = sum(y.total or 0 for y in known), "detainers"
     else:
         count = sum((y.outcome("declined") or 0) + (y.other_outcomes or 0) for y in years)
-        what = "recorded outcomes (the data give no total)"
+        what = "recorded detainer outcomes (the data give no total)"
     citizens = [y.outcome("us_citizen") for y in years if y.outcome("us_citizen") is not None]
     label = f"{years[0].year}–{years[-1].year}" if len(years) > 1 else str(years[0].year)
-    return assess.click_arrest(
-        name,
-        f"{label}, {what}",
-        count,
-        rates,
-        observed_us_citizen=sum(c or 0 for c in citizens) if citizens else None,
-    )
+    observed = sum(c or 0 for c in citizens) if citizens else None
+    return assess.click_arrest(name, label, count, rates, counted=what, observed_us_citizen=observed)
