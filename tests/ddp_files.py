@@ -74,12 +74,29 @@ METHODS = ("CAP Local Incarceration", "287(g) Program", "Non-Custodial Arrest", 
 STATUSES = ("ACTIVE", "CLOSED")
 
 
-def ddp_rows(count: int, *, seed: int = 15, start: date = date(2023, 10, 1), days: int = 600) -> list[tuple]:
-    """`count` invented detainer rows in COLUMNS order."""
+STATES = ("TX", "CA", "FL", "GA", "AZ", "NY", "IL", "NC", "PA", "WA")
+
+
+def facility_list(size: int) -> list[tuple[str, str, str, str]]:
+    """The five named facilities, then invented ones ("FACILITY 17 DETENTION CENTER") up to `size`."""
+    extra = [
+        (f"FACILITY {i} DETENTION CENTER", f"XF{i:05d}", f"TOWN {i}", STATES[i % len(STATES)])
+        for i in range(max(size - len(FACILITIES), 0))
+    ]
+    return [*FACILITIES, *extra][: max(size, 1)]
+
+
+def ddp_rows(
+    count: int, *, seed: int = 15, start: date = date(2023, 10, 1), days: int = 600, facilities: int = 5
+) -> list[tuple]:
+    """`count` invented detainer rows in COLUMNS order, spread over `facilities` facilities."""
     chance = random.Random(seed)
+    places = facility_list(facilities)
     rows = []
     for index in range(count):
-        name, code, city, state = FACILITIES[index % len(FACILITIES)]
+        name, code, city, state = (
+            places[index % len(places)] if index < len(places) else chance.choice(places)
+        )
         prepared = datetime.combine(start + timedelta(days=chance.randrange(days)), datetime.min.time())
         rows.append(
             (
@@ -129,7 +146,13 @@ def write_ddp_xlsx(path: Path, rows: list[tuple], *, preamble: bool = True) -> P
 
 
 def write_ddp_parquet(
-    path: Path, rows: list[tuple] | None = None, *, count: int = 0, seed: int = 15, clean_names: bool = False
+    path: Path,
+    rows: list[tuple] | None = None,
+    *,
+    count: int = 0,
+    seed: int = 15,
+    clean_names: bool = False,
+    facilities: int = 5,
 ) -> Path:
     """A Parquet table in the release's layout (or its cleaned column names), written in row groups."""
     import pyarrow as pa
@@ -143,7 +166,7 @@ def write_ddp_parquet(
         else:
             block = 200_000
             for offset in range(0, count, block):
-                part = ddp_rows(min(block, count - offset), seed=seed + offset)
+                part = ddp_rows(min(block, count - offset), seed=seed + offset, facilities=facilities)
                 writer.write_table(_table(part, schema))
     return path
 

@@ -52,6 +52,18 @@ def test_counts_match_the_rows(tmp_path: Path, kind: str) -> None:
     assert tally.first == date(2023, 10, 1)
 
 
+def test_parquet_read_in_many_batches_sums_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from disentangle.sources import detainer_tables
+
+    rows = ddp_rows(5_000, seed=21, facilities=40)
+    path = write_ddp_parquet(tmp_path / "many.parquet", rows, facilities=40)
+    whole = _cells(read_detainer_table(path))
+    monkeypatch.setattr(detainer_tables, "BATCH_ROWS", 97)  # 52 batches: merged as they come, 16 at a time
+    tally = read_detainer_table(path)
+    assert _cells(tally) == whole and tally.rows_counted == 5_000
+    assert len({c.facility for c in tally.cells}) == 40
+
+
 def test_xlsx_and_parquet_give_identical_counts(tmp_path: Path) -> None:
     rows = ddp_rows(1_500, seed=3)
     a = read_detainer_table(write_ddp_xlsx(tmp_path / "a.xlsx", rows, preamble=False))

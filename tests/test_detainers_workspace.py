@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Callable
 from datetime import date
@@ -20,6 +18,7 @@ from disentangle import assess
 from disentangle.errors import NotFoundError, SourceFormatError
 from disentangle.registry import tables as t
 from disentangle.workspace import Workspace
+from test_cli import run
 
 # "United States Citizen Interviewed" lifts per calendar year in NPR's national table (read by hand from
 # detainers_by_lift_reason_and_year.csv).
@@ -34,15 +33,6 @@ US_CITIZEN_LIFTS = {
     2014: 76,
     2015: 38,
 }
-
-
-def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "disentangle", "--workspace", str(home), *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -815,19 +815,6 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, token: str | N
 
 
 # ------------------------------------------------------------------------------------------ detainers
-DETAINER_COLUMNS = (
-    "year",
-    "total",
-    "booked",
-    "declined",
-    "released",
-    "us_citizen",
-    "other",
-    "other_outcomes",
-    "no_lift_reason",
-    "note",
-    "source",
-)
 
 
 @import_.command("ddp-detainers")
@@ -909,7 +896,7 @@ def detainers(
 ) -> None:
     """ICE detainers of a place, facility or agency (ORI), year by year, by outcome and form, with the
     source of every number; practice against policy; the click-and-arrest illustration."""
-    from disentangle.publish.detainer_csv import detainer_csv
+    from disentangle.publish.detainer_csv import DETAINER_COLUMNS, detainer_csv
 
     chosen = [flag for flag, on in (("a TARGET", bool(target)), ("--national", national)) if on]
     chosen += [

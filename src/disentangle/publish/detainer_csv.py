@@ -8,6 +8,21 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+# The columns of a detainer table, one row a year: counts named after what they count, then the sources.
+DETAINER_COLUMNS = (
+    "year",
+    "total",
+    "booked",
+    "declined",
+    "released",
+    "us_citizen",
+    "other",
+    "other_outcomes",
+    "no_lift_reason",
+    "note",
+    "source",
+)
+
 
 def detainer_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
     """Rows as CSV text with a header; None is an empty cell, lists and dicts are JSON."""

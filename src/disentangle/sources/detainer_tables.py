@@ -203,38 +203,40 @@ def _month_of(value: Any) -> tuple[int, int] | None:
 
 
 class _Counts:
-    """The one counter of a read: (facility fields, year, month, form, reason, method, status) -> rows."""
+    """The counter of a row-by-row read: one sum per (facility, month, dimension, label), added to per row;
+    the row itself is not kept."""
 
-    def __init__(self) -> None:
-        self.combos: Counter[tuple[Any, ...]] = Counter()
+    def __init__(self, present: frozenset[Dimension]) -> None:
+        self.dimensions = [d for d in DIMENSIONS if d in present]
+        self.sums: Counter[tuple[Any, ...]] = Counter()
 
-    def cells(self, present: frozenset[Dimension]) -> tuple[list[Cell], date | None, date | None]:
-        """The sums along each dimension the file has a column for (an absent column is no blank)."""
+    def add(
+        self, place: tuple[Any, ...], year: int, month: int | None, labels: dict[str, Any], n: int = 1
+    ) -> None:
+        """`place` is (name, code, city, state) printed; `labels` the row's form, reason, method, status."""
+        for dimension in self.dimensions:
+            self.sums[(place, year, month, dimension, labels.get(dimension))] += n
+
+    def cells(self) -> tuple[list[Cell], date | None, date | None]:
         keys: dict[tuple[Any, ...], FacilityKey] = {}
-        sums: Counter[tuple[FacilityKey, int, int | None, Dimension, str | None]] = Counter()
+        cells = []
         first = last = None
-        for combo, n in self.combos.items():
-            name, code, city, state_text, year, month, form, reason, method, status = combo
-            raw = (name, code, city, state_text)
+        for (raw, year, month, dimension, label), n in self.sums.items():
             if raw not in keys:
-                keys[raw] = FacilityKey(
-                    name=name, state=normalize_state(state_text) if state_text else None, city=city, code=code
-                )
-            facility = keys[raw]
-            for dimension, label in zip(DIMENSIONS, (None, form, reason, method, status), strict=True):
-                if dimension not in present:
-                    continue
-                sums[(facility, year, month, dimension, label)] += n
+                name, code, city, state_text = raw
+                keys[raw] = FacilityKey(name, normalize_state(state_text) if state_text else None, city, code)
+            cells.append(Cell(keys[raw], year, month, dimension, label, n))
             day = date(year, month or 1, 1)
             first = day if first is None or day < first else first
             last = day if last is None or day > last else last
-        cells = [Cell(f, y, m, d, label, n) for (f, y, m, d, label), n in sums.items()]
         cells.sort(key=lambda c: (c.facility, c.year, c.month or 0, c.dimension, c.label or ""))
         return cells, first, last
 
 
 # ------------------------------------------------------------------------------------------ parquet
 def _read_parquet(path: Path) -> DetainerTally:
+    """Batch by batch, only the counted columns: each batch is summed per facility and month along each
+    dimension by pyarrow; the sums are merged as they come, and cleaned on the distinct keys at the end."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
@@ -249,56 +251,89 @@ def _read_parquet(path: Path) -> DetainerTally:
     found = _find(header, DDP_COLUMNS)
     names = {ours: header[index] for ours, index in found.items()}
     tally = DetainerTally(path, "ddp", columns=tuple(names.values()))
-    counts = _Counts()
-    order = ("facility", "facility_code", "city", "state")
+    place = ["facility", "facility_code", "city", "state", "year", "month"]
     labels = ("type", "lift_reason", "method", "case_status")
+    dimensions: dict[Dimension, str | None] = {
+        d: (None if d == "total" else d) for d in DIMENSIONS if d == "total" or d in found
+    }
+    parts: dict[Dimension, list[Any]] = {d: [] for d in dimensions}
     try:
         for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=list(names.values())):
             tally.rows_read += batch.num_rows
-            columns: dict[str, Any] = {}
-            for ours in (*order, *labels):
-                if ours in names:
-                    columns[ours] = _clean_strings(batch.column(names[ours]), pc, pa)
-                else:
-                    columns[ours] = pa.nulls(batch.num_rows, pa.string())
-            year, month = _parquet_months(batch.column(names["prepare_date"]), pc, pa)
-            columns["year"], columns["month"] = year, month
+            columns = {
+                ours: _clean_strings(batch.column(names[ours]), pc, pa)
+                if ours in names
+                else pa.nulls(batch.num_rows, pa.string())
+                for ours in ("facility", "facility_code", "city", "state", *labels)
+            }
+            columns["year"], columns["month"] = _parquet_months(batch.column(names["prepare_date"]), pc, pa)
             table = pa.table(columns)
-            dated = pc.and_(pc.is_valid(table["year"]), pc.is_valid(table["facility"]))
-            undated = int(pc.sum(pc.is_null(table["year"])).as_py() or 0)
-            nameless = int(
-                pc.sum(pc.and_(pc.is_valid(table["year"]), pc.is_null(table["facility"]))).as_py() or 0
-            )
-            for reason, rows_skipped in (("no prepare date", undated), ("no facility", nameless)):
-                if rows_skipped:
-                    tally.skipped[reason] += rows_skipped
-            table = table.filter(dated)
-            keys = [*order, "year", "month", *labels]
-            grouped = table.group_by(keys, use_threads=False).aggregate([([], "count_all")])
-            rows = zip(
-                *(grouped.column(k).to_pylist() for k in keys),
-                grouped.column("count_all").to_pylist(),
-                strict=True,
-            )
-            for *combo, n in rows:
-                counts.combos[tuple(combo)] += n
-                tally.rows_counted += n
+            dated = int(pc.sum(pc.is_valid(table["year"])).as_py() or 0)
+            table = table.filter(pc.and_(pc.is_valid(table["year"]), pc.is_valid(table["facility"])))
+            for reason, skipped in (
+                ("no prepare date", batch.num_rows - dated),
+                ("no facility", dated - table.num_rows),
+            ):
+                if skipped:
+                    tally.skipped[reason] += skipped
+            for dimension, label in dimensions.items():
+                keys = place + ([label] if label else [])
+                parts[dimension].append(
+                    table.group_by(keys, use_threads=False).aggregate([([], "count_all")])
+                )
+                if len(parts[dimension]) >= 16:  # keep the running sums few
+                    parts[dimension] = [_merge(parts[dimension], keys, pa)]
     except pa.ArrowException as exc:
         raise SourceFormatError(f"Parquet file cannot be read to the end: {exc}", path) from exc
-    tally.cells, tally.first, tally.last = counts.cells(_present(found))
+    facilities: dict[tuple[Any, ...], FacilityKey] = {}
+    texts: dict[Any, str | None] = {}
+    sums: Counter[tuple[FacilityKey, int, int | None, Dimension, str | None]] = Counter()
+    for dimension, label in dimensions.items():
+        if not parts[dimension]:
+            continue
+        keys = place + ([label] if label else [])
+        merged = _merge(parts[dimension], keys, pa)
+        values = [merged.column(k).to_pylist() for k in keys]
+        for *row, n in zip(*values, merged.column("count_all").to_pylist(), strict=True):
+            raw = tuple(row[:4])
+            if raw not in facilities:
+                name, code, city, state = (_text(v) for v in raw)
+                facilities[raw] = FacilityKey(
+                    str(name), normalize_state(state) if state else None, city, code
+                )
+            printed = row[6] if label else None
+            if printed not in texts:
+                texts[printed] = _text(printed)
+            sums[(facilities[raw], row[4], row[5], dimension, texts[printed])] += n
+    tally.cells = sorted(
+        (Cell(f, y, m, d, text, n) for (f, y, m, d, text), n in sums.items()),
+        key=lambda c: (c.facility, c.year, c.month or 0, c.dimension, c.label or ""),
+    )
+    tally.rows_counted = sum(c.count for c in tally.cells if c.dimension == "total")
+    months = [date(c.year, c.month or 1, 1) for c in tally.cells if c.dimension == "total"]
+    tally.first, tally.last = (min(months), max(months)) if months else (None, None)
     return tally
+
+
+def _merge(tables: list[Any], keys: list[str], pa: Any) -> Any:
+    """Per-batch counts of the same keys summed into one table."""
+    if len(tables) == 1:
+        return tables[0]
+    merged = pa.concat_tables(tables).group_by(keys, use_threads=False).aggregate([("count_all", "sum")])
+    return merged.rename_columns(["count_all" if n == "count_all_sum" else n for n in merged.column_names])
+
+
+def _clean_strings(column: Any, pc: Any, pa: Any) -> Any:
+    """A column as trimmed text, with the release's empty and redaction markers as nulls."""
+    text = pc.utf8_trim_whitespace(
+        column if pa.types.is_string(column.type) else pc.cast(column, pa.string())
+    )
+    marker = pc.is_in(pc.utf8_upper(text), value_set=pa.array(sorted(MISSING)))
+    return pc.if_else(pc.fill_null(marker, False), pa.scalar(None, pa.string()), text)
 
 
 def _present(found: dict[str, int]) -> frozenset[Dimension]:
     return frozenset(d for d in DIMENSIONS if d == "total" or d in found)
-
-
-def _clean_strings(column: Any, pc: Any, pa: Any) -> Any:
-    """A column as trimmed text with the release's empty and redacted markers as nulls."""
-    text = pc.utf8_trim_whitespace(pc.cast(column, pa.string()))
-    text = pc.replace_substring_regex(text, pattern=r"\s+", replacement=" ")
-    marker = pc.is_in(pc.utf8_upper(text), value_set=pa.array(sorted(MISSING)))
-    return pc.if_else(pc.fill_null(marker, False), pa.scalar(None, pa.string()), text)
 
 
 def _parquet_months(column: Any, pc: Any, pa: Any) -> tuple[Any, Any]:
@@ -354,7 +389,7 @@ def _chain(first: list[Sequence[Any]], rest: Iterator[Sequence[Any]]) -> Iterato
 def _read_ddp_rows(path: Path, header: Sequence[Any], rows: Iterator[Sequence[Any]]) -> DetainerTally:
     found = _find(header, DDP_COLUMNS)
     tally = DetainerTally(path, "ddp", columns=tuple(str(header[i]) for i in found.values()))
-    counts = _Counts()
+    counts = _Counts(_present(found))
     fields = ("facility", "facility_code", "city", "state")
     labels = ("type", "lift_reason", "method", "case_status")
     at = {key: found.get(key) for key in (*fields, *labels)}
@@ -377,22 +412,13 @@ def _read_ddp_rows(path: Path, header: Sequence[Any], rows: Iterator[Sequence[An
         if facility is None:
             tally.skipped["no facility"] += 1
             continue
-        counts.combos[
-            (
-                facility,
-                value(row, "facility_code"),
-                value(row, "city"),
-                value(row, "state"),
-                month[0],
-                month[1],
-                *(value(row, key) for key in labels),
-            )
-        ] += 1
+        place = (facility, value(row, "facility_code"), value(row, "city"), value(row, "state"))
+        counts.add(place, month[0], month[1], {key: value(row, key) for key in labels})
         tally.rows_counted += 1
         del row  # nothing of the row outlives its count
     if width and tally.rows_read == 0:
         raise SourceFormatError("the detainer table has a header but no rows", path)
-    tally.cells, tally.first, tally.last = counts.cells(_present(found))
+    tally.cells, tally.first, tally.last = counts.cells()
     return tally
 
 
@@ -431,7 +457,7 @@ def _read_trac_rows(path: Path, rows: Iterator[Sequence[Any]]) -> DetainerTally:
     found = _find(header, TRAC_COLUMNS)
     fiscal = "fiscal_year" in found and "year" not in found and "month" not in found
     tally = DetainerTally(path, "trac", fiscal=fiscal, columns=tuple(str(header[i]) for i in found.values()))
-    counts = _Counts()
+    counts = _Counts(_present(found))
 
     def value(row: Sequence[Any], key: str) -> str | None:
         index = found.get(key)
@@ -454,22 +480,16 @@ def _read_trac_rows(path: Path, rows: Iterator[Sequence[Any]]) -> DetainerTally:
         facility = value(row, "facility")
         if facility is None:
             raise SourceFormatError(f"row {line}: no facility", path)
-        counts.combos[
-            (
-                facility,
-                value(row, "facility_code"),
-                value(row, "city"),
-                value(row, "state"),
-                period[0],
-                period[1],
-                value(row, "type"),
-                value(row, "lift_reason"),
-                None,
-                None,
-            )
-        ] += n
+        place = (facility, value(row, "facility_code"), value(row, "city"), value(row, "state"))
+        counts.add(
+            place,
+            period[0],
+            period[1],
+            {"type": value(row, "type"), "lift_reason": value(row, "lift_reason")},
+            n,
+        )
         tally.rows_counted += n
-    tally.cells, tally.first, tally.last = counts.cells(_present(found))
+    tally.cells, tally.first, tally.last = counts.cells()
     return tally
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from disentangle.assess import DetainerSeries, DetainerYear, outcome_groups
-from disentangle.web._chart import Frame, nice_ceiling
+from disentangle.web._chart import Frame, nice_ceiling, value_axis
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,13 +130,7 @@ def render_bars(
         f'<svg class="chart detainer-chart" viewBox="0 0 {frame.width} {frame.height}" role="img" '
         f'aria-label="{escape(title)}">'
     ]
-    for tick in range(0, top + 1, step):
-        ty = y(tick)
-        parts.append(
-            f'<line class="grid" x1="{frame.left}" x2="{frame.width - frame.right}" '
-            f'y1="{ty:.1f}" y2="{ty:.1f}"/>'
-            f'<text class="tick" x="{frame.left - 6}" y="{ty + 4:.1f}" text-anchor="end">{tick:,}</text>'
-        )
+    parts.extend(value_axis(frame, top, step, y))
     for index, bar in enumerate(bars):
         x = frame.left + slot * index + (slot - width) / 2
         below = 0.0

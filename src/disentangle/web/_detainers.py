@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from disentangle.errors import InputError
-from disentangle.publish.detainer_csv import detainer_csv
+from disentangle.publish.detainer_csv import DETAINER_COLUMNS, detainer_csv
 from disentangle.web._cache import Page
 from disentangle.web._detainer_chart import (
     citizen_bars,
@@ -28,19 +28,6 @@ from disentangle.workspace import DetainerReport
 router = APIRouter(include_in_schema=False)
 
 RATE_KEYS = ("status_error_rate", "overstay_error_rate", "database_share", "overstay_share")
-CSV_COLUMNS = (
-    "year",
-    "total",
-    "booked",
-    "declined",
-    "released",
-    "us_citizen",
-    "other",
-    "other_outcomes",
-    "no_lift_reason",
-    "note",
-    "source",
-)
 
 
 def _site(request: Request) -> Site:
@@ -135,7 +122,9 @@ def _download(report: DetainerReport, fmt: str) -> Response:
     headers = {"content-disposition": f'attachment; filename="{name}"'}
     if fmt == "csv":
         return Response(
-            detainer_csv(report.rows(), CSV_COLUMNS), media_type="text/csv; charset=utf-8", headers=headers
+            detainer_csv(report.rows(), DETAINER_COLUMNS),
+            media_type="text/csv; charset=utf-8",
+            headers=headers,
         )
     body = json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str)
     return Response(body, media_type="application/json", headers=headers)

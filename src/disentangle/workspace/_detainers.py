@@ -466,41 +466,15 @@ class DetainersMixin(JudgeMixin):
 
     def _count_rows(self, where: Any) -> list[CountRow]:
         c, d, f = t.detainer_counts, t.detainer_datasets, t.detainer_facilities
+        keys = (
+            c.c.dataset_id, c.c.year, c.c.month, c.c.dimension, c.c.label, c.c.note, c.c.source_file,
+            c.c.source_row, d.c.dataset, d.c.coverage, d.c.first_month, d.c.last_month, d.c.file,
+            d.c.rows_counted,
+        )  # fmt: skip
         query = (
-            select(
-                c.c.dataset_id,
-                c.c.year,
-                c.c.month,
-                c.c.dimension,
-                c.c.label,
-                c.c.note,
-                c.c.source_file,
-                c.c.source_row,
-                func.sum(c.c.count).label("n"),
-                d.c.dataset,
-                d.c.coverage,
-                d.c.first_month,
-                d.c.last_month,
-                d.c.file,
-                d.c.rows_counted,
-            )
+            select(*keys, func.sum(c.c.count).label("n"))
             .select_from(c.join(d, d.c.id == c.c.dataset_id).outerjoin(f, f.c.id == c.c.facility_id))
-            .group_by(
-                c.c.dataset_id,
-                c.c.year,
-                c.c.month,
-                c.c.dimension,
-                c.c.label,
-                c.c.note,
-                c.c.source_file,
-                c.c.source_row,
-                d.c.dataset,
-                d.c.coverage,
-                d.c.first_month,
-                d.c.last_month,
-                d.c.file,
-                d.c.rows_counted,
-            )
+            .group_by(*keys)
         )
         if where is not None:
             query = query.where(where)
