@@ -64,7 +64,7 @@ elif step == "count":
     from disentangle.sources.detainer_tables import read_detainer_table
     started = time.perf_counter()
     tally = read_detainer_table(path)
-    result = {"rows": tally.rows_counted, "cells": len(tally.cells)}
+    result = {"rows": tally.rows_counted, "cells": len(tally.counts)}
 else:
     from disentangle.workspace import Workspace
     workspace = Workspace(Path(home))

@@ -71,12 +71,19 @@ class DetainerPlaces:
                 )
 
     @classmethod
-    def from_data(cls, data_dir: Path, county_names: dict[str, str] | None = None) -> DetainerPlaces:
-        counties = CountyIndex(read_county_aor(data_dir))
-        facilities = read_facilities(data_dir, counties)
+    def from_data(
+        cls,
+        data_dir: Path,
+        county_names: dict[str, str] | None = None,
+        facilities: Sequence[Facility] | None = None,
+        counties: CountyIndex | None = None,
+    ) -> DetainerPlaces:
+        """From the bundled ICE facility list, county table and FBI roster (the first two may be given)."""
+        counties = counties if counties is not None else CountyIndex(read_county_aor(data_dir))
+        listed = facilities if facilities is not None else read_facilities(data_dir, counties)
         roster_path = data_dir / FBI_ROSTER
         roster = read_fbi_roster(roster_path) if roster_path.exists() else []
-        return cls(facilities, counties, roster, county_names)
+        return cls(listed, counties, roster, county_names)
 
     def place(self, name: str, city: str | None, state: str | None, code: str | None) -> FacilityPlace:
         fips = rule = detloc = None

@@ -94,6 +94,25 @@ class Cell:
 
 
 @dataclass(slots=True)
+class CountColumns:
+    """The counts as parallel columns: per count its facility (an index into the tally's facilities),
+    year, month, dimension, label and number. Columns, because a release makes hundreds of thousands."""
+
+    facility: list[int] = field(default_factory=list)
+    year: list[int] = field(default_factory=list)
+    month: list[int | None] = field(default_factory=list)
+    dimension: list[Dimension] = field(default_factory=list)
+    label: list[str | None] = field(default_factory=list)
+    count: list[int] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.count)
+
+    def rows(self) -> Iterator[tuple[int, int, int | None, Dimension, str | None, int]]:
+        return zip(self.facility, self.year, self.month, self.dimension, self.label, self.count, strict=True)
+
+
+@dataclass(slots=True)
 class DetainerTally:
     """What one file held, counted: never a row, only totals per facility and period."""
 
@@ -105,15 +124,30 @@ class DetainerTally:
     skipped: Counter[str] = field(default_factory=Counter)  # why a row was not counted -> rows
     first: date | None = None  # the earliest and latest month counted (day 1)
     last: date | None = None
-    cells: list[Cell] = field(default_factory=list)
+    facilities: list[FacilityKey] = field(default_factory=list)
+    counts: CountColumns = field(default_factory=CountColumns)
     columns: tuple[str, ...] = ()  # the counted columns as the file names them
 
     @property
-    def facilities(self) -> list[FacilityKey]:
-        return sorted({cell.facility for cell in self.cells})
+    def cells(self) -> list[Cell]:
+        """The counts as Cell objects, in order (for reading and tests; the import uses the columns)."""
+        cells = [Cell(self.facilities[f], y, m, d, label, n) for f, y, m, d, label, n in self.counts.rows()]
+        cells.sort(key=lambda c: (c.facility, c.year, c.month or 0, c.dimension, c.label or ""))
+        return cells
 
     def total(self) -> int:
-        return sum(cell.count for cell in self.cells if cell.dimension == "total")
+        return sum(n for d, n in zip(self.counts.dimension, self.counts.count, strict=True) if d == "total")
+
+    def finish(self) -> None:
+        """Set rows counted and the first and last month from the counts."""
+        months = [
+            (y, m or 1)
+            for y, m, d in zip(self.counts.year, self.counts.month, self.counts.dimension, strict=True)
+            if d == "total"
+        ]
+        self.rows_counted = self.total()
+        self.first = date(*min(months), 1) if months else None
+        self.last = date(*max(months), 1) if months else None
 
 
 def fold(name: Any) -> str:
@@ -217,20 +251,25 @@ class _Counts:
         for dimension in self.dimensions:
             self.sums[(place, year, month, dimension, labels.get(dimension))] += n
 
-    def cells(self) -> tuple[list[Cell], date | None, date | None]:
-        keys: dict[tuple[Any, ...], FacilityKey] = {}
-        cells = []
-        first = last = None
+    def fill(self, tally: DetainerTally) -> None:
+        """Put the sums into the tally's columns, each facility cleaned once."""
+        index: dict[FacilityKey, int] = {}
+        keys: dict[tuple[Any, ...], int] = {}
+        columns = CountColumns()
         for (raw, year, month, dimension, label), n in self.sums.items():
             if raw not in keys:
                 name, code, city, state_text = raw
-                keys[raw] = FacilityKey(name, normalize_state(state_text) if state_text else None, city, code)
-            cells.append(Cell(keys[raw], year, month, dimension, label, n))
-            day = date(year, month or 1, 1)
-            first = day if first is None or day < first else first
-            last = day if last is None or day > last else last
-        cells.sort(key=lambda c: (c.facility, c.year, c.month or 0, c.dimension, c.label or ""))
-        return cells, first, last
+                facility = FacilityKey(name, normalize_state(state_text) if state_text else None, city, code)
+                keys[raw] = index.setdefault(facility, len(index))
+            columns.facility.append(keys[raw])
+            columns.year.append(year)
+            columns.month.append(month)
+            columns.dimension.append(dimension)
+            columns.label.append(label)
+            columns.count.append(n)
+        tally.facilities = list(index)
+        tally.counts = columns
+        tally.finish()
 
 
 # ------------------------------------------------------------------------------------------ parquet
@@ -281,38 +320,64 @@ def _read_parquet(path: Path) -> DetainerTally:
                 parts[dimension].append(
                     table.group_by(keys, use_threads=False).aggregate([([], "count_all")])
                 )
-                if len(parts[dimension]) >= 16:  # keep the running sums few
+                if len(parts[dimension]) >= 2:  # one running sum per dimension: memory follows the counts
                     parts[dimension] = [_merge(parts[dimension], keys, pa)]
     except pa.ArrowException as exc:
         raise SourceFormatError(f"Parquet file cannot be read to the end: {exc}", path) from exc
-    facilities: dict[tuple[Any, ...], FacilityKey] = {}
-    texts: dict[Any, str | None] = {}
-    sums: Counter[tuple[FacilityKey, int, int | None, Dimension, str | None]] = Counter()
+    facilities: dict[FacilityKey, int] = {}
     for dimension, label in dimensions.items():
-        if not parts[dimension]:
-            continue
-        keys = place + ([label] if label else [])
-        merged = _merge(parts[dimension], keys, pa)
-        values = [merged.column(k).to_pylist() for k in keys]
-        for *row, n in zip(*values, merged.column("count_all").to_pylist(), strict=True):
-            raw = tuple(row[:4])
-            if raw not in facilities:
-                name, code, city, state = (_text(v) for v in raw)
-                facilities[raw] = FacilityKey(
-                    str(name), normalize_state(state) if state else None, city, code
-                )
-            printed = row[6] if label else None
-            if printed not in texts:
-                texts[printed] = _text(printed)
-            sums[(facilities[raw], row[4], row[5], dimension, texts[printed])] += n
-    tally.cells = sorted(
-        (Cell(f, y, m, d, text, n) for (f, y, m, d, text), n in sums.items()),
-        key=lambda c: (c.facility, c.year, c.month or 0, c.dimension, c.label or ""),
-    )
-    tally.rows_counted = sum(c.count for c in tally.cells if c.dimension == "total")
-    months = [date(c.year, c.month or 1, 1) for c in tally.cells if c.dimension == "total"]
-    tally.first, tally.last = (min(months), max(months)) if months else (None, None)
+        if parts[dimension]:
+            keys = place + ([label] if label else [])
+            _columns_of(
+                _merge(parts[dimension], keys, pa), dimension, label, facilities, tally.counts, pa, pc
+            )
+    tally.facilities = list(facilities)
+    tally.finish()
     return tally
+
+
+def _columns_of(
+    table: Any,
+    dimension: Dimension,
+    label: str | None,
+    facilities: dict[FacilityKey, int],
+    out: CountColumns,
+    pa: Any,
+    pc: Any,
+) -> None:
+    """Append one dimension's summed counts to the columns: facilities and labels are cleaned once per
+    distinct value, in Python, and mapped back onto the counts by pyarrow."""
+    joined = pc.binary_join_element_wise(
+        *(pc.fill_null(table[k], "\x00") for k in ("facility", "facility_code", "city", "state")), "\x1f"
+    )
+    distinct = pc.unique(joined)
+    codes = []
+    for text in distinct.to_pylist():
+        name, code, city, state = (None if part == "\x00" else _text(part) for part in text.split("\x1f"))
+        key = FacilityKey(str(name), normalize_state(state) if state else None, city, code)
+        codes.append(facilities.setdefault(key, len(facilities)))
+    facility = pa.array(codes, pa.int64()).take(pc.index_in(joined, value_set=distinct))
+    if label:
+        printed = table[label]
+        values = pc.unique(printed)
+        cleaned = pa.array([_text(v) for v in values.to_pylist()], pa.string()).take(
+            pc.index_in(printed, value_set=values, skip_nulls=False)
+        )
+    else:
+        cleaned = pa.nulls(table.num_rows, pa.string())
+    summed = (
+        pa.table(
+            {"f": facility, "y": table["year"], "m": table["month"], "l": cleaned, "n": table["count_all"]}
+        )
+        .group_by(["f", "y", "m", "l"], use_threads=False)
+        .aggregate([("n", "sum")])
+    )
+    out.facility.extend(summed["f"].to_pylist())
+    out.year.extend(summed["y"].to_pylist())
+    out.month.extend(summed["m"].to_pylist())
+    out.label.extend(summed["l"].to_pylist())
+    out.count.extend(summed["n_sum"].to_pylist())
+    out.dimension.extend([dimension] * summed.num_rows)
 
 
 def _merge(tables: list[Any], keys: list[str], pa: Any) -> Any:
@@ -418,7 +483,7 @@ def _read_ddp_rows(path: Path, header: Sequence[Any], rows: Iterator[Sequence[An
         del row  # nothing of the row outlives its count
     if width and tally.rows_read == 0:
         raise SourceFormatError("the detainer table has a header but no rows", path)
-    tally.cells, tally.first, tally.last = counts.cells()
+    counts.fill(tally)
     return tally
 
 
@@ -489,7 +554,7 @@ def _read_trac_rows(path: Path, rows: Iterator[Sequence[Any]]) -> DetainerTally:
             n,
         )
         tally.rows_counted += n
-    tally.cells, tally.first, tally.last = counts.cells()
+    counts.fill(tally)
     return tally
 
 

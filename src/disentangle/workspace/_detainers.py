@@ -31,6 +31,7 @@ from disentangle.registry import tables as t
 from disentangle.sources import detainers as npr
 from disentangle.sources.detainer_places import DetainerPlaces, slug
 from disentangle.sources.detainer_tables import DetainerTally, read_detainer_table
+from disentangle.sources.facilities import CountyIndex, read_county_aor, read_facilities
 from disentangle.workspace._judging import JudgeMixin
 from disentangle.workspace._rows import _bulk, _inserted_id
 
@@ -151,7 +152,7 @@ class DetainersMixin(JudgeMixin):
         report = DetainerImport(path.name, dataset, tally.layout, known is not None)
         if known is not None:
             return report
-        if not tally.cells:
+        if not len(tally.counts):
             raise SourceFormatError(
                 "no detainer could be counted: every row lacks a prepare date or a facility", path
             )
@@ -162,38 +163,20 @@ class DetainersMixin(JudgeMixin):
             facility_ids, placed = _insert_facilities(
                 connection, dataset_id, tally, placer, self._county_ids(connection)
             )
-            rows = [
-                {
-                    "dataset_id": dataset_id,
-                    "facility_id": facility_ids[cell.facility],
-                    "year": cell.year,
-                    "month": cell.month,
-                    "dimension": cell.dimension,
-                    "label": cell.label[:300] if cell.label else None,
-                    "count": cell.count,
-                    "note": None,
-                    "source_file": None,
-                    "source_row": None,
-                }
-                for cell in tally.cells
-            ]
-            _bulk(connection, t.detainer_counts, rows)
-        totals: dict[Any, int] = defaultdict(int)
-        for cell in tally.cells:
-            if cell.dimension == "total":
-                totals[cell.facility] += cell.count
+            stored = _insert_counts(connection, dataset_id, facility_ids, tally)
+        totals: dict[int, int] = defaultdict(int)
+        for facility, _y, _m, dimension, _label, n in tally.counts.rows():
+            if dimension == "total":
+                totals[facility] += n
         report.rows_read, report.rows_counted = tally.rows_read, tally.rows_counted
         report.skipped = dict(tally.skipped)
         report.first_month = tally.first.isoformat()[:7] if tally.first else None
         report.last_month = tally.last.isoformat()[:7] if tally.last else None
-        report.facilities, report.facilities_placed, report.counts_stored = (
-            len(facility_ids),
-            placed,
-            len(rows),
-        )
+        report.facilities, report.facilities_placed, report.counts_stored = len(facility_ids), placed, stored
+        top = sorted(totals.items(), key=lambda item: (-item[1], tally.facilities[item[0]]))[:10]
         report.top = [
             {"facility": f.name, "state": f.state, "slug": slug(f.name, f.state, f.code), "detainers": n}
-            for f, n in sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:10]
+            for f, n in ((tally.facilities[index], count) for index, count in top)
         ]
         report.seconds = time.perf_counter() - started
         return report
@@ -232,9 +215,11 @@ class DetainersMixin(JudgeMixin):
                 )
             ).all()
         )
-        placer = DetainerPlaces.from_data(self.data_dir, names)
+        index = CountyIndex(read_county_aor(self.data_dir))
+        listed = read_facilities(self.data_dir, index)
+        placer = DetainerPlaces.from_data(self.data_dir, names, listed, index)
         counties = self._county_ids(connection)
-        declined = npr.read_detainers_declined(self.data_dir)
+        declined = npr.read_detainers_declined(self.data_dir, listed, index)
         totals = npr.read_detainer_totals(self.data_dir)
         return _write_npr(connection, folder, declined, totals, placer, counties)
 
@@ -652,29 +637,56 @@ def _insert_dataset(
     return _inserted_id(result)
 
 
+def _insert_counts(
+    connection: Connection, dataset_id: int, facility_ids: list[int], tally: DetainerTally, chunk: int = 20000
+) -> int:
+    """The tally's counts, written in chunks straight to the driver: a release makes hundreds of thousands
+    of them, and building a statement's parameters per row would cost more than the database's work."""
+    names = ("dataset_id", "facility_id", "year", "month", "dimension", "label", "count")
+    sql = _driver_insert(connection, "detainer_counts", names)
+    stored = 0
+    batch: list[tuple[Any, ...]] = []
+    for facility, year, month, dimension, label, n in tally.counts.rows():
+        batch.append(
+            (dataset_id, facility_ids[facility], year, month, dimension, label[:300] if label else None, n)
+        )
+        if len(batch) >= chunk:
+            connection.exec_driver_sql(sql, batch)
+            stored += len(batch)
+            batch = []
+    if batch:
+        connection.exec_driver_sql(sql, batch)
+        stored += len(batch)
+    return stored
+
+
+def _driver_insert(connection: Connection, table: str, columns: Sequence[str]) -> str:
+    """An INSERT in the driver's own parameter style (SQLite's ?, psycopg's %s)."""
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    quoted = ", ".join(f'"{name}"' for name in columns)
+    return f'INSERT INTO "{table}" ({quoted}) VALUES ({", ".join(marker for _ in columns)})'
+
+
 def _insert_facilities(
     connection: Connection,
     dataset_id: int,
     tally: DetainerTally,
     placer: DetainerPlaces,
     counties: dict[str, str],
-) -> tuple[dict[Any, int], int]:
-    ids: dict[Any, int] = {}
-    placed = 0
+) -> tuple[list[int], int]:
+    """Each facility of the tally, placed and written at once; their ids in the tally's facility order."""
+    rows = []
     for facility in tally.facilities:
         where = placer.place(facility.name, facility.city, facility.state, facility.code)
-        placed += where.county_fips is not None
-        ids[facility] = _insert_facility(
-            connection,
-            dataset_id,
-            facility.name,
-            facility.code,
-            facility.city,
-            facility.state,
-            where,
-            counties,
+        rows.append(
+            _facility_row(
+                dataset_id, facility.name, facility.code, facility.city, facility.state, where, counties
+            )
         )
-    return ids, placed
+    _bulk(connection, t.detainer_facilities, rows)
+    f = t.detainer_facilities
+    ids = list(connection.scalars(select(f.c.id).where(f.c.dataset_id == dataset_id).order_by(f.c.id)))
+    return ids, sum(1 for row in rows if row["county_fips"])
 
 
 def _insert_facility(
@@ -687,25 +699,35 @@ def _insert_facility(
     where: Any,
     counties: dict[str, str],
 ) -> int:
-    result = connection.execute(
-        insert(t.detainer_facilities).values(
-            dataset_id=dataset_id,
-            slug=slug(name, state, code or where.detloc),
-            name=name[:300],
-            code=code,
-            city=city,
-            state=state,
-            county_fips=where.county_fips,
-            jurisdiction_id=counties.get(where.county_fips) if where.county_fips else None,
-            link_rule=where.link_rule,
-            link_score=where.link_score,
-            detloc=where.detloc,
-            operator=where.operator,
-            operator_ori=where.operator_ori,
-            operator_rule=where.operator_rule,
-        )
-    )
-    return _inserted_id(result)
+    row = _facility_row(dataset_id, name, code, city, state, where, counties)
+    return _inserted_id(connection.execute(insert(t.detainer_facilities).values(**row)))
+
+
+def _facility_row(
+    dataset_id: int,
+    name: str,
+    code: str | None,
+    city: str | None,
+    state: str | None,
+    where: Any,
+    counties: dict[str, str],
+) -> dict[str, Any]:
+    return {
+        "dataset_id": dataset_id,
+        "slug": slug(name, state, code or where.detloc),
+        "name": name[:300],
+        "code": code,
+        "city": city,
+        "state": state,
+        "county_fips": where.county_fips,
+        "jurisdiction_id": counties.get(where.county_fips) if where.county_fips else None,
+        "link_rule": where.link_rule,
+        "link_score": where.link_score,
+        "detloc": where.detloc,
+        "operator": where.operator,
+        "operator_ori": where.operator_ori,
+        "operator_rule": where.operator_rule,
+    }
 
 
 def _write_npr(
