@@ -47,7 +47,7 @@ from disentangle.assess._practice import (
     compare_practice,
     local_policy_places,
 )
-from disentangle.assess._program_history import HistoryEvent, place_timeline, program_history
+from disentangle.assess._program_history import HistoryEvent, history_source, place_timeline, program_history
 from disentangle.assess._scorecard import (
     Comparison,
     EvidenceKind,
@@ -127,6 +127,7 @@ __all__ = [
     "form_of",
     "gaps",
     "guess_markup",
+    "history_source",
     "inherited_law",
     "load_authority_rules",
     "load_conflict_rules",

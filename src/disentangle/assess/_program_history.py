@@ -97,6 +97,14 @@ def program_history() -> tuple[HistoryEvent, ...]:
     return tuple(sorted(events, key=lambda e: e.date))
 
 
+def history_source(key: str) -> dict[str, str]:
+    """One source of history.yaml by its key: {title, url}."""
+    entry = (load_yaml(KNOWLEDGE).get("sources") or {}).get(key)
+    if not entry or not entry.get("title"):
+        raise KnowledgeError(f"{KNOWLEDGE}: no source {key!r}")
+    return {"title": entry["title"], "url": entry.get("url") or ""}
+
+
 def place_timeline(extra: Iterable[HistoryEvent]) -> list[HistoryEvent]:
     """The program history with a place's own events (its activation, its policies) in date order."""
     return sorted([*program_history(), *extra], key=lambda e: (e.date, not e.place))

@@ -274,8 +274,9 @@ class _Counts:
 
 # ------------------------------------------------------------------------------------------ parquet
 def _read_parquet(path: Path) -> DetainerTally:
-    """Batch by batch, only the counted columns: each batch is summed per facility and month along each
-    dimension by pyarrow; the sums are merged as they come, and cleaned on the distinct keys at the end."""
+    """Batch by batch, only the counted columns: each batch's facilities and labels are coded as integers
+    (cleaned once per distinct value), summed per facility and month along each dimension by pyarrow, and
+    merged into one running sum per dimension: memory follows the number of counts, not of rows."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
@@ -290,94 +291,102 @@ def _read_parquet(path: Path) -> DetainerTally:
     found = _find(header, DDP_COLUMNS)
     names = {ours: header[index] for ours, index in found.items()}
     tally = DetainerTally(path, "ddp", columns=tuple(names.values()))
-    place = ["facility", "facility_code", "city", "state", "year", "month"]
-    labels = ("type", "lift_reason", "method", "case_status")
     dimensions: dict[Dimension, str | None] = {
         d: (None if d == "total" else d) for d in DIMENSIONS if d == "total" or d in found
     }
-    parts: dict[Dimension, list[Any]] = {d: [] for d in dimensions}
+    labelled = [label for label in dimensions.values() if label]
+    codes = _Codes(pa, pc)
+    sums: dict[Dimension, Any] = {}
     try:
         for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=list(names.values())):
             tally.rows_read += batch.num_rows
-            columns = {
+            text = {
                 ours: _clean_strings(batch.column(names[ours]), pc, pa)
                 if ours in names
                 else pa.nulls(batch.num_rows, pa.string())
-                for ours in ("facility", "facility_code", "city", "state", *labels)
+                for ours in ("facility", "facility_code", "city", "state")
             }
-            columns["year"], columns["month"] = _parquet_months(batch.column(names["prepare_date"]), pc, pa)
-            table = pa.table(columns)
-            dated = int(pc.sum(pc.is_valid(table["year"])).as_py() or 0)
-            table = table.filter(pc.and_(pc.is_valid(table["year"]), pc.is_valid(table["facility"])))
+            year, month = _parquet_months(batch.column(names["prepare_date"]), pc, pa)
+            dated = pc.is_valid(year)
+            keep = pc.and_(dated, pc.is_valid(text["facility"]))
+            counted = int(pc.sum(keep).as_py() or 0)
+            in_time = int(pc.sum(dated).as_py() or 0)
             for reason, skipped in (
-                ("no prepare date", batch.num_rows - dated),
-                ("no facility", dated - table.num_rows),
+                ("no prepare date", batch.num_rows - in_time),
+                ("no facility", in_time - counted),
             ):
                 if skipped:
                     tally.skipped[reason] += skipped
+            columns = {
+                "fid": codes.facilities(
+                    [pc.filter(text[k], keep) for k in ("facility", "facility_code", "city", "state")]
+                ),
+                "year": pc.filter(year, keep),
+                "month": pc.filter(month, keep),
+            }
+            for column in labelled:
+                printed = pc.filter(_clean_strings(batch.column(names[column]), pc, pa), keep)
+                columns[column] = codes.labels(printed)
+            table = pa.table(columns)
             for dimension, label in dimensions.items():
-                keys = place + ([label] if label else [])
-                parts[dimension].append(
-                    table.group_by(keys, use_threads=False).aggregate([([], "count_all")])
-                )
-                if len(parts[dimension]) >= 2:  # one running sum per dimension: memory follows the counts
-                    parts[dimension] = [_merge(parts[dimension], keys, pa)]
+                keys = ["fid", "year", "month", *([label] if label else [])]
+                part = table.group_by(keys, use_threads=False).aggregate([([], "count_all")])
+                sums[dimension] = _merge([sums[dimension], part], keys, pa) if dimension in sums else part
     except pa.ArrowException as exc:
         raise SourceFormatError(f"Parquet file cannot be read to the end: {exc}", path) from exc
-    facilities: dict[FacilityKey, int] = {}
+    out = tally.counts
     for dimension, label in dimensions.items():
-        if parts[dimension]:
-            keys = place + ([label] if label else [])
-            _columns_of(
-                _merge(parts[dimension], keys, pa), dimension, label, facilities, tally.counts, pa, pc
-            )
-    tally.facilities = list(facilities)
+        if dimension not in sums:
+            continue
+        summed = sums[dimension]
+        out.facility.extend(summed["fid"].to_pylist())
+        out.year.extend(summed["year"].to_pylist())
+        out.month.extend(summed["month"].to_pylist())
+        out.count.extend(summed["count_all"].to_pylist())
+        if label:
+            out.label.extend(codes.texts[i] for i in summed[label].to_pylist())
+        else:
+            out.label.extend([None] * summed.num_rows)
+        out.dimension.extend([dimension] * summed.num_rows)
+    tally.facilities = list(codes.keys)
     tally.finish()
     return tally
 
 
-def _columns_of(
-    table: Any,
-    dimension: Dimension,
-    label: str | None,
-    facilities: dict[FacilityKey, int],
-    out: CountColumns,
-    pa: Any,
-    pc: Any,
-) -> None:
-    """Append one dimension's summed counts to the columns: facilities and labels are cleaned once per
-    distinct value, in Python, and mapped back onto the counts by pyarrow."""
-    joined = pc.binary_join_element_wise(
-        *(pc.fill_null(table[k], "\x00") for k in ("facility", "facility_code", "city", "state")), "\x1f"
-    )
-    distinct = pc.unique(joined)
-    codes = []
-    for text in distinct.to_pylist():
-        name, code, city, state = (None if part == "\x00" else _text(part) for part in text.split("\x1f"))
-        key = FacilityKey(str(name), normalize_state(state) if state else None, city, code)
-        codes.append(facilities.setdefault(key, len(facilities)))
-    facility = pa.array(codes, pa.int64()).take(pc.index_in(joined, value_set=distinct))
-    if label:
-        printed = table[label]
-        values = pc.unique(printed)
-        cleaned = pa.array([_text(v) for v in values.to_pylist()], pa.string()).take(
-            pc.index_in(printed, value_set=values, skip_nulls=False)
-        )
-    else:
-        cleaned = pa.nulls(table.num_rows, pa.string())
-    summed = (
-        pa.table(
-            {"f": facility, "y": table["year"], "m": table["month"], "l": cleaned, "n": table["count_all"]}
-        )
-        .group_by(["f", "y", "m", "l"], use_threads=False)
-        .aggregate([("n", "sum")])
-    )
-    out.facility.extend(summed["f"].to_pylist())
-    out.year.extend(summed["y"].to_pylist())
-    out.month.extend(summed["m"].to_pylist())
-    out.label.extend(summed["l"].to_pylist())
-    out.count.extend(summed["n_sum"].to_pylist())
-    out.dimension.extend([dimension] * summed.num_rows)
+class _Codes:
+    """Integer codes for facilities and labels, each distinct printed value cleaned once in Python."""
+
+    def __init__(self, pa: Any, pc: Any) -> None:
+        self.pa, self.pc = pa, pc
+        self.keys: dict[FacilityKey, int] = {}
+        self._printed: dict[str, int] = {}
+        self.texts: list[str | None] = [None]
+        self._labels: dict[str | None, int] = {None: 0}
+
+    def facilities(self, parts: list[Any]) -> Any:
+        pa, pc = self.pa, self.pc
+        joined = pc.binary_join_element_wise(*(pc.fill_null(p, "\x00") for p in parts), "\x1f")
+        distinct = pc.unique(joined)
+        codes = []
+        for text in distinct.to_pylist():
+            if text not in self._printed:
+                name, code, city, state = (None if p == "\x00" else _text(p) for p in text.split("\x1f"))
+                key = FacilityKey(str(name), normalize_state(state) if state else None, city, code)
+                self._printed[text] = self.keys.setdefault(key, len(self.keys))
+            codes.append(self._printed[text])
+        return pa.array(codes, pa.int32()).take(pc.index_in(joined, value_set=distinct))
+
+    def labels(self, column: Any) -> Any:
+        pa, pc = self.pa, self.pc
+        distinct = pc.unique(column)
+        codes = []
+        for value in distinct.to_pylist():
+            cleaned = _text(value)
+            if cleaned not in self._labels:
+                self._labels[cleaned] = len(self.texts)
+                self.texts.append(cleaned)
+            codes.append(self._labels[cleaned])
+        return pa.array(codes, pa.int32()).take(pc.index_in(column, value_set=distinct, skip_nulls=False))
 
 
 def _merge(tables: list[Any], keys: list[str], pa: Any) -> Any:

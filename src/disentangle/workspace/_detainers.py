@@ -32,6 +32,7 @@ from disentangle.sources import detainers as npr
 from disentangle.sources.detainer_places import DetainerPlaces, slug
 from disentangle.sources.detainer_tables import DetainerTally, read_detainer_table
 from disentangle.sources.facilities import CountyIndex, read_county_aor, read_facilities
+from disentangle.workspace._importing import _sha256
 from disentangle.workspace._judging import JudgeMixin
 from disentangle.workspace._rows import _bulk, _inserted_id
 
@@ -140,8 +141,8 @@ class DetainersMixin(JudgeMixin):
         the registry in one transaction. The same file twice is a no-op that says so."""
         started = time.perf_counter()
         path = Path(path)
+        tally = read_detainer_table(path)  # first: it says clearly what is wrong with the file
         digest = _sha256(path)
-        tally = read_detainer_table(path)
         dataset = "ddp-detainers" if tally.layout == "ddp" else "trac-detainers"
         with self.store.read() as connection:
             known = connection.execute(
@@ -412,10 +413,7 @@ class DetainersMixin(JudgeMixin):
                     t.facts.c.jurisdiction_id == place["id"], t.facts.c.kind == "secure_communities_activated"
                 )
             ).all()
-        info = assess.program_history()
-        activation_source = next(
-            (s for e in info if e.id == "sc-pilot" for s in e.sources if "activation" in s["title"]), None
-        )
+        activation_source = assess.history_source("sc-activation-data")
         for row in rows:
             month = (row.value or {}).get("month") or (row.date.isoformat()[:7] if row.date else None)
             if month:
@@ -426,7 +424,7 @@ class DetainersMixin(JudgeMixin):
                         "secure-communities",
                         f"Secure Communities switched on in {place['name']}.",
                         None,
-                        (activation_source,) if activation_source else (),
+                        (activation_source,),
                         place=True,
                     )
                 )
@@ -595,17 +593,6 @@ class DetainersMixin(JudgeMixin):
 
 
 # ------------------------------------------------------------------------------------------ helpers
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    except OSError as exc:
-        raise SourceFormatError(f"cannot be read: {exc.strerror or exc}", path) from exc
-    return digest.hexdigest()
-
-
 def _insert_dataset(
     connection: Connection,
     dataset: str,
