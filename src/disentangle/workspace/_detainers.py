@@ -676,20 +676,6 @@ def _insert_facilities(
     return ids, sum(1 for row in rows if row["county_fips"])
 
 
-def _insert_facility(
-    connection: Connection,
-    dataset_id: int,
-    name: str,
-    code: str | None,
-    city: str | None,
-    state: str | None,
-    where: Any,
-    counties: dict[str, str],
-) -> int:
-    row = _facility_row(dataset_id, name, code, city, state, where, counties)
-    return _inserted_id(connection.execute(insert(t.detainer_facilities).values(**row)))
-
-
 def _facility_row(
     dataset_id: int,
     name: str,
@@ -757,9 +743,10 @@ def _write_npr(
         key = (record.facility, record.city, record.state)
         if key not in ids:
             where = placer.place(record.facility, record.city, record.state, None)
-            ids[key] = _insert_facility(
-                connection, facility_set, record.facility, None, record.city, record.state, where, counties
+            row = _facility_row(
+                facility_set, record.facility, None, record.city, record.state, where, counties
             )
+            ids[key] = _inserted_id(connection.execute(insert(t.detainer_facilities).values(**row)))
         base = {
             "dataset_id": facility_set,
             "facility_id": ids[key],
