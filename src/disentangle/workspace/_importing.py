@@ -133,7 +133,8 @@ class ImportMixin(WorkspaceBase):
                 (row.file, row.sha256)
                 for row in connection.execute(select(t.sources.c.file, t.sources.c.sha256))
             }
-        if not force and recorded == {(f.name, f.sha256) for f in files}:
+        current = recorded == {(f.name, f.sha256) for f in files}
+        if not force and current and not self._bundled_detainers_stale():
             return ImportReport(False, time.perf_counter() - started, len(files))
         steps = ["read ICE sheets", "replay history", "write registry"]
         tick = progress or (lambda _step, _done, _total: None)
@@ -157,6 +158,7 @@ class ImportMixin(WorkspaceBase):
             counts.update(_write_roster(connection, places.roster, source_ids))
             counts.update(_write_programs(connection, places, source_ids))
             counts.update(project_found(connection))
+            counts.update(self._write_bundled_detainers(connection))
             counts["jurisdictions"] = len(places.jurisdictions)
         tick(steps[2], 1, 1)
         return ImportReport(True, time.perf_counter() - started, len(files), counts, places.notes)
