@@ -37,6 +37,7 @@ from disentangle.extract import Extraction, extract_agreement
 from disentangle.model import Document, Page, PageMethod, normalize_state
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 DEFAULT_CORPUS = HERE.parent.parent / "shared" / "corpus" / "moa"
 LABELS_DIR = HERE / "labels"
 CACHE_DIR = Path(os.environ.get("DISENTANGLE_EVAL_CACHE", "/tmp/disentangle-eval-cache"))
@@ -215,6 +216,7 @@ class Report:
     hand: HandScore
     seconds: float
     per_doc: list[dict[str, Any]]
+    records: list[Any] = field(default_factory=list)  # review_cv.Record per field and document
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -437,6 +439,89 @@ def _score_hand(
         hand.add("signatory (no extra blocks)", True, doc, "")
 
 
+def _page_method(document: Document, page: int | None) -> str:
+    if page and page <= len(document.pages) and document.pages[page - 1].method is PageMethod.OCR:
+        return "ocr"
+    return "text"
+
+
+def _best_block(result: Extraction, pool: list[int], want: dict[str, Any]) -> int | None:
+    """The extracted block a labelled one is (the same matching as the hand-label score)."""
+    candidates = [
+        i
+        for i in pool
+        if result.signatories[i].side == want["side"] and result.signatories[i].part == want["part"]
+    ]
+
+    def score(i: int) -> float:
+        s = result.signatories[i]
+        same_date = s.date and s.date.isoformat() == want["date"]
+        return fuzz.ratio(_name_key(s.name), _name_key(want["name"])) + (50 if same_date else 0)
+
+    return max(candidates, key=score, default=None)
+
+
+def review_records(item: CorpusItem, result: Extraction, label: dict[str, Any] | None) -> list[Any]:
+    """One review_cv.Record per field the reader reviews, scored against ICE's sheet and the hand label."""
+    from disentangle.extract._review import review_extraction
+    from review_cv import Record
+
+    reviews = {r.field: r for r in review_extraction(result)}
+    row, doc, group = item.row, item.row["doc_id"], item.group
+
+    def record(kind: str, field_name: str, correct: bool | None, labelled: bool) -> Record:
+        r = reviews.get(field_name)
+        if r is None:
+            return Record(doc, group, kind, "text", None, True, 0.0, correct, labelled, reviewed=False)
+        method = _page_method(
+            item.document, r.evidence.page if r.evidence else (r.region.page if r.region else None)
+        )
+        doubted = r.state.value == "needs-review" and (r.reason is None or r.reason.value != "unsure")
+        return Record(doc, group, kind, method, r.machine, doubted, r.trust or 0.0, correct, labelled)
+
+    out = [
+        record("kind", "kind", result.kind == MODELS[row["ice_support_type"]], True),
+        record("agency.name", "agency.name", agency_matches(result.agency_name, row["ice_agency"]), True),
+        record("agency.state", "agency.state", result.state == normalize_state(row["ice_state"]), True),
+    ]
+    if label is None:
+        return out
+    pool = list(range(len(result.signatories)))
+    dates: list[str | None] = []
+    for want in label["signatories"]:
+        if want["side"] == "other":
+            continue  # a witness or a town manager beside the parties: not one of the fields reviewed
+        index = _best_block(result, pool, want)
+        if index is not None:
+            pool.remove(index)
+        if want["part"] == "agreement" and want["side"] != "other":
+            dates.append(want["date"] or None)
+        s = result.signatories[index] if index is not None else None
+        where = str(index) if index is not None else want["side"]
+        name, title = (s.name, s.title) if s else (None, None)
+        signed = s.date.isoformat() if s and s.date else None
+        name_ok = (
+            bool(name and want["name"]) and fuzz.ratio(_name_key(name), _name_key(want["name"])) >= NAME_MATCH
+        )
+        title_ok = bool(title and want["title"]) and (
+            fuzz.token_set_ratio(_fold_name(title), _fold_name(want["title"])) >= TITLE_MATCH
+        )
+        out += [
+            record("signatory.name", f"signatories[{where}].name", name_ok, bool(want["name"])),
+            record("signatory.title", f"signatories[{where}].title", title_ok, bool(want["title"])),
+            record(
+                "signatory.date",
+                f"signatories[{where}].date",
+                signed == want["date"] and bool(signed),
+                bool(want["date"]),
+            ),
+        ]
+    if dates and all(dates):
+        signed_date = result.signed_date.isoformat() if result.signed_date else None
+        out.append(record("signed_date", "signed_date", signed_date == max(d for d in dates if d), True))
+    return out
+
+
 def load_labels(labels_dir: Path = LABELS_DIR) -> dict[str, dict[str, Any]]:
     return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(labels_dir.glob("*.json"))}
 
@@ -465,6 +550,7 @@ def evaluate(
     groups = {"text": GroupScore(), "scan": GroupScore()}
     hand = HandScore()
     per_doc = []
+    records: list[Any] = []
     for item in corpus_items(corpus, scans=scans):
         result = extract_agreement(item.document)
         per_doc.append(_score_ice_labels(item, result, groups[item.group]))
@@ -473,7 +559,8 @@ def evaluate(
         label = labels.get(item.row["doc_id"])
         if label is not None:
             _score_hand(item.row["doc_id"], label, result, hand, item.document)
-    return Report(groups, hand, time.monotonic() - started, per_doc)
+        records += review_records(item, result, label)
+    return Report(groups, hand, time.monotonic() - started, per_doc, records)
 
 
 def format_table(report: Report) -> str:
@@ -521,6 +608,28 @@ def format_table(report: Report) -> str:
     return "\n".join(lines)
 
 
+def print_cv(report: Report, k: int, *, choose_all: bool, misses: bool) -> None:
+    import review_cv
+
+    rows = review_cv.cross_validate(report.records, k)
+    print(f"\nReview states, {k}-fold cross-validation (thresholds chosen on the other folds):\n")
+    print(review_cv.table(rows))
+    per_doc: dict[str, int] = Counter()
+    for r in report.records:
+        per_doc.setdefault(r.doc, 0)
+    print(f"\n{len(per_doc)} documents")
+    if choose_all:
+        print("\nThresholds chosen on the whole corpus (knowledge/agreements/review.yaml):")
+        for kind, by_method in review_cv.choose(report.records).items():
+            print(f"  {kind}: {{text: {by_method['text']}, ocr: {by_method['ocr']}}}")
+    if misses:
+        limits = review_cv.choose(report.records)
+        print("\n## values read and wrong (thresholds of the whole corpus)")
+        for r in report.records:
+            if r.correct is False and r.read(limits[r.kind][r.method]):
+                print(f"- {r.kind} {r.group}: {r.doc}: {r.value!r} (trust {r.trust})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
@@ -530,6 +639,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--misses", action="store_true", help="list every miss")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--cv", type=int, default=0, metavar="K", help="cross-validate the review states over K folds"
+    )
+    parser.add_argument(
+        "--choose", action="store_true", help="with --cv: print the thresholds chosen on the whole corpus"
+    )
     args = parser.parse_args(argv)
     if not (args.corpus / "labels.csv").exists():
         print(f"{args.corpus}: no labels.csv — is the shared corpus there?", file=sys.stderr)
@@ -544,6 +659,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(report.to_json(), indent=2))
         return 0
     print(format_table(report))
+    if args.cv:
+        print_cv(report, args.cv, choose_all=args.choose, misses=args.misses)
     print(
         f"\n{report.seconds:.1f} s; routes: "
         + ", ".join(f"{g}: {dict(s.routes)}" for g, s in report.groups.items())

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from disentangle.model import Document, Evidence, Finding, Signatory
+from disentangle.model import Document, Evidence, FieldReview, Finding, Signatory
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +145,14 @@ class Extraction:
             "facts": [_fact_json(f) for f in self.findings],
             "warnings": list(self.warnings),
             "readability": round(self.readability, 3),
+            "review": [r.to_json() for r in self.review()],
         }
+
+    def review(self) -> list[FieldReview]:
+        """Every field the agreement should show, read or waiting for a person (extract/_review.py)."""
+        from disentangle.extract._review import review_extraction
+
+        return review_extraction(self)
 
 
 def _iso(value: date | None) -> str | None:

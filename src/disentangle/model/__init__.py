@@ -17,6 +17,14 @@ from disentangle.model._judgement import (
     evidence_json,
     signatory_side,
 )
+from disentangle.model._review import (
+    REASON_WORDS,
+    FieldReview,
+    FieldState,
+    PersonEntry,
+    Region,
+    ReviewReason,
+)
 from disentangle.model._types import (
     ACTION_STATUS,
     AGREEMENT_KINDS,
@@ -38,6 +46,7 @@ from disentangle.model._values import STATES, normalize_state, state_by_name
 __all__ = [
     "ACTION_STATUS",
     "AGREEMENT_KINDS",
+    "REASON_WORDS",
     "SIDES",
     "STATES",
     "Agency",
@@ -52,6 +61,8 @@ __all__ = [
     "EventKind",
     "Evidence",
     "Fact",
+    "FieldReview",
+    "FieldState",
     "Finding",
     "FoundAgreement",
     "FoundClause",
@@ -61,6 +72,9 @@ __all__ = [
     "Level",
     "Page",
     "PageMethod",
+    "PersonEntry",
+    "Region",
+    "ReviewReason",
     "Signatory",
     "Source",
     "ValidityFlag",
