@@ -37,7 +37,7 @@ SIDE_WORDS = {"lea": "Local agency", "ice": "ICE", "other": "Other"}
 FIELD_WORDS = {"name": "signer's name", "title": "signer's title", "date": "signature date"}
 # The kinds of field a threshold is chosen for (the cross-validation's rows).
 FIELD_KINDS = ("kind", "agency.name", "agency.state", "signatory.name", "signatory.title", "signatory.date")
-_INDEXED = re.compile(r"^signatories\[(\d+|lea|ice)\]\.(name|title|date)$")
+INDEXED_FIELD = re.compile(r"^signatories\[(\d+|lea|ice)\]\.(name|title|date)$")
 _NAME_WORD = re.compile(
     r"^(?:(?:[A-Z]\.){1,3}|[A-Z]|[A-Z][a-z'’\-]+\.?|[A-Z]['’]?[A-Z][a-z'’\-]+|Mc[A-Z][a-z]+|[A-Z]{2,}\.?)$"
 )
@@ -322,7 +322,7 @@ def review_extraction(
             state_evidence,
             state_doubt,
             document,
-            region_of(document, [state_evidence] if state_evidence else [], 1),
+            region_of(document, [e for e in (state_evidence or name_evidence,) if e], 1),
             limits,
             page=1,
         )
@@ -425,7 +425,7 @@ def _dropped_date(result: Extraction, signatory: Signatory) -> bool:
 def signed_date_review(reviews: list[FieldReview], blocks: set[str]) -> FieldReview:
     """The agreement's signed date is the latest of its signature dates: `read` only when every one of them
     is known (read surely or entered by a person); a person's date, when it is the latest, makes it theirs."""
-    dates = [r for r in reviews if (m := _INDEXED.match(r.field)) and m[2] == "date" and m[1] in blocks]
+    dates = [r for r in reviews if (m := INDEXED_FIELD.match(r.field)) and m[2] == "date" and m[1] in blocks]
     region = dates[0].region if dates else None
     if not dates:
         return FieldReview(

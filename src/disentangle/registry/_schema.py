@@ -397,6 +397,25 @@ detainer_counts = Table(
     Index("ix_detainer_counts_dataset", "dataset_id", "dimension"),
 )
 
+# A person's entries on the fields of a stored document (issue 14): each one is evidence of its own kind —
+# who, when, the page region they looked at — kept beside the machine's reading, never over it. The latest
+# entry of a field is its value; earlier ones stay as its history.
+field_entries = Table(
+    "field_entries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sha256", String(64), nullable=False),  # the stored document
+    Column("field", String(80), nullable=False),  # "signatories[1].date", "agency.name", "signed_date"
+    Column("value", Text),  # as the person typed or confirmed it (None: the document shows no value)
+    Column("state", String(20), nullable=False),  # a FieldState value: confirmed | corrected
+    Column("machine", Text),  # what the machine had read when the person entered it
+    Column("entered_by", String(200), nullable=False),
+    Column("entered_at", DateTime(timezone=True), nullable=False),
+    Column("region", JSON),  # the page region shown to the person (page and fractions of it)
+    Column("note", Text),
+    Index("ix_field_entries_document", "sha256"),
+)
+
 # Named, ordered migrations: each creates or alters what it names. Never edit a released one.
 MIGRATIONS: tuple[tuple[str, tuple[Table | AddColumn, ...]], ...] = (
     (
@@ -432,6 +451,7 @@ MIGRATIONS: tuple[tuple[str, tuple[Table | AddColumn, ...]], ...] = (
         ),
     ),
     ("0007_detainers", (detainer_datasets, detainer_facilities, detainer_counts)),
+    ("0010_review", (field_entries,)),
 )
 
 __all__ = [
@@ -448,6 +468,7 @@ __all__ = [
     "document_readings",
     "events",
     "facts",
+    "field_entries",
     "found_agreements",
     "ingest_jobs",
     "jurisdictions",

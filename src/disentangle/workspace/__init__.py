@@ -18,9 +18,10 @@ from disentangle.workspace._discovery import RECORDABLE, DiscoveryMixin
 from disentangle.workspace._exporting import ExportMixin
 from disentangle.workspace._importing import ImportMixin, ImportReport, SheetDiff, SourceFile
 from disentangle.workspace._overview import OverviewMixin
+from disentangle.workspace._reviewing import QueueEntry, ReviewMixin
 
 
-class Workspace(ImportMixin, ExportMixin, OverviewMixin, DiscoveryMixin, DetainersMixin):
+class Workspace(ImportMixin, ExportMixin, OverviewMixin, ReviewMixin, DiscoveryMixin, DetainersMixin):
     """A user's workspace: the registry database and stored documents, under one folder."""
 
 
@@ -33,6 +34,7 @@ __all__ = [
     "DetainerReport",
     "ImportReport",
     "Progress",
+    "QueueEntry",
     "SheetDiff",
     "SourceFile",
     "Workspace",

@@ -171,6 +171,8 @@ def project_found(connection: Connection) -> dict[str, int]:
                     "review": first.review,
                     "title": found.title,
                     "name_in_document": first.agency_name,
+                    # the fields a person entered (field -> value, who, when): pages mark them as such
+                    "entered_by_person": (first.details or {}).get("person_entries") or {},
                 },
             }
         )
