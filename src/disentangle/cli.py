@@ -1218,3 +1218,93 @@ def _detainer_summary(report: Any) -> str:
         )
     lines.extend(f"  note: {note}" for note in report.notes)
     return "\n".join(lines)
+
+
+@main.command("review")
+@click.argument("document", required=False)
+@click.option("--request", "request_id", help="Only the documents released under this records request.")
+@click.option("--field", help="The field to enter, e.g. signatories[0].date, agency.state, signed_date.")
+@click.option("--value", help="The value you read on the page (a date as YYYY-MM-DD).")
+@click.option("--confirm", "confirm_", is_flag=True, help="Take the machine's suggestion for --field.")
+@click.option("--none", "none_", is_flag=True, help="Say the document shows no value for --field.")
+@click.option("--by", default=None, help="Who enters it (default: $USER).")
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_context
+@_fail_cleanly
+def review_(
+    ctx: click.Context,
+    document: str | None,
+    request_id: str | None,
+    field: str | None,
+    value: str | None,
+    confirm_: bool,
+    none_: bool,
+    by: str | None,
+    fmt: str,
+) -> None:
+    """Finish what the reader could not read. Without DOCUMENT: the documents with fields waiting for a
+    person. With DOCUMENT (sha256, 8+ characters): each waiting field, the path of its page region's image,
+    and a prompt for its value; or one field at once with --field and --value, --confirm or --none.
+    A person's entry is kept beside the machine's reading."""
+    workspace = _workspace(ctx)
+    if document is None:
+        if field:
+            raise InputError("--field needs the DOCUMENT it belongs to")
+        queue = [q.to_json() for q in workspace.review_queue(request_id=request_id)]
+        if fmt == "table":
+            queue = [{**q, "sha256": q["sha256"][:12], "fields": "; ".join(q["fields"])} for q in queue]
+        _emit(
+            queue,
+            fmt,
+            ["sha256", "filename", "agency_name", "open", "entered", "fields"] if fmt == "table" else None,
+        )
+        return
+    sha256 = workspace.resolve_document(document)
+    who = by or _person()
+    if field:
+        if sum((value is not None, confirm_, none_)) != 1:
+            raise InputError("give exactly one of --value, --confirm or --none with --field")
+        entered = workspace.enter_field(sha256, field, None if none_ else value, by=who, confirm=confirm_)
+        click.echo(
+            f"{entered.field}: {entered.value or 'none shown'} ({entered.to_json()['state']} by {who})",
+            err=True,
+        )
+        return
+    waiting = [r for r in workspace.field_reviews(sha256) if r.open]
+    if fmt == "json":
+        _emit([r.to_json() for r in waiting], "json")
+        return
+    if not waiting:
+        click.echo("nothing waits for review in this document", err=True)
+        return
+    interactive = sys.stdin.isatty()
+    for review in waiting:
+        click.echo(f"\n{review.label} [{review.field}]")
+        reason = review.to_json()["reason_words"] or ""
+        click.echo(f"  why: {reason}{' — ' + review.detail if review.detail else ''}")
+        click.echo(f"  the machine's suggestion: {review.machine or 'none'}")
+        try:
+            click.echo(f"  look at: {workspace.review_region(sha256, review.field)}")
+        except DisentangleError as exc:
+            click.echo(f"  (no page image: {getattr(exc, 'problem', exc)})")
+        if not interactive:
+            continue
+        hint = "Enter confirms the suggestion" if review.machine else "Enter skips"
+        answer = click.prompt(
+            f"  value ({hint}; '-' if the document shows none, 's' skips)", default="", show_default=False
+        )
+        answer = answer.strip()
+        if answer.lower() == "s" or (not answer and not review.machine):
+            continue
+        try:
+            entered = workspace.enter_field(
+                sha256, review.field, None if answer == "-" else (answer or None), by=who, confirm=not answer
+            )
+        except InputError as exc:
+            click.echo(f"  not saved: {exc.problem}", err=True)
+            continue
+        click.echo(f"  saved: {entered.value or 'none shown'} ({entered.to_json()['state']} by {who})")
+    if not interactive:
+        click.echo(
+            "\nnot a terminal: nothing asked; enter a value with --field FIELD --value VALUE", err=True
+        )

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
@@ -24,6 +25,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from disentangle import extract
 from disentangle.errors import DisentangleError, InputError
 from disentangle.web import _security as security
+from disentangle.web._act import posted, render
 from disentangle.web._downloads import download, download_name
 from disentangle.web._site import Site
 from disentangle.workspace import Workspace
@@ -239,6 +241,12 @@ def document_original(request: Request, sha256: Sha256) -> Response:
 @router.get("/documents/{sha256}")
 def document_page(request: Request, sha256: Sha256, place: str = "") -> Response:
     """One document as read; `place` judges it for the place the person names (the agreement may not say)."""
+    return _document_page(request, sha256, place)
+
+
+def _document_page(
+    request: Request, sha256: str, place: str = "", review_error: tuple[str, str] | None = None
+) -> Response:
     site = site_of(request)
     reading = site.workspace.reading(sha256)
     document = site.workspace.document(sha256)
@@ -282,8 +290,75 @@ def document_page(request: Request, sha256: Sha256, place: str = "") -> Response
         "sides": SIDES,
         "kind_label": KIND_LABELS.get(extraction["kind"], extraction["kind"]),
         "function_labels": extract.function_labels(),
+        **_review_context(site.workspace, sha256, document),
+        "review_error": review_error,
     }
-    return site.render(request, "document.html", context)
+    return render(request, "document.html", context, status_code=400 if review_error else 200)
+
+
+def _review_context(workspace: Workspace, sha256: str, document: Any) -> dict[str, Any]:
+    """The fields waiting for a person (each with its page region's image when the original has pages to
+    draw), and every value a person entered, by field."""
+    reviews = [r.to_json() for r in workspace.field_reviews(sha256)]
+    drawable = document.media_type in ("application/pdf", "image/png", "image/jpeg", "image/tiff")
+    for r in reviews:
+        r["crop"] = (
+            f"/documents/{sha256}/region.png?field={quote(r['field'])}" if r["region"] and drawable else None
+        )
+    return {
+        "reviews": reviews,
+        "open_reviews": [r for r in reviews if r["state"] == "needs-review"],
+        "by_field": {r["field"]: r for r in reviews},
+        "entered": [r for r in reviews if r["entered_by_person"]],
+    }
+
+
+@router.get("/documents/{sha256}/region.png")
+def document_region(request: Request, sha256: Sha256, field: str) -> Response:
+    """The page region where a field's value should be, cut from the stored original (cached)."""
+    path = site_of(request).workspace.review_region(sha256, field)
+    return FileResponse(path, media_type="image/png", headers={"cache-control": "private, max-age=3600"})
+
+
+@router.post("/documents/{sha256}/review")
+async def document_review(request: Request, sha256: Sha256) -> Response:
+    """A person confirms the machine's suggestion for a field, types its value, or says the document shows
+    none; the entry is kept beside the machine's reading. Back to the page, at the list of reviews."""
+    site = site_of(request)
+    form = await posted(request)
+    field = form.required("field", "The field")
+    action = form.text("action") or "enter"
+    by = form.text("by") or "a person"
+    if action not in ("confirm", "enter", "none"):
+        raise InputError(f"unknown action {action!r}: confirm, enter or none")
+    value = None if action == "none" else (form.text("value") or None)
+    if action == "enter" and value is None:
+        return await run_in_threadpool(
+            _document_page, request, sha256, "", (field, "type the value, or say the document shows none")
+        )
+    try:
+        await run_in_threadpool(
+            lambda: site.workspace.enter_field(sha256, field, value, by=by, confirm=action == "confirm")
+        )
+    except InputError as exc:
+        return await run_in_threadpool(_document_page, request, sha256, "", (field, exc.problem))
+    site.memo.clear()
+    return RedirectResponse(f"/documents/{sha256}#review-title", status_code=303)
+
+
+@router.get("/review")
+def review_queue_page(request: Request, request_id: Annotated[str, Query(alias="request")] = "") -> Response:
+    """Every document with fields waiting for a person, across the library or of one records request."""
+    site = site_of(request)
+    queue = site.workspace.review_queue(request_id=request_id.strip() or None)
+    context = {
+        "queue": [q.to_json() for q in queue],
+        "request_id": request_id.strip(),
+        "total": sum(q.open for q in queue),
+    }
+    response = site.render(request, "review_queue.html", context)
+    response.headers["cache-control"] = "no-store"
+    return response
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,8 +432,11 @@ def api_document(request: Request, sha256: Sha256) -> dict[str, Any]:
         {"number": p.number, "method": p.method.value, "ocr_confidence": p.ocr_confidence, "text": p.text}
         for p in document.pages
     ]
+    reviews = [r.to_json() for r in workspace.field_reviews(sha256)]
     return {
         "reading": reading,
+        "review": reviews,
+        "entered_by_person": {r["field"]: r["entry"] for r in reviews if r["entered_by_person"]},
         "document": {
             "sha256": document.sha256,
             "filename": document.filename,
@@ -367,6 +445,23 @@ def api_document(request: Request, sha256: Sha256) -> dict[str, Any]:
             "pages": pages,
         },
     }
+
+
+@api.get("/review", summary="Documents with fields waiting for a person")
+def api_review_queue(
+    request: Request, request_id: Annotated[str, Query(alias="request")] = ""
+) -> list[dict[str, Any]]:
+    """`review_queue()`: every stored document with fields that need review (or those of one records
+    request), with how many wait and how many a person entered."""
+    queue = site_of(request).workspace.review_queue(request_id=request_id.strip() or None)
+    return [q.to_json() for q in queue]
+
+
+@api.get("/documents/{sha256}/review", summary="Each field of a document with its review state")
+def api_document_review(request: Request, sha256: Sha256) -> list[dict[str, Any]]:
+    """`field_reviews(sha256)`: every field with the machine's reading, its state (read, needs-review,
+    confirmed, corrected), the reason it waits, its page region, and the person's entry (who, when)."""
+    return [r.to_json() for r in site_of(request).workspace.field_reviews(sha256)]
 
 
 @api.get("/jobs", summary="The latest ingestion jobs")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import re
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -62,6 +63,20 @@ class QueueEntry:
 
 class ReviewMixin(DiscoveryMixin):
     """Per-field review of stored documents."""
+
+    def resolve_document(self, key: str) -> str:
+        """A stored document's sha256 from its sha256 or a prefix of 8 or more characters."""
+        needle = key.strip().lower()
+        if not re.fullmatch(r"[0-9a-f]{8,64}", needle):
+            raise InputError(
+                f"{key!r} is not a document's sha256 (8 to 64 hex characters); see `disentangle review`"
+            )
+        matches = [s for s in self.documents.documents() if s.startswith(needle)]
+        if not matches:
+            raise NotFoundError(f"no stored document's sha256 starts with {key!r}; see `disentangle review`")
+        if len(matches) > 1:
+            raise InputError(f"{key!r} matches {len(matches)} documents; give more of the sha256")
+        return matches[0]
 
     def field_reviews(self, sha256: str) -> list[FieldReview]:
         """Every field of the document's reading with its state, and a person's entry where there is one."""
@@ -249,9 +264,10 @@ class ReviewMixin(DiscoveryMixin):
         if review.field.startswith("agency."):  # the parties clause runs the page's width
             box = (0, box[1], image.size[0], box[3])
         folder.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".part")
-        image.crop(box).save(partial, format="PNG", optimize=True)
-        partial.replace(target)  # never a half-written crop in place
+        # A file of its own per request (two fields may share one crop), then renamed: never half-written.
+        with tempfile.NamedTemporaryFile(dir=folder, suffix=".part", delete=False) as handle:
+            image.crop(box).save(handle, format="PNG", optimize=True)
+        Path(handle.name).replace(target)
         return target
 
 
