@@ -560,6 +560,15 @@ def evaluate(
         if label is not None:
             _score_hand(item.row["doc_id"], label, result, hand, item.document)
         records += review_records(item, result, label)
+        per_doc[-1]["waiting"] = [
+            {
+                "field": r.field,
+                "suggestion": r.machine is not None,
+                "reason": r.reason.value if r.reason else None,
+            }
+            for r in result.review()
+            if r.open
+        ]
     return Report(groups, hand, time.monotonic() - started, per_doc, records)
 
 
@@ -608,6 +617,37 @@ def format_table(report: Report) -> str:
     return "\n".join(lines)
 
 
+def workload(report: Report) -> str:
+    """How much a person has to do to finish the corpus: fields waiting per document, and how many have
+    no suggestion (to type) or one (to confirm or correct). The signed date is not counted: it follows
+    from the signature dates once they are entered."""
+    lines = [
+        "",
+        "Fields waiting for a person, per document (the signed date follows the signature dates):",
+        "",
+    ]
+    for group in ("text", "scan"):
+        docs = [d for d in report.per_doc if d["group"] == group]
+        counts = Counter(len([w for w in d["waiting"] if w["field"] != "signed_date"]) for d in docs)
+        waiting = [w for d in docs for w in d["waiting"] if w["field"] != "signed_date"]
+        to_type = sum(not w["suggestion"] for w in waiting)
+        by_kind = Counter(re.sub(r"\[[^\]]*\]", "", w["field"]) for w in waiting)
+        reasons = Counter(w["reason"] for w in waiting)
+        spread = ", ".join(f"{k} fields: {v}" for k, v in sorted(counts.items()))
+        lines += [
+            f"- {'text layers' if group == 'text' else 'scans'} ({len(docs)} documents): {spread}",
+            f"  {len(waiting)} fields wait; {to_type} to type (no suggestion), {len(waiting) - to_type} to "
+            f"confirm or correct; by field: {dict(by_kind.most_common())}; "
+            f"by reason: {dict(reasons.most_common())}",
+        ]
+    every = [w for d in report.per_doc for w in d["waiting"] if w["field"] != "signed_date"]
+    lines.append(
+        f"- whole corpus ({len(report.per_doc)} documents): {len(every)} fields wait, "
+        f"{sum(not w['suggestion'] for w in every)} to type"
+    )
+    return "\n".join(lines)
+
+
 def print_cv(report: Report, k: int, *, choose_all: bool, misses: bool) -> None:
     import review_cv
 
@@ -618,6 +658,7 @@ def print_cv(report: Report, k: int, *, choose_all: bool, misses: bool) -> None:
     for r in report.records:
         per_doc.setdefault(r.doc, 0)
     print(f"\n{len(per_doc)} documents")
+    print(workload(report))
     if choose_all:
         print("\nThresholds chosen on the whole corpus (knowledge/agreements/review.yaml):")
         for kind, by_method in review_cv.choose(report.records).items():

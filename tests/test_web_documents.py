@@ -93,14 +93,20 @@ def test_uploading_a_real_agreement_shows_its_signatories(
     assert page.status_code == 200
     tree = lxml_html.fromstring(page.text)
     rows = tree.xpath("//table[contains(@class, 'signatories')]/tbody/tr")
-    expected = extract.extract_agreement(ingest.read_document(ARCADIA)).signatories
+    extraction = extract.extract_agreement(ingest.read_document(ARCADIA))
+    expected = extraction.signatories
     assert expected, "the fixture has signature blocks"
     assert len(rows) == len(expected)
-    for row, signatory in zip(rows, expected, strict=True):
+    for n, (row, signatory) in enumerate(zip(rows, expected, strict=True)):
         cells = [squash(cell.text_content()) for cell in row.xpath("td")]
-        assert cells[1] == (signatory.name or "—")
-        assert cells[2] == (signatory.title or "—")
-        assert cells[3].startswith(signatory.date.isoformat() if signatory.date else "—")
+        values = [squash(cell.xpath("string(span[@class='value'])")) for cell in row.xpath("td")]
+        assert values[1] == (signatory.name or "—")
+        assert values[2] == (signatory.title or "—")
+        assert values[3] == (signatory.date.isoformat() if signatory.date else "—")
+        # A value the reader is unsure of, or could not read, says it waits for review.
+        for index, key in ((1, "name"), (2, "title"), (3, "date")):
+            review = next(r for r in extraction.review() if r.field == f"signatories[{n}].{key}")
+            assert ("needs review" in cells[index]) == review.open
         assert cells[4] == str(signatory.page)
 
 

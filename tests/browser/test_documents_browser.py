@@ -68,8 +68,8 @@ def test_uploading_a_real_agreement_shows_its_signatories(tab: Any) -> None:
     assert rows.count() == len(expected) > 0
     for index, signatory in enumerate(expected):
         cells = rows.nth(index).locator("td")
-        assert cells.nth(1).inner_text() == (signatory.name or "—")
-        assert cells.nth(2).inner_text() == (signatory.title or "—")
+        assert cells.nth(1).locator(".value").inner_text() == (signatory.name or "—")
+        assert cells.nth(2).locator(".value").inner_text() == (signatory.title or "—")
     screenshot(tab, "documents-agreement-top")
 
     # Choosing a fact in the list scrolls to its words on its page and marks them.

@@ -198,7 +198,7 @@ def _trust(evidence: Evidence | None, ocr_confidence: float | None) -> float:
     if evidence is None:
         return 0.0
     trust = evidence.confidence
-    if "~fuzzy" in evidence.rule:
+    if "~fuzzy" in evidence.rule or "~ocr" in evidence.rule:
         trust = min(trust, 0.6)
     if ocr_confidence is not None:
         trust = min(trust, ocr_confidence)
@@ -348,6 +348,8 @@ def agreement_blocks(signatories: Iterable[Signatory | Mapping[str, object]]) ->
 def _signatory_reviews(result: Extraction, limits: Mapping[str, Mapping[str, float]]) -> list[FieldReview]:
     document = result.document
     out: list[FieldReview] = []
+    agreement_dates = [s.date for s in result.signatories if s.part == "agreement" and s.date]
+    signed = min(agreement_dates) if agreement_dates else None  # the first party's signature
     for index, s in enumerate(result.signatories):
         if s.side == "other":
             continue
@@ -370,6 +372,11 @@ def _signatory_reviews(result: Extraction, limits: Mapping[str, Mapping[str, flo
                 doubt = (ReviewReason.IMPLAUSIBLE, why)
             elif key == "date" and value is None and _dropped_date(result, s):
                 doubt = (ReviewReason.IMPLAUSIBLE, "the date read was impossible for this agreement")
+            elif key == "date" and value is not None and s.part == "addendum" and signed and value < signed:
+                doubt = (
+                    ReviewReason.IMPLAUSIBLE,
+                    f"an addendum signed before the agreement it amends ({signed.isoformat()})",
+                )
             out.append(
                 _decide(
                     field,

@@ -514,11 +514,16 @@ def _read_stamps(
         for m in config.digital_stamp.regex.finditer(cell.text):
             value = _stamp_date(m["y"], m["m"], m["d"])
             start, end = cell.start + m.start("y"), cell.start + m.end("d")
+            # Letters where a stamp prints digits ("020.01.0214:0a:s1"): OCR damaged it; the date is unsure.
+            damaged = bool(
+                re.search(r"[A-Za-z]", m.group("y") + m.group("m") + m.group("d") + (m["time"] or ""))
+            )
+            rule = config.digital_stamp.id + ("~ocr" if damaged else "")
             if value and not any(e.start <= start < e.end for _, e in dates):
                 dates.append(
                     (
                         FoundDate(value, start, end, "digital"),
-                        _evidence(view, cell, start, end, config.digital_stamp.id, 0.95),
+                        _evidence(view, cell, start, end, rule, 0.6 if damaged else 0.95),
                     )
                 )
 
@@ -531,6 +536,8 @@ def _date_text(value: str) -> str:
 
 def _stamp_date(year: str, month: str, day: str) -> date | None:
     """A digital stamp's date; its year may have lost the leading "2" in an OCR layer ("020.06.09")."""
+    digits = str.maketrans("oOlIsS", "001155")
+    year, month, day = (part.translate(digits) for part in (year, month, day))
     try:
         value = date(int(year) + (2000 if len(year) < 4 else 0), int(month), int(day))
     except ValueError:
