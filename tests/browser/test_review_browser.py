@@ -102,6 +102,9 @@ def test_a_person_types_the_handwritten_date_of_a_real_scan(
     assert "entered by a person" not in signed.inner_text() and "needs review" not in signed.inner_text()
     entered = tab.locator("ul.entered").inner_text()
     assert "2025-03-11" in entered and "A. Reviewer" in entered and "the machine read nothing" in entered
+    # Judged again with the person's date: the agency's signature no longer "carries no date".
+    flags = tab.locator("ul.flags").inner_text() if tab.locator("ul.flags").count() else ""
+    assert "No date could be read for the agency signature" not in flags
     tab.locator("table.signatories").scroll_into_view_if_needed()
     screenshot(tab, "review-document-entered")
 

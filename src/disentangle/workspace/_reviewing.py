@@ -5,6 +5,7 @@ beside the machine's reading, never over it, and carried into the agreement foun
 from __future__ import annotations
 
 import copy
+import json
 import re
 import tempfile
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from disentangle import extract
 from disentangle.errors import DisentangleError, InputError, NotFoundError
 from disentangle.extract._review import INDEXED_FIELD, agreement_blocks, with_entries
 from disentangle.model import (
@@ -23,6 +25,7 @@ from disentangle.model import (
     FoundReview,
     PersonEntry,
     Region,
+    Signatory,
     normalize_state,
 )
 from disentangle.registry import tables as t
@@ -63,6 +66,13 @@ class QueueEntry:
 
 class ReviewMixin(DiscoveryMixin):
     """Per-field review of stored documents."""
+
+    def _after_reading(self, reading: dict[str, Any], *, request_id: str | None = None) -> None:
+        """A document read again (a new version of the reader) keeps what a person entered on it."""
+        super()._after_reading(reading, request_id=request_id)
+        if self.person_entries(reading["sha256"]):
+            self._judge_with_entries(reading["sha256"])
+            self._carry_to_found(reading["sha256"])
 
     def resolve_document(self, key: str) -> str:
         """A stored document's sha256 from its sha256 or a prefix of 8 or more characters."""
@@ -147,8 +157,32 @@ class ReviewMixin(DiscoveryMixin):
                     note=_CONTROL.sub(" ", note).strip()[:1000] or None,
                 )
             )
+        self._judge_with_entries(sha256)
         self._carry_to_found(sha256)
         return next(r for r in self.field_reviews(sha256) if r.field == field)
+
+    def _judge_with_entries(self, sha256: str) -> None:
+        """Judge the document again with the person's values in place of the machine's (a date a person
+        read is a date: no "missing date" flag for it), and keep that judgement with the reading. A value a
+        person entered has no page words: nothing is quoted for it."""
+        reading = self.reading(sha256)
+        extraction = extract.extract_agreement(self.document(sha256))
+        apply_entries(extraction, self._reviews_of(reading))
+        try:
+            judged = self.check_extraction(extraction)
+        except DisentangleError:
+            return  # still no agency or state to judge it for: the reading's judgement stands
+        judgement = {k: v for k, v in judged.items() if k not in ("sha256", "kind")}
+        match = judgement.get("registry_match")
+        if match:
+            match["agency_id"] = self._agency_of_agreement(match["agreement_id"])
+        r = t.document_readings
+        with self.store.transaction() as connection:
+            connection.execute(
+                r.update()
+                .where(r.c.sha256 == sha256)
+                .values(judgement=json.loads(json.dumps(judgement, default=str)))
+            )
 
     def reviewed_extraction(self, sha256: str) -> dict[str, Any]:
         """The document's extraction with a person's values in place of the machine's where they entered
@@ -427,6 +461,43 @@ def _as_date(field: str, text: str) -> date:
     if len(found) == 1 and found[0].start == 0 and found[0].end >= len(text.rstrip(". ")):
         return found[0].value
     raise InputError(f"{field}: {text!r} is not a date: type it as YYYY-MM-DD (e.g. 2016-11-15)")
+
+
+def apply_entries(extraction: extract.Extraction, reviews: list[FieldReview]) -> None:
+    """Put a person's values into an Extraction (for judging it): the machine's words for a value a person
+    replaced are dropped from the block's evidence, so nothing is quoted for it."""
+    for r in reviews:
+        if r.entry is None:
+            continue
+        value = r.entry.value
+        if r.field == "agency.name":
+            extraction.agency_name = value
+        elif r.field == "agency.state":
+            extraction.state = value
+        elif r.field == "signed_date":
+            extraction.signed_date = date.fromisoformat(value) if value else None
+        elif (m := INDEXED_FIELD.match(r.field)) is not None:
+            where, key = m[1], m[2]
+            if where.isdigit() and int(where) < len(extraction.signatories):
+                block = extraction.signatories[int(where)]
+            else:
+                found = next(
+                    (s for s in extraction.signatories if s.side == where and s.part == "agreement"), None
+                )
+                if found is None:
+                    page = r.region.page if r.region else None
+                    found = Signatory(where, None, None, None, part="agreement", page=page, evidence={})
+                    extraction.signatories.append(found)
+                block = found
+            if key == "date":
+                block.date = date.fromisoformat(value) if value else None
+                block.date_form = "entered by a person" if value else None
+            elif key == "name":
+                block.name = value
+            else:
+                block.title = value
+            if r.entry.state is FieldState.CORRECTED:
+                block.evidence.pop(key, None)
 
 
 def _overlay(extraction: dict[str, Any], reviews: list[FieldReview]) -> dict[str, Any]:
