@@ -20,12 +20,22 @@ from disentangle.assess._authority import (
     find_authorization_clause,
     load_authority_rules,
 )
+from disentangle.assess._binding import (
+    BindingAuthorities,
+    BindingAuthority,
+    BindingRule,
+    BindingRules,
+    Certainty,
+    Government,
+    load_binding_rules,
+)
 from disentangle.assess._conflicts import Conflict, Obligation, find_conflicts, load_conflict_rules
 from disentangle.assess._policytext import Markup, PolicyText, guess_markup, word_view
 from disentangle.assess._scorecard import (
     Comparison,
     EvidenceKind,
     Gap,
+    GapAction,
     Origin,
     Override,
     Scorecard,
@@ -34,6 +44,7 @@ from disentangle.assess._scorecard import (
     build_scorecard,
     compare,
     gaps,
+    gaps_markdown,
 )
 from disentangle.assess._scoring import CriterionAnswer, Provision, find_provisions, score_policy_texts
 from disentangle.assess._statelaw import LawEffect, StateLaw, inherited_law, load_state_laws
@@ -44,6 +55,11 @@ __all__ = [
     "Answer",
     "AuthorityRule",
     "AuthorityRules",
+    "BindingAuthorities",
+    "BindingAuthority",
+    "BindingRule",
+    "BindingRules",
+    "Certainty",
     "Comparison",
     "Conflict",
     "Criterion",
@@ -52,6 +68,8 @@ __all__ = [
     "Flag",
     "FlagCode",
     "Gap",
+    "GapAction",
+    "Government",
     "JurisdictionInfo",
     "LawEffect",
     "Markup",
@@ -77,9 +95,11 @@ __all__ = [
     "find_conflicts",
     "find_provisions",
     "gaps",
+    "gaps_markdown",
     "guess_markup",
     "inherited_law",
     "load_authority_rules",
+    "load_binding_rules",
     "load_conflict_rules",
     "load_patterns",
     "load_state_laws",
