@@ -1,14 +1,19 @@
 """The cost shifted to a locality, over the reimbursement regimes declared in knowledge/costs."""
 
 from disentangle.costs._model import (
+    WHOLE_INPUTS,
     CostEstimate,
+    CostInput,
     CostInputs,
     CostLine,
     SensitivityTable,
+    agency_inputs,
     break_even_overtime_share,
     default_inputs,
     estimate,
+    input_defaults,
     sensitivity,
+    size_of,
     with_overtime_share,
 )
 from disentangle.costs._regimes import (
@@ -21,19 +26,24 @@ from disentangle.costs._regimes import (
 )
 
 __all__ = [
+    "WHOLE_INPUTS",
     "AgencySize",
     "CostDefault",
     "CostEstimate",
+    "CostInput",
     "CostInputs",
     "CostLine",
     "Regime",
     "SensitivityTable",
+    "agency_inputs",
     "break_even_overtime_share",
     "default_inputs",
     "estimate",
+    "input_defaults",
     "load_defaults",
     "load_regimes",
     "regime_for",
     "sensitivity",
+    "size_of",
     "with_overtime_share",
 ]

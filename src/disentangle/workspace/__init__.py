@@ -1,8 +1,9 @@
 """The one facade: wires the stages to the registry. The CLI, the web app and the tests call only this.
 
 The Workspace is assembled from one part per step of the workflow, each in its own module: importing
-(registry building), reading (documents), queries (the registry), judging (scorecards, costs), acting
-(requests, letters) and exporting. Only these parts touch the registry; the stages they call never do.
+(registry building), reading (documents), queries (the registry), judging (scorecards, validity), binding
+(who can bind each agency), costing, acting (requests, letters) and exporting. Only these parts touch the
+registry; the stages they call never do.
 """
 
 from disentangle.workspace._acting import ActMixin
@@ -14,13 +15,14 @@ from disentangle.workspace._base import (
     bundled_data_dir,
     default_home,
 )
+from disentangle.workspace._costing import CostMixin
 from disentangle.workspace._exporting import ExportMixin
 from disentangle.workspace._importing import ImportMixin, ImportReport, SheetDiff, SourceFile
 from disentangle.workspace._library import LibraryMixin
 from disentangle.workspace._overview import OverviewMixin
 
 
-class Workspace(ImportMixin, ExportMixin, OverviewMixin, LibraryMixin, ActMixin):
+class Workspace(ImportMixin, ExportMixin, OverviewMixin, LibraryMixin, ActMixin, CostMixin):
     """A user's workspace: the registry database and stored documents, under one folder."""
 
 
