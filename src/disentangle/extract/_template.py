@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from disentangle.errors import KnowledgeError
 from disentangle.extract._clauses import Clause, split_clauses
@@ -269,10 +270,12 @@ class ClauseDiff:
     page: int | None = None
     start: int | None = None
     end: int | None = None
+    misread: bool = False  # the template's clause, read through OCR's misreadings of it
 
     def to_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
+            "misread": self.misread,
             "template_clause": self.template_id,
             "section": self.section,
             "template_text": self.template_text,
@@ -410,12 +413,16 @@ def _word_diff(old: str, new: str, form: str) -> str:
 
 
 def _is_local(template: TemplateClause, text_key: str) -> bool:
-    """A fill-in: the clause varies by design, or the agreement only inserted words into the template's."""
+    """A fill-in: the clause varies by design, or the agreement only inserted words into the template's
+    (a name, an address) — never a word that changes what the clause obliges ("not", "only", "must")."""
     if template.variable:
         return True
     a, b = template.key.split(), text_key.split()
-    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
-    return all(op in ("equal", "insert") for op, *_ in matcher.get_opcodes())
+    ops = difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()
+    return all(
+        op == "equal" or (op == "insert" and not _MEANING_WORDS.intersection(b[j1:j2]))
+        for op, _, _, j1, j2 in ops
+    )
 
 
 _SIGNATURE_LINE = re.compile(r"Digitally\s*signed|B{4,}|_{6,}|\bSignature\s*:", re.IGNORECASE)
@@ -465,28 +472,289 @@ def _pair_gaps(
     return out
 
 
+# ----------------------------------------------------------------------------------------------------------
+# Reading through OCR noise
+#
+# A scan read by OCR (and some text layers) misreads letters ("1357(g)(8)" as "I 357(g)(8)", "FOD" as "FOO",
+# "(viii)" as "(vill)"), splits or joins words and sentences where the page did not, and reads specks as
+# letters. A clause whose words differ from the template only by such misreadings is the template's clause,
+# not a deviation. Nothing else is excused: a different number, a negation or modal word added, dropped or
+# changed, a word that is not a near-spelling of the template's, or more than a couple of small words
+# missing is still a deviation.
+
+# Words whose change changes what a clause obliges: never excused as a misreading.
+_MEANING_WORDS = frozenset(
+    "not no nor never none shall may must will would should only any all each every without unless except "
+    "before after within less more than prior later or and include includes including exclude excludes "
+    "excluding".split()
+)
+# Small words OCR drops, glues to a neighbour ("ofthe") or a page break swallows: up to two are excused.
+_SMALL_WORDS = frozenset("a an the of to in on at by for as is be it its this that with from".split())
+# Party words: the template's "LEA" may be filled in with the agency's own name, never with these.
+_PARTIES = frozenset("ice dhs hsi ero fod opla doj opr cbp uscis federal".split())
+# Letters OCR confuses with one another, folded to one letter; and the digits letters stand for in numbers.
+_FOLD = str.maketrans(
+    {
+        "1": "l", "i": "l", "j": "l", "0": "o", "d": "o", "q": "o", "u": "n",
+        "5": "s", "c": "e", "h": "b", "8": "b", "6": "b", "9": "g", "2": "z",
+    }
+)  # fmt: skip
+_AS_DIGITS = str.maketrans({"i": "1", "l": "1", "o": "0", "s": "5", "b": "8", "z": "2", "g": "9"})
+_SPECK = frozenset("eoc")  # what a speck between two words is read as
+_FOOTER_WORDS = frozenset({"revlseo"})  # "Revised" of a page's revision footer, as _fold_ocr folds it
+
+
+def _fold_ocr(text: str) -> str:
+    # "cl" for "d" and "vv" for "w" first, then single letters; "ill" and "i11" end up one "l" alike.
+    return re.sub(r"l{2,}", "l", text.replace("vv", "w").replace("cl", "d").translate(_FOLD))
+
+
+_FOLDED_MEANING = frozenset(_fold_ocr(w) for w in _MEANING_WORDS)
+_FOLDED_PARTIES = frozenset(_fold_ocr(w) for w in _PARTIES)
+_FOLDED_SMALL = frozenset(_fold_ocr(w) for w in _SMALL_WORDS)
+
+
+def _spans(words: Sequence[str]) -> list[tuple[int, int, str]]:
+    """Each word's (start, end) in the folded, joined words, with its folded form."""
+    out, position = [], 0
+    for word in words:
+        folded = _fold_ocr(word)
+        out.append((position, position + len(folded), folded))
+        position += len(folded)
+    return out
+
+
+def _misread(template: Sequence[str], reading: Sequence[str]) -> bool:
+    """Whether `reading` is `template` (word lists, possibly empty) as OCR could misread it: letters confused,
+    words split or joined, specks read as letters, a small word dropped or glued on. A changed number, an
+    obligation's word touched, or more than a few letters wrong is not a misreading."""
+    if not reading:  # words missing from the reading: a small word, or a lone list marker ("(i)", "1)")
+        return len(template) <= 2 and all(w in _SMALL_WORDS or len(w) == 1 for w in template)
+    if not template:  # words only in the reading: debris (a lone letter), or a running footer the page break
+        # put inside the sentence ("... Police 2 Revised 03/07/2025 ...")
+        return all(len(w) <= 1 for w in reading) or (
+            len(reading) <= 12 and any(_fold_ocr(w) in _FOOTER_WORDS for w in reading)
+        )
+    if template == ["lea"] and len(reading) <= 8 and not (_PARTIES | _MEANING_WORDS).intersection(reading):
+        return True  # the template's "LEA" filled in with the agency's own name or abbreviation
+    a, b = "".join(template), "".join(reading)
+    if any(ch.isdigit() for ch in a + b):
+        # In a number, a letter stands for the digit it looks like ("I 357" is 1357): digits must agree.
+        digits_a = "".join(ch for ch in a.translate(_AS_DIGITS) if ch.isdigit())
+        digits_b = "".join(ch for ch in b.translate(_AS_DIGITS) if ch.isdigit())
+        if digits_a != digits_b:
+            return False
+    left, right = _spans(template), _spans(reading)
+    fa, fb = "".join(w for *_, w in left), "".join(w for *_, w in right)
+    edits = Levenshtein.editops(fa, fb)
+    if not edits:
+        return True
+    # Runs of adjacent edits: a run that inserts specks, or drops or glues on a small word, is free.
+    runs: list[list[Any]] = []
+    for op in edits:
+        if runs and runs[-1][-1].tag == op.tag and op.src_pos - runs[-1][-1].src_pos <= 1:
+            runs[-1].append(op)
+        else:
+            runs.append([op])
+    budget = 1 if len(fa) <= 5 else 2 if len(fa) <= 9 else 3 if len(fa) <= 19 else 4
+    cost, free = 0, 0
+    for run in runs:
+        tag = run[0].tag
+        if tag == "insert":
+            chars = "".join(fb[op.dest_pos] for op in run)
+            if all(ch in _SPECK for ch in chars) or chars in _FOLDED_SMALL:
+                free += 1
+                continue
+        if tag == "delete" and "".join(fa[op.src_pos] for op in run) in _FOLDED_SMALL:
+            free += 1
+            continue
+        cost += len(run)
+    if cost > budget or free > len(template) + 2:
+        return False
+    # An obligation's word touched by an edit, on either side, is a change of meaning; so is a party's name
+    # read as another party's ("ICE" as "LEA"), though not one missing a letter ("ICE" read "CE").
+    touched_a = {op.src_pos for op in edits}
+    touched_b = {op.dest_pos for op in edits}
+    for start, stop, word in left:
+        if word in _FOLDED_MEANING and any(start <= p < stop for p in touched_a):
+            return False
+    for start, stop, word in right:
+        if word in _FOLDED_MEANING and any(start <= p < stop for p in touched_b):
+            return False
+    parties = _FOLDED_PARTIES | {"lea"}
+    for start, stop, word in left:
+        if word in parties and any(start <= p < stop for p in touched_a):
+            read_as = {w for s0, s1, w in right if s0 < _dest(fa, fb, stop) and s1 > _dest(fa, fb, start)}
+            if (read_as & parties) - {word}:
+                return False
+    return True
+
+
+def _dest(fa: str, fb: str, position: int) -> int:
+    """Where a character position of `fa` falls in `fb` under their minimal edit alignment."""
+    for op in Levenshtein.opcodes(fa, fb):
+        if op.src_start <= position < op.src_end or (position == op.src_end == len(fa)):
+            return op.dest_start + min(position - op.src_start, op.dest_end - op.dest_start)
+    return len(fb)
+
+
+def _read_through(template_words: list[str], words: list[str]) -> tuple[int, int] | None:
+    """Where in `words` the template clause stands, read through OCR noise: (first, end) word indexes, or
+    None when a difference remains that misreading does not explain."""
+    if not template_words or not words:
+        return None
+    folded = [_fold_ocr(w) for w in words]
+    found = fuzz.partial_ratio_alignment(" ".join(_fold_ocr(w) for w in template_words), " ".join(folded))
+    if found is None or found.score < PAIR:
+        return None
+    # Character offsets of the match, widened to whole words and a few words either side: the word diff
+    # below decides where the clause starts and ends.
+    starts, position = [], 0
+    for word in folded:
+        starts.append(position)
+        position += len(word) + 1
+    first = max(0, bisect.bisect_right(starts, found.dest_start) - 1 - 3)
+    end = min(len(words), bisect.bisect_left(starts, found.dest_end) + 3)
+    window = words[first:end]
+    ops = [
+        list(op) for op in difflib.SequenceMatcher(a=template_words, b=window, autojunk=False).get_opcodes()
+    ]
+    # Reading words before the template's first word and after its last belong to the neighbours.
+    while ops and ops[0][0] == "insert":
+        ops = ops[1:]
+    while ops and ops[-1][0] == "insert":
+        ops = ops[:-1]
+    if not ops:
+        return None
+    # An edge replacement may have taken a neighbour's words too: keep only as many as the misreading needs.
+    if ops[0][0] == "replace":
+        op, i1, i2, j1, j2 = ops[0]
+        ops[0][3] = next((k for k in range(j1, j2) if _misread(template_words[i1:i2], window[k:j2])), j1)
+    if ops[-1][0] == "replace":
+        op, i1, i2, j1, j2 = ops[-1]
+        fits = (k for k in range(j2, j1, -1) if _misread(template_words[i1:i2], window[ops[-1][3] : k]))
+        ops[-1][4] = next(fits, j2)
+    for op, i1, i2, j1, j2 in ops:
+        if op != "equal" and not _misread(template_words[i1:i2], window[j1:j2]):
+            return None
+    return first + ops[0][3], first + ops[-1][4]
+
+
+def _keep_whole_clauses(
+    read: dict[int, tuple[int, int]],
+    steps: Sequence[tuple[int | None, int | None, float]],
+    owner: Sequence[int],
+    words: Sequence[str],
+) -> None:
+    """Undo a reading that leaves words of the document's clauses unaccounted for: a clause read as the
+    template's must not hide words the template does not have (an added phrase at a sentence's end). Words
+    are accounted for by a template clause read there or aligned to their clause; debris and running
+    footers need no account."""
+    aligned = {c for t, c, _ in steps if t is not None and c is not None and t not in read}
+    changed = True
+    while changed:
+        changed = False
+        accounted = {w for span in read.values() for w in range(*span)}
+        for t, (first, end) in list(read.items()):
+            for clause in {owner[w] for w in range(first, end)} - aligned:
+                run: list[str] = []
+                for position, word in enumerate(words):
+                    if owner[position] != clause:
+                        continue
+                    if position in accounted:
+                        if run and not _misread([], run):
+                            break
+                        run = []
+                    else:
+                        run.append(word)
+                else:
+                    if not run or _misread([], run):
+                        continue
+                del read[t]
+                changed = True
+                break
+            if changed:
+                break
+
+
 def compare_clauses(sha256: str, template: Template, clauses: Sequence[Clause]) -> Comparison:
     comparison = Comparison(
         sha256=sha256, family=template.family, status="compared", members=template.members
     )
     left = [x.key for x in template.clauses]
     right = [x.key for x in clauses]
-    for t, c, score in _pair_gaps(align(left, right), left, right):
+    steps = _pair_gaps(align(left, right), left, right)
+    # The document as one run of words, each word knowing its clause: a template clause a misreading split
+    # or joined differently is looked for across its neighbours.
+    words: list[str] = []
+    owner: list[int] = []
+    for index, clause in enumerate(clauses):
+        for word in clause.key.split():
+            words.append(word)
+            owner.append(index)
+    first_word: dict[int, int] = {}
+    for position, index in enumerate(owner):
+        first_word.setdefault(index, position)
+    read: dict[int, tuple[int, int]] = {}  # template clause -> (first, end) words where it was read
+    for number, (t, c, score) in enumerate(steps):
+        # A clause whose words are the template's needs nothing; one that differs only a little is checked
+        # word by word all the same (a ratio of 98 can hide "90-day" become "180-day").
+        if t is None or (c is not None and template.clauses[t].key == clauses[c].key):
+            continue
+        if c is not None and _is_local(template.clauses[t], clauses[c].key):
+            continue
+        # Where to look: around its partner clause, or between the clauses read before and after it.
+        if c is not None:
+            lo, hi = c - 1, c + 3
+        else:
+            lo = max((x for _, x, _ in steps[:number] if x is not None), default=0)
+            hi = min((x for _, x, _ in steps[number + 1 :] if x is not None), default=len(clauses) - 1)
+        lo, hi = max(lo, 0), min(hi, len(clauses) - 1)
+        if lo > hi or hi - lo > 8 or lo not in first_word or hi not in first_word:
+            continue
+        start, stop = first_word[lo], first_word[hi] + len(clauses[hi].key.split())
+        found = _read_through(template.clauses[t].key.split(), words[start:stop])
+        if found is not None:
+            read[t] = (start + found[0], start + found[1])
+    _keep_whole_clauses(read, steps, owner, words)
+    covered = {owner[w] for span in read.values() for w in range(*span)}
+    for t, c, score in steps:
+        if t is not None and t in read:
+            tc = template.clauses[t]
+            first, end = read[t]
+            shown = [clauses[i] for i in sorted({owner[w] for w in range(first, end)})]
+            comparison.diffs.append(
+                ClauseDiff(
+                    "same",
+                    tc.id,
+                    tc.section,
+                    tc.text,
+                    " ".join(x.text for x in shown),
+                    max(score, SAME),
+                    shown[0].page,
+                    shown[0].start,
+                    shown[-1].end if shown[-1].page == shown[0].page else None,
+                    misread=True,
+                )
+            )
+            if c is not None and c not in covered:
+                covered.add(c)  # its own words were read for the template's clause
+            continue
         if t is not None and c is not None:
             tc, dc = template.clauses[t], clauses[c]
-            if score >= SAME:
+            if tc.key == dc.key:
                 kind = "same"
             elif _is_local(tc, dc.key):
                 kind = "local"
             else:
-                kind = "changed"
+                kind = "changed"  # a difference no misreading explains, however small
             comparison.diffs.append(
                 ClauseDiff(kind, tc.id, tc.section, tc.text, dc.text, score, dc.page, dc.start, dc.end)
             )
         elif t is not None:
             tc = template.clauses[t]
             comparison.diffs.append(ClauseDiff("removed", tc.id, tc.section, tc.text, None, 0.0))
-        elif c is not None:
+        elif c is not None and c not in covered:
             dc = clauses[c]
             comparison.diffs.append(
                 ClauseDiff("added", None, dc.section, None, dc.text, 0.0, dc.page, dc.start, dc.end)
