@@ -484,14 +484,70 @@ def _pair_gaps(
 
 # Words whose change changes what a clause obliges: never excused as a misreading.
 _MEANING_WORDS = frozenset(
-    "not no nor never none shall may must will would should only any all each every without unless except "
-    "before after within less more than prior later or and include includes including exclude excludes "
-    "excluding".split()
+    [
+        "not",
+        "no",
+        "nor",
+        "never",
+        "none",
+        "shall",
+        "may",
+        "must",
+        "will",
+        "would",
+        "should",
+        "only",
+        "any",
+        "all",
+        "each",
+        "every",
+        "without",
+        "unless",
+        "except",
+        "before",
+        "after",
+        "within",
+        "less",
+        "more",
+        "than",
+        "prior",
+        "later",
+        "or",
+        "and",
+        "include",
+        "includes",
+        "including",
+        "exclude",
+        "excludes",
+        "excluding",
+    ]
 )
 # Small words OCR drops, glues to a neighbour ("ofthe") or a page break swallows: up to two are excused.
-_SMALL_WORDS = frozenset("a an the of to in on at by for as is be it its this that with from".split())
+_SMALL_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "as",
+        "is",
+        "be",
+        "it",
+        "its",
+        "this",
+        "that",
+        "with",
+        "from",
+    ]
+)
 # Party words: the template's "LEA" may be filled in with the agency's own name, never with these.
-_PARTIES = frozenset("ice dhs hsi ero fod opla doj opr cbp uscis federal".split())
+_PARTIES = frozenset(["ice", "dhs", "hsi", "ero", "fod", "opla", "doj", "opr", "cbp", "uscis", "federal"])
 # Letters OCR confuses with one another, folded to one letter; and the digits letters stand for in numbers.
 _FOLD = str.maketrans(
     {
@@ -501,7 +557,7 @@ _FOLD = str.maketrans(
 )  # fmt: skip
 _AS_DIGITS = str.maketrans({"i": "1", "l": "1", "o": "0", "s": "5", "b": "8", "z": "2", "g": "9"})
 _SPECK = frozenset("eoc")  # what a speck between two words is read as
-_FOOTER_WORDS = frozenset({"revlseo"})  # "Revised" of a page's revision footer, as _fold_ocr folds it
+_FOOTER_WORDS = frozenset({"revlseo", "rev"})  # "Revised", "Rev" of a revision footer, folded as _fold_ocr
 
 
 def _fold_ocr(text: str) -> str:
@@ -573,10 +629,14 @@ def _misread(template: Sequence[str], reading: Sequence[str]) -> bool:
         return False
     # An obligation's word touched by an edit, on either side, is a change of meaning; so is a party's name
     # read as another party's ("ICE" as "LEA"), though not one missing a letter ("ICE" read "CE").
-    touched_a = {op.src_pos for op in edits}
+    # (An insertion touches a template word only inside it, not at its edge: "and" read "eande" is "and".)
+    touched_a = {op.src_pos for op in edits if op.tag != "insert"}
+    inside_a = {op.src_pos for op in edits if op.tag == "insert"}
     touched_b = {op.dest_pos for op in edits}
     for start, stop, word in left:
         if word in _FOLDED_MEANING and any(start <= p < stop for p in touched_a):
+            return False
+        if word in _FOLDED_MEANING and any(start < p < stop for p in inside_a):
             return False
     for start, stop, word in right:
         if word in _FOLDED_MEANING and any(start <= p < stop for p in touched_b):
@@ -640,11 +700,22 @@ def _read_through(template_words: list[str], words: list[str]) -> tuple[int, int
     return first + ops[0][3], first + ops[-1][4]
 
 
+def _is_heading(run: Sequence[str], headings: frozenset[str]) -> bool:
+    """A section heading OCR glued to the next sentence ("x costs and expenditures", "vii effective date and
+    termination of this moa"): the template's own heading words, with or without its number."""
+    if not run or len(run) > 14:
+        return False
+    text = _fold_ocr(" ".join(run))
+    bare = _fold_ocr(" ".join(run[1:])) if len(run) > 1 and len(run[0]) <= 4 else text
+    return any(fuzz.ratio(candidate, heading) >= 88 for heading in headings for candidate in (text, bare))
+
+
 def _keep_whole_clauses(
     read: dict[int, tuple[int, int]],
     steps: Sequence[tuple[int | None, int | None, float]],
     owner: Sequence[int],
     words: Sequence[str],
+    headings: frozenset[str] = frozenset(),
 ) -> None:
     """Undo a reading that leaves words of the document's clauses unaccounted for: a clause read as the
     template's must not hide words the template does not have (an added phrase at a sentence's end). Words
@@ -662,13 +733,13 @@ def _keep_whole_clauses(
                     if owner[position] != clause:
                         continue
                     if position in accounted:
-                        if run and not _misread([], run):
+                        if run and not (_misread([], run) or _is_heading(run, headings)):
                             break
                         run = []
                     else:
                         run.append(word)
                 else:
-                    if not run or _misread([], run):
+                    if not run or _misread([], run) or _is_heading(run, headings):
                         continue
                 del read[t]
                 changed = True
@@ -696,7 +767,7 @@ def compare_clauses(sha256: str, template: Template, clauses: Sequence[Clause]) 
     for position, index in enumerate(owner):
         first_word.setdefault(index, position)
     read: dict[int, tuple[int, int]] = {}  # template clause -> (first, end) words where it was read
-    for number, (t, c, score) in enumerate(steps):
+    for number, (t, c, _) in enumerate(steps):
         # A clause whose words are the template's needs nothing; one that differs only a little is checked
         # word by word all the same (a ratio of 98 can hide "90-day" become "180-day").
         if t is None or (c is not None and template.clauses[t].key == clauses[c].key):
@@ -716,7 +787,12 @@ def compare_clauses(sha256: str, template: Template, clauses: Sequence[Clause]) 
         found = _read_through(template.clauses[t].key.split(), words[start:stop])
         if found is not None:
             read[t] = (start + found[0], start + found[1])
-    _keep_whole_clauses(read, steps, owner, words)
+    headings = frozenset(
+        _fold_ocr(" ".join(re.findall(r"[a-z]+", tc.section.lower())[1:]))
+        for tc in template.clauses
+        if tc.section
+    )
+    _keep_whole_clauses(read, steps, owner, words, headings)
     covered = {owner[w] for span in read.values() for w in range(*span)}
     for t, c, score in steps:
         if t is not None and t in read:
