@@ -87,18 +87,26 @@ def test_each_agency_is_priced_at_its_own_size(registry: Workspace) -> None:
     league = registry.cost_of_agreement("tx-league-city-police-department-tfm-20250922")
     assert (tye.inputs.officers, league.inputs.officers) == (1, 2)
     assert tye.total < league.total
-    assert "Tye Police Department: 2 sworn officers (FBI law-enforcement employees roster, 2025)" in (
-        tye.assumptions[-1]
+    assert (
+        "Tye Police Department: 2 sworn officers (FBI law-enforcement employees roster, 2025)"
+        in (tye.assumptions[-1])
     )
     assert "a small agency" in tye.assumptions[-1] and "(assumption" in tye.assumptions[-1]
     assert "119 sworn officers" in league.to_table() and "assumes" in league.to_table()
     # An agency the roster does not list is priced at a medium agency's figures, and says so.
     constable = registry.cost_of_agreement("tx-galveston-county-constable-precinct-2-tfm-20250922")
-    assert "no sworn-officer count on file" in constable.assumptions[1]
+    assert (
+        "Precinct 2: no sworn-officer count on file, so a medium agency's figures"
+        in constable.assumptions[-1]
+    )
     assert constable.inputs.officers == 2
     # A size given overrides the roster; a figure given replaces its assumption.
-    assert registry.cost_of_agreement("tx-tye-police-department-tfm-20260217", size="large").inputs.officers == 4
-    mine = registry.cost_of_agreement("tx-tye-police-department-tfm-20260217", officers=3, base_salary="50000")
+    assert (
+        registry.cost_of_agreement("tx-tye-police-department-tfm-20260217", size="large").inputs.officers == 4
+    )
+    mine = registry.cost_of_agreement(
+        "tx-tye-police-department-tfm-20260217", officers=3, base_salary="50000"
+    )
     assert mine.inputs.officers == 3 and not any("sworn officers" in a for a in mine.assumptions)
 
 

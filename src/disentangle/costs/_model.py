@@ -390,12 +390,12 @@ def agency_inputs(
     roster). An agency whose size is unknown gets the `fallback` size, and the assumption says so. The
     officers assigned never exceed the agency's own."""
     if sworn is None:
-        inputs, assumptions = default_inputs(fallback, **changes)
-        if "officers" not in changes or "base_salary" not in changes:
-            assumptions.insert(
-                0, f"{agency}: no sworn-officer count on file, so a {fallback} agency's figures"
-            )
-        return inputs, assumptions
+        sizes = load_defaults()[1]
+        if fallback not in sizes:
+            raise InputError(f"unknown agency size {fallback!r}; known: {sorted(sizes)}")
+        band = sizes[fallback]
+        basis = f"{agency}: no sworn-officer count on file, so a {band.id} agency's figures ({band.label})"
+        return _inputs(band, band.officers, basis, changes)
     band = size_of(sworn)
     assigned = max(1, min(band.officers, sworn)) if sworn else band.officers
     basis = f"{agency}: {sworn} sworn officers ({source}), a {band.id} agency ({band.label})"
