@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -15,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from disentangle.web import create_app
 from disentangle.workspace import Workspace
+from test_cli import run  # the real entry point, as a person runs it
 
 GALVESTON = "Galveston County, TX"
 
@@ -31,12 +30,7 @@ def api(shared: Workspace) -> Iterator[TestClient]:
 
 
 def cli(home: Path, *args: str) -> Any:
-    done = subprocess.run(
-        [sys.executable, "-m", "disentangle", "--workspace", str(home), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run(home, *args)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -69,23 +63,7 @@ def test_cost_cli_equals_api(
 
 
 def test_bad_cost_input_is_refused_by_both(shared: Workspace, api: TestClient) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "disentangle",
-            "--workspace",
-            str(shared.home),
-            "cost",
-            "--regime",
-            "287g-fy2026",
-            "--set",
-            "benefit_load=50",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run(shared.home, "cost", "--regime", "287g-fy2026", "--set", "benefit_load=50")
     answer = api.get("/api/cost", params={"regime": "287g-fy2026", "benefit_load": "50"})
     message = "'benefit_load' is a fraction of base salary between 0 and 1 (0.5 for 50%), not 50"
     assert done.returncode == 1 and message in done.stderr and "Traceback" not in done.stderr
@@ -98,47 +76,14 @@ def test_scorecard_cli_equals_api(shared: Workspace, api: TestClient) -> None:
 
 
 def test_request_due_dates_cli_equal_api(shared: Workspace, api: TestClient) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "disentangle",
-            "--workspace",
-            str(shared.home),
-            "request",
-            "new",
-            "tx-league-city-police-department",
-            "--name",
-            "Ana Díaz",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run(shared.home, "request", "new", "tx-league-city-police-department", "--name", "Ana Díaz")
     assert done.returncode == 0, done.stderr
     request_id = done.stderr.split(":")[0].strip()
     today = date.today()
     promised = (today + timedelta(days=40)).isoformat()
     for status, extra in (("sent", []), ("acknowledged", ["--promised", promised])):
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "disentangle",
-                "--workspace",
-                str(shared.home),
-                "request",
-                "update",
-                request_id,
-                status,
-                "--on",
-                today.isoformat(),
-                *extra,
-            ],
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
+        moved = run(shared.home, "request", "update", request_id, status, "--on", today.isoformat(), *extra)
+        assert moved.returncode == 0, moved.stderr
     from_cli = cli(shared.home, "request", "list", "--format", "json")
     from_api = api.get("/api/requests").json()
     fields = ("id", "agency", "status", "sent", "due", "overdue_days")
