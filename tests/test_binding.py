@@ -217,6 +217,21 @@ def test_a_city_resolution_directs_its_own_officer(own: Workspace) -> None:
     assert "asks others to end" not in text
 
 
+def test_a_termination_letter_says_who_must_sign_it(own: Workspace) -> None:
+    sender = letters.Signatory("A. Official", "Sheriff", "Galveston County Sheriff's Office")
+    letter = own.termination_letter(
+        "tx-galveston-county-sheriff-s-office-tfm-20250723", sender, today=date(2026, 12, 6)
+    )
+    assert any(
+        "its sheriff (independently elected) (Tex. Const. art. V, § 23" in note for note in letter.notes
+    )
+    city = own.termination_letter(
+        "tx-league-city-police-department-tfm-20250922", sender, today=date(2026, 12, 6)
+    )
+    assert any("the usual rule for such agencies" in note for note in city.notes)
+    assert not any("general" in line for line in city.markdown.splitlines()), "notes are for the sender only"
+
+
 def test_a_state_without_penalizing_law_gets_no_warning(own: Workspace) -> None:
     california = letters.draft_resolution(
         letters.GoverningBody("Board", "Example County", "County Executive"),

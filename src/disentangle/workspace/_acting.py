@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -229,7 +230,15 @@ class ActMixin(BindingMixin):
             signed=row.signed,
             source=row.document_url,
         )
-        return letters.draft_termination(facts, sender=sender, today=today)
+        letter = letters.draft_termination(facts, sender=sender, today=today)
+        authority = self.agency_binding(self._find_agency(row.agency_id), kind=row.kind)
+        basis = (
+            "; ".join(source.citation for source in authority.sources)
+            if authority.status is assess.Certainty.KNOWN
+            else "the usual rule for such agencies: check the charter or the state's law"
+        )
+        who = f"the letter binds the {row.agency_name} if signed for {authority.who} ({basis})"
+        return replace(letter, notes=(*letter.notes, who))
 
     def attach_to_request(
         self, request_id: str, paths: Sequence[Path], *, today: date
