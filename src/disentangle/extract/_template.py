@@ -676,9 +676,9 @@ def _read_through(template_words: list[str], words: list[str]) -> tuple[int, int
     first = max(0, bisect.bisect_right(starts, found.dest_start) - 1 - 3)
     end = min(len(words), bisect.bisect_left(starts, found.dest_end) + 3)
     window = words[first:end]
-    ops = [
-        list(op) for op in difflib.SequenceMatcher(a=template_words, b=window, autojunk=False).get_opcodes()
-    ]
+    ops: list[tuple[str, int, int, int, int]] = list(
+        difflib.SequenceMatcher(a=template_words, b=window, autojunk=False).get_opcodes()
+    )
     # Reading words before the template's first word and after its last belong to the neighbours.
     while ops and ops[0][0] == "insert":
         ops = ops[1:]
@@ -687,15 +687,16 @@ def _read_through(template_words: list[str], words: list[str]) -> tuple[int, int
     if not ops:
         return None
     # An edge replacement may have taken a neighbour's words too: keep only as many as the misreading needs.
-    if ops[0][0] == "replace":
-        op, i1, i2, j1, j2 = ops[0]
-        ops[0][3] = next((k for k in range(j1, j2) if _misread(template_words[i1:i2], window[k:j2])), j1)
-    if ops[-1][0] == "replace":
-        op, i1, i2, j1, j2 = ops[-1]
-        fits = (k for k in range(j2, j1, -1) if _misread(template_words[i1:i2], window[ops[-1][3] : k]))
-        ops[-1][4] = next(fits, j2)
-    for op, i1, i2, j1, j2 in ops:
-        if op != "equal" and not _misread(template_words[i1:i2], window[j1:j2]):
+    tag, i1, i2, j1, j2 = ops[0]
+    if tag == "replace":
+        start = next((k for k in range(j1, j2) if _misread(template_words[i1:i2], window[k:j2])), j1)
+        ops[0] = (tag, i1, i2, start, j2)
+    tag, i1, i2, j1, j2 = ops[-1]
+    if tag == "replace":
+        stop = next((k for k in range(j2, j1, -1) if _misread(template_words[i1:i2], window[j1:k])), j2)
+        ops[-1] = (tag, i1, i2, j1, stop)
+    for tag, i1, i2, j1, j2 in ops:
+        if tag != "equal" and not _misread(template_words[i1:i2], window[j1:j2]):
             return None
     return first + ops[0][3], first + ops[-1][4]
 
