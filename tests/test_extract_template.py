@@ -117,6 +117,8 @@ def test_ocr_misreadings_are_not_deviations() -> None:
     misread = [d for d in comparison.diffs if d.misread]
     assert len(misread) >= 4 and all(d.kind == "same" for d in misread)
     assert any("I 357(g)(8)" in (d.document_text or "") for d in misread)
+    assert comparison.to_json()["misread"] == len(misread)
+    assert f"({len(misread)} of them read through OCR's misreadings)" in comparison.to_markdown()
 
 
 @pytest.mark.parametrize(

@@ -311,6 +311,7 @@ class Comparison:
             "status": self.status,
             "template_members": self.members,
             "counts": self.counts(),
+            "misread": sum(1 for d in self.diffs if d.misread),
             "diffs": [d.to_json() for d in self.diffs if d.kind != "same"],
         }
 
@@ -319,8 +320,11 @@ class Comparison:
         if self.status != "compared":
             return "\n".join([*lines, f"Not compared: {self.status}."])
         counts = self.counts()
+        misread = sum(1 for d in self.diffs if d.misread)
         lines.append(
-            f"{counts['same']} clauses as in the template, {counts['changed']} changed, "
+            f"{counts['same']} clauses as in the template"
+            + (f" ({misread} of them read through OCR's misreadings)" if misread else "")
+            + f", {counts['changed']} changed, "
             f"{counts['local']} filled in "
             f"locally, {counts['removed']} removed, {counts['added']} added "
             f"(template built from {self.members} agreements)."
