@@ -559,7 +559,6 @@ _FOLD = str.maketrans(
         "5": "s", "c": "e", "h": "b", "8": "b", "6": "b", "9": "g", "2": "z",
     }
 )  # fmt: skip
-_AS_DIGITS = str.maketrans({"i": "1", "l": "1", "o": "0", "s": "5", "b": "8", "z": "2", "g": "9"})
 _SPECK = frozenset("eoc")  # what a speck between two words is read as
 _FOOTER_WORDS = frozenset({"revlseo", "rev"})  # "Revised", "Rev" of a revision footer, folded as _fold_ocr
 
@@ -584,6 +583,22 @@ def _spans(words: Sequence[str]) -> list[tuple[int, int, str]]:
     return out
 
 
+def _same_numbers(a: str, b: str) -> bool:
+    """Whether two readings have the same digits: a digit may be read as a letter or a letter as a digit
+    ("I 357" for 1357, "pa1ticipating"), but a digit read as another digit, or one more or less, is a
+    different number ("48" and "72", "90-day" and "180-day")."""
+    for op in Levenshtein.opcodes(a, b):
+        left, right = a[op.src_start : op.src_end], b[op.dest_start : op.dest_end]
+        if op.tag in ("insert", "delete") and any(ch.isdigit() for ch in left + right):
+            return False
+        if op.tag == "replace":
+            if len(left) != len(right) and any(ch.isdigit() for ch in left + right):
+                return False
+            if any(x.isdigit() and y.isdigit() and x != y for x, y in zip(left, right, strict=False)):
+                return False
+    return True
+
+
 def _misread(template: Sequence[str], reading: Sequence[str]) -> bool:
     """Whether `reading` is `template` (word lists, possibly empty) as OCR could misread it: letters confused,
     words split or joined, specks read as letters, a small word dropped or glued on. A changed number, an
@@ -597,13 +612,8 @@ def _misread(template: Sequence[str], reading: Sequence[str]) -> bool:
         )
     if template == ["lea"] and len(reading) <= 8 and not (_PARTIES | _MEANING_WORDS).intersection(reading):
         return True  # the template's "LEA" filled in with the agency's own name or abbreviation
-    a, b = "".join(template), "".join(reading)
-    if any(ch.isdigit() for ch in a + b):
-        # In a number, a letter stands for the digit it looks like ("I 357" is 1357): digits must agree.
-        digits_a = "".join(ch for ch in a.translate(_AS_DIGITS) if ch.isdigit())
-        digits_b = "".join(ch for ch in b.translate(_AS_DIGITS) if ch.isdigit())
-        if digits_a != digits_b:
-            return False
+    if not _same_numbers("".join(template), "".join(reading)):
+        return False  # a number changed ("48" to "72"), however the letters around it read
     left, right = _spans(template), _spans(reading)
     fa, fb = "".join(w for *_, w in left), "".join(w for *_, w in right)
     edits = Levenshtein.editops(fa, fb)
@@ -671,15 +681,25 @@ def _read_through(template_words: list[str], words: list[str]) -> tuple[int, int
     found = fuzz.partial_ratio_alignment(" ".join(_fold_ocr(w) for w in template_words), " ".join(folded))
     if found is None or found.score < PAIR:
         return None
-    # Character offsets of the match, widened to whole words and a few words either side: the word diff
-    # below decides where the clause starts and ends.
+    # Character offsets of the match, widened to whole words, and then to a word or a few either side: the
+    # word diff decides where the clause starts and ends (the widest window can pair a word with the
+    # neighbour's, so the narrow ones are tried first).
     starts, position = [], 0
     for word in folded:
         starts.append(position)
         position += len(word) + 1
-    first = max(0, bisect.bisect_right(starts, found.dest_start) - 1 - 3)
-    end = min(len(words), bisect.bisect_left(starts, found.dest_end) + 3)
-    window = words[first:end]
+    low = bisect.bisect_right(starts, found.dest_start) - 1
+    high = bisect.bisect_left(starts, found.dest_end)
+    for margin in (0, 1, 3):
+        first, end = max(0, low - margin), min(len(words), high + margin)
+        span = _word_diff_read(template_words, words[first:end])
+        if span is not None:
+            return first + span[0], first + span[1]
+    return None
+
+
+def _word_diff_read(template_words: list[str], window: list[str]) -> tuple[int, int] | None:
+    """Where in `window` the template's words stand, when every difference is a misreading."""
     ops: list[tuple[str, int, int, int, int]] = list(
         difflib.SequenceMatcher(a=template_words, b=window, autojunk=False).get_opcodes()
     )
@@ -702,7 +722,7 @@ def _read_through(template_words: list[str], words: list[str]) -> tuple[int, int
     for tag, i1, i2, j1, j2 in ops:
         if tag != "equal" and not _misread(template_words[i1:i2], window[j1:j2]):
             return None
-    return first + ops[0][3], first + ops[-1][4]
+    return ops[0][3], ops[-1][4]
 
 
 def _is_heading(run: Sequence[str], headings: frozenset[str]) -> bool:
