@@ -158,14 +158,20 @@ def test_money_is_exact_decimal_cents() -> None:
         ({"success_rate": "95"}, "between 0 and 1"),
         ({"base_salary": "lots"}, "not a number"),
         # A benefit load is a fraction: 50 would be 5,000 % of salary.
-        ({"benefit_load": "50"}, "'benefit_load' is a fraction of base salary between 0 and 1 (0.5 for 50%), not 50"),
+        (
+            {"benefit_load": "50"},
+            "'benefit_load' is a fraction of base salary between 0 and 1 (0.5 for 50%), not 50",
+        ),
         ({"payroll_tax": "7.65"}, "'payroll_tax' is a fraction of pay between 0 and 1"),
         ({"hours_per_year": "0"}, "'hours_per_year' is paid hours in a year: from 1 to 8,784"),
         ({"hours_per_year": "9000"}, "'hours_per_year' is paid hours in a year"),
         ({"overtime_hours": "9000"}, "'overtime_hours' is hours in a year"),
         ({"overtime_hours": "7000"}, "add up to more than the 8,784 hours in a year"),
         ({"hold_hours": "-1"}, "at least 0"),
-        ({"overtime_multiplier": "0.5"}, "'overtime_multiplier' is a multiple of the regular hourly rate from 1"),
+        (
+            {"overtime_multiplier": "0.5"},
+            "'overtime_multiplier' is a multiple of the regular hourly rate from 1",
+        ),
         ({"bed_days": "-3"}, "at least 0"),
     ],
 )

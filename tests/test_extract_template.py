@@ -73,8 +73,8 @@ def test_deviations_are_found(edit: tuple[str, str], kind: str, words: str) -> N
 
 
 # What OCR does to a clean page, each as the corpus's scans show it: a digit read as a letter and split off
-# ("I 357(g)(8)"), "D" read as "O" ("FOO"), "ii" read as "ll" ("(vill)"), specks between words read as letters,
-# a comma read as a full stop (so a sentence is cut in two), a small word dropped.
+# ("I 357(g)(8)"), "D" read as "O" ("FOO"), "ii" read as "ll" ("(vill)"), specks between words read as
+# letters, a comma read as a full stop (so a sentence is cut in two), a small word dropped.
 OCR_NOISE = (
     ("U.S.C. § 1357(g)(8).", "U.S.C. § I 357(g)(8)."),
     ("with the FOD or the FOD’s representative", "with the FOO or the FOD's representative"),
@@ -161,8 +161,8 @@ def test_real_changes_are_flagged_through_ocr_noise(edit: tuple[str, str], words
 
 
 def test_words_only_added_are_shown_filled_in_locally() -> None:
-    # Inserted words without an obligation's word are a local fill-in (an address, a name): shown by `compare`
-    # beside the template's words, not counted by `check` as a deviation. OCR noise around them changes nothing.
+    # Inserted words without an obligation's word are a local fill-in (an address, a name): shown by
+    # `compare` beside the template's words, not counted by `check` as a deviation. OCR noise changes nothing.
     edit = ("as determined by ICE.", "as determined by ICE (Field Office New Orleans).")
     for reading in (document("franklin_tfm_2025", edit), noisy(edit)):
         [local] = [d for d in compare_to_template(reading).diffs if "New Orleans)" in (d.document_text or "")]

@@ -268,7 +268,7 @@ def test_one_rule_says_when_a_request_may_be_appealed(
     if may_appeal:
         assert draft_appeal(request, ME, today=today).markdown
     else:
-        with pytest.raises(InputError, match="no denial to appeal|not been sent"):
+        with pytest.raises(InputError, match=r"no denial to appeal|not been sent"):
             draft_appeal(request, ME, today=today)
 
 

@@ -590,6 +590,17 @@ def _same_numbers(a: str, b: str) -> bool:
     for op in Levenshtein.opcodes(a, b):
         left, right = a[op.src_start : op.src_end], b[op.dest_start : op.dest_end]
         if op.tag in ("insert", "delete") and any(ch.isdigit() for ch in left + right):
+            # A lone "1" or "0" among letters is a letter misread ("I", "l", "O"), not a number.
+            text, at, end = (
+                (b, op.dest_start, op.dest_end) if op.tag == "insert" else (a, op.src_start, op.src_end)
+            )
+            around = text[at - 1 : at] + text[end : end + 1]
+            if (
+                set(left + right) <= {"1", "0"}
+                and len(left + right) == 1
+                and not any(c.isdigit() for c in around)
+            ):
+                continue
             return False
         if op.tag == "replace":
             if len(left) != len(right) and any(ch.isdigit() for ch in left + right):
@@ -610,7 +621,7 @@ def _misread(template: Sequence[str], reading: Sequence[str]) -> bool:
         return all(len(w) <= 1 for w in reading) or (
             len(reading) <= 12 and any(_fold_ocr(w) in _FOOTER_WORDS for w in reading)
         )
-    if template == ["lea"] and len(reading) <= 8 and not (_PARTIES | _MEANING_WORDS).intersection(reading):
+    if template == ["lea"] and len(reading) <= 12 and not (_PARTIES | _MEANING_WORDS).intersection(reading):
         return True  # the template's "LEA" filled in with the agency's own name or abbreviation
     if not _same_numbers("".join(template), "".join(reading)):
         return False  # a number changed ("48" to "72"), however the letters around it read
