@@ -692,7 +692,7 @@ def letter_invalidity(
 def letter_resolution(
     ctx: click.Context, place: str, body_name: str, jurisdiction_words: str, officer: str, out: Path | None
 ) -> None:
-    """A draft resolution ending a place's active agreements and adopting the checklist's prohibitions."""
+    """A draft resolution: ends what the body can bind, asks who binds the rest, warns of state law."""
     workspace = _workspace(ctx)
     _ensure_registry(workspace)
     body = letters.GoverningBody(name=body_name, jurisdiction=jurisdiction_words, officer=officer)

@@ -170,9 +170,8 @@ class JurisdictionInfo:
     level: str  # model.Level value
     charter: bool | None = None
     id: str | None = None
-    authority_overrides: tuple[
-        dict[str, Any], ...
-    ] = ()  # rules in the parse_rules shape, for this place only
+    # Rules in the parse_rules shape, for this place only.
+    authority_overrides: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
