@@ -363,6 +363,21 @@ def _limits(chosen: Sequence[tuple[str, str, str]], limits: Sequence[StateLawLim
     ]
 
 
+def _warning_lines(warnings: Sequence[dict[str, Any]]) -> list[str]:
+    """The drafting note's lines: each penalized provision with the law's words, then the law's penalties."""
+    lines = []
+    for warning in warnings:
+        for item in warning["provisions"]:
+            plural = "s" if len(item["numbers"]) > 1 else ""
+            words = f', in its own words: "{item["words"]}"' if item["quoted"] else f": {item['words']}"
+            source = f" <{item['source']}>" if item["source"] else ""
+            numbers = ", ".join(str(n) for n in item["numbers"])
+            lines.append(f"Provision{plural} {numbers}: {warning['law']}, {item['provision']}{words}.{source}")
+        if warning["penalty"]:
+            lines.append(f"Penalties under {warning['law']}: {warning['penalty']}.")
+    return lines
+
+
 def draft_resolution(
     body: GoverningBody,
     agreements: Sequence[AgreementFacts],
@@ -400,7 +415,7 @@ def draft_resolution(
         "asked": _asked(asked),
         "findings": [_words(f) for f in body.findings],
         "prohibitions": [text for text, _, _ in chosen],
-        "warnings": warnings,
+        "warnings": _warning_lines(warnings),
         "section": section,
         "oversight": _words(doc["oversight"]),
         "codify": _words(doc["codify"]),

@@ -371,8 +371,9 @@ WIZARDS = {
         LetterWizard(
             "resolution",
             "Draft a council or board resolution",
-            "A resolution ending every active agreement of a place and adopting the checklist's "
-            "prohibitions, citing model laws.",
+            "A resolution ending the active agreements the council or board can bind, asking whoever "
+            "binds the others (an elected sheriff, another city) to end theirs, and adopting the checklist's "
+            "prohibitions, with a warning where state law penalizes one.",
             "place",
             (
                 Field("body_name", "The council or board", "e.g. City Council of the City of Pasadena"),
