@@ -372,7 +372,8 @@ def _warning_lines(warnings: Sequence[dict[str, Any]]) -> list[str]:
             words = f', in its own words: "{item["words"]}"' if item["quoted"] else f": {item['words']}"
             source = f" <{item['source']}>" if item["source"] else ""
             numbers = ", ".join(str(n) for n in item["numbers"])
-            lines.append(f"Provision{plural} {numbers}: {warning['law']}, {item['provision']}{words}.{source}")
+            law = f"{warning['law']}, {item['provision']}"
+            lines.append(f"Provision{plural} {numbers}: {law}{words}.{source}")
         if warning["penalty"]:
             lines.append(f"Penalties under {warning['law']}: {warning['penalty']}.")
     return lines
