@@ -1,7 +1,6 @@
 """The cost shifted to a locality, over the reimbursement regimes declared in knowledge/costs."""
 
 from disentangle.costs._model import (
-    WHOLE_INPUTS,
     CostEstimate,
     CostInput,
     CostInputs,
@@ -26,7 +25,6 @@ from disentangle.costs._regimes import (
 )
 
 __all__ = [
-    "WHOLE_INPUTS",
     "AgencySize",
     "CostDefault",
     "CostEstimate",

@@ -21,6 +21,7 @@ from rapidfuzz.distance import Levenshtein
 from disentangle.errors import KnowledgeError
 from disentangle.extract._clauses import Clause, split_clauses
 from disentangle.extract._extraction import Extraction
+from disentangle.extract._text import _SHIFTS as GLYPH_SHIFTS
 from disentangle.knowledge import KNOWLEDGE_DIR
 from disentangle.model import Document
 
@@ -610,17 +611,62 @@ def _same_numbers(a: str, b: str) -> bool:
     return True
 
 
+def _font_shifted(template: Sequence[str], reading: Sequence[str]) -> bool:
+    """A broken font's encoding: the template's words printed with every character moved by one constant (a
+    subset font's glyph shift, extract/_text.py), as a text layer gives them ("Giglio v. United States" as
+    "*LJOLR Y 8QLWHG 6WDWHV"). A word's first letter may be a capital, whose shifted glyph is no letter."""
+    target = "".join(reading)
+    if not target or not template or len(template) > 8:
+        return False
+
+    def shifted(char: str, shift: int) -> str:
+        code = ord(char) - shift
+        moved = chr(code) if code > 0 else ""
+        return moved.lower() if moved.isascii() and moved.isalnum() else ""
+
+    for shift in GLYPH_SHIFTS:
+        pattern = "".join(
+            "(?:"
+            + "|".join(re.escape(x) for x in {shifted(w[0], shift), shifted(w[0].upper(), shift)})
+            + ")"
+            + re.escape("".join(shifted(ch, shift) for ch in w[1:]))
+            for w in template
+        )
+        if re.fullmatch(pattern, target):
+            return True
+    return False
+
+
 def _misread(template: Sequence[str], reading: Sequence[str]) -> bool:
     """Whether `reading` is `template` (word lists, possibly empty) as OCR could misread it: letters confused,
     words split or joined, specks read as letters, a small word dropped or glued on. A changed number, an
-    obligation's word touched, or more than a few letters wrong is not a misreading."""
+    obligation's word touched, or more than a few letters wrong is not a misreading. Several words may be
+    misread in different ways: the words are also tried in two parts, each a misreading of its own."""
+    if _misread_as_one(template, reading):
+        return True
+    if len(template) < 2 or len(reading) < 2 or len(template) + len(reading) > 12:
+        return False
+    return any(
+        _misread_as_one(template[:i], reading[:j]) and _misread(template[i:], reading[j:])
+        for i in range(1, len(template))
+        for j in range(1, len(reading))
+    )
+
+
+def _misread_as_one(template: Sequence[str], reading: Sequence[str]) -> bool:
     if not reading:  # words missing from the reading: a small word, or a lone list marker ("(i)", "1)")
         return len(template) <= 2 and all(w in _SMALL_WORDS or len(w) == 1 for w in template)
-    if not template:  # words only in the reading: debris (a lone letter), or a running footer the page break
-        # put inside the sentence ("... Police 2 Revised 03/07/2025 ...")
-        return all(len(w) <= 1 for w in reading) or (
-            len(reading) <= 12 and any(_fold_ocr(w) in _FOOTER_WORDS for w in reading)
+    if not template:  # words only in the reading: debris (a lone letter), or a running header or footer the
+        # page break put inside the sentence ("... Police 2 Revised 03/07/2025 ...")
+        return (
+            all(len(w) <= 1 for w in reading)
+            or (len(reading) <= 12 and any(_fold_ocr(w) in _FOOTER_WORDS for w in reading))
+            # a running header naming the agency ("Franklin County Sheriff's Office, Alabama"), its name
+            # already read as "lea"
+            or (reading[0] == "lea" and len(reading) <= 3 and not _MEANING_WORDS.intersection(reading))
         )
+    if _font_shifted(template, reading):
+        return True
     if template == ["lea"] and len(reading) <= 12 and not (_PARTIES | _MEANING_WORDS).intersection(reading):
         return True  # the template's "LEA" filled in with the agency's own name or abbreviation
     if not _same_numbers("".join(template), "".join(reading)):
@@ -693,20 +739,22 @@ def _read_through(template_words: list[str], words: list[str]) -> tuple[int, int
     if found is None or found.score < PAIR:
         return None
     # Character offsets of the match, widened to whole words, and then to a word or a few either side: the
-    # word diff decides where the clause starts and ends (the widest window can pair a word with the
-    # neighbour's, so the narrow ones are tried first).
+    # word diff decides where the clause starts and ends (a wide window can pair a word with a neighbour's, a
+    # narrow one can cut off a first small word, so each is tried).
     starts, position = [], 0
     for word in folded:
         starts.append(position)
         position += len(word) + 1
     low = bisect.bisect_right(starts, found.dest_start) - 1
     high = bisect.bisect_left(starts, found.dest_end)
+    spans = []
     for margin in (0, 1, 3):
         first, end = max(0, low - margin), min(len(words), high + margin)
         span = _word_diff_read(template_words, words[first:end])
         if span is not None:
-            return first + span[0], first + span[1]
-    return None
+            spans.append((first + span[0], first + span[1]))
+    # The widest reading wins: a narrow window can leave out a first or last small word the clause has.
+    return max(spans, key=lambda span: span[1] - span[0], default=None)
 
 
 def _word_diff_read(template_words: list[str], window: list[str]) -> tuple[int, int] | None:
@@ -721,15 +769,15 @@ def _word_diff_read(template_words: list[str], window: list[str]) -> tuple[int, 
         ops = ops[:-1]
     if not ops:
         return None
-    # An edge replacement may have taken a neighbour's words too: keep only as many as the misreading needs.
+    # An edge replacement may have taken a neighbour's words too: keep only as few as the misreading needs.
     tag, i1, i2, j1, j2 = ops[0]
     if tag == "replace":
-        start = next((k for k in range(j1, j2) if _misread(template_words[i1:i2], window[k:j2])), j1)
-        ops[0] = (tag, i1, i2, start, j2)
+        fits = (k for k in range(j2 - 1, j1 - 1, -1) if _misread(template_words[i1:i2], window[k:j2]))
+        ops[0] = (tag, i1, i2, next(fits, j1), j2)
     tag, i1, i2, j1, j2 = ops[-1]
     if tag == "replace":
-        stop = next((k for k in range(j2, j1, -1) if _misread(template_words[i1:i2], window[j1:k])), j2)
-        ops[-1] = (tag, i1, i2, j1, stop)
+        fits = (k for k in range(j1 + 1, j2 + 1) if _misread(template_words[i1:i2], window[j1:k]))
+        ops[-1] = (tag, i1, i2, j1, next(fits, j2))
     for tag, i1, i2, j1, j2 in ops:
         if tag != "equal" and not _misread(template_words[i1:i2], window[j1:j2]):
             return None
