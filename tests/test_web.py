@@ -13,9 +13,9 @@ import markupsafe
 import pytest
 from fastapi.testclient import TestClient
 
+from disentangle.publish import LAYERS
 from disentangle.web import create_app
 from disentangle.web._downloads import CSV_COLUMNS, records
-from disentangle.web._map import LAYERS
 from disentangle.workspace import Workspace
 
 GALVESTON = "48167"

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from disentangle.errors import InputError, SourceFormatError
+from disentangle.publish import LAYER_BY_KEY, LAYERS, county_title
 from disentangle.web._atlas import (
     decode_arcs,
     load_atlas,
@@ -24,7 +25,7 @@ from disentangle.web._atlas import (
 )
 from disentangle.web._cache import Memo, Page
 from disentangle.web._chart import nice_ceiling, render_chart
-from disentangle.web._map import LAYER_BY_KEY, LAYERS, county_title, registry_fips, render_map
+from disentangle.web._map import registry_fips, render_map
 from disentangle.workspace import bundled_data_dir
 
 # Two unit squares side by side sharing the border x=11 (arc 1), quantized with scale 0.5, shifted by 10.

@@ -372,31 +372,15 @@ def assess_(
         return
     (scorecard,) = cards
     if show_gaps:
-        found = [gap.to_dict() for gap in assess.gaps(scorecard)]
+        found = assess.gaps(scorecard)
         if fmt == "json":
-            _emit(found, "json")
+            _emit([gap.to_dict() for gap in found], "json")
         else:
-            click.echo(_gaps_markdown(found))
+            click.echo(assess.gaps_markdown(found), nl=False)
         return
     click.echo(
         {"markdown": scorecard.to_markdown, "json": scorecard.to_json, "html": scorecard.to_html}[fmt]()
     )
-
-
-def _gaps_markdown(found: list[dict[str, Any]]) -> str:
-    lines = []
-    for gap in found:
-        lines.append(f"## {gap.get('label')} — now {gap.get('answer')}")
-        for item in gap.get("adopt") or []:
-            lines.append(f"- adopt: {item}")
-        for item in gap.get("end") or []:
-            lines.append(f"- end: {item}")
-        for item in gap.get("constraints") or []:
-            lines.append(f"- state law in the way: {item}")
-        for policy in gap.get("model_policies") or []:
-            lines.append(f"- model: {policy if isinstance(policy, str) else policy.get('label') or policy}")
-        lines.append("")
-    return "\n".join(lines) or "no gaps: every criterion is met"
 
 
 def _read_overrides(path: Path) -> list[dict[str, Any]]:
@@ -449,7 +433,10 @@ def check(ctx: click.Context, file: Path, place: str | None, policies: tuple[Pat
 @click.argument("agreement", required=False)
 @click.option("--regime", help="tff-joint-operations, 287g-before-fy2026, 287g-fy2026, igsa-bed-space")
 @click.option(
-    "--size", default="medium", show_default=True, help="Agency size for defaults (with AGREEMENT)."
+    "--size",
+    type=click.Choice(["small", "medium", "large"]),
+    help="Agency size whose defaults fill the inputs left out (default: the agreement's agency's own "
+    "size from the FBI roster; medium with --regime).",
 )
 @click.option(
     "--set",
@@ -465,7 +452,7 @@ def cost(
     ctx: click.Context,
     agreement: str | None,
     regime: str | None,
-    size: str,
+    size: str | None,
     values: tuple[str, ...],
     fmt: str,
 ) -> None:
@@ -479,13 +466,11 @@ def cost(
         inputs[name.strip()] = value.strip()
     if agreement:
         _ensure_registry(workspace)
-        estimate, assumptions = workspace.cost_of_agreement(agreement, size=size, **inputs)
+        estimate = workspace.cost_of_agreement(agreement, size=size, **inputs)
     elif regime:
-        estimate, assumptions = workspace.cost(regime, inputs), []
+        estimate = workspace.cost(regime, inputs, size=size or "medium")
     else:
         raise InputError("give an AGREEMENT id or --regime")
-    for line in assumptions:
-        click.echo(f"assumes {line}", err=True)
     click.echo(estimate.to_json() if fmt == "json" else estimate.to_table())
 
 
@@ -726,7 +711,7 @@ def letter_invalidity(
 def letter_resolution(
     ctx: click.Context, place: str, body_name: str, jurisdiction_words: str, officer: str, out: Path | None
 ) -> None:
-    """A draft resolution ending a place's active agreements and adopting the checklist's prohibitions."""
+    """A draft resolution: ends what the body can bind, asks who binds the rest, warns of state law."""
     workspace = _workspace(ctx)
     _ensure_registry(workspace)
     body = letters.GoverningBody(name=body_name, jurisdiction=jurisdiction_words, officer=officer)

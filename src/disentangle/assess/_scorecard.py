@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -448,6 +449,42 @@ def _row_explanation(derived: Answer, evidence: Sequence[ScoreEvidence], overrid
 
 
 # ------------------------------------------------------------------------------------------ gaps
+# How each group of the toolkit's best practices is acted on: its "prohibit" items name what a policy should
+# forbid ("An ideal sanctuary city policy will prohibit:"), its "include" items what it should contain, and
+# its alternative an ordinance; a derived criterion (row 7) is met by writing the others without exceptions.
+_DOING = {
+    "prohibit": "adopt a policy prohibiting",
+    "include": "adopt a policy that includes",
+    "alternative": "adopt an ordinance prohibiting",
+    "criterion": "write the policy so that",
+}
+# The toolkit's list punctuation, and the words that introduce its next list, are not part of an item.
+_LIST_TAIL = re.compile(r"(?:;\s*and include the following:|;\s*and|;|\.)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class GapAction:
+    """One thing to do about a gap: what to do with a toolkit item, and the item in the toolkit's words."""
+
+    doing: str  # "adopt a policy prohibiting"
+    item: str  # the toolkit's words, without its list punctuation
+    group: str  # prohibit | include | alternative | criterion
+
+    @property
+    def text(self) -> str:
+        return f"{self.doing}: {self.item}"
+
+
+def _action(group: str, words: str) -> GapAction:
+    item = _LIST_TAIL.sub("", " ".join(words.split())).strip()
+    if group == "alternative":  # "One strategy ... is to pass an ordinance prohibiting ..." -> the ordinance
+        found = re.search(r"\bordinance prohibiting ([^.]*)", item)
+        item = found.group(1) if found else item
+    if group == "criterion":
+        item = item[0].lower() + item[1:]
+    return GapAction(_DOING[group], item, group)
+
+
 @dataclass(frozen=True, slots=True)
 class Gap:
     """What a jurisdiction would need to adopt (or end) to meet one criterion it does not meet."""
@@ -455,11 +492,15 @@ class Gap:
     criterion: str
     label: str
     answer: Answer
-    adopt: tuple[str, ...]  # the toolkit's best-practice words
+    actions: tuple[GapAction, ...]  # the toolkit's best practices, each with what to do with it
     model_policies: tuple[ModelPolicy, ...]
     end: tuple[str, ...]  # agreements on record that stand in the way
     constraints: tuple[str, ...]  # inherited state law that requires what the criterion prohibits
     where_to_look: tuple[str, ...]
+
+    @property
+    def adopt(self) -> tuple[str, ...]:
+        return tuple(action.text for action in self.actions)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -467,6 +508,7 @@ class Gap:
             "label": self.label,
             "answer": self.answer.value,
             "adopt": list(self.adopt),
+            "actions": [{"do": a.doing, "item": a.item, "group": a.group} for a in self.actions],
             "model_policies": [
                 {"label": m.label, "url": m.url, "basis": m.basis} for m in self.model_policies
             ],
@@ -474,6 +516,20 @@ class Gap:
             "constraints": list(self.constraints),
             "where_to_look": list(self.where_to_look),
         }
+
+    def to_markdown(self) -> str:
+        lines = [f"## {self.label} — now {self.answer.value}"]
+        lines += [f"- {action.text}" for action in self.actions]
+        lines += [f"- end: {item}" for item in self.end]
+        lines += [f"- state law in the way: {item}" for item in self.constraints]
+        lines += [f"- model: {policy.label} <{policy.url}>" for policy in self.model_policies]
+        lines += [f"- where to look: {item}" for item in self.where_to_look]
+        return "\n".join(lines) + "\n"
+
+
+def gaps_markdown(found: Sequence[Gap]) -> str:
+    """The gaps of a scorecard as Markdown, one section per criterion not met."""
+    return "\n".join(gap.to_markdown() for gap in found) or "no gaps: every criterion is met\n"
 
 
 def gaps(scorecard: Scorecard) -> list[Gap]:
@@ -484,9 +540,12 @@ def gaps(scorecard: Scorecard) -> list[Gap]:
         if row.answer is Answer.YES:
             continue
         criterion = row.criterion
-        adopt = tuple(toolkit.best_practice(p).text for p in criterion.best_practices)
+        actions = [
+            _action(practice.group, practice.text)
+            for practice in (toolkit.best_practice(p) for p in criterion.best_practices)
+        ]
         if criterion.derived_from:
-            adopt += (criterion.criterion,)
+            actions.append(_action("criterion", criterion.criterion))
         models = tuple(m for m in toolkit.model_policies if criterion.id in m.covers)
         end = tuple(
             item.summary
@@ -503,7 +562,7 @@ def gaps(scorecard: Scorecard) -> list[Gap]:
                 criterion=criterion.id,
                 label=criterion.label,
                 answer=row.answer,
-                adopt=adopt,
+                actions=tuple(actions),
                 model_policies=models,
                 end=end,
                 constraints=constraints,

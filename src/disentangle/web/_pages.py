@@ -12,13 +12,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from disentangle.errors import InputError, NotFoundError
+from disentangle.publish import DEFAULT_LAYER, LAYER_BY_KEY, LAYERS, MODELS_287G
 from disentangle.web import _security as security
 from disentangle.web._act import agreement_costs, render
 from disentangle.web._cache import Page
 from disentangle.web._detainers import place_section
 from disentangle.web._discovery import agreement_work
 from disentangle.web._downloads import download
-from disentangle.web._map import DEFAULT_LAYER, LAYER_BY_KEY, LAYERS, MODELS_287G
 from disentangle.web._site import Site, agency_href, agreement_href, cached_response, place_href
 
 router = APIRouter(include_in_schema=False)

@@ -15,11 +15,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from disentangle import __version__
+from disentangle.publish import LAYER_BY_KEY
 from disentangle.web import _labels
 from disentangle.web._atlas import Atlas, load_atlas
 from disentangle.web._cache import Memo, Page
 from disentangle.web._chart import render_chart
-from disentangle.web._map import LAYER_BY_KEY, RenderedMap, render_map
+from disentangle.web._map import RenderedMap, render_map
 from disentangle.workspace import Workspace
 
 HERE = Path(__file__).resolve().parent
