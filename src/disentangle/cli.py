@@ -715,7 +715,7 @@ def letter_resolution(
     workspace = _workspace(ctx)
     _ensure_registry(workspace)
     body = letters.GoverningBody(name=body_name, jurisdiction=jurisdiction_words, officer=officer)
-    _deliver(workspace.resolution(place, body, today=date.today()), out)
+    _deliver(workspace.resolution(place, body, today=date.today(), record=True), out)
 
 
 @letter.command("terminate")

@@ -401,24 +401,32 @@ class ActMixin(BindingMixin):
         )
         return letters.draft_invalidity(agreement, flags, sender=sender, today=today)
 
-    def resolution(self, place: str, body: letters.GoverningBody, *, today: date) -> letters.Letter:
-        """A draft resolution of a place's governing body: it ends the active agreements of the agencies the
-        place binds, asks whoever binds the others to end theirs, and warns where the state's law penalizes
-        a provision it adopts."""
+    def resolution(
+        self, place: str, body: letters.GoverningBody, *, today: date, record: bool = False
+    ) -> letters.Letter:
+        """A draft resolution of a place's governing body: it ends the agreements in force of the agencies
+        the place binds (ICE-listed, and found in records with their own termination clause), asks whoever
+        binds the others to end theirs, and warns where the state's law penalizes a provision it adopts.
+        `record` keeps the draft among each agreement's actions."""
         shown = self.show(place)
         if shown["type"] != "jurisdiction":
             raise InputError(f"{place!r} is an agency: a resolution is adopted by a council or board")
         jurisdiction = shown["jurisdiction"]
-        agreements = [a for a in shown.get("agreements", []) if a["status"] == "active"]
+        agreements = [a for a in shown.get("agreements", []) if a["status"] in ("active", "in-force")]
         if not agreements:
-            raise InputError(f"{place!r} has no active agreement in the registry to end")
+            raise InputError(f"{place!r} has no agreement in force in the registry to end")
         ended: list[letters.AgreementFacts] = []
         asked: list[letters.AskedToEnd] = []
         for a in agreements:
+            found = self.found_of_agreement(a["id"])
+            clause = found.clause("termination") if found else None
             facts = letters.AgreementFacts(
                 kind=a["model"],
                 agency=letters.Addressee(name=a["agency"], state=a["state"]),
                 signed=date.fromisoformat(a["signed"]) if a["signed"] else None,
+                termination_clause=letters.Quote(clause.evidence.quote, page=clause.evidence.page)
+                if clause
+                else None,
                 source=a.get("document_url"),
             )
             authority = self.agency_binding(self._find_agency(a["agency_id"]), kind=a["model"])
@@ -432,7 +440,14 @@ class ActMixin(BindingMixin):
                 )
             )
         limits = state_law_limits(jurisdiction["state"], jurisdiction["level"])
-        return letters.draft_resolution(body, ended, today=today, asked=asked, limits=limits)
+        letter = letters.draft_resolution(body, ended, today=today, asked=asked, limits=limits)
+        if record:
+            for a in agreements:
+                evidence = {"letter": "resolution", "body": body.name}
+                self.record_action(
+                    a["id"], "resolution_drafted", today, evidence=evidence, letter=letter.markdown
+                )
+        return letter
 
 
 def state_law_limits(state: str | None, level: Level | str) -> list[letters.StateLawLimit]:
