@@ -133,8 +133,19 @@ def import_(ctx: click.Context, force: bool) -> None:
     if report.changed:
         counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in report.counts.items())
         click.echo(f"imported {report.files} files in {report.seconds:.1f} s: {counts}", err=True)
+        _qa_summary(report.qa)
     else:
         click.echo(f"registry is current: {report.files} files unchanged, nothing to do", err=True)
+
+
+def _qa_summary(checks: Sequence[Any]) -> None:
+    """One line of the registry's QA after an import, and every failing invariant on its own line."""
+    counts = {status: sum(1 for c in checks if c.status == status) for status in ("pass", "fail", "info")}
+    tally = f"{counts['pass']} pass, {counts['fail']} fail, {counts['info']} info"
+    click.echo(f"qa: {tally} (`disentangle qa` lists them)", err=True)
+    for check in checks:
+        if check.status == "fail":
+            click.echo(f"qa fail: {check.id}: {check.summary}", err=True)
 
 
 @import_.command("ice-sheet")
@@ -213,7 +224,10 @@ def history(ctx: click.Context, agency: str, fmt: str) -> None:
     )
     _emit(
         [
-            {**e, "source": f"{e['source']['file']} row {e['source']['row']}" if e["source"] else "recorded"}
+            {
+                **e,
+                "source": f"{e['source']['label']}, row {e['source']['row']}" if e["source"] else "recorded",
+            }
             for e in result["events"]
         ],
         fmt,
@@ -942,6 +956,23 @@ def agreement_record(
     record = workspace.agreement(agreement_id)["agreement"]
     click.echo(f"{agreement_id}: {record['status']}", err=True)
     _emit(events, "table", ["date", "kind", "detail"])
+
+
+@main.command()
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_context
+@_fail_cleanly
+def qa(ctx: click.Context, fmt: str) -> None:
+    """The registry's invariants as pass/fail/info rows; exits 1 when any fails."""
+    workspace = _workspace(ctx)
+    _ensure_registry(workspace)
+    checks = workspace.qa()
+    rows = [check.to_json() for check in checks]
+    if fmt == "table":
+        rows = [{**row, "examples": "; ".join(row["examples"][:3])} for row in rows]
+    _emit(rows, fmt, ["status", "check", "count", "summary", "examples"])
+    if any(check.status == "fail" for check in checks):
+        sys.exit(1)
 
 
 @main.command()

@@ -11,6 +11,7 @@ from disentangle.model._discovery import (
     status_after,
 )
 from disentangle.model._documents import Document, Evidence, Finding, Page, PageMethod
+from disentangle.model._registry import Citation, CountyRule, CountyScope, QACheck, QAStatus
 from disentangle.model._types import (
     ACTION_STATUS,
     AGREEMENT_KINDS,
@@ -40,6 +41,9 @@ __all__ = [
     "AgreementKind",
     "AgreementStatus",
     "CampaignTopic",
+    "Citation",
+    "CountyRule",
+    "CountyScope",
     "Document",
     "Event",
     "EventKind",
@@ -54,6 +58,8 @@ __all__ = [
     "Level",
     "Page",
     "PageMethod",
+    "QACheck",
+    "QAStatus",
     "Source",
     "evidence_from_json",
     "evidence_json",

@@ -9,12 +9,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from disentangle.model import Fact, Jurisdiction, Level, Source
+from disentangle.model import Citation, Fact, Jurisdiction, Level, Source
+from disentangle.sources import counties as county_rule
 from disentangle.sources import detainers, dhs_list, facilities, roster, secure_communities
-from disentangle.sources.agencies import read_fbi_roster, read_icpsr_links
+from disentangle.sources.agencies import RosterAgency, read_fbi_roster, read_icpsr_links
+from disentangle.sources.citations import cite
 from disentangle.sources.ice_history import TrackedAgency
 from disentangle.sources.jurisdictions import OCD_FOLDER, read_division_aliases, read_jurisdictions
-from disentangle.sources.linking import AgencyLink, AgencyLinker, Gazetteer
+from disentangle.sources.linking import AgencyLink, AgencyLinker, Gazetteer, fold_tokens, split_kind
 
 FBI_ROSTER = "287g-watch/fbi_lee_latest.csv"
 ICPSR = "ice-287g-2025/agreements_icpsr_merged.csv"
@@ -36,6 +38,7 @@ class FacilityAgreement:
     last_use: date | None
     source: Source
     details: dict[str, Any]
+    printed_county_id: str | None = None  # the county the list's COUNTY cell names
 
 
 @dataclass(slots=True)
@@ -46,6 +49,8 @@ class Places:
     facts: list[Fact] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     roster: roster.RosterReport = field(default_factory=roster.RosterReport)
+    placements: county_rule.Placements = field(default_factory=county_rule.Placements)
+    roster_rows: dict[str, RosterAgency] = field(default_factory=dict)  # ORI -> the FBI roster's row
 
 
 def build_places(data_dir: Path, agencies: Sequence[TrackedAgency]) -> Places:
@@ -63,6 +68,7 @@ def build_places(data_dir: Path, agencies: Sequence[TrackedAgency]) -> Places:
         _facilities(places, gazetteer, data_dir)
     if (data_dir / "dhs-sanctuary-list").exists():
         _dhs_designations(places, gazetteer, data_dir)
+    _place_counties(places, gazetteer, agencies)
     return places
 
 
@@ -70,6 +76,7 @@ def _link_agencies(
     places: Places, gazetteer: Gazetteer, data_dir: Path, agencies: Sequence[TrackedAgency]
 ) -> None:
     fbi = read_fbi_roster(data_dir / FBI_ROSTER) if (data_dir / FBI_ROSTER).exists() else []
+    places.roster_rows = {agency.ori: agency for agency in fbi}
     icpsr = read_icpsr_links(data_dir / ICPSR) if (data_dir / ICPSR).exists() else []
     linker = AgencyLinker(gazetteer, fbi, icpsr)
     for agency in agencies:
@@ -138,6 +145,7 @@ def _facilities(places: Places, gazetteer: Gazetteer, data_dir: Path) -> None:
                 first_use=facility.first_use,
                 last_use=facility.last_use,
                 source=facility.source,
+                printed_county_id=county.id if county else None,
                 details={
                     "detloc": facility.detloc,
                     "type": facility.type,
@@ -201,3 +209,102 @@ def _dhs_designations(places: Places, gazetteer: Gazetteer, data_dir: Path) -> N
             )
         )
     places.notes.append(f"DHS designations placed: {found}/{found + missed}")
+
+
+class CountyNames:
+    """County OCD ids from a state and a county's name as a source writes it ("Galveston County", the
+    FBI's bare "BOWIE"), each name looked up once."""
+
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self._gazetteer = gazetteer
+        self._known: dict[tuple[str, str], str | None] = {}
+
+    def __call__(self, state: str, name: str) -> str | None:
+        key = (state, name)
+        if key not in self._known:
+            found = self._gazetteer.match(state, name, Level.COUNTY)
+            if found is None and split_kind(fold_tokens(name))[1] is None:
+                found = self._gazetteer.match(state, f"{name} County", Level.COUNTY)
+            self._known[key] = found.jurisdiction.id if found else None
+        return self._known[key]
+
+
+def _place_counties(places: Places, gazetteer: Gazetteer, agencies: Sequence[TrackedAgency]) -> None:
+    """Every agency's county (or counties) by the rule of sources/counties.py."""
+    if not places.jurisdictions:
+        return
+    county_id = CountyNames(gazetteer)
+    with_counties = {j.state for j in places.jurisdictions if j.level is Level.COUNTY}
+    roster_counties: dict[str, tuple[str, ...]] = {}
+    roster_sources: dict[str, Citation | None] = {}
+    for ori, row in places.roster_rows.items():
+        ids = tuple(dict.fromkeys(i for i in (county_id(row.state, c) for c in row.counties) if i))
+        roster_counties[ori] = ids
+        roster_sources[ori] = cite(FBI_ROSTER, row.line)
+    merged = {agency_id: r for r in places.roster.records for agency_id in r.merged_into}
+    facts: list[county_rule.AgencyPlaceFacts] = []
+
+    def where(jurisdiction_id: str | None) -> tuple[Level | None, str | None]:
+        found = gazetteer.by_id(jurisdiction_id) if jurisdiction_id else None
+        if found is None:
+            return None, None
+        return found.level, found.parent_id if found.level is Level.SUBDIVISION else None
+
+    for agency in agencies:
+        link = places.links.get(agency.id)
+        jurisdiction_id = link.jurisdiction_id if link else None
+        level, parent = where(jurisdiction_id)
+        ori = (link.ori if link else None) or ""
+        record = merged.get(agency.id)
+        printed = agency.county_source
+        facts.append(
+            county_rule.AgencyPlaceFacts(
+                agency_id=agency.id,
+                name=agency.name,
+                state=agency.state,
+                jurisdiction_id=jurisdiction_id,
+                jurisdiction_level=level,
+                subdivision_county=parent,
+                roster_counties=roster_counties.get(ori, ()),
+                roster_source=roster_sources.get(ori),
+                names=tuple(agency.names) + ((record.name, *record.aliases) if record else ()),
+                printed_county=agency.county,
+                printed_county_id=county_id(agency.state, agency.county) if agency.county else None,
+                printed_source=cite(printed.file, printed.row, printed.retrieved) if printed else None,
+                state_has_counties=agency.state in with_counties,
+            )
+        )
+    for record in places.roster.records:
+        if record.merged_into:
+            continue
+        level, parent = where(record.jurisdiction_id)
+        facts.append(
+            county_rule.AgencyPlaceFacts(
+                agency_id=record.id,
+                name=record.name,
+                state=record.state,
+                jurisdiction_id=record.jurisdiction_id,
+                jurisdiction_level=level,
+                subdivision_county=parent,
+                roster_counties=roster_counties.get(record.ori, ()),
+                roster_source=roster_sources.get(record.ori),
+                names=(record.fbi_name, *record.aliases),
+                state_has_counties=record.state in with_counties,
+            )
+        )
+    for facility in places.facility_agreements:
+        facts.append(
+            county_rule.AgencyPlaceFacts(
+                agency_id=facility.agency_id,
+                name=facility.name,
+                state=facility.state,
+                printed_county=facility.county,
+                printed_county_id=facility.printed_county_id,
+                printed_source=cite(facility.source.file, facility.source.row),
+                facility=True,
+                state_has_counties=facility.state in with_counties,
+            )
+        )
+    places.placements = county_rule.place_agencies(facts, county_id)
+    for problem in places.placements.unresolved:
+        places.notes.append(f"county knowledge: {problem}")

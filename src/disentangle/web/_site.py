@@ -44,14 +44,16 @@ def agreement_href(agreement_id: str) -> str:
 
 
 def source_text(source: dict[str, Any] | None) -> str:
-    """Where a fact comes from, in one line: dataset, file, row, and when the file was captured."""
+    """Where a fact comes from, in one line: the public record, its row, its publisher and address."""
     if not source:
         return "no source recorded"
-    parts = [str(source.get("dataset") or "dataset unknown"), str(source.get("file"))]
+    parts = [str(source.get("label") or "source unknown")]
     if source.get("row") is not None:
         parts.append(f"row {source['row']}")
-    if source.get("retrieved"):
-        parts.append(f"captured {source['retrieved']}")
+    if source.get("publisher"):
+        parts.append(str(source["publisher"]))
+    if source.get("url"):
+        parts.append(str(source["url"]))
     return ", ".join(parts)
 
 
