@@ -989,7 +989,11 @@ def summary(ctx: click.Context, fmt: str) -> None:
         return
     click.echo(
         f"ICE's latest 287(g) list in the registry: {result['latest_sheet']}, "
-        f"{result['active_rows']} agreements"
+        f"{result['active_rows']} agreements; {result['latest_sheet_age_days']} days old on {result['today']}"
+    )
+    click.echo(
+        f"the history of ICE's lists here begins with the list of {result['history_begins']}: an agreement "
+        "signed before it shows that list as the day it was added"
     )
     click.echo(f"from {result['snapshots']} published sheets; {result['agencies']} agencies in the registry")
     click.echo("")

@@ -4,6 +4,7 @@ knowledge/datasets.yaml. A bundled file's path never reaches a reader."""
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
@@ -77,3 +78,18 @@ def cite(file: str | None, row: int | None = None, captured: date | None = None)
     dated = captured if entry.by_capture else entry.dated
     label = entry.label.replace("{date}", dated.isoformat() if dated else "unknown date")
     return Citation(label, entry.publisher, entry.url, row, dated, entry.copy)
+
+
+def record_dates(files: Iterable[tuple[str, date | None]]) -> dict[str, tuple[DatasetEntry, date | None]]:
+    """The public records a set of bundled files belong to, each with its newest date (a list of ICE is
+    dated by its capture; another record by its own date): dataset id -> (entry, date)."""
+    found: dict[str, tuple[DatasetEntry, date | None]] = {}
+    for file, captured in files:
+        entry = dataset_of(file)
+        if entry is None:
+            continue
+        dated = captured if entry.by_capture else entry.dated
+        known = found.get(entry.id)
+        if known is None or (dated is not None and (known[1] is None or dated > known[1])):
+            found[entry.id] = (entry, dated)
+    return found

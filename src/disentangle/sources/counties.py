@@ -189,7 +189,9 @@ _NAMED_COUNTY = re.compile(r"^\s*(?P<name>[A-Za-z][A-Za-z .'’-]*?)\s+(?P<kind>
 def named_county(name: str) -> str | None:
     """The county a facility's name names ("Bowie County" of "BOWIE COUNTY JAIL"), else None."""
     found = _NAMED_COUNTY.match(name + " ")
-    if not found or found.group("name").lower().endswith(("tri", "tri-", "multi", "regional", "district")):
+    if not found or re.search(r"\s[-–]\s", found.group("name")):  # "JAIL - ORANGE COUNTY"
+        return None
+    if found.group("name").lower().endswith(("tri", "tri-", "multi", "regional", "district")):
         return None
     kind = "Parish" if found.group("kind").lower() == "parish" else "County"
     return f"{found.group('name').strip()} {kind}"

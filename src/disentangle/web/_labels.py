@@ -29,7 +29,7 @@ STATUSES = {
     "removed": "removed from ICE's list",
     "superseded": "superseded",
     "pending": "pending",
-    "listed": "on ICE's facility list",
+    "listed": "used by ICE (facility list of 2017)",
     "in-force": "in force (found in records)",
     "terminated": "terminated",
     "void": "declared void",
@@ -55,6 +55,18 @@ EVENTS = {
     "declared_void": "Declared void",
     "expired": "Expired",
     "resolution_drafted": "Resolution drafted",
+}
+
+COUNTY_RULES = {
+    "correction": "a hand correction of the county ICE prints",
+    "declared": "the counties this body serves, from its own public source",
+    "jurisdiction": "its own jurisdiction is the county",
+    "subdivision": "the county its township or town lies in",
+    "statewide": "a state agency: the whole state",
+    "facility-name": "the county the facility's name names",
+    "roster": "the FBI roster's county for its ORI",
+    "ice-county": "the county ICE prints",
+    "none": "nothing places it in a county",
 }
 
 REVIEWS = {

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, and_, bindparam, func, or_, select
 from disentangle.errors import InputError, NotFoundError
 from disentangle.model import AgreementStatus, normalize_state
 from disentangle.registry import tables as t
+from disentangle.sources.citations import record_dates
 from disentangle.workspace._base import WorkspaceBase
 from disentangle.workspace._found import FOUND_STATUSES
 from disentangle.workspace._rows import (
@@ -130,8 +131,9 @@ class QueryMixin(WorkspaceBase):
             )
             return [dict(row._mapping) for row in connection.execute(query)]
 
-    def summary(self) -> dict[str, Any]:
-        """The national picture: latest sheet, agreements by model and status, agencies, states."""
+    def summary(self, *, today: date | None = None) -> dict[str, Any]:
+        """The national picture: latest sheet and its age on `today` (default: the computer's date), where
+        the bundled history begins, agreements by model and status, agencies, states."""
         with self.store.read() as connection:
             latest = connection.execute(
                 select(t.snapshots.c.captured, t.snapshots.c.rows)
@@ -146,8 +148,15 @@ class QueryMixin(WorkspaceBase):
             )
             agencies = connection.scalar(select(func.count()).select_from(t.agencies))
             sheets = connection.scalar(select(func.count()).select_from(t.snapshots))
+            first = connection.scalar(
+                select(func.min(t.snapshots.c.captured)).where(t.snapshots.c.list == "participating")
+            )
+        today = today or date.today()
         return {
             "latest_sheet": latest.captured.isoformat() if latest else None,
+            "today": today.isoformat(),
+            "latest_sheet_age_days": (today - latest.captured).days if latest else None,
+            "history_begins": _iso(first),
             "active_rows": latest.rows if latest else 0,
             "by_model": self.stats("model"),
             "top_states": self.stats("state")[:10],
@@ -155,6 +164,35 @@ class QueryMixin(WorkspaceBase):
             "agencies": agencies,
             "snapshots": sheets,
         }
+
+    def record_dates(self, *, today: date | None = None) -> dict[str, dict[str, Any]]:
+        """Every public record the registry holds facts from, by dataset id (knowledge/datasets.yaml):
+        its label, publisher, address, date and age in days on `today`; "found" for agreements found in
+        records in this workspace, dated by the newest one."""
+        today = today or date.today()
+        with self.store.read() as connection:
+            files = connection.execute(select(t.sources.c.file, t.sources.c.retrieved)).all()
+            newest_found = connection.scalar(
+                select(func.max(t.agreements.c.first_seen)).where(t.agreements.c.id.like("found-%"))
+            )
+        out: dict[str, dict[str, Any]] = {}
+        for dataset, (entry, dated) in record_dates((f.file, f.retrieved) for f in files).items():
+            out[dataset] = {
+                "label": entry.label.replace("{date}", dated.isoformat() if dated else "unknown date"),
+                "publisher": entry.publisher,
+                "url": entry.url,
+                "dated": _iso(dated),
+                "age_days": (today - dated).days if dated else None,
+            }
+        if newest_found is not None:
+            out["found"] = {
+                "label": "agreements found in records in this workspace",
+                "publisher": "this workspace",
+                "url": None,
+                "dated": _iso(newest_found),
+                "age_days": (today - newest_found).days,
+            }
+        return out
 
     def county_map(self) -> list[dict[str, Any]]:
         """One row per county: what the national map colours, each count dated by its source.
