@@ -11,10 +11,10 @@ from typing import Any
 
 from disentangle.model import Citation, Fact, Jurisdiction, Level, Source
 from disentangle.sources import counties as county_rule
-from disentangle.sources import detainers, dhs_list, facilities, roster, secure_communities
+from disentangle.sources import detainers, dhs_list, facilities, ice_archive, roster, secure_communities
 from disentangle.sources.agencies import RosterAgency, read_fbi_roster, read_icpsr_links
 from disentangle.sources.citations import cite
-from disentangle.sources.ice_history import TrackedAgency
+from disentangle.sources.ice_history import TrackedAgency, normalize_agency
 from disentangle.sources.jurisdictions import OCD_FOLDER, read_division_aliases, read_jurisdictions
 from disentangle.sources.linking import AgencyLink, AgencyLinker, Gazetteer, fold_tokens, split_kind
 
@@ -51,10 +51,18 @@ class Places:
     roster: roster.RosterReport = field(default_factory=roster.RosterReport)
     placements: county_rule.Placements = field(default_factory=county_rule.Placements)
     roster_rows: dict[str, RosterAgency] = field(default_factory=dict)  # ORI -> the FBI roster's row
+    early: ice_archive.History = field(default_factory=ice_archive.History)  # records before the lists
+    linker: AgencyLinker | None = None
 
 
-def build_places(data_dir: Path, agencies: Sequence[TrackedAgency]) -> Places:
-    """Everything geographic the registry needs. Datasets that are absent are skipped, with a note."""
+def build_places(
+    data_dir: Path,
+    agencies: Sequence[TrackedAgency],
+    sheet_agreements: Sequence[ice_archive.RegistryAgreement] = (),
+) -> Places:
+    """Everything geographic the registry needs, and the records of 287(g) older than ICE's lists tied to
+    its agencies (`sheet_agreements`: the agreements of ICE's lists, to which such records may belong).
+    Datasets that are absent are skipped, with a note."""
     places = Places()
     if not (data_dir / OCD_FOLDER / "us_census_places.csv").exists():
         places.notes.append("no Open Civic Data ids in the data folder: agencies are not linked to places")
@@ -69,6 +77,7 @@ def build_places(data_dir: Path, agencies: Sequence[TrackedAgency]) -> Places:
     if (data_dir / "dhs-sanctuary-list").exists():
         _dhs_designations(places, gazetteer, data_dir)
     _place_counties(places, gazetteer, agencies)
+    _early_records(places, data_dir, agencies, sheet_agreements)
     return places
 
 
@@ -78,7 +87,7 @@ def _link_agencies(
     fbi = read_fbi_roster(data_dir / FBI_ROSTER) if (data_dir / FBI_ROSTER).exists() else []
     places.roster_rows = {agency.ori: agency for agency in fbi}
     icpsr = read_icpsr_links(data_dir / ICPSR) if (data_dir / ICPSR).exists() else []
-    linker = AgencyLinker(gazetteer, fbi, icpsr)
+    linker = places.linker = AgencyLinker(gazetteer, fbi, icpsr)
     for agency in agencies:
         best: AgencyLink | None = None
         for name in [agency.name, *reversed(agency.names)]:
@@ -308,3 +317,43 @@ def _place_counties(places: Places, gazetteer: Gazetteer, agencies: Sequence[Tra
     places.placements = county_rule.place_agencies(facts, county_id)
     for problem in places.placements.unresolved:
         places.notes.append(f"county knowledge: {problem}")
+
+
+def _early_records(
+    places: Places,
+    data_dir: Path,
+    agencies: Sequence[TrackedAgency],
+    sheet_agreements: Sequence[ice_archive.RegistryAgreement],
+) -> None:
+    """ICE's partner lists of 2007-2008, DHS OIG's table of 2009 and ICE's agreement archive, tied to the
+    registry's agencies: by any name an agency went by, else by the ORI the linker finds for the name."""
+    claims = ice_archive.read_claims(data_dir)
+    if not claims:
+        return
+    names: list[tuple[str, str, str]] = []
+    listed = {agency.id for agency in agencies}
+    for agency in agencies:
+        names.extend((agency.state, name, agency.id) for name in agency.names)
+    by_ori: dict[str, str] = {}
+    for record in places.roster.records:
+        owner = record.merged_into[0] if record.merged_into else record.id
+        names.extend((record.state, name, owner) for name in (record.name, record.fbi_name, *record.aliases))
+        by_ori[record.ori] = owner
+    index = ice_archive.agency_index(names)
+
+    def agency_of(state: str, name: str) -> str | None:
+        found = index.get((state, normalize_agency(name)), set())
+        on_lists = found & listed  # an agency of ICE's lists before the roster's units of that name
+        if len(found) == 1 or len(on_lists) == 1:
+            return next(iter(on_lists or found))
+        if found or places.linker is None:
+            return None  # several agencies answer to the name: better none than a guess
+        link = places.linker.link(name, state)
+        return by_ori.get(link.ori) if link.ori else None
+
+    places.early = ice_archive.build_history(claims, agency_of, sheet_agreements)
+    unlinked = len(places.early.unlinked)
+    places.notes.append(
+        f"records before ICE's lists: {places.early.claims} rows, {places.early.linked} tied to an agency, "
+        f"{unlinked} to none, {len(places.early.excluded)} no agreement"
+    )

@@ -8,6 +8,8 @@ MODELS = {
     "287g-jem": "287(g) Jail Enforcement Model",
     "287g-wso": "287(g) Warrant Service Officer",
     "287g-tfm": "287(g) Task Force Model",
+    "287g-hybrid": "287(g) jail and task force (“Hybrid”)",
+    "287g": "287(g), model not stated",
     "igsa": "Detention contract (IGSA)",
     "usms-iga": "Detention contract (USMS IGA)",
     "tff-mou": "Treasury Forfeiture Fund joint-operations MOU",
@@ -18,6 +20,8 @@ SHORT_MODELS = {
     "287g-jem": "JEM",
     "287g-wso": "WSO",
     "287g-tfm": "TFM",
+    "287g-hybrid": "Hybrid",
+    "287g": "287(g)",
     "igsa": "IGSA",
     "usms-iga": "USMS IGA",
     "tff-mou": "TFF MOU",
@@ -34,6 +38,7 @@ STATUSES = {
     "terminated": "terminated",
     "void": "declared void",
     "expired": "expired",
+    "historical": "known from records before ICE's lists here",
 }
 
 EVENTS = {
@@ -45,6 +50,9 @@ EVENTS = {
     "resigned": "Signed again",
     "superseded": "Superseded by a newer agreement",
     "restored": "Restored to ICE's list",
+    "signed": "Signed, as an earlier record dates it",
+    "listed": "Named as signed on an earlier record",
+    "pending": "Named as pending",
     "found": "Found in records",
     "document_found": "A copy read from records",
     "invalidity_drafted": "Notice of invalidity drafted",

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select
 
 from disentangle.errors import InputError, SourceFormatError
-from disentangle.model import AgencyOrigin, CountyScope, Event, QACheck
+from disentangle.model import AgencyOrigin, AgreementStatus, CountyScope, Event, QACheck
 from disentangle.registry import tables as t
-from disentangle.sources import counties, ice_history, ice_sheets
+from disentangle.sources import counties, ice_archive, ice_history, ice_sheets
 from disentangle.sources import places as places_stage
 from disentangle.sources.places import FBI_ROSTER
 from disentangle.sources.roster import RosterReport
@@ -56,6 +56,7 @@ _REFERENCE_FILES = (
     ("ice-facilities", "ice-facilities/county_aor.csv"),
     ("npr-detainers", "detainers-declined-npr/*.csv"),
     ("dhs-sanctuary-list", "dhs-sanctuary-list/*.txt"),
+    ("historical-287g", "historical-287g/*.csv"),
 )
 
 
@@ -149,7 +150,7 @@ class ImportMixin(QAMixin):
         history = ice_history.build_history(sheets)
         tick(steps[1], 1, 2)
         agencies = ice_history.agencies_of(history)
-        places = places_stage.build_places(self.data_dir, agencies)
+        places = places_stage.build_places(self.data_dir, agencies, _on_sheets(history, agencies))
         tick(steps[1], 2, 2)
         with self.store.transaction() as connection:
             for table in _DATA_TABLES:
@@ -163,6 +164,7 @@ class ImportMixin(QAMixin):
             counts.update(_write_roster(connection, places.roster, source_ids, placed))
             counts.update(_write_programs(connection, places, source_ids))
             counts.update(_write_counties(connection, places.placements))
+            counts.update(_write_early(connection, places.early, source_ids))
             counts.update(project_found(connection))
             counts["jurisdictions"] = len(places.jurisdictions)
         tick(steps[2], 1, 1)
@@ -456,6 +458,72 @@ def _write_programs(connection: Connection, places: Any, source_ids: dict[str, i
     ]
     _bulk(connection, t.facts, fact_rows)
     return {"facility_agreements": len(facility_agreements), "facts": len(fact_rows)}
+
+
+def _on_sheets(
+    history: ice_history.History, agencies: Iterable[ice_history.TrackedAgency]
+) -> list[ice_archive.RegistryAgreement]:
+    """The agreements of ICE's lists with their agencies: what an earlier record may be an event of."""
+    return [
+        ice_archive.RegistryAgreement(a, agency.id, history.agreements[a].kind, history.agreements[a].signed)
+        for agency in agencies
+        for a in agency.agreement_ids
+    ]
+
+
+def _write_early(
+    connection: Connection, early: ice_archive.History, source_ids: dict[str, int]
+) -> dict[str, int]:
+    """Agreements known only from records older than ICE's lists, and the dated events those records add
+    to agreements old and new. A person's recorded actions are projected later (project_found)."""
+    dates: dict[str, list[date]] = {}
+    for event in early.events:
+        dates.setdefault(event.agreement_id, []).append(event.date)
+    names = dict(
+        connection.execute(
+            select(t.agencies.c.id, t.agencies.c.name).where(
+                t.agencies.c.id.in_({a.agency_id for a in early.agreements})
+            )
+        ).all()
+    )
+    rows = [
+        {
+            "id": a.id,
+            "kind": a.kind.value,
+            "agency_id": a.agency_id,
+            "state": a.state,
+            "agency_name": names.get(a.agency_id, a.agency_name),
+            "signed": a.signed,
+            "status": AgreementStatus.HISTORICAL.value,
+            "first_seen": min(dates.get(a.id, [None]), key=lambda d: d or date.max),
+            "last_seen": max(dates.get(a.id, [None]), key=lambda d: d or date.min),
+            "source_id": source_ids.get(a.source.file),
+            "source_row": a.source.row,
+            "details": {
+                "printed": a.agency_name,
+                "documents": a.documents,
+                "requested_only": a.requested,
+            },
+        }
+        for a in early.agreements
+        if a.agency_id in names
+    ]
+    _bulk(connection, t.agreements, rows)
+    kept = {row["id"] for row in rows} | set(connection.scalars(select(t.agreements.c.id)))
+    events = [
+        {
+            "agreement_id": e.agreement_id,
+            "kind": e.kind.value,
+            "date": e.date,
+            "source_id": source_ids.get(e.source.file),
+            "source_row": e.source.row,
+            "detail": e.detail,
+        }
+        for e in early.events
+        if e.agreement_id in kept
+    ]
+    _bulk(connection, t.events, events)
+    return {"early_agreements": len(rows), "early_events": len(events)}
 
 
 def _one_county(placement: counties.Placement | None) -> str | None:

@@ -37,6 +37,7 @@ class QAMixin(WorkspaceBase):
                 _county_disagreements(connection),
                 *_corrections(connection),
                 _history_begins(connection),
+                _early_records(connection),
             ]
 
 
@@ -291,4 +292,27 @@ def _history_begins(connection: Connection) -> QACheck:
         f"ICE's lists in the registry begin with the list of {first}; {older:,} agreements on them were "
         "signed before it (their 'added' date is that first list, not their signing)",
         older or 0,
+    )
+
+
+def _early_records(connection: Connection) -> QACheck:
+    """The records older than ICE's lists: agreements they alone know, events they add to listed ones."""
+    a, e, src = t.agreements, t.events, t.sources
+    own = connection.scalar(
+        select(func.count()).select_from(a).where(a.c.status == AgreementStatus.HISTORICAL.value)
+    )
+    added = connection.execute(
+        select(e.c.kind, func.count())
+        .join(src, src.c.id == e.c.source_id)
+        .where(src.c.dataset == "historical-287g")
+        .group_by(e.c.kind)
+    ).all()
+    detail = tuple(f"{kind}: {n}" for kind, n in sorted(added))
+    return QACheck(
+        "early-records",
+        QAStatus.INFO,
+        f"{own or 0} agreements known only from 287(g) records of 2007–2009 and ICE's archive, and "
+        f"{sum(n for _, n in added)} dated events those records add",
+        own or 0,
+        detail,
     )

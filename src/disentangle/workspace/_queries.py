@@ -308,7 +308,10 @@ class QueryMixin(WorkspaceBase):
             agreements = [
                 dict(row._mapping)
                 for row in connection.execute(
-                    select(a).where(a.c.agency_id == record["id"]).order_by(a.c.kind, a.c.signed)
+                    select(a, src.c.file, src.c.retrieved)
+                    .outerjoin(src, src.c.id == a.c.source_id)
+                    .where(a.c.agency_id == record["id"])
+                    .order_by(a.c.kind, a.c.signed)
                 )
             ]
             ids = [row["id"] for row in agreements]
@@ -326,7 +329,10 @@ class QueryMixin(WorkspaceBase):
             placement = _placement(connection, record["id"])
         return {
             "agency": {**record, "aliases": aliases, "placement": placement},
-            "agreements": [_agreement_json({**row, "agency": row["agency_name"]}) for row in agreements],
+            "agreements": [
+                {**_agreement_json({**row, "agency": row["agency_name"]}), "source": _source_json(row)}
+                for row in agreements
+            ],
             "events": [_event_json(row._mapping) for row in events],
         }
 

@@ -75,6 +75,8 @@ def _agreement_json(row: dict[str, Any]) -> dict[str, Any]:
         "document_url": row.get("document_url"),
         # an agreement found in records: its documents, the request that brought it out, its review
         "found": (row.get("details") or {}) if str(row["id"]).startswith("found-") else None,
+        # an agreement known only from records older than ICE's lists: as printed, documents, a request only
+        "early": (row.get("details") or {}) if str(row["id"]).startswith("hist-") else None,
     }
 
 
