@@ -21,7 +21,9 @@ def test_every_row_of_the_three_records_is_read(data_dir: Path) -> None:
     claims = ice_archive.read_claims(data_dir)
     by_record = {r: sum(1 for c in claims if c.record == r) for r in ("ice-lists", "oig-2009", "ice-archive")}
     assert by_record == {"ice-lists": 69, "oig-2009": 67, "ice-archive": 141}
-    harris = next(c for c in claims if c.record == "oig-2009" and c.agency == "Harris County Sheriff's Office")
+    harris = next(
+        c for c in claims if c.record == "oig-2009" and c.agency == "Harris County Sheriff's Office"
+    )
     assert (harris.status, harris.kind, harris.signed, harris.as_of) == (
         "pending",
         AgreementKind.JEM,
@@ -44,7 +46,9 @@ def test_a_bad_date_names_the_file_and_line(tmp_path: Path, data_dir: Path) -> N
 
 
 def _claim(status: str, signed: date | None, as_of: date | None, kind: AgreementKind | None = None) -> Claim:
-    return Claim("oig-2009", Source("x", "f", 1), "TX", "Example Sheriff's Office", kind, signed, as_of, status)
+    return Claim(
+        "oig-2009", Source("x", "f", 1), "TX", "Example Sheriff's Office", kind, signed, as_of, status
+    )
 
 
 def test_a_claim_dated_like_a_listed_agreement_is_an_earlier_event_of_it() -> None:

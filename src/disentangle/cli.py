@@ -222,6 +222,12 @@ def history(ctx: click.Context, agency: str, fmt: str) -> None:
     click.echo(
         f"{result['agency']['name']} ({result['agency']['state']}), id {result['agency']['id']}", err=True
     )
+    if result.get("history_begins"):
+        click.echo(
+            f"ICE's lists here begin with the list of {result['history_begins']}: an agreement on it was "
+            "added on or before that date; earlier events come from older records",
+            err=True,
+        )
     _emit(
         [
             {

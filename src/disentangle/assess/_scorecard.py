@@ -194,6 +194,7 @@ class _FactRule:
     signal_for: tuple[str, ...]
     label: str
     statuses: frozenset[str] = frozenset()  # set for an agreement shown as a signal (agreement_signals)
+    when: str = "{first} – {last}"  # how such an agreement's dates are said
 
 
 def parse_registry_rules(
@@ -245,6 +246,7 @@ def parse_registry_rules(
                     tuple(entry["signal_for"]),
                     entry["label"],
                     frozenset(entry.get("statuses") or ()),
+                    str(entry.get("when") or "{first} – {last}"),
                 )
             )
     return tuple(agreements), tuple(facts)
@@ -294,7 +296,10 @@ def _registry_evidence(
                     )
             for fact_rule in fact_rules:
                 if str(item.kind) in fact_rule.kinds and str(item.status) in fact_rule.statuses:
-                    used = f"used {_day(item.first_seen)} – {_day(item.last_seen)}"
+                    first, last = _day(item.first_seen), _day(item.last_seen)
+                    used = fact_rule.when.format(first=first, last=last)
+                    if first == last:  # one dated record: one date
+                        used = used.split(" – ")[0]
                     signals.extend(
                         ScoreEvidence(
                             kind=EvidenceKind.SIGNAL,

@@ -223,8 +223,9 @@ def place_agencies(
             result.unresolved.append(f"scope of {scope.names[0]!r}: a county it lists is not in the state")
         for name in scope.names:
             declared[(scope.state, _fold(name))] = (scope, ids)
+    named_states = {state for state, *_ in fixes} | {state for state, _ in declared}
     for facts in agencies:
-        placement, applied = _place(facts, county_id, fixes, declared)
+        placement, applied = _place(facts, county_id, fixes, declared, named_states)
         result.by_agency[facts.agency_id] = placement
         if applied:
             result.applied.add(applied)
@@ -236,8 +237,10 @@ def _place(
     county_id: CountyLookup,
     fixes: Mapping[tuple[str, str, str], Correction],
     declared: Mapping[tuple[str, str], tuple[DeclaredScope, tuple[str, ...]]],
+    named_states: set[str],
 ) -> tuple[Placement, str | None]:
-    names = [_fold(n) for n in (facts.name, *facts.names)]
+    # Knowledge names few agencies, in few states: the names are folded only where it may name one.
+    names = [_fold(n) for n in (facts.name, *facts.names)] if facts.state in named_states else []
     printed = _fold(facts.printed_county or "")
     for name in names:
         fix = fixes.get((facts.state, name, printed))

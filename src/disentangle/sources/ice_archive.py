@@ -31,6 +31,21 @@ OIG_FILE = f"{FOLDER}/historical-oig-2009.csv"
 ARCHIVE_FILE = f"{FOLDER}/historical-ice-archive-index.csv"
 KNOWLEDGE_FILE = "agreements/historical_records.yaml"
 
+_WORD = re.compile(r"[a-z0-9]+")
+# Words most agency names share: a name is matched on one of its other words first.
+_COMMON = frozenset(
+    {"department", "sheriff", "sheriffs", "county", "office", "police", "corrections", "correction"}
+    | {"public", "safety", "state", "city", "regional", "jail", "detention", "center", "adult", "board"}
+    | {"commissioners", "supervisors", "of", "the", "and"}
+)
+
+
+def _distinctive(key: str) -> str:
+    words = key.split()
+    rare = [w for w in words if w not in _COMMON]
+    return max(rare or words, key=len)
+
+
 # Two signing dates of one agreement may differ by this much between records (ICE's archive and its
 # sheets disagree by a few days on several agreements).
 SAME_SIGNING = timedelta(days=30)
@@ -366,9 +381,28 @@ def _detail(claim: Claim) -> dict[str, Any]:
     return detail
 
 
-def agency_index(names: Iterable[tuple[str, str, str]]) -> Mapping[tuple[str, str], set[str]]:
-    """(state, a name, agency id) triples -> (state, normalised name) -> agency ids."""
+def agency_index(
+    owners: Iterable[tuple[str, Sequence[str], str]], wanted: Iterable[tuple[str, str]]
+) -> Mapping[tuple[str, str], set[str]]:
+    """(state, the names an agency goes by, agency id) -> (state, normalised name) -> agency ids, for the
+    names that may answer to one of `wanted` (state, name) pairs: a name sharing no distinctive word
+    with any of them is not normalised at all (the roster holds some 60,000 names)."""
+    known = _knowledge()["names"]
+    keys: set[tuple[str, str]] = set()
+    for state, name in wanted:
+        keys.add((state, normalize_agency(name)))
+        meant = known.get((state, normalize_agency(name)))
+        if meant:
+            keys.add((state, normalize_agency(meant)))
+    words = {_distinctive(key) for _, key in keys if key}
+    states = {state for state, _ in keys}
     index: dict[tuple[str, str], set[str]] = {}
-    for state, name, agency_id in names:
-        index.setdefault((state, normalize_agency(name)), set()).add(agency_id)
+    for state, names, agency_id in owners:
+        if state not in states:
+            continue
+        for name in names:
+            if not words.isdisjoint(_WORD.findall(name.lower())):
+                key = (state, normalize_agency(name))
+                if key in keys:
+                    index.setdefault(key, set()).add(agency_id)
     return index

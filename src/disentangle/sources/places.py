@@ -3,7 +3,7 @@ agreements and dated program facts, all keyed to Open Civic Data ids."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -330,26 +330,20 @@ def _early_records(
     claims = ice_archive.read_claims(data_dir)
     if not claims:
         return
-    names: list[tuple[str, str, str]] = []
     listed = {agency.id for agency in agencies}
-    for agency in agencies:
-        names.extend((agency.state, name, agency.id) for name in agency.names)
+    owners: list[tuple[str, Sequence[str], str]] = [(a.state, a.names, a.id) for a in agencies]
     by_ori: dict[str, str] = {}
     for record in places.roster.records:
         owner = record.merged_into[0] if record.merged_into else record.id
-        names.extend((record.state, name, owner) for name in (record.name, record.fbi_name, *record.aliases))
+        owners.append((record.state, (record.name, record.fbi_name, *record.aliases), owner))
         by_ori[record.ori] = owner
-    index = ice_archive.agency_index(names)
+    index = ice_archive.agency_index(owners, [(c.state, c.agency) for c in claims])
+    known: dict[tuple[str, str], str | None] = {}
 
     def agency_of(state: str, name: str) -> str | None:
-        found = index.get((state, normalize_agency(name)), set())
-        on_lists = found & listed  # an agency of ICE's lists before the roster's units of that name
-        if len(found) == 1 or len(on_lists) == 1:
-            return next(iter(on_lists or found))
-        if found or places.linker is None:
-            return None  # several agencies answer to the name: better none than a guess
-        link = places.linker.link(name, state)
-        return by_ori.get(link.ori) if link.ori else None
+        if (state, name) not in known:
+            known[(state, name)] = _agency_named(index, listed, by_ori, places.linker, state, name)
+        return known[(state, name)]
 
     places.early = ice_archive.build_history(claims, agency_of, sheet_agreements)
     unlinked = len(places.early.unlinked)
@@ -357,3 +351,23 @@ def _early_records(
         f"records before ICE's lists: {places.early.claims} rows, {places.early.linked} tied to an agency, "
         f"{unlinked} to none, {len(places.early.excluded)} no agreement"
     )
+
+
+def _agency_named(
+    index: Mapping[tuple[str, str], set[str]],
+    listed: set[str],
+    by_ori: Mapping[str, str],
+    linker: AgencyLinker | None,
+    state: str,
+    name: str,
+) -> str | None:
+    """The registry agency a record's name means: by name (an agency of ICE's lists before the roster's
+    units of that name), else by the ORI the linker finds; None when several or none answer."""
+    found = index.get((state, normalize_agency(name)), set())
+    on_lists = found & listed
+    if len(found) == 1 or len(on_lists) == 1:
+        return next(iter(on_lists or found))
+    if found or linker is None:
+        return None  # several agencies answer to the name: better none than a guess
+    link = linker.link(name, state)
+    return by_ori.get(link.ori) if link.ori else None

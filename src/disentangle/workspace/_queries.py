@@ -327,7 +327,12 @@ class QueryMixin(WorkspaceBase):
                 )
             )
             placement = _placement(connection, record["id"])
+            begins = connection.scalar(
+                select(func.min(t.snapshots.c.captured)).where(t.snapshots.c.list == "participating")
+            )
         return {
+            # ICE's lists in the registry start here: an agreement on the first list was "added" on its date
+            "history_begins": _iso(begins),
             "agency": {**record, "aliases": aliases, "placement": placement},
             "agreements": [
                 {**_agreement_json({**row, "agency": row["agency_name"]}), "source": _source_json(row)}
