@@ -57,12 +57,18 @@ def main() -> int:
     rest = sum(n for _, n in report.unplaced_reasons.most_common()[15:])
     if rest:
         lines.append(f"| other reasons | {rest:,} |")
-    lines += ["", "The roster's agencies by the type the registry gives them:", "", "| type | rows |", "|---|---:|"]
+    lines += [
+        "",
+        "The roster's agencies by the type the registry gives them:",
+        "",
+        "| type | rows |",
+        "|---|---:|",
+    ]
     lines += [f"| {kind} | {n:,} |" for kind, n in by_type.most_common()]
     lines += [
         "",
-        "Requests a discovery campaign drafts (`disentangle campaign new --in COUNTY`: one per law-enforcement "
-        "agency the registry places in the county, ICE-listed or from the roster):",
+        "Requests a discovery campaign drafts (`disentangle campaign new --in COUNTY`: one per "
+        "law-enforcement agency the registry places in the county, ICE-listed or from the roster):",
         "",
         "| county | requests |",
         "|---|---:|",

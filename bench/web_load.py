@@ -1,4 +1,4 @@
-"""Web app under load: p50/p95 latency of the map and of place pages with 20 concurrent clients.
+"""Web app under load: p50/p95 latency of the map, place pages and agency searches with 20 concurrent clients.
 
 The app runs as `disentangle serve --workers N` (SQLite registry) on a free loopback port; the clients
 are asyncio tasks in this process, each on its own keep-alive connection, sending requests until the fixed
@@ -167,6 +167,24 @@ def county_paths(home: Path, count: int) -> list[str]:
     return [f"/place/{r['fips']}" for r in rows[::step][:count]]
 
 
+def agency_search_paths(home: Path, count: int) -> list[str]:
+    """Searches for agencies by the names people use, each different ("Pasadena Police Department",
+    "Maricopa County Sheriff's Office", ...), taken from the registry's agencies, the roster's among them."""
+    from urllib.parse import quote
+
+    from sqlalchemy import select
+
+    from disentangle.registry import tables as t
+    from disentangle.workspace import Workspace
+
+    workspace = Workspace(home)
+    with workspace.store.read() as connection:
+        names = list(connection.scalars(select(t.agencies.c.name).order_by(t.agencies.c.id)))
+    workspace.close()
+    step = max(1, len(names) // count)
+    return [f"/search?q={quote(name)}" for name in names[::step][:count]]
+
+
 def write_doc(results: list[Result], cold: dict[str, float], clients: int, load: float) -> None:
     lines = [
         BEGIN,
@@ -216,11 +234,13 @@ def measure(home: Path, workers: int, requests: int, clients: int) -> tuple[list
         wait_until_up(server, f"http://127.0.0.1:{port}")
         cold = {path: asyncio.run(first_request(port, path)) for path in ("/", "/place/48167", "/place/48")}
         many = county_paths(home, requests)
+        searches = agency_search_paths(home, requests)
         plan = [
             ("map (`/`)", ["/"]),
             ("one place page, repeated (`/place/48167`)", ["/place/48167"]),
             (f"{len(many)} different county pages, each asked once", many),
             ("API place (`/api/place/48167`)", ["/api/place/48167"]),
+            (f"{len(searches)} different agency searches by name (`/search?q=…`), each asked once", searches),
         ]
         results = [
             asyncio.run(scenario(port, workers, label, paths, requests, clients)) for label, paths in plan

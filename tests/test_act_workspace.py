@@ -100,7 +100,7 @@ def test_bulk_drafts_one_request_per_agency_of_a_state(own: Workspace) -> None:
 
 def test_termination_letter_renders_to_pdf_with_its_clause(own: Workspace, tmp_path: Path) -> None:
     agreement = own.agreements(state="GA", model="wso", status="active")[0]
-    sender = letters.Signatory(name="A. Official", title="County Manager", body="Example County")
+    sender = letters.Sender(name="A. Official", title="County Manager", body="Example County")
     letter = own.termination_letter(agreement["id"], sender, today=date(2026, 11, 23))
     assert agreement["agency"] in letter.markdown and "in writing" in letter.markdown
     path = letters.write_letter(letter, tmp_path / "terminate.pdf")
@@ -154,7 +154,7 @@ def test_notice_of_invalidity_for_the_pasadena_mou(own: Workspace, tmp_path: Pat
     )
     mou = tmp_path / "pasadena.txt"
     mou.write_text(text + "\n\nPasadena, California\n")
-    sender = letters.Signatory(name="A. Official", title="City Manager", body="City of Pasadena")
+    sender = letters.Sender(name="A. Official", title="City Manager", body="City of Pasadena")
     notice = own.invalidity_notice(mou, sender, today=date(2026, 11, 23), place="Pasadena, CA")
     assert "Chief of Police" in notice.markdown and "City manager" in notice.markdown
 

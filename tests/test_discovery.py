@@ -17,6 +17,7 @@ from disentangle import letters
 from disentangle.errors import InputError, NotFoundError
 from disentangle.registry import tables as t
 from disentangle.workspace import Workspace
+from fixtures.tff import build_tff_mou
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 REQUESTER = letters.Requester(name="A. Organizer", email="organizer@example.org")
@@ -84,8 +85,7 @@ def test_the_pasadena_journey_from_request_to_terminated(
         "Pasadena Police Department, CA", ["tff-mou"], REQUESTER, today=TODAY
     )
     assert letter.due is not None and "§ 7920.000" in letter.markdown
-    mou = tmp_path / "pasadena-mou.txt"
-    mou.write_text(tff_text(), encoding="utf-8")
+    mou = build_tff_mou(tmp_path / "pasadena-mou.pdf", variant="seed", fmt="pdf")
     (row,) = workspace.attach_to_request(request_id, [mou], today=TODAY)
     assert row["kind"] == "tff-mou" and row["review"] == "read", row
     agreement_id = row["agreement_id"]
@@ -103,11 +103,16 @@ def test_the_pasadena_journey_from_request_to_terminated(
     workspace.import_bundled(force=True)
     assert agreement_id in {a["id"] for a in workspace.show("Pasadena, CA")["agreements"]}
 
-    sender = letters.Signatory(name="A. Manager", title="City Manager", body="City of Pasadena")
+    sender = letters.Sender(name="A. Manager", title="City Manager", body="City of Pasadena")
     termination = workspace.termination_letter(agreement_id, sender, today=TODAY, record=True)
     clause = next(c for c in workspace.found(agreement_id).clauses if c.part == "termination")
-    assert f"> {clause.evidence.quote}" in termination.markdown
-    assert clause.evidence.quote in mou.read_text(encoding="utf-8").replace("\n", " ")
+    assert (
+        clause.evidence.quote
+        == "It remains in force unless explicitly terminated, in writing, by either party."
+    )
+    assert clause.evidence.quote in termination.markdown
+    page = workspace.document(row["sha256"]).pages[clause.evidence.page - 1].text
+    assert clause.evidence.quote in " ".join(page.split())
 
     events = workspace.record_action(agreement_id, "termination-sent", date(2026, 12, 8))
     kinds = [(e["kind"], e["date"]) for e in events]
@@ -129,7 +134,7 @@ def test_a_document_of_another_agency_waits_for_a_person(
     mou.write_text(tff_text(agency="Example City", ori="XX0000000"), encoding="utf-8")
     (row,) = workspace.attach_to_request(request_id, [mou], today=TODAY)
     assert row["review"] == "needs-review"
-    assert any("not Pasadena Police Department" in reason for reason in row["reasons"])
+    assert any("not Pasadena Police Department" in reason for reason in row["reasons"]), row["reasons"]
     assert row["agreement_id"] not in {a["id"] for a in workspace.agreements()}
     with pytest.raises(InputError, match="give the agency"):
         workspace.review_found(row["sha256"], "confirm")

@@ -104,7 +104,9 @@ def test_pasadena_mou_signed_only_by_the_police_chief_is_flagged(
     assert ("no-authority" in codes) is flagged
     if flagged:
         assert codes["no-authority"]["rule"] == "pasadena-city-manager"
-        assert "Chief of Police" in " ".join(codes["no-authority"]["evidence"])
+        # The agreement's own words, each with the page it stands on.
+        quotes = codes["no-authority"]["evidence"]
+        assert "Chief of Police" in [e["quote"] for e in quotes] and all(e["page"] >= 1 for e in quotes)
 
 
 FRANKLIN = Path(__file__).parent / "fixtures" / "extract" / "franklin_tfm_2025.txt"

@@ -19,7 +19,7 @@ from disentangle.letters import (
     Letter,
     Quote,
     Requester,
-    Signatory,
+    Sender,
     ValidityFlag,
     draft_invalidity,
     draft_request,
@@ -34,6 +34,7 @@ from disentangle.letters import (
     write_letter,
 )
 from disentangle.letters._letters import template_variables
+from disentangle.model import Evidence
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden" / "letters"
@@ -42,7 +43,7 @@ ICE_LIST = (
 )
 TODAY = date(2026, 6, 1)
 SHERIFF = Addressee("Smith County Sheriff’s Office", "TX", ("227 N. Spring Ave.", "Tyler, TX 75702"))
-SIGNER = Signatory("A. Official", "Sheriff", "Smith County Sheriff’s Office")
+SIGNER = Sender("A. Official", "Sheriff", "Smith County Sheriff’s Office")
 
 
 # ---- templates ---------------------------------------------------------------------------------
@@ -110,19 +111,22 @@ def test_termination_of_unknown_kind_needs_its_clause() -> None:
 
 def test_invalidity_lists_flags_with_rule_evidence_and_authority() -> None:
     flag = ValidityFlag(
+        code="no-authority",
+        severity="error",
+        message="Only the Chief of Police signed; the charter requires the City Manager.",
+        evidence=(Evidence("cd34" * 16, 7, 120, 135, "Chief of Police", "signature.title_line", 0.85),),
         rule="authority.charter-signatory",
-        label="Signed by an officer without authority to contract",
-        explanation="Only the Chief of Police signed; the charter requires the City Manager.",
-        authority="Pasadena City Charter",
-        evidence=(Quote("Chief of Police", "sha256:cd34", page=7),),
+        citation="Pasadena City Charter",
     )
     agreement = AgreementFacts(
         "tff-mou", Addressee("Pasadena Police Department", "CA"), signed=date(2016, 11, 15)
     )
     letter = draft_invalidity(agreement, [flag], sender=SIGNER, today=TODAY)
-    assert "## 1. Signed by an officer without authority to contract" in letter.markdown
+    assert "## 1. No authority" in letter.markdown
     assert "Authority: Pasadena City Charter." in letter.markdown
-    assert '> "Chief of Police"' in letter.markdown and "page 7, sha256:cd34" in letter.markdown
+    assert '> "Chief of Police"' in letter.markdown and "page 7 of the agreement" in letter.markdown
+    # The tool's explanation is its own words: never in quotation marks.
+    assert '"Only the Chief of Police signed' not in letter.markdown
     assert "terminated, in writing, by either party" in letter.markdown
     with pytest.raises(InputError, match="at least one validity flag"):
         draft_invalidity(agreement, [], sender=SIGNER, today=TODAY)
@@ -256,7 +260,7 @@ def _golden_letters() -> dict[str, Letter]:
         agreement = AgreementFacts(
             "287g-tfm", agency, signed=signed.date(), source="ICE 287(g) participating agencies, 2026-05-18"
         )
-        signer = Signatory("[Name]", "[Title of the official authorized to bind the agency]", name)
+        signer = Sender("[Name]", "[Title of the official authorized to bind the agency]", name)
         letters[f"{key}.termination"] = draft_termination(agreement, sender=signer, today=TODAY)
     return letters
 

@@ -705,7 +705,7 @@ def letter() -> None:
 
 
 @letter.command("invalidity")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file")
 @click.option("--place", help="The jurisdiction the agreement binds.")
 @click.option("--signer", required=True)
 @click.option("--title", required=True)
@@ -714,13 +714,25 @@ def letter() -> None:
 @click.pass_context
 @_fail_cleanly
 def letter_invalidity(
-    ctx: click.Context, file: Path, place: str | None, signer: str, title: str, body: str, out: Path | None
+    ctx: click.Context, file: str, place: str | None, signer: str, title: str, body: str, out: Path | None
 ) -> None:
-    """A notice that an agreement was not validly made, quoting each rule and the evidence."""
+    """A notice that an agreement (a FILE, or a registry agreement whose document was read) was not validly
+    made, quoting each rule and the agreement's own words with their pages."""
     workspace = _workspace(ctx)
     _ensure_registry(workspace)
-    sender = letters.Signatory(name=signer, title=title, body=body)
-    _deliver(workspace.invalidity_notice(file, sender, today=date.today(), place=place), out)
+    sender = letters.Sender(name=signer, title=title, body=body)
+    if Path(file).exists() or not workspace.has_agreement(file):
+        _deliver(workspace.invalidity_notice(Path(file), sender, today=date.today(), place=place), out)
+        return
+    notice = workspace.invalidity_notice_of_agreement(
+        file, sender, today=date.today(), place=place, record=True
+    )
+    _deliver(notice, out)
+    click.echo(
+        f"recorded the draft among {file}'s actions; when it is sent: "
+        f"`disentangle agreement record {file} challenged --on DATE`",
+        err=True,
+    )
 
 
 @letter.command("resolution")
@@ -755,7 +767,7 @@ def letter_terminate(
     """A termination letter quoting the agreement's own termination clause."""
     workspace = _workspace(ctx)
     _ensure_registry(workspace)
-    sender = letters.Signatory(name=signer, title=title, body=body)
+    sender = letters.Sender(name=signer, title=title, body=body)
     _deliver(workspace.termination_letter(agreement_id, sender, today=date.today(), record=True), out)
     click.echo(
         f"recorded the draft among {agreement_id}'s actions; when it is sent: "
@@ -1065,3 +1077,185 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, token: str | N
     if token:
         os.environ[TOKEN_ENV] = token
     serve_workers(host, port, workers)
+
+
+# ------------------------------------------------------------------------------------------ detainers
+
+
+@import_.command("ddp-detainers")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_context
+@_fail_cleanly
+def import_ddp_detainers(ctx: click.Context, file: Path, fmt: str) -> None:
+    """Count the Deportation Data Project's ICE detainer table (.xlsx or .parquet) into the registry:
+    counts per facility, month, form, outcome and apprehension method; nothing about a person is kept."""
+    _import_detainers(ctx, file, fmt)
+
+
+@import_.command("trac-detainers")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_context
+@_fail_cleanly
+def import_trac_detainers(ctx: click.Context, file: Path, fmt: str) -> None:
+    """Import per-facility detainer counts (TRAC-style .csv or .xlsx: facility, state, period, count)."""
+    _import_detainers(ctx, file, fmt)
+
+
+def _import_detainers(ctx: click.Context, file: Path, fmt: str) -> None:
+    workspace = _workspace(ctx)
+    _ensure_registry(workspace)
+    report = workspace.import_detainer_table(file)
+    if report.already_imported:
+        click.echo(f"{file}: already imported (same content); nothing changed", err=True)
+        return
+    skipped = ", ".join(f"{n:,} {why}" for why, n in report.skipped.items() if n) or "none"
+    click.echo(
+        f"{file}: {report.layout} layout, {report.rows_read:,} rows read, {report.rows_counted:,} detainers "
+        f"counted ({report.first_month} to {report.last_month}; skipped: {skipped}) at {report.facilities:,} "
+        f"facilities ({report.facilities_placed:,} placed in a county); {report.counts_stored:,} counts "
+        f"stored in {report.seconds:.1f} s; no row about a person was stored",
+        err=True,
+    )
+    if fmt == "json":
+        _emit(report.to_dict(), "json")
+    else:
+        _emit(report.top, fmt, ["facility", "state", "detainers", "slug"])
+
+
+@main.command("detainers")
+@click.argument("target", required=False)
+@click.option(
+    "--national", is_flag=True, help="The national counts (NPR's tables and every imported facility)."
+)
+@click.option("--contradictions", is_flag=True, help="Places whose detainer records contradict their policy.")
+@click.option(
+    "--facilities", is_flag=True, help="List the facilities the detainer data name (--state to filter)."
+)
+@click.option("--state", help="With --facilities: one state.")
+@click.option("--from", "start", type=int, help="First year of the click-and-arrest period.")
+@click.option("--to", "end", type=int, help="Last year of the click-and-arrest period.")
+@click.option(
+    "--set",
+    "values",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A click-and-arrest parameter (status_error_rate, overstay_error_rate, database_share, "
+    "overstay_share).",
+)
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_context
+@_fail_cleanly
+def detainers(
+    ctx: click.Context,
+    target: str | None,
+    national: bool,
+    contradictions: bool,
+    facilities: bool,
+    state: str | None,
+    start: int | None,
+    end: int | None,
+    values: tuple[str, ...],
+    fmt: str,
+) -> None:
+    """ICE detainers of a place, facility or agency (ORI), year by year, by outcome and form, with the
+    source of every number; practice against policy; the click-and-arrest illustration."""
+    from disentangle.publish.detainer_csv import DETAINER_COLUMNS, detainer_csv
+
+    chosen = [flag for flag, on in (("a TARGET", bool(target)), ("--national", national)) if on]
+    chosen += [
+        flag for flag, on in (("--contradictions", contradictions), ("--facilities", facilities)) if on
+    ]
+    if len(chosen) != 1:
+        raise click.UsageError("give one of: a place or facility, --national, --contradictions, --facilities")
+    workspace = _workspace(ctx)
+    _ensure_registry(workspace)
+    if contradictions:
+        found = [c.to_dict() for c in workspace.detainer_contradictions()]
+        click.echo(f"{len(found)} policies contradicted by their jails' detainer records", err=True)
+        rows = [
+            {
+                "place": c["place"],
+                "policy": c["policy"]["label"],
+                "years": ", ".join(str(y["year"]) for y in c["years"] if y["verdict"] == "contradicts"),
+                "evidence": "; ".join(y["reason"] for y in c["years"] if y["verdict"] == "contradicts"),
+                "quote": c["policy"]["quote"],
+                "policy_source": c["policy"]["source"],
+            }
+            for c in found
+        ]
+        _detainer_output(found, rows, ["place", "policy", "years", "evidence", "quote", "policy_source"], fmt)
+        return
+    if facilities:
+        listed = workspace.detainer_facilities(state)
+        columns = [
+            "name",
+            "city",
+            "state",
+            "county_fips",
+            "link_rule",
+            "operator",
+            "operator_rule",
+            "detainers",
+            "slug",
+        ]
+        _detainer_output(listed, listed, columns, fmt)
+        return
+    rates = dict(_key_value(v) for v in values)
+    period = (start, end)
+    report = (
+        workspace.detainers_national(period=period, rates=rates)
+        if national
+        else workspace.detainers(str(target), period=period, rates=rates)
+    )
+    click.echo(_detainer_summary(report), err=True)
+    rows = report.rows()
+    if fmt == "csv":
+        click.echo(detainer_csv(rows, DETAINER_COLUMNS), nl=False)
+    elif fmt == "json":
+        _emit(report.to_dict(), "json")
+    else:
+        _emit(rows, "table", list(DETAINER_COLUMNS[:-1]))
+
+
+def _detainer_output(full: Any, rows: list[dict[str, Any]], columns: list[str], fmt: str) -> None:
+    from disentangle.publish.detainer_csv import detainer_csv
+
+    if fmt == "json":
+        _emit(full, "json")
+    elif fmt == "csv":
+        click.echo(detainer_csv(rows, columns), nl=False)
+    else:
+        _emit(rows, "table", columns)
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise InputError(f"--set takes KEY=VALUE, not {text!r}")
+    return key.strip(), value.strip()
+
+
+def _detainer_summary(report: Any) -> str:
+    lines = [f"{report.name}: detainers by year ({report.scope})"]
+    for facility in report.facilities[:12]:
+        where = f"{facility.get('city') or '?'}, {facility.get('state') or '?'}"
+        lines.append(
+            f"  facility {facility['name']} ({where}): county by {facility.get('link_rule') or 'no rule'}; "
+            f"run by {facility.get('operator') or 'needs review'}"
+        )
+    for comparison in report.comparisons:
+        lines.append(f"  policy {comparison.policy.label}: {comparison.verdict.value}")
+    if report.click is not None:
+        data = report.click.to_dict()
+        observed = data["observed_us_citizen_lifts"]
+        lines.append(
+            "  click and arrest (an illustration; it scores no person): "
+            f"{data['expected_holds_on_a_wrong_record']:,} holds may rest on a wrong record of "
+            f"{report.click.detainers:,} {report.click.counted} ({report.click.period}); "
+            "observed U.S. citizen lifts: "
+            f"{observed if observed is not None else 'not in the data'}"
+        )
+    lines.extend(f"  note: {note}" for note in report.notes)
+    return "\n".join(lines)

@@ -12,7 +12,16 @@ from typing import Any
 
 from disentangle.errors import InputError, KnowledgeError
 from disentangle.knowledge import KNOWLEDGE_DIR, load_yaml
-from disentangle.model import AGREEMENT_KINDS, Level, normalize_state
+from disentangle.model import (
+    AGREEMENT_KINDS,
+    Document,
+    Evidence,
+    Level,
+    Signatory,
+    ValidityFlag,
+    normalize_state,
+    signatory_side,
+)
 
 RULES_FILE = "authority/rules.yaml"
 OFFICES_FILE = "authority/offices.yaml"
@@ -37,75 +46,33 @@ class FlagCode(StrEnum):
     TEMPLATE_DEVIATION = "template-deviation"
 
 
-@dataclass(frozen=True, slots=True)
-class Flag:
-    """One problem with an agreement's validity, quoting the evidence and the rule."""
-
-    code: FlagCode
-    severity: Severity
-    message: str
-    evidence: tuple[str, ...]  # quotes from the agreement
-    rule: str  # id of the rule (knowledge/authority/rules.yaml) or check that raised it
-    citation: str | None = None
-    rule_quote: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "code": self.code.value,
-            "severity": self.severity.value,
-            "message": self.message,
-            "evidence": list(self.evidence),
-            "rule": self.rule,
-            "citation": self.citation,
-            "rule_quote": self.rule_quote,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Signatory:
-    side: str  # agency | federal | other (a witness or notary block: counted for neither party)
-    name: str | None
-    title: str | None
-    date: date | None
-    signed: bool = True  # False when the block is there but blank
-    quote: str | None = None  # the signature block as extracted
-
-    @classmethod
-    def from_mapping(cls, data: dict[str, Any]) -> Signatory:
-        side = str(data.get("side", "")).lower()
-        if side in ("lea", "local", "agency", "state", "county", "city"):
-            side = "agency"
-        elif side in ("ice", "federal", "dhs", "hsi"):
-            side = "federal"
-        elif side != "other":
-            raise InputError(
-                f"signatory side must be 'agency', 'federal' or 'other', not {data.get('side')!r}"
-            )
-        when = data.get("date")
-        if isinstance(when, str) and when:
-            try:
-                when = date.fromisoformat(when)
-            except ValueError as exc:
-                raise InputError(f"signatory date {when!r} is not an ISO date") from exc
-        return cls(
-            side=side,
-            name=data.get("name") or None,
-            title=data.get("title") or None,
-            date=when or None,
-            signed=bool(data.get("signed", True)),
-            quote=data.get("quote") or data.get("evidence"),
-        )
+def signatory_from_mapping(data: dict[str, Any]) -> Signatory:
+    """A Signatory a person or a file gave as a mapping (side: agency|federal|other, or lea|ice)."""
+    side = signatory_side(str(data.get("side", "")))
+    if side is None:
+        raise InputError(f"signatory side must be 'agency', 'federal' or 'other', not {data.get('side')!r}")
+    when = data.get("date")
+    if isinstance(when, str) and when:
+        try:
+            when = date.fromisoformat(when)
+        except ValueError as exc:
+            raise InputError(f"signatory date {when!r} is not an ISO date") from exc
+    return Signatory(
+        side=side,
+        name=data.get("name") or None,
+        title=data.get("title") or None,
+        date=when or None,
+        signed=bool(data.get("signed", True)),
+    )
 
 
 def _signatory(item: Any) -> Signatory:
-    """A Signatory from our type, a mapping, or any object with to_json() (the extractor's signatures)."""
+    """A Signatory as given (the extractor's, with its evidence), or one from a mapping."""
     if isinstance(item, Signatory):
         return item
-    if hasattr(item, "to_json"):
-        item = item.to_json()
     if not isinstance(item, dict):
         raise InputError(f"a signatory must be a mapping, not {type(item).__name__}")
-    return Signatory.from_mapping(item)
+    return signatory_from_mapping(item)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +94,7 @@ class AgreementFacts:
     authorization_clause: str | None = (
         None  # "By signing this MOA, each party represents it is fully authorized…"
     )
+    authorization_evidence: Evidence | None = None  # the same clause with its page, when read from a document
     status: str | None = None  # active | expired | superseded | removed | pending | listed
     expires: date | None = None
     superseded_by: str | None = None
@@ -328,10 +296,14 @@ def load_authority_rules() -> AuthorityRules:
     return AuthorityRules(rules, roles)
 
 
-def _signer_text(signer: Signatory) -> str:
-    who = ", ".join(x for x in (signer.name, signer.title) if x) or "unnamed signer"
-    when = f" on {signer.date.isoformat()}" if signer.date else ""
-    return signer.quote or f"{who}{when}"
+def _signer_quotes(signers: Sequence[Signatory]) -> tuple[Evidence, ...]:
+    """The page words each signature block was read from: what a flag may quote. A signatory a person entered
+    has none, and then the flag's message alone names them, in the tool's words."""
+    return tuple(e for signer in signers for e in signer.quotes)
+
+
+def _who(signer: Signatory) -> str:
+    return ", ".join(x for x in (signer.name, signer.title) if x) or "an unnamed signer"
 
 
 def _role_labels(rules: AuthorityRules, rule: AuthorityRule) -> str:
@@ -355,7 +327,7 @@ def check_validity(
     resolutions_on_file: Sequence[Resolution] = (),
     *,
     as_of: date | None = None,
-) -> list[Flag]:
+) -> list[ValidityFlag]:
     """Every validity flag for one agreement, each quoting the agreement and the rule it is judged by."""
     facts = (
         agreement_facts
@@ -363,9 +335,9 @@ def check_validity(
         else AgreementFacts.from_mapping(agreement_facts)
     )
     rules = rules or load_authority_rules()
-    flags: list[Flag] = []
-    agency_side = [s for s in facts.signatories if s.side == "agency"]
-    federal_side = [s for s in facts.signatories if s.side == "federal"]
+    flags: list[ValidityFlag] = []
+    agency_side = [s for s in facts.signatories if signatory_side(s.side) == "lea"]
+    federal_side = [s for s in facts.signatories if signatory_side(s.side) == "ice"]
 
     for side, signers, party in (
         ("agency", agency_side, facts.agency_name),
@@ -374,24 +346,26 @@ def check_validity(
         signed = [s for s in signers if s.signed]
         if not signed:
             flags.append(
-                Flag(
+                ValidityFlag(
                     FlagCode.MISSING_SIGNATURE,
                     Severity.ERROR,
                     f"No signature for {party} ({side} side): "
                     "an agreement takes effect on the signature of both parties.",
-                    tuple(_signer_text(s) for s in signers),
+                    _signer_quotes(signers),
                     "check-signatures",
                 )
             )
         for signer in signed:
             if signer.date is None:
                 flags.append(
-                    Flag(
+                    ValidityFlag(
                         FlagCode.MISSING_DATE,
                         Severity.WARNING,
-                        f"The {side} signature of {signer.name or signer.title or 'an unnamed signer'} "
-                        "carries no date.",
-                        (_signer_text(signer),),
+                        # Handwriting and a damaged digital stamp are not text: the reader cannot tell a
+                        # blank date from one it could not read.
+                        f"No date could be read for the {side} signature of {_who(signer)}: the date may be "
+                        "handwritten or stamped; check the signed copy.",
+                        _signer_quotes([signer]),
                         "check-signatures",
                     )
                 )
@@ -400,12 +374,12 @@ def check_validity(
     signed_agency = [s for s in agency_side if s.signed]
     if rule.status == "unknown":
         flags.append(
-            Flag(
+            ValidityFlag(
                 FlagCode.AUTHORITY_UNKNOWN,
                 Severity.INFO,
                 f"Unknown whether {_titles(signed_agency) or 'the signer'} may bind {facts.agency_name} "
                 f"({facts.agency_type}, {facts.state}): {rule.note or rule.label}",
-                tuple(_signer_text(s) for s in signed_agency),
+                _signer_quotes(signed_agency),
                 rule.id,
                 rule.citation,
             )
@@ -416,12 +390,13 @@ def check_validity(
         if not roles & set(rule.may_bind) and unread:
             # An illegible or unusual title (OCR "sk,n/f") is not evidence that the wrong officer signed.
             flags.append(
-                Flag(
+                ValidityFlag(
                     FlagCode.AUTHORITY_UNKNOWN,
                     Severity.INFO,
-                    f"Cannot read {_titles(unread) or 'the title'} as an office; under '{rule.label}' "
+                    f"Cannot read {_titles(unread) or 'the title'} as an office; "
+                    f"under the rule {rule.label}, "
                     f"only {_role_labels(rules, rule)} may bind {jurisdiction_info.name}: check who signed.",
-                    tuple(_signer_text(s) for s in unread),
+                    _signer_quotes(unread),
                     rule.id,
                     rule.citation,
                     rule.quote,
@@ -431,14 +406,14 @@ def check_validity(
             titles = ", ".join(s.title or "no title" for s in signed_agency)
             allowed = _role_labels(rules, rule)
             flags.append(
-                Flag(
+                ValidityFlag(
                     FlagCode.NO_AUTHORITY,
                     Severity.ERROR,
                     f"Signed for {facts.agency_name} only by {titles}; "
-                    f"under '{rule.label}' only {allowed} may bind {jurisdiction_info.name}. "
+                    f"under the rule {rule.label}, only {allowed} may bind {jurisdiction_info.name}. "
                     "A contract not signed by an authorized officer is void."
                     + (f" {rule.note}" if rule.note else ""),
-                    tuple(_signer_text(s) for s in signed_agency),
+                    _signer_quotes(signed_agency),
                     rule.id,
                     rule.citation,
                     rule.quote,
@@ -449,12 +424,15 @@ def check_validity(
         covering = [r for r in resolutions_on_file if _resolution_covers(r, facts)]
         if not covering:
             flags.append(
-                Flag(
+                ValidityFlag(
                     FlagCode.UNSUPPORTED_AUTHORIZATION,
                     Severity.ERROR if rule.requires_resolution else Severity.WARNING,
                     f"The signatory represents that {facts.agency_name} is fully authorized to enter the "
                     f"agreement, but no authorizing resolution of {jurisdiction_info.name} is on file.",
-                    (facts.authorization_clause, *(_signer_text(s) for s in signed_agency)),
+                    (
+                        *((facts.authorization_evidence,) if facts.authorization_evidence else ()),
+                        *_signer_quotes(signed_agency),
+                    ),
                     rule.id if rule.requires_resolution else "check-authorization-clause",
                     rule.citation if rule.requires_resolution else None,
                     rule.quote if rule.requires_resolution else None,
@@ -465,37 +443,51 @@ def check_validity(
     status = (facts.status or "").lower()
     if status == "superseded" or facts.superseded_by:
         flags.append(
-            Flag(
+            ValidityFlag(
                 FlagCode.SUPERSEDED,
                 Severity.ERROR,
                 f"Superseded{f' by {facts.superseded_by}' if facts.superseded_by else ''}: "
                 "a newer agreement replaces it.",
-                (facts.document or facts.agency_name,),
+                (),
                 "check-status",
             )
         )
     if status in ("expired", "removed") or (facts.expires is not None and facts.expires < today):
         ended = f"expired on {facts.expires.isoformat()}" if facts.expires else f"status '{status}'"
         flags.append(
-            Flag(
+            ValidityFlag(
                 FlagCode.EXPIRED,
                 Severity.ERROR,
                 f"No longer in force: {ended}.",
-                (facts.document or facts.agency_name,),
+                (),
                 "check-status",
             )
         )
     for deviation in facts.template_deviations:
         flags.append(
-            Flag(
+            ValidityFlag(
                 FlagCode.TEMPLATE_DEVIATION,
                 Severity.WARNING,
-                f"Clause '{deviation.clause}' differs from ICE's template.",
-                (f"template: {deviation.expected}", f"agreement: {deviation.found}"),
+                f"Clause '{deviation.clause}' differs from ICE's template. The template reads: "
+                f"{deviation.expected} The agreement reads: {deviation.found}",
+                (),
                 "check-template",
             )
         )
     return flags
+
+
+def find_authorization_evidence(document: Document) -> Evidence | None:
+    """The 'fully authorized' sentence of a document, with its page and span; None when it has none."""
+    pattern = load_yaml("authority/authorization.yaml")["pattern"]
+    for page in document.pages:
+        match = re.search(pattern, page.text)
+        if match:
+            quote = " ".join(match.group(0).split())
+            return Evidence(
+                document.sha256, page.number, match.start(), match.end(), quote, "authorization", 0.9
+            )
+    return None
 
 
 def find_authorization_clause(text: str) -> str | None:

@@ -271,6 +271,27 @@ def _day(value: Any) -> str:
     return value.isoformat() if value else "?"
 
 
+def describe_fact(kind: str, value: Any) -> str:
+    """A program fact's value in words (never a Python dict): the scorecard and the pages show this."""
+    if not isinstance(value, dict):
+        return "" if value is None else str(value)
+    if kind == "secure_communities_activated":
+        return f"activated {value.get('month') or ''}".strip()
+    if kind == "dhs_sanctuary_designation":
+        printed = value.get("name_printed")
+        section = value.get("section")
+        return ", ".join(str(p) for p in (f"listed as “{printed}”" if printed else None, section) if p)
+    if kind == "detainers_declined":
+        other = value.get("other_outcomes")
+        if other is None:
+            rest = "no other outcome recorded"
+        else:
+            pooled = " (pooled with same-named facilities)" if value.get("other_pooled") else ""
+            rest = f"{other} other outcomes{pooled}"
+        return f"{value.get('year')}: {value.get('declined')} declined, {rest} at {value.get('facility')}"
+    return ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in value.items() if v not in (None, "", False))
+
+
 def _registry_evidence(
     facts: Sequence[Agreement | Fact],
 ) -> tuple[list[ScoreEvidence], list[ScoreEvidence]]:
@@ -319,7 +340,7 @@ def _registry_evidence(
                             ScoreEvidence(
                                 kind=EvidenceKind.SIGNAL,
                                 criterion=criterion,
-                                summary=f"{fact_rule.label}: {item.value}{dated}",
+                                summary=f"{fact_rule.label}: {describe_fact(item.kind, item.value)}{dated}",
                                 source=_source_label(item.source),
                             )
                         )

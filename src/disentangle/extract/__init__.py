@@ -8,7 +8,7 @@ Patterns, clause names, function codes and template families are data in knowled
 """
 
 from disentangle.extract._clauses import Clause, split_clauses
-from disentangle.extract._extraction import Extraction, Signatory, TemplateInfo, Termination
+from disentangle.extract._extraction import Extraction, TemplateInfo, Termination
 from disentangle.extract._fields import DEFAULT_EXTRACTORS, FieldExtractor
 from disentangle.extract._knowledge import functions as _functions
 from disentangle.extract._knowledge import validate_all as validate_knowledge
@@ -24,6 +24,7 @@ from disentangle.extract._template import (
     load_template,
 )
 from disentangle.extract._text import readability, repair_shifted_glyphs
+from disentangle.model import Signatory  # one Signatory for every stage (model/_judgement.py)
 
 
 def function_labels() -> dict[str, str]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from disentangle.model import Document, Evidence, Finding
+from disentangle.model import Document, Evidence, Finding, Signatory
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,32 +28,6 @@ class TemplateInfo:
             "marker": self.marker,
             "known_revision": self.known_revision,
             "confidence": round(self.confidence, 3),
-        }
-
-
-@dataclass(slots=True)
-class Signatory:
-    """One signature block: the side it signs for, and what the page shows of name, title and date."""
-
-    side: str  # lea | ice | other
-    name: str | None
-    title: str | None
-    date: date | None
-    date_form: str | None  # typed | numeric | digital | stamped
-    part: str  # agreement | addendum
-    page: int
-    agency: str | None = None  # the "Agency:" line, when the form has one
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "side": self.side,
-            "name": self.name,
-            "title": self.title,
-            "date": self.date.isoformat() if self.date else None,
-            "date_form": self.date_form,
-            "part": self.part,
-            "page": self.page,
-            "agency": self.agency,
         }
 
 
@@ -122,8 +96,10 @@ class Extraction:
     term: str | None = None  # until_terminated, ...
     review_years: int | None = None
     functions: list[str] = field(default_factory=list)
-    obligations: list[dict[str, str]] = field(default_factory=list)
-    reimbursement: list[dict[str, str]] = field(default_factory=list)
+    obligations: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # code, rule, label, text (the clause), page
+    reimbursement: list[dict[str, Any]] = field(default_factory=list)
     termination: Termination = field(default_factory=Termination)
     suspension: dict[str, bool] = field(default_factory=dict)
     addenda: list[dict[str, Any]] = field(default_factory=list)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 from rapidfuzz import fuzz
 
@@ -19,6 +19,7 @@ from disentangle.extract._places import (
     clues_from_lea_offices,
     clues_from_name,
     clues_from_offices,
+    clues_from_ori,
     clues_from_statutes,
     decide,
     fold_place,
@@ -350,6 +351,8 @@ class StateExtractor:
                     vote(state_text, match.evidence(view.sha256))
         if result.agency_name and name_ev:
             clues.extend(clues_from_name(result.agency_name, name_ev))
+        ori_facts = result.evidence_for("agency.ori")
+        clues.extend(clues_from_ori(result.ori, ori_facts[0].evidence if ori_facts else None))
         clues.extend(clues_from_contact(view))
         clues.extend(clues_from_offices(view, result))
         clues.extend(clues_from_statutes(view))
@@ -418,11 +421,22 @@ class OriExtractor:
     fields = ("agency.ori",)
 
     def extract(self, view: DocumentView, result: Extraction) -> None:
-        for pattern in parties().ori:
-            match = next(iter(find(view, pattern)), None)
-            if match:
-                result.ori = match.groups["ori"].replace(" ", "")
-                result.add("agency.ori", result.ori, match.evidence(view.sha256, group="ori"))
+        config = parties()
+        for pattern in config.ori:
+            for match in find(view, pattern):
+                printed = match.groups["ori"].replace(" ", "")
+                ori = (
+                    "".join(config.ori_as_letter.get(c, c) for c in printed[:2])
+                    + "".join(config.ori_as_digit.get(c, c) for c in printed[2:7])
+                    + printed[7:]
+                )
+                if not ori[:2].isalpha() or not ori[2:7].isdigit() or not state_knowledge().ori_state(ori):
+                    continue  # not an NCIC code, however read
+                result.ori = ori
+                ev = match.evidence(view.sha256, group="ori")
+                if ori != printed:  # read through OCR's confusions: the quote stays as printed
+                    ev = replace(ev, rule=f"{ev.rule}~ocr", confidence=round(ev.confidence * 0.9, 3))
+                result.add("agency.ori", result.ori, ev)
                 return
 
 
@@ -439,7 +453,7 @@ class IceOfficeExtractor:
             for match in find(view, pattern):
                 office = " ".join(match.groups.get("office", "").split())
                 if pattern.id.startswith("ice_office.tff"):
-                    value = f"SAC {office}"
+                    value = "SAC " + re.sub(r"\s+Office$", "", office)
                 else:
                     canonical = known.get(office.lower()) or next(
                         (v for k, v in known.items() if office.lower().endswith(k)), None
@@ -553,7 +567,7 @@ class TermsExtractor:
                     continue
                 match = matches[0]
                 values = _sets(match)
-                ev = match.evidence(view.sha256)
+                ev = match.sentence_evidence(view.sha256)
                 for key, value in values.items():
                     if value is None:
                         continue
@@ -603,20 +617,26 @@ class ClauseListExtractor:
     def extract(self, view: DocumentView, result: Extraction) -> None:
         patterns = clauses()
         for section, target in (("obligations", result.obligations), ("reimbursement", result.reimbursement)):
+            quoted: set[tuple[str, int, int, int]] = set()  # (code, page, start, end) of each sentence listed
             for pattern in patterns[section]:
                 matches = find(view, pattern, fuzzy=True, across_pages=True)
-                if not matches:
-                    continue
-                match = matches[0]
-                entry = {
-                    "code": str(pattern.extra.get("code", "")),
-                    "rule": pattern.id,
-                    "label": pattern.label,
-                }
-                if "payer" in pattern.extra:
-                    entry["payer"] = str(pattern.extra["payer"])
-                target.append(entry)
-                result.add(f"{section}.{pattern.id}", entry["code"], match.evidence(view.sha256))
+                for match in matches if pattern.extra.get("each") else matches[:1]:
+                    ev = match.sentence_evidence(view.sha256)
+                    key = (str(pattern.extra.get("code", "")), ev.page, ev.start, ev.end)
+                    if key in quoted:
+                        continue
+                    quoted.add(key)
+                    entry: dict[str, Any] = {
+                        "code": str(pattern.extra.get("code", "")),
+                        "rule": pattern.id,
+                        "label": pattern.label,
+                        "text": ev.quote,  # the whole clause, verbatim (whitespace folded)
+                        "page": ev.page,
+                    }
+                    if "payer" in pattern.extra:
+                        entry["payer"] = str(pattern.extra["payer"])
+                    target.append(entry)
+                    result.add(f"{section}.{pattern.id}", entry["code"], ev)
 
 
 class AddendaExtractor:
@@ -660,9 +680,9 @@ class AddendaExtractor:
 DEFAULT_EXTRACTORS: tuple[FieldExtractor, ...] = (
     AgencyExtractor(),
     IceOfficeExtractor(),  # before the state: the field office's area is one of its clues
+    OriExtractor(),  # before the state: the NCIC code starts with it
     StateExtractor(),
     AgencyPlaceExtractor(),  # after the state: it reads a damaged place as one of the state's
-    OriExtractor(),
     FunctionsExtractor(),
     SignaturesExtractor(),
     TermsExtractor(),

@@ -148,35 +148,32 @@ def _title(facts: list[dict[str, Any]]) -> str | None:
 
 
 def _clauses(facts: list[dict[str, Any]], sha256: str, sides: list[str]) -> list[FoundClause]:
+    """The parts a letter may quote, each once per part: one sentence may be both the term and the
+    termination clause ("It remains in force unless explicitly terminated, in writing, by either party.")."""
     out: list[FoundClause] = []
-    seen: set[tuple[int, int, int]] = set()
+    seen: set[tuple[str, int, int, int]] = set()
+
+    def add(part: str, label: str, fact: dict[str, Any]) -> None:
+        key = (part, int(fact["page"]), int(fact.get("start") or 0), int(fact.get("end") or 0))
+        if key not in seen:
+            seen.add(key)
+            out.append(FoundClause(part, label, _evidence(fact, sha256)))
+
     titles = [f for f in facts if f.get("field") == "kind" and str(f.get("rule", "")).endswith("title")]
     for fact in titles[:1]:
-        out.append(FoundClause("title", "the title", _evidence(fact, sha256)))
-        seen.add((int(fact["page"]), int(fact.get("start") or 0), int(fact.get("end") or 0)))
+        add("title", "the title", fact)
     for part, label, prefix in _CLAUSE_FIELDS:
         for fact in facts:
             name = str(fact.get("field") or "")
-            if not (name == prefix or (prefix.endswith(".") and name.startswith(prefix))):
-                continue
-            span = (int(fact["page"]), int(fact.get("start") or 0), int(fact.get("end") or 0))
-            if span in seen:
-                continue
-            seen.add(span)
-            out.append(FoundClause(part, label, _evidence(fact, sha256)))
+            if name == prefix or (prefix.endswith(".") and name.startswith(prefix)):
+                add(part, label, fact)
     for fact in facts:  # each signature block's words, name first
         match = re.fullmatch(r"signatories\[(\d+)\]\.(name|title|date)", str(fact.get("field") or ""))
         if match is None:
             continue
         index = int(match.group(1))
         side = sides[index] if index < len(sides) else "other"
-        span = (int(fact["page"]), int(fact.get("start") or 0), int(fact.get("end") or 0))
-        if span in seen:
-            continue
-        seen.add(span)
-        out.append(
-            FoundClause(f"signature.{side}", f"signature block, {match.group(2)}", _evidence(fact, sha256))
-        )
+        add(f"signature.{side}", f"signature block, {match.group(2)}", fact)
     return out
 
 

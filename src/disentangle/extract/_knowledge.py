@@ -293,6 +293,8 @@ class Parties:
     ocr_confusions: dict[str, str]  # letters OCR mistakes for one another -> one letter standing for them all
     confused_ratio: float  # the ratio a word needs against a vocabulary word with those letters folded
     ori: tuple[Pattern, ...]
+    ori_as_letter: dict[str, str]  # OCR's digit for a letter of the state code ("0R" -> "OR")
+    ori_as_digit: dict[str, str]  # OCR's letter for a digit of the number ("CA01953OO" -> "CA0195300")
     state: tuple[Pattern, ...]  # the agency-suffix rule has no regex of its own: see _fields
     state_suffix: Pattern
     ice_office: tuple[Pattern, ...]
@@ -334,6 +336,12 @@ def parties() -> Parties:
             for k, v in (_section(data, "agency_vocabulary", file).get("ocr_confusions") or {}).items()
         },
         ori=tuple(_compile(e, file) for e in _section(data, "ori", file)),
+        ori_as_letter={
+            str(k): str(v) for k, v in (data.get("ori_confusions") or {}).get("as_letter", {}).items()
+        },
+        ori_as_digit={
+            str(k): str(v) for k, v in (data.get("ori_confusions") or {}).get("as_digit", {}).items()
+        },
         state=tuple(_compile(e, file) for e in state_entries if "regex" in e or "phrase" in e),
         state_suffix=suffix_pattern,
         ice_office=tuple(_compile(e, file) for e in _section(data, "ice_office", file)),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
 from disentangle.extract._knowledge import Pattern
+from disentangle.extract._sentences import sentence_span
 from disentangle.extract._text import DocumentView, PageView, fold
 from disentangle.model import Evidence
 
@@ -58,6 +59,18 @@ class Match:
             rule=self.pattern.id + self._rule_suffix,
             confidence=round(base * self.score / 100.0, 3),
         )
+
+    def sentence_evidence(self, sha256: str) -> Evidence:
+        """The evidence widened to the whole sentence the match stands in, on the match's page: a clause is
+        quoted whole ("To the maximum extent possible, the X shall assign dedicated officers to ..."), not as
+        the few words that recognised it."""
+        evidence = self.evidence(sha256)
+        start, end = sentence_span(self.page.text, self.start, self.end)
+        if self.across is not None:
+            # Cut by a page break: the sentence's start on this page, then the words as read across it.
+            head = " ".join(self.page.text[start : self.start].split())
+            return replace(evidence, start=start, quote=f"{head} {evidence.quote}".strip())
+        return replace(evidence, start=start, end=end, quote=" ".join(self.page.text[start:end].split()))
 
 
 def _with_after(match: Match) -> Match:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -79,6 +79,19 @@ class StateKnowledge:
     lea_offices: tuple[tuple[Rule, frozenset[str]], ...]  # an office some states' law alone creates
     names: dict[str, dict[str, tuple[str, ...]]]  # "counties"/"places" -> state -> names as printed
     snap: PlaceSnap
+    ori_rule: Rule  # the NCIC code's first two letters
+    ncic_states: dict[str, str]  # NCIC state codes that are not the USPS code ("NB" -> "NE")
+    hsi_offices: dict[
+        str, tuple[str, frozenset[str] | None]
+    ]  # folded SAC city -> (its state, its area if known)
+    hsi_home_confidence: float  # the clue of an HSI office whose area is not known: its own state only
+
+    def ori_state(self, ori: str) -> str | None:
+        """The USPS code of the state an NCIC code (ORI) starts with ("NB0010000" -> "NE")."""
+        prefix = ori[:2].upper()
+        if len(prefix) != 2 or not prefix.isalpha():
+            return None
+        return self.ncic_states.get(prefix) or normalize_state(prefix)
 
 
 def _rule(entry: dict[str, Any]) -> Rule:
@@ -152,7 +165,31 @@ def state_knowledge() -> StateKnowledge:
         },
         snap=_place_snap(data.get("place_snap")),
         lea_offices=tuple((_rule(e), _states(e)) for e in data.get("lea_offices", ())),
+        ori_rule=_rule(data["ori"]),
+        ncic_states={str(k): str(v) for k, v in (data["ori"].get("ncic_states") or {}).items()},
+        hsi_offices=_hsi_offices(load_yaml(tables["hsi_offices"]["file"])),
+        hsi_home_confidence=float(
+            next(e for e in data["office_rules"] if e.get("field") == "ice_office_hsi")["home_confidence"]
+        ),
     )
+
+
+def _hsi_offices(data: Any) -> dict[str, tuple[str, frozenset[str] | None]]:
+    offices: dict[str, tuple[str, frozenset[str] | None]] = {}
+    for entry in data.get("offices") or ():
+        state = normalize_state(str(entry.get("state", "")))
+        if not entry.get("name") or state is None:
+            raise KnowledgeError(
+                f"{KNOWLEDGE_DIR / 'hsi_offices.yaml'}: each office needs a name and a state"
+            )
+        aor = entry.get("aor")
+        if aor is not None and (not entry.get("aor_source") or any(normalize_state(s) != s for s in aor)):
+            raise KnowledgeError(
+                f"{KNOWLEDGE_DIR / 'hsi_offices.yaml'}: {entry['name']}: an area lists USPS codes and its "
+                "source"
+            )
+        offices[fold_place(entry["name"])] = (state, frozenset(aor) if aor else None)
+    return offices
 
 
 def _states(entry: dict[str, Any]) -> frozenset[str]:
@@ -338,10 +375,42 @@ def office_area(name: str) -> frozenset[str] | None:
     return state_knowledge().offices.get(key)
 
 
+def hsi_office(name: str) -> tuple[str, frozenset[str] | None] | None:
+    """(the state it sits in, its area if known) of an HSI SAC office named as an agreement names it ("SAC
+    Tampa", "SAC Miami Office"); None for any other office."""
+    match = re.match(r"\s*SAC\s+(?P<city>.+?)(?:\s+Office)?\s*$", name, re.IGNORECASE)
+    return state_knowledge().hsi_offices.get(fold_place(match["city"])) if match else None
+
+
+def clues_from_ori(ori: str | None, where: Evidence | None) -> Iterator[StateClue]:
+    """The state an NCIC code (ORI) starts with: "CA0195300" -> CA."""
+    if not ori or where is None:
+        return
+    knowledge = state_knowledge()
+    state = knowledge.ori_state(ori)
+    if state is not None:
+        yield _clue(frozenset({state}), knowledge.ori_rule, where)
+
+
 def clues_from_offices(view: DocumentView, result: Extraction) -> Iterator[StateClue]:
     """The area of the ICE field office and of the Chief Counsel office the agreement names."""
     knowledge = state_knowledge()
     for rule in knowledge.office_rules:
+        if rule.field == "ice_office_hsi":
+            facts = result.evidence_for("ice_office")
+            office = hsi_office(result.ice_office or "")
+            if facts and office:
+                seat, known_area = office
+                states, confidence = (
+                    (known_area, rule.confidence) if known_area else (frozenset({seat}), None)
+                )
+                clue = _clue(states, rule, facts[0].evidence)
+                if confidence is None:
+                    clue = StateClue(
+                        clue.states, replace(clue.evidence, confidence=knowledge.hsi_home_confidence)
+                    )
+                yield clue
+            continue
         if rule.field == "ice_office":
             facts = result.evidence_for("ice_office")
             area = office_area(result.ice_office or "")

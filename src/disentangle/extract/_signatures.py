@@ -11,11 +11,10 @@ from datetime import date
 from rapidfuzz import fuzz, process
 
 from disentangle.extract._dates import YEAR_MAX, YEAR_MIN, FoundDate, find_dates
-from disentangle.extract._extraction import Signatory
 from disentangle.extract._knowledge import Parties, Pattern, parties
 from disentangle.extract._match import find
 from disentangle.extract._text import DocumentView, PageView
-from disentangle.model import Evidence
+from disentangle.model import Evidence, Signatory, normalize_state
 
 # Where a signature area ends: an appendix, an addendum, or the next numbered section.
 _END = re.compile(r"^\s*(?:APPENDIX|ADDENDUM|[IVX]+\.\s+[A-Z]{3})", re.MULTILINE)
@@ -95,8 +94,14 @@ def _area(view: DocumentView, page_index: int, start: int) -> list[Line]:
         end_match = _END.search(page.text, begin)
         stop = end_match.start() if end_match else len(page.text)
         chunk = _lines(page, begin, stop)
+        if index > page_index and lines:
+            # A block broken by the page ("Name: ..." at its foot, "Title: ..." / "Date: ..." on top of the
+            # next page): the next page's lines up to its first sentence of prose belong to the area.
+            chunk = list(itertools.takewhile(lambda line: not _is_prose(line.text), chunk))
+            lines.extend(chunk)
+            break
         lines.extend(chunk)
-        if end_match or index > page_index or _has_content(chunk):
+        if end_match:
             break
     return lines
 
@@ -277,8 +282,14 @@ def _as_title(text: str, side: str | None, config: Parties) -> str | None:
     for title in sorted(titles, key=len, reverse=True):
         if re.match(rf"{re.escape(title)}\b", cleaned, re.IGNORECASE):
             # "Acting Director, U.S. Immigration and ...": the organisation after the comma is not the title.
+            # So is the agency or the place after it ("Chief of Police, Marsh Harbor Police Dept.", "County
+            # Executive, Severn Point County, Maryland").
             head, _, tail = cleaned.partition(",")
-            org = re.search(r"Immigration|Homeland|U\.\s?S\.|\bICE\b|\bDHS\b", tail)
+            # ("Sheriff, Waushara County" is one title: the county alone is no organisation.)
+            org = re.search(r"Immigration|Homeland|U\.\s?S\.|\bICE\b|\bDHS\b", tail) or (
+                config.agency_words.search(tail)
+                or any(normalize_state(part.strip(" .")) for part in tail.split(","))
+            )
             if tail and org:
                 return head.strip()
             # "Sheriff Sam Page": the title in front of the signer's name.
@@ -428,16 +439,6 @@ def _read_block(view: DocumentView, block: Block, part: str, config: Parties) ->
     if name is None and title is None and not dates:
         return None
     best_date = max(dates, key=lambda d: _date_rank(d[0]))[0] if dates else None
-    signatory = Signatory(
-        side=side,
-        name=name[0] if name else None,
-        title=title[0] if title else None,
-        date=best_date.value if best_date else None,
-        date_form=best_date.form if best_date else None,
-        part=part,
-        page=cells[0].page.number,
-        agency=agency[0] if agency else None,
-    )
     evidence: dict[str, Evidence] = {}
     if name:
         evidence["name"] = name[1]
@@ -447,6 +448,17 @@ def _read_block(view: DocumentView, block: Block, part: str, config: Parties) ->
         evidence["agency"] = agency[1]
     if best_date:
         evidence["date"] = next(e for f, e in dates if f is best_date)
+    signatory = Signatory(
+        side=side,
+        name=name[0] if name else None,
+        title=title[0] if title else None,
+        date=best_date.value if best_date else None,
+        date_form=best_date.form if best_date else None,
+        part=part,
+        page=cells[0].page.number,
+        agency=agency[0] if agency else None,
+        evidence=evidence,  # the same dict: a date dropped later leaves both
+    )
     return ReadSignature(signatory, evidence)
 
 
@@ -637,7 +649,7 @@ def _starts(view: DocumentView, config: Parties) -> list[tuple[int, int, str]]:
     """(page index, offset, part) where each signature area starts: after the "By signing ..." sentence."""
     out = []
     for pattern in config.signature_start:
-        for match in find(view, pattern):
+        for match in find(view, pattern, fuzzy=bool(pattern.extra.get("fuzzy"))):
             part = "addendum" if "addendum" in pattern.id else "agreement"
             page = match.page
             stop = re.search(r"allowed\s+by\s+law\s*\.|WHEREOF[^\n]*\n", page.text[match.end :])
@@ -671,13 +683,67 @@ def _assign_sides(blocks: list[Block], config: Parties) -> None:
         block.side = "ice" if index == ice_index else "lea"
 
 
+_RULE_LINE = re.compile(r"^\s*_{8,}")
+
+
+def _opens_block(line: Line, config: Parties) -> bool:
+    """A line that starts a block laid under the previous one: its signature rule, or — where OCR dropped the
+    rule — its first "Name:" label, or the date typed beside the (lost) rule."""
+    text = line.text.strip()
+    if _RULE_LINE.match(line.text):
+        return True
+    label = _label(Cell(line.page, 0, text), config)
+    if label is not None and label[0] == "name":
+        return True
+    found = find_dates(text)
+    return bool(found) and len(_clean(text[: found[0].start] + text[found[0].end :])) == 0
+
+
+def _split_stacked(lines: list[Line], config: Parties) -> list[Block] | None:
+    """Blocks laid one under the other: "______" / "Name: ..." / "Title: ..." / "Date: ...", or the rule with
+    the date beside it and the typed name under it ("______   March 2, 2015" / "Marisol T. Ferrante   Date" /
+    "Chief of Police"). None when the area is not laid out so: fewer than two blocks, a line holding two
+    columns' heads, names or titles, or a block naming nobody."""
+    lines = [line for line in lines if not _FOOTER.match(line.text) and not _is_prose(line.text)]
+    openers = [i for i, line in enumerate(lines) if _opens_block(line, config)]
+    if len(openers) < 2:
+        return None
+    groups = [lines[: openers[1]]] + [lines[a:b] for a, b in itertools.pairwise([*openers[1:], len(lines)])]
+    blocks: list[Block] = []
+    pending: list[Cell] = []  # a rule or a date line that opens the block whose name comes next
+    for group in groups:
+        block = Block(cells=pending)
+        pending = []
+        named = False
+        for line in group:
+            heads = sum(1 for ps in config.column_heads.values() for p in ps if p.search(line.text))
+            segments = [m for m in _GAP.finditer(line.text) if not _FILLER.fullmatch(m.group())]
+            people = [m for m in segments if _as_name(m.group()) or _as_title(m.group(), None, config)]
+            labels = [m for m in segments if _label(Cell(line.page, 0, m.group()), config)]
+            if heads >= 2 or len(people) >= 2 or len(labels) >= 2:
+                return None
+            for m in segments:
+                cell = Cell(line.page, line.start + m.start(), m.group())
+                block.cells.append(cell)
+                label = _label(cell, config)
+                named = named or (label is not None and label[0] == "name") or _as_name(m.group()) is not None
+        if named:
+            blocks.append(block)
+        else:
+            pending = block.cells
+    if pending and blocks:
+        blocks[-1].cells.extend(pending)
+    return blocks if len(blocks) >= 2 else None
+
+
 def read_signatures(view: DocumentView) -> list[ReadSignature]:
     """Every signature block of the agreement and its addenda, in page order."""
     config = parties()
     out: list[ReadSignature] = []
     for page_index, offset, part in _starts(view, config):
         lines = _area(view, page_index, offset)
-        blocks, _ = _split_columns(lines, config)
+        stacked = _split_stacked(lines, config)
+        blocks = stacked if stacked is not None else _split_columns(lines, config)[0]
         _assign_sides(blocks, config)
         for block in blocks:
             if not block.cells:

@@ -7,7 +7,6 @@ a Letter or a date; rendering to Markdown, HTML, DOCX and PDF is in `to_*` / `wr
 from disentangle.letters._actions import (
     AgreementFacts,
     GoverningBody,
-    ValidityFlag,
     agreement_families,
     draft_invalidity,
     draft_resolution,
@@ -29,7 +28,7 @@ from disentangle.letters._letters import (
     LetterKind,
     Quote,
     Requester,
-    Signatory,
+    Sender,
     render_template,
     template_specs,
 )
@@ -44,6 +43,7 @@ from disentangle.letters._tracking import (
     draft_appeal,
     draft_follow_up,
 )
+from disentangle.model import ValidityFlag  # the flags assess raises, quoting the agreement
 
 __all__ = [
     "TOPICS",
@@ -60,7 +60,7 @@ __all__ = [
     "RecordsLaw",
     "RequestStatus",
     "Requester",
-    "Signatory",
+    "Sender",
     "StatusChange",
     "TrackedRequest",
     "ValidityFlag",

@@ -15,11 +15,12 @@ from disentangle.letters._letters import (
     Letter,
     LetterKind,
     Quote,
-    Signatory,
+    Sender,
     long_date,
     render_template,
 )
 from disentangle.letters._requests import recipient_lines
+from disentangle.model import Evidence, ValidityFlag
 
 CLAUSES_FILE = "letters/clauses.yaml"
 RESOLUTION_FILE = "letters/resolution.yaml"
@@ -37,17 +38,6 @@ class AgreementFacts:
     revocation_clause: Quote | None = None  # words saying what termination revokes, if any
     notice_to: tuple[str, ...] = ()  # where the agreement says notice goes (address lines)
     source: str | None = None  # where the agreement was published or obtained
-
-
-@dataclass(frozen=True, slots=True)
-class ValidityFlag:
-    """One reason an agreement was not validly made: the rule, its explanation, and the evidence."""
-
-    rule: str  # the id of the knowledge/ rule that raised it
-    label: str  # a heading: "Signed by an officer without authority to contract"
-    explanation: str
-    authority: str = ""  # the law the rule rests on: "Pasadena City Charter § ..."
-    evidence: tuple[Quote, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +116,16 @@ def _where(quote: Quote) -> str:
     return ", ".join(part for part in parts if part)
 
 
+def _evidence_where(evidence: Evidence) -> str:
+    return f"page {evidence.page} of the agreement"
+
+
 def _agreement_words(agreement: AgreementFacts, family: Family | None) -> dict[str, str]:
     label = agreement.title or (family.label if family else "agreement")
     return {
         "label": _words(label),
+        # In quotation marks only when it is the agreement's own title, as read from it.
+        "titled": "yes" if agreement.title else "",
         "short": family.short if family else "agreement",
         "signed": long_date(agreement.signed) if agreement.signed else "",
     }
@@ -148,14 +144,14 @@ def _clause(agreement: AgreementFacts, family: Family | None) -> tuple[str, str,
     return family.clause, f'the section "{family.section}"', True, family.cite
 
 
-def _signature(sender: Signatory) -> list[str]:
+def _signature(sender: Sender) -> list[str]:
     return ["______________________________", sender.name, sender.title, sender.body]
 
 
 def draft_termination(
     agreement: AgreementFacts,
     *,
-    sender: Signatory,
+    sender: Sender,
     today: date,
     effective: date | None = None,
     addressee: Addressee | None = None,
@@ -215,7 +211,7 @@ def draft_invalidity(
     agreement: AgreementFacts,
     flags: Sequence[ValidityFlag],
     *,
-    sender: Signatory,
+    sender: Sender,
     today: date,
     addressee: Addressee | None = None,
 ) -> Letter:
@@ -245,9 +241,10 @@ def draft_invalidity(
         "flags": [
             {
                 "label": _words(flag.label),
-                "explanation": _words(flag.explanation),
-                "authority": _words(flag.authority),
-                "evidence": [{"text": _words(q.text), "where": _where(q)} for q in flag.evidence],
+                "explanation": _words(flag.message),
+                "authority": _words(flag.citation or ""),
+                # Only the agreement's own words, each with its page: what the tool says is in `explanation`.
+                "evidence": [{"text": _words(e.quote), "where": _evidence_where(e)} for e in flag.evidence],
             }
             for flag in flags
         ],
@@ -263,8 +260,8 @@ def draft_invalidity(
         state=agreement.agency.state,
         date=today,
         markdown=render_template("invalidity", context),
-        citation="; ".join(flag.authority for flag in flags if flag.authority) or None,
-        sources=tuple(q.document for flag in flags for q in flag.evidence),
+        citation="; ".join(flag.citation for flag in flags if flag.citation) or None,
+        sources=tuple(dict.fromkeys(f"document sha256 {e.sha256}" for flag in flags for e in flag.evidence)),
     )
 
 

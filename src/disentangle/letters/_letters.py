@@ -56,8 +56,10 @@ class Requester:
 
 
 @dataclass(frozen=True, slots=True)
-class Signatory:
-    """Who signs an action letter: the official with authority to bind the local government."""
+class Sender:
+    """Who signs an action letter: the official with authority to bind the local government (not an
+    agreement's
+    signatory: that is model.Signatory)."""
 
     name: str
     title: str  # "City Manager", "Sheriff", "Chair, Board of Supervisors"
@@ -69,7 +71,7 @@ class Quote:
     """Words quoted from a document, with where they stand so a reader can check them."""
 
     text: str
-    document: str  # the document's sha256, URL or title
+    document: str = ""  # the document's URL or title, as a reader would name it (never a file path)
     page: int | None = None
     section: str | None = None
 

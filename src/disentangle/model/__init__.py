@@ -6,11 +6,17 @@ from disentangle.model._discovery import (
     FoundAgreement,
     FoundClause,
     FoundSignatory,
-    evidence_from_json,
-    evidence_json,
     status_after,
 )
 from disentangle.model._documents import Document, Evidence, Finding, Page, PageMethod
+from disentangle.model._judgement import (
+    SIDES,
+    Signatory,
+    ValidityFlag,
+    evidence_from_json,
+    evidence_json,
+    signatory_side,
+)
 from disentangle.model._registry import Citation, CountyRule, CountyScope, QACheck, QAStatus
 from disentangle.model._types import (
     ACTION_STATUS,
@@ -33,6 +39,7 @@ from disentangle.model._values import STATES, normalize_state, state_by_name
 __all__ = [
     "ACTION_STATUS",
     "AGREEMENT_KINDS",
+    "SIDES",
     "STATES",
     "Agency",
     "AgencyOrigin",
@@ -60,10 +67,13 @@ __all__ = [
     "PageMethod",
     "QACheck",
     "QAStatus",
+    "Signatory",
     "Source",
+    "ValidityFlag",
     "evidence_from_json",
     "evidence_json",
     "normalize_state",
+    "signatory_side",
     "state_by_name",
     "status_after",
 ]

@@ -7,31 +7,8 @@ from datetime import date
 from typing import Any
 
 from disentangle.model._documents import Evidence
+from disentangle.model._judgement import evidence_from_json, evidence_json
 from disentangle.model._types import ACTION_STATUS, AgreementStatus, EventKind, FoundReview
-
-
-def evidence_json(evidence: Evidence) -> dict[str, Any]:
-    return {
-        "sha256": evidence.sha256,
-        "page": evidence.page,
-        "start": evidence.start,
-        "end": evidence.end,
-        "quote": evidence.quote,
-        "rule": evidence.rule,
-        "confidence": round(evidence.confidence, 3),
-    }
-
-
-def evidence_from_json(data: dict[str, Any]) -> Evidence:
-    return Evidence(
-        sha256=str(data["sha256"]),
-        page=int(data["page"]),
-        start=int(data.get("start") or 0),
-        end=int(data.get("end") or 0),
-        quote=str(data["quote"]),
-        rule=str(data.get("rule") or ""),
-        confidence=float(data.get("confidence") or 0.0),
-    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -353,6 +353,70 @@ class AddColumn:
     column: str
 
 
+# Detainer counts (never rows about people): one row per imported detainer dataset, the facilities it
+# names with how each was tied to a county and to the agency that runs it, and its counts per facility and
+# period along one dimension (all detainers, or by form, lift reason, apprehension method, case status).
+# Kept apart from the bundled-data tables: a rebuild of the registry replaces only the bundled dataset.
+detainer_datasets = Table(
+    "detainer_datasets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dataset", String(40), nullable=False),  # npr-detainers | ddp-detainers | trac-detainers
+    Column("file", String(300), nullable=False),  # as the user named it, or relative to the data folder
+    Column("sha256", String(64), nullable=False),
+    Column("layout", String(20), nullable=False),
+    Column("fiscal", Integer, nullable=False),  # 1: periods are fiscal years
+    Column("rows_read", Integer, nullable=False),
+    Column("rows_counted", Integer, nullable=False),
+    Column("skipped", JSON, nullable=False),  # why rows were not counted -> how many
+    Column("first_month", Date),
+    Column("last_month", Date),
+    Column("coverage", String(20), nullable=False),  # a DetainerCoverage value
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("dataset", "sha256", name="uq_detainer_dataset_file"),
+)
+
+detainer_facilities = Table(
+    "detainer_facilities",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dataset_id", Integer, ForeignKey("detainer_datasets.id"), nullable=False),
+    Column("slug", String(200), nullable=False),  # the facility's key across datasets
+    Column("name", String(300), nullable=False),
+    Column("code", String(40)),
+    Column("city", String(120)),
+    Column("state", String(2)),
+    Column("county_fips", String(5)),
+    Column("jurisdiction_id", String(200)),
+    Column("link_rule", String(40)),
+    Column("link_score", Float),
+    Column("detloc", String(20)),
+    Column("operator", String(300)),  # the agency that runs the facility, in words
+    Column("operator_ori", String(12)),
+    Column("operator_rule", String(60)),
+    Index("ix_detainer_facilities_slug", "slug"),
+    Index("ix_detainer_facilities_jurisdiction", "jurisdiction_id"),
+    Index("ix_detainer_facilities_state", "state"),
+    Index("ix_detainer_facilities_ori", "operator_ori"),
+)
+
+detainer_counts = Table(
+    "detainer_counts",
+    metadata,
+    Column("dataset_id", Integer, ForeignKey("detainer_datasets.id"), nullable=False),
+    Column("facility_id", Integer, ForeignKey("detainer_facilities.id")),  # None: a national count
+    Column("year", Integer, nullable=False),
+    Column("month", Integer),  # None: the source gives the year only
+    Column("dimension", String(20), nullable=False),  # total | type | lift_reason | method | case_status
+    Column("label", String(300)),  # the printed form, reason, method or status (None: total or blank)
+    Column("count", Integer, nullable=False),
+    Column("note", String(40)),  # 'other-than-declined' / 'pooled': NPR's right-hand counts
+    Column("source_file", String(300)),  # for a dataset of several files: the file, relative
+    Column("source_row", Integer),
+    Index("ix_detainer_counts_facility", "facility_id"),
+    Index("ix_detainer_counts_dataset", "dataset_id", "dimension"),
+)
+
 # Named, ordered migrations: each creates or alters what it names. Never edit a released one.
 MIGRATIONS: tuple[tuple[str, tuple[Table | AddColumn, ...]], ...] = (
     (
@@ -387,6 +451,7 @@ MIGRATIONS: tuple[tuple[str, tuple[Table | AddColumn, ...]], ...] = (
             agreement_actions,
         ),
     ),
+    ("0007_detainers", (detainer_datasets, detainer_facilities, detainer_counts)),
     ("0009_registry_truth", (agency_counties,)),
 )
 
@@ -399,6 +464,9 @@ __all__ = [
     "agreement_actions",
     "agreements",
     "campaigns",
+    "detainer_counts",
+    "detainer_datasets",
+    "detainer_facilities",
     "document_readings",
     "events",
     "facts",

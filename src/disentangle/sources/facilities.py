@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -84,6 +84,7 @@ def _words(text: str) -> list[str]:
     return [abbreviations.get(word, word) for word in re.sub(r"[^A-Z0-9]+", " ", ascii_text).split()]
 
 
+@lru_cache(maxsize=65536)  # the detainer linker folds the same few thousand names again and again
 def fold_county(text: str) -> str:
     """The comparison key of a county name: accents, case, punctuation, spaces and abbreviations folded."""
     return "".join(_words(text))

@@ -330,8 +330,8 @@ class LetterWizard:
     draft: Callable[[Workspace, str, Fields, date], letters.Letter]
 
 
-def _signatory(form: Fields) -> letters.Signatory:
-    return letters.Signatory(
+def _signatory(form: Fields) -> letters.Sender:
+    return letters.Sender(
         name=form.required("signer", "The signer's name"),
         title=form.required("title", "The signer's title"),
         body=form.required("body", "The government they sign for"),
@@ -352,8 +352,10 @@ def _resolution(workspace: Workspace, subject: str, form: Fields, day: date) -> 
 
 
 def _invalidity(workspace: Workspace, subject: str, form: Fields, day: date) -> letters.Letter:
-    path = workspace.documents.original_path(subject)
-    return workspace.invalidity_notice(path, _signatory(form), today=day, place=form.text("place") or None)
+    # The stored document as read, never its file: no server path can reach the letter.
+    return workspace.invalidity_notice_for_document(
+        subject, _signatory(form), today=day, place=form.text("place") or None
+    )
 
 
 WIZARDS = {

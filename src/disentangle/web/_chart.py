@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -33,6 +33,19 @@ def nice_ceiling(value: float) -> tuple[int, int]:
     return max(top, step), step
 
 
+def value_axis(frame: Frame, top: int, step: int, y: Callable[[float], float]) -> list[str]:
+    """The horizontal grid lines of a value axis, each with its number."""
+    lines = []
+    for tick in range(0, top + 1, step):
+        ty = y(tick)
+        lines.append(
+            f'<line class="grid" x1="{frame.left}" x2="{frame.width - frame.right}" y1="{ty:.1f}" '
+            f'y2="{ty:.1f}"/><text class="tick" x="{frame.left - 6}" y="{ty + 4:.1f}" '
+            f'text-anchor="end">{tick:,}</text>'
+        )
+    return lines
+
+
 def _month(row: Mapping[str, Any]) -> date:
     return date.fromisoformat(str(row["captured"]))
 
@@ -59,13 +72,7 @@ def render_chart(rows: Sequence[Mapping[str, Any]], frame: Frame | None = None) 
         f'<svg class="chart" viewBox="0 0 {frame.width} {frame.height}" role="img" '
         'aria-labelledby="chart-title chart-description">'
     ]
-    for tick in range(0, top + 1, step):
-        ty = y(tick)
-        parts.append(
-            f'<line class="grid" x1="{frame.left}" x2="{frame.width - frame.right}" y1="{ty:.1f}" '
-            f'y2="{ty:.1f}"/><text class="tick" x="{frame.left - 6}" y="{ty + 4:.1f}" '
-            f'text-anchor="end">{tick:,}</text>'
-        )
+    parts.extend(value_axis(frame, top, step, y))
     for year in range(first.year + 1, last.year + 1):
         tx = x(date(year, 1, 1))
         parts.append(

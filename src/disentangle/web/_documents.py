@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from disentangle import extract
-from disentangle.errors import InputError
+from disentangle.errors import DisentangleError, InputError
 from disentangle.web import _security as security
 from disentangle.web._downloads import download, download_name
 from disentangle.web._site import Site
@@ -237,11 +237,18 @@ def document_original(request: Request, sha256: Sha256) -> Response:
 
 
 @router.get("/documents/{sha256}")
-def document_page(request: Request, sha256: Sha256) -> Response:
+def document_page(request: Request, sha256: Sha256, place: str = "") -> Response:
+    """One document as read; `place` judges it for the place the person names (the agreement may not say)."""
     site = site_of(request)
     reading = site.workspace.reading(sha256)
     document = site.workspace.document(sha256)
     extraction = reading["extraction"]
+    judgement, place_error = reading["judgement"], None
+    if place.strip():
+        try:
+            judgement = site.workspace.judge_stored(sha256, place=place.strip())
+        except DisentangleError as exc:
+            place_error = getattr(exc, "problem", str(exc))
     facts = [{**fact, "number": n} for n, fact in enumerate(extraction["facts"], start=1)]
     by_page: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for fact in facts:
@@ -264,7 +271,9 @@ def document_page(request: Request, sha256: Sha256) -> Response:
     context = {
         "reading": reading,
         "x": extraction,
-        "judgement": reading["judgement"],
+        "judgement": judgement,
+        "place": place.strip(),
+        "place_error": place_error,
         "match": reading["judgement"].get("registry_match"),
         "comparison": reading["comparison"],
         "redline": Markup(demote_headings(reading["redline"])),  # Comparison escaped every text in it

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from disentangle.assess import describe_fact
+
 MODELS = {
     "287g-jem": "287(g) Jail Enforcement Model",
     "287g-wso": "287(g) Warrant Service Officer",
@@ -106,17 +108,4 @@ def label(table: dict[str, str], code: Any) -> str:
 
 def fact_value(kind: str, value: Any) -> str:
     """A fact's value in words."""
-    if not isinstance(value, dict):
-        return "" if value is None else str(value)
-    if kind == "secure_communities_activated":
-        return f"activated {value.get('month') or ''}".strip()
-    if kind == "dhs_sanctuary_designation":
-        printed = value.get("name_printed")
-        section = value.get("section")
-        return ", ".join(str(p) for p in (f"listed as “{printed}”" if printed else None, section) if p)
-    if kind == "detainers_declined":
-        return (
-            f"{value.get('year')}: {value.get('declined')} declined, {value.get('other_outcomes')} other "
-            f"outcomes at {value.get('facility')}"
-        )
-    return ", ".join(f"{k}: {v}" for k, v in value.items() if v not in (None, "", False))
+    return describe_fact(kind, value)

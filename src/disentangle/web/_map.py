@@ -232,11 +232,13 @@ def county_title(row: CountyRow | None, fallback: str) -> str:
         f"Detention contracts in force (found in records): {row.get('detention') or 0}",
         f"Facilities ICE used (list of 2017): {row.get('facilities_used') or 0}"
         + (f", last used {row['facilities_last_used']}" if row.get("facilities_last_used") else ""),
-        f"Found in records: {row.get('found_in_force') or 0} in force, {row.get('found_ended') or 0} ended",
         f"Secure Communities: since {str(row['secure_communities'])[:7]}"
         if row.get("secure_communities")
         else "Secure Communities: no record",
     ]
+    if row.get("found_in_force") or row.get("found_ended"):
+        found, ended = row.get("found_in_force") or 0, row.get("found_ended") or 0
+        lines.append(f"Found in records: {found} in force, {ended} ended")
     if row.get("dhs_designated"):
         lines.append("Named by DHS as a “sanctuary jurisdiction” (itself or its state)")
     card = row.get("scorecard")

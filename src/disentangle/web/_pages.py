@@ -15,6 +15,7 @@ from disentangle.errors import InputError, NotFoundError
 from disentangle.web import _security as security
 from disentangle.web._act import agreement_costs, render
 from disentangle.web._cache import Page
+from disentangle.web._detainers import place_section
 from disentangle.web._discovery import agreement_work
 from disentangle.web._downloads import download
 from disentangle.web._map import DEFAULT_LAYER, LAYER_BY_KEY, LAYER_RECORDS, LAYERS, MODELS_287G
@@ -133,6 +134,7 @@ def _place_page(site: Site, q: str) -> Page | str:
         "costs": agreement_costs(site, result["agreements"]),
         "agencies": sorted({(a["agency_id"], a["agency"]) for a in result["agreements"]}, key=lambda x: x[1]),
         "law_agencies": [g for g in result["agencies"] if g["origin"] != "facility-list"],
+        "detainers": place_section(site, jurisdiction),
     }
     return Page.of(site.render_text("place.html", context))
 

@@ -13,13 +13,14 @@ from disentangle.workspace._base import (
     bundled_data_dir,
     default_home,
 )
+from disentangle.workspace._detainers import DetainerImport, DetainerReport, DetainersMixin
 from disentangle.workspace._discovery import RECORDABLE, DiscoveryMixin
 from disentangle.workspace._exporting import ExportMixin
 from disentangle.workspace._importing import ImportMixin, ImportReport, SheetDiff, SourceFile
 from disentangle.workspace._overview import OverviewMixin
 
 
-class Workspace(ImportMixin, ExportMixin, OverviewMixin, DiscoveryMixin):
+class Workspace(ImportMixin, ExportMixin, OverviewMixin, DiscoveryMixin, DetainersMixin):
     """A user's workspace: the registry database and stored documents, under one folder."""
 
 
@@ -28,6 +29,8 @@ __all__ = [
     "DATA_DIR_ENV",
     "HOME_ENV",
     "RECORDABLE",
+    "DetainerImport",
+    "DetainerReport",
     "ImportReport",
     "Progress",
     "SheetDiff",

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from disentangle import letters
+from disentangle import extract, letters
 from disentangle.errors import InputError, NotFoundError
 from disentangle.model import EventKind, FoundAgreement
 from disentangle.registry import tables as t
@@ -195,7 +195,7 @@ class ActMixin(JudgeMixin):
         return letters.to_ics([self.tracked_request(i) for i in ids])
 
     def termination_letter(
-        self, agreement_id: str, sender: letters.Signatory, *, today: date, record: bool = False
+        self, agreement_id: str, sender: letters.Sender, *, today: date, record: bool = False
     ) -> letters.Letter:
         """A letter ending an agreement in the way its own termination clause provides: for an agreement
         read from a document (found in records, or a copy of an ICE-listed one), its own words with their
@@ -210,11 +210,7 @@ class ActMixin(JudgeMixin):
             title_clause, termination = found.clause("title"), found.clause("termination")
             title = title_clause.evidence.quote if title_clause else None
             if termination is not None:
-                clause = letters.Quote(
-                    text=termination.evidence.quote,
-                    document=f"the agreement of {row.agency_name}",
-                    page=termination.evidence.page,
-                )
+                clause = letters.Quote(text=termination.evidence.quote, page=termination.evidence.page)
         facts = letters.AgreementFacts(
             kind=row.kind,
             agency=letters.Addressee(name=row.agency_name, state=row.state),
@@ -324,29 +320,75 @@ class ActMixin(JudgeMixin):
         }
 
     def invalidity_notice(
-        self, path: Path, sender: letters.Signatory, *, today: date, place: str | None = None
+        self, path: Path, sender: letters.Sender, *, today: date, place: str | None = None
     ) -> letters.Letter:
         """A notice that an agreement was not validly made, from the flags `check_agreement` raises."""
-        result = self.check_agreement(path, place=place)
-        flags = [
-            letters.ValidityFlag(
-                rule=flag["rule"],
-                label=flag["code"].replace("-", " ").capitalize(),
-                explanation=flag["message"],
-                authority=flag.get("citation") or "",
-                evidence=tuple(
-                    letters.Quote(text=quote, document=str(path)) for quote in flag.get("evidence") or []
-                ),
+        return self.invalidity_notice_for(self.read_agreement(path), sender, today=today, place=place)
+
+    def invalidity_notice_of_agreement(
+        self,
+        agreement_id: str,
+        sender: letters.Sender,
+        *,
+        today: date,
+        place: str | None = None,
+        record: bool = False,
+    ) -> letters.Letter:
+        """The notice of invalidity of a registry agreement read from a document (one found in records, or
+        an ICE-listed one whose copy was read), judged under its agency's place unless another is given;
+        `record` keeps the draft among the agreement's actions."""
+        found = self.found_of_agreement(agreement_id)
+        if found is None:
+            raise InputError(
+                f"no document of {agreement_id} has been read: give the agreement's file instead "
+                "(`disentangle letter invalidity FILE`)"
             )
-            for flag in result["flags"]
-            if flag["severity"] == "error"
+        if place is None and found.agency_id:
+            agency = self._find_agency(found.agency_id)
+            place = agency.get("jurisdiction_id") or None
+        letter = self.invalidity_notice_for_document(found.sha256, sender, today=today, place=place)
+        if record:
+            evidence = {"letter": "invalidity", "document": found.sha256}
+            self.record_action(
+                agreement_id, "invalidity_drafted", today, evidence=evidence, letter=letter.markdown
+            )
+        return letter
+
+    def invalidity_notice_for_document(
+        self, sha256: str, sender: letters.Sender, *, today: date, place: str | None = None
+    ) -> letters.Letter:
+        """The notice of invalidity for a stored document (the web wizard's): read from the store, not a
+        file."""
+        extraction = extract.extract_agreement(self.document(sha256))
+        return self.invalidity_notice_for(extraction, sender, today=today, place=place)
+
+    def invalidity_notice_for(
+        self,
+        extraction: extract.Extraction,
+        sender: letters.Sender,
+        *,
+        today: date,
+        place: str | None = None,
+    ) -> letters.Letter:
+        """The notice of invalidity for an agreement already read (a stored document's): each error flag with
+        its rule and the agreement's own words, page by page; its termination clause quoted from its page."""
+        judged = self.check_extraction(extraction, place=place)
+        flags = [
+            letters.ValidityFlag.from_dict(flag) for flag in judged["flags"] if flag["severity"] == "error"
         ]
         if not flags:
-            raise InputError("no validity flag of severity error: nothing to give notice of", path)
+            raise InputError(
+                "no validity flag of severity error: nothing to give notice of", extraction.filename
+            )
+        clause = next(
+            (f.evidence for f in extraction.findings if f.field.split(".")[0] in ("term", "termination")),
+            None,
+        )
         agreement = letters.AgreementFacts(
-            kind=result["kind"],
-            agency=letters.Addressee(name=result["agency"]["name"], state=result["agency"]["state"]),
-            source=str(path),
+            kind=judged["kind"],
+            agency=letters.Addressee(name=judged["agency"]["name"], state=judged["agency"]["state"]),
+            signed=extraction.signed_date,
+            termination_clause=letters.Quote(clause.quote, page=clause.page) if clause else None,
         )
         return letters.draft_invalidity(agreement, flags, sender=sender, today=today)
 

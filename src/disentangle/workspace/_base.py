@@ -76,6 +76,13 @@ class WorkspaceBase:
     def _after_reading(self, reading: dict[str, Any], *, request_id: str | None = None) -> None:
         """Called with every reading stored; the discovery part records the agreements read."""
 
+    # Hooks of the registry rebuild for data kept in tables of their own (the detainer counts).
+    def _bundled_detainers_stale(self) -> bool:
+        return False
+
+    def _write_bundled_detainers(self, connection: Any) -> dict[str, int]:
+        return {}
+
     def _find_agency(self, text: str) -> dict[str, Any]:
         """An agency by id, ORI, or a name people use ("Pasadena Police Department", "LASD"), optionally
         followed by its state ("Pasadena Police Department, CA"). A name several agencies answer to is

@@ -137,7 +137,8 @@ class ImportMixin(QAMixin):
                 (row.file, row.sha256)
                 for row in connection.execute(select(t.sources.c.file, t.sources.c.sha256))
             }
-        if not force and recorded == {(f.name, f.sha256) for f in files}:
+        current = recorded == {(f.name, f.sha256) for f in files}
+        if not force and current and not self._bundled_detainers_stale():
             return ImportReport(False, time.perf_counter() - started, len(files))
         steps = ["read ICE sheets", "replay history", "write registry"]
         tick = progress or (lambda _step, _done, _total: None)
@@ -166,6 +167,7 @@ class ImportMixin(QAMixin):
             counts.update(_write_counties(connection, places.placements))
             counts.update(_write_early(connection, places.early, source_ids))
             counts.update(project_found(connection))
+            counts.update(self._write_bundled_detainers(connection))
             counts["jurisdictions"] = len(places.jurisdictions)
         tick(steps[2], 1, 1)
         qa = self.qa()

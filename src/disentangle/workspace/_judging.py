@@ -113,49 +113,56 @@ class JudgeMixin(QueryMixin, ReadMixin):
         given = self._judged_place(place) if place else None
         state = extraction.state or (agency["state"] if agency else None) or (given.state if given else None)
         name = extraction.agency_name or (agency["name"] if agency else None)
-        if not state or not name:
+        if not state or (not name and given is None):
             raise InputError(
                 "the agency or state the agreement binds could not be read; give --place",
                 path if path is not None else extraction.filename,
             )
         jurisdiction = given or self._judged_jurisdiction(agency, state)
+        # The agency the document does not name is judged as the place's: its name in the tool's words.
+        name = name or f"the local agency of {jurisdiction.name}"
         agency_type = agency["type"] if agency else classify_agency(name, state).id
+        document = extraction.document
         facts = assess.AgreementFacts(
             kind=extraction.kind,
             agency_name=name,
             agency_type=agency_type,
             state=state,
-            signatories=tuple(
-                assess.Signatory.from_mapping(
-                    {
-                        "side": s.side,
-                        "name": s.name,
-                        "title": s.title,
-                        "date": s.date.isoformat() if s.date else None,
-                    }
-                )
-                for s in extraction.signatories
-            ),
-            authorization_clause=assess.find_authorization_clause(extraction.document.text)
-            if extraction.document
-            else None,
+            signatories=tuple(extraction.signatories),  # with the page words each was read from
+            authorization_clause=assess.find_authorization_clause(document.text) if document else None,
+            authorization_evidence=assess.find_authorization_evidence(document) if document else None,
             status=status,
             template_deviations=_deviations(extraction),
             document=extraction.sha256,
         )
         flags = assess.check_validity(facts, jurisdiction, as_of=date.today())
-        obligations = [f for f in extraction.findings if f.field.startswith("obligations.")]
         texts = [_policy_text(p) for p in policy_files]
-        conflicts = assess.find_conflicts(obligations, texts, assess.inherited_law(state, jurisdiction.level))
+        conflicts = assess.find_conflicts(
+            obligations_of(extraction), texts, assess.inherited_law(state, jurisdiction.level)
+        )
         return {
             "sha256": extraction.sha256,
             "kind": extraction.kind,
-            "agency": {"name": name, "state": state, "type": agency_type},
-            "jurisdiction": {"name": jurisdiction.name, "id": jurisdiction.id, "level": jurisdiction.level},
+            "agency": {
+                "name": name,
+                "state": state,
+                "type": agency_type,
+                "read": bool(extraction.agency_name),
+            },
+            "jurisdiction": {
+                "name": jurisdiction.name,
+                "id": jurisdiction.id,
+                "level": jurisdiction.level,
+                "given": given is not None,
+            },
             "registry_match": match,
             "flags": [flag.to_dict() for flag in flags],
             "conflicts": [conflict.to_dict() for conflict in conflicts],
         }
+
+    def judge_stored(self, sha256: str, *, place: str | None = None) -> dict[str, Any]:
+        """check_extraction of a stored document, for the place a person names (not stored: a question)."""
+        return self.check_extraction(extract.extract_agreement(self.document(sha256)), place=place)
 
     def _judged_place(self, place: str) -> Any:
         shown = self.show(place)
@@ -195,6 +202,22 @@ class JudgeMixin(QueryMixin, ReadMixin):
         inputs, assumptions = costs.default_inputs(size, **changes)
         assumptions.insert(0, f"regime {regime}: chosen from the agreement's kind ({row.kind}) and dates")
         return costs.estimate(regime, inputs), assumptions
+
+
+def obligations_of(extraction: extract.Extraction) -> list[assess.Obligation]:
+    """The agreement's obligations as the conflict rules take them: each whole clause as printed, its page,
+    and the agreement's kind (a TFF MOU's assignment clause conflicts where a 287(g) clause may not)."""
+    return [
+        assess.Obligation(
+            text=finding.evidence.quote,
+            agreement_kind=extraction.kind,
+            agreement=extraction.sha256,
+            clause=finding.field.removeprefix("obligations."),
+            page=finding.evidence.page,
+        )
+        for finding in extraction.findings
+        if finding.field.startswith("obligations.")
+    ]
 
 
 def _policy_text(path: Path) -> assess.PolicyText:

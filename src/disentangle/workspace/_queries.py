@@ -99,6 +99,13 @@ class QueryMixin(WorkspaceBase):
                 query = query.where(a.c.status == status)
             return [_agreement_json(dict(row._mapping)) for row in connection.execute(query)]
 
+    def has_agreement(self, agreement_id: str) -> bool:
+        with self.store.read() as connection:
+            found = connection.scalar(
+                select(t.agreements.c.id).where(t.agreements.c.id == agreement_id.strip())
+            )
+        return found is not None
+
     def stats(self, by: str = "model", *, as_of: date | None = None) -> list[dict[str, Any]]:
         """Counts of agreements on ICE's lists: per published sheet (month), or by model or state."""
         if by not in ("month", "model", "state"):
