@@ -205,7 +205,6 @@ def test_county_title_tells_the_facts() -> None:
         "287(g) in force: 1 JEM, 0 WSO, 8 TFM (ICE's list of 2026-05-18)",
         "Detention contracts in force (found in records): 0",
         "Facilities ICE used (list of 2017): 0",
-        "Found in records: 0 in force, 0 ended",
         "Secure Communities: since 2009-09",
         "Named by DHS as a “sanctuary jurisdiction” (itself or its state)",
     ]
