@@ -371,11 +371,12 @@ def _document(agreement: HistoricalAgreement, claim: Claim) -> None:
 
 
 def _detail(claim: Claim) -> dict[str, Any]:
-    detail: dict[str, Any] = {"printed": claim.agency, "record": claim.record}
+    """What the record printed (its source names the record itself)."""
+    detail: dict[str, Any] = {"printed": claim.agency}
     if claim.detail.get("model"):
         detail["model"] = claim.detail["model"]
     if claim.detail.get("document"):
-        detail["document"] = claim.detail["document"]
+        detail["archive_file"] = claim.detail["document"]
     if claim.status == "pending" and claim.signed:
         detail["date_printed"] = claim.signed.isoformat()
     return detail
