@@ -108,6 +108,8 @@ def test_a_declared_scope_counts_every_member_county() -> None:
             "county",
         ),
         ({"jurisdiction_id": TX, "jurisdiction_level": Level.STATE}, "statewide", "statewide"),
+        # the roster's own row for a state agency's unit (a campus police) is counted where it is
+        ({"jurisdiction_id": TX, "jurisdiction_level": Level.STATE, "roster_unit": True}, "roster", "county"),
         ({"roster_counties": (f"{TX}/county:lavaca", f"{TX}/county:dewitt")}, "roster", "multi-county"),
         ({"roster_counties": ()}, "ice-county", "county"),
         ({"roster_counties": (), "printed_county": None, "printed_county_id": None}, "none", "none"),

@@ -9,7 +9,9 @@ The rules, tried in order; the first that places the agency decides (docs/regist
    source (a regional jail authority, a judicial district's task force, a state attorney's circuit);
 3. the agency's jurisdiction, when it is a county (a sheriff, a county jail, an independent city);
 4. the county a township or town lies in, when its jurisdiction is one;
-5. statewide, for a state agency, and for anything in a district or territory without counties;
+5. statewide, for a state agency, and for anything in a district or territory without counties; but a
+   row of the FBI roster that is a state agency's unit (a campus police department, a state hospital, a
+   highway patrol troop) is counted where the roster places it, by rule 7;
 6. for a detention facility, the county its name names ("Bowie County Jail");
 7. the FBI roster's county, or counties, for the ORI the agency is linked to;
 8. the county ICE printed (287(g) sheet or facility list);
@@ -59,6 +61,7 @@ class AgencyPlaceFacts:
     printed_source: Citation | None = None
     facility: bool = False  # a facility of ICE's detention list
     state_has_counties: bool = True  # False for D.C. and the territories without county-level divisions
+    roster_unit: bool = False  # a row of the FBI roster of its own (not an agency on ICE's lists)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +263,7 @@ def _place(
         return _with_printed(facts, CountyRule.JURISDICTION, (facts.jurisdiction_id,), None, ""), None
     if level is Level.SUBDIVISION and facts.subdivision_county:
         return _with_printed(facts, CountyRule.SUBDIVISION, (facts.subdivision_county,), None, ""), None
-    if level is Level.STATE:
+    if level is Level.STATE and not (facts.roster_unit and facts.roster_counties):
         return _with_printed(facts, CountyRule.STATEWIDE, (), None, ""), None
     if not facts.state_has_counties:
         note = f"{facts.state} has no counties"

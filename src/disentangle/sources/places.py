@@ -299,6 +299,7 @@ def _place_counties(places: Places, gazetteer: Gazetteer, agencies: Sequence[Tra
                 roster_source=roster_sources.get(record.ori),
                 names=(record.fbi_name, *record.aliases),
                 state_has_counties=record.state in with_counties,
+                roster_unit=True,
             )
         )
     for facility in places.facility_agreements:
