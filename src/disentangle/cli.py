@@ -133,8 +133,19 @@ def import_(ctx: click.Context, force: bool) -> None:
     if report.changed:
         counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in report.counts.items())
         click.echo(f"imported {report.files} files in {report.seconds:.1f} s: {counts}", err=True)
+        _qa_summary(report.qa)
     else:
         click.echo(f"registry is current: {report.files} files unchanged, nothing to do", err=True)
+
+
+def _qa_summary(checks: Sequence[Any]) -> None:
+    """One line of the registry's QA after an import, and every failing invariant on its own line."""
+    counts = {status: sum(1 for c in checks if c.status == status) for status in ("pass", "fail", "info")}
+    tally = f"{counts['pass']} pass, {counts['fail']} fail, {counts['info']} info"
+    click.echo(f"qa: {tally} (`disentangle qa` lists them)", err=True)
+    for check in checks:
+        if check.status == "fail":
+            click.echo(f"qa fail: {check.id}: {check.summary}", err=True)
 
 
 @import_.command("ice-sheet")
@@ -211,9 +222,18 @@ def history(ctx: click.Context, agency: str, fmt: str) -> None:
     click.echo(
         f"{result['agency']['name']} ({result['agency']['state']}), id {result['agency']['id']}", err=True
     )
+    if result.get("history_begins"):
+        click.echo(
+            f"ICE's lists here begin with the list of {result['history_begins']}: an agreement on it was "
+            "added on or before that date; earlier events come from older records",
+            err=True,
+        )
     _emit(
         [
-            {**e, "source": f"{e['source']['file']} row {e['source']['row']}" if e["source"] else "recorded"}
+            {
+                **e,
+                "source": f"{e['source']['label']}, row {e['source']['row']}" if e["source"] else "recorded",
+            }
             for e in result["events"]
         ],
         fmt,
@@ -942,6 +962,23 @@ def agreement_record(
 
 
 @main.command()
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_context
+@_fail_cleanly
+def qa(ctx: click.Context, fmt: str) -> None:
+    """The registry's invariants as pass/fail/info rows; exits 1 when any fails."""
+    workspace = _workspace(ctx)
+    _ensure_registry(workspace)
+    checks = workspace.qa()
+    rows = [check.to_json() for check in checks]
+    if fmt == "table":
+        rows = [{**row, "examples": "; ".join(row["examples"][:3])} for row in rows]
+    _emit(rows, fmt, ["status", "check", "count", "summary", "examples"])
+    if any(check.status == "fail" for check in checks):
+        sys.exit(1)
+
+
+@main.command()
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 @_fail_cleanly
@@ -955,7 +992,11 @@ def summary(ctx: click.Context, fmt: str) -> None:
         return
     click.echo(
         f"ICE's latest 287(g) list in the registry: {result['latest_sheet']}, "
-        f"{result['active_rows']} agreements"
+        f"{result['active_rows']} agreements; {result['latest_sheet_age_days']} days old on {result['today']}"
+    )
+    click.echo(
+        f"the history of ICE's lists here begins with the list of {result['history_begins']}: an agreement "
+        "signed before it shows that list as the day it was added"
     )
     click.echo(f"from {result['snapshots']} published sheets; {result['agencies']} agencies in the registry")
     click.echo("")

@@ -194,6 +194,8 @@ class _FactRule:
     kinds: frozenset[str]
     signal_for: tuple[str, ...]
     label: str
+    statuses: frozenset[str] = frozenset()  # set for an agreement shown as a signal (agreement_signals)
+    when: str = "{first} – {last}"  # how such an agreement's dates are said
 
 
 def parse_registry_rules(
@@ -230,13 +232,24 @@ def parse_registry_rules(
             )
         )
     facts = []
-    for index, entry in enumerate(doc.get("facts") or []):
-        unknown = [c for c in entry.get("signal_for") or [] if c not in criteria]
-        if unknown or not entry.get("kinds") or not entry.get("label"):
-            raise KnowledgeError(
-                f"{origin}: facts[{index}] needs kinds, a label and known criteria (got {unknown})"
+    for section in ("agreement_signals", "facts"):
+        for index, entry in enumerate(doc.get(section) or []):
+            unknown = [c for c in entry.get("signal_for") or [] if c not in criteria]
+            needs_status = section == "agreement_signals" and not entry.get("statuses")
+            if unknown or not entry.get("kinds") or not entry.get("label") or needs_status:
+                raise KnowledgeError(
+                    f"{origin}: {section}[{index}] needs kinds, a label and known criteria (got {unknown})"
+                    + (" and statuses" if needs_status else "")
+                )
+            facts.append(
+                _FactRule(
+                    frozenset(entry["kinds"]),
+                    tuple(entry["signal_for"]),
+                    entry["label"],
+                    frozenset(entry.get("statuses") or ()),
+                    str(entry.get("when") or "{first} – {last}"),
+                )
             )
-        facts.append(_FactRule(frozenset(entry["kinds"]), tuple(entry["signal_for"]), entry["label"]))
     return tuple(agreements), tuple(facts)
 
 
@@ -248,10 +261,15 @@ def _registry_rules() -> tuple[tuple[_AgreementRule, ...], tuple[_FactRule, ...]
 def _source_label(source: Any) -> str | None:
     if source is None:
         return None
-    parts = [getattr(source, "dataset", None), getattr(source, "file", None)]
+    # The registry hands sources over as public citations: the record's label, its address and the row.
+    label, address = getattr(source, "dataset", None), getattr(source, "url", None)
     row = getattr(source, "row", None)
-    label = " / ".join(str(p) for p in parts if p)
-    return f"{label} row {row}" if row is not None else label or None
+    text = f"{label}, row {row}" if label and row is not None else str(label or "")
+    return f"{text} ({address})" if address and text else text or None
+
+
+def _day(value: Any) -> str:
+    return value.isoformat() if value else "?"
 
 
 def describe_fact(kind: str, value: Any) -> str:
@@ -298,9 +316,25 @@ def _registry_evidence(
                             quote=None,
                         )
                     )
+            for fact_rule in fact_rules:
+                if str(item.kind) in fact_rule.kinds and str(item.status) in fact_rule.statuses:
+                    first, last = _day(item.first_seen), _day(item.last_seen)
+                    used = fact_rule.when.format(first=first, last=last)
+                    if first == last:  # one dated record: one date
+                        used = used.split(" – ")[0]
+                    signals.extend(
+                        ScoreEvidence(
+                            kind=EvidenceKind.SIGNAL,
+                            criterion=criterion,
+                            summary=f"{fact_rule.label}: {item.agency_name}, {used}",
+                            citation=item.id,
+                            source=_source_label(item.source),
+                        )
+                        for criterion in fact_rule.signal_for
+                    )
         elif isinstance(item, Fact):
             for fact_rule in fact_rules:
-                if item.kind in fact_rule.kinds:
+                if item.kind in fact_rule.kinds and not fact_rule.statuses:
                     dated = f" ({item.date.isoformat()})" if item.date else ""
                     for criterion in fact_rule.signal_for:
                         signals.append(

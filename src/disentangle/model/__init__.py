@@ -17,6 +17,7 @@ from disentangle.model._judgement import (
     evidence_json,
     signatory_side,
 )
+from disentangle.model._registry import Citation, CountyRule, CountyScope, QACheck, QAStatus
 from disentangle.model._types import (
     ACTION_STATUS,
     AGREEMENT_KINDS,
@@ -47,6 +48,9 @@ __all__ = [
     "AgreementKind",
     "AgreementStatus",
     "CampaignTopic",
+    "Citation",
+    "CountyRule",
+    "CountyScope",
     "Document",
     "Event",
     "EventKind",
@@ -61,6 +65,8 @@ __all__ = [
     "Level",
     "Page",
     "PageMethod",
+    "QACheck",
+    "QAStatus",
     "Signatory",
     "Source",
     "ValidityFlag",

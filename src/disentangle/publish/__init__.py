@@ -6,6 +6,7 @@ __all__ = ["csv_cell"]
 from disentangle.publish._map import (
     DEFAULT_LAYER,
     LAYER_BY_KEY,
+    LAYER_RECORDS,
     LAYERS,
     MODELS_287G,
     Band,
@@ -21,6 +22,7 @@ __all__ = [
     "DEFAULT_LAYER",
     "LAYERS",
     "LAYER_BY_KEY",
+    "LAYER_RECORDS",
     "MODELS_287G",
     "Band",
     "CountyRow",

@@ -30,7 +30,8 @@ class Layer:
 
 
 def agreement_kinds(row: CountyRow) -> list[str]:
-    """The kinds of arrangement in force in a county: each 287(g) model, and detention contracts."""
+    """The kinds of arrangement in force in a county: each 287(g) model on ICE's latest list, and detention
+    contracts a dated record says are in force (never the facilities of ICE's 2017 list: it does not say)."""
     kinds = [model for model in MODELS_287G if row.get(model)]
     if row.get("detention"):
         kinds.append("detention")
@@ -62,7 +63,7 @@ def _count_287g(row: CountyRow | None) -> int:
 def _detention(row: CountyRow | None) -> int:
     if row is None:
         return 0
-    n = int(row.get("detention") or 0)
+    n = int(row.get("facilities_used") or 0)
     return min(n, 2)
 
 
@@ -98,25 +99,30 @@ LAYERS: tuple[Layer, ...] = (
     Layer(
         "entanglement",
         "Kinds of arrangement with ICE in force",
-        "Counts the kinds in force in the county: each 287(g) model (Jail Enforcement, Warrant Service "
-        "Officer, Task Force) held by any agency there, and detention contracts (IGSA or USMS IGA). "
-        "Counties without any are shown by whether DHS named them a “sanctuary jurisdiction” and "
-        "whether Secure Communities was activated there.",
+        "Counts the kinds in force in the county by a dated source that says so: each 287(g) model (Jail "
+        "Enforcement, Warrant Service Officer, Task Force) that an agency there holds on ICE's latest "
+        "287(g) list, and detention contracts found in records and in force. ICE's detention facility "
+        "list of 2017 says only that ICE used a facility between two dates, so it is not counted here "
+        "(see the layer of its own). Counties without any are shown by whether DHS named them a "
+        "“sanctuary jurisdiction” (May 2025) and whether Secure Communities was activated there "
+        "(2008–2013).",
         (
             Band("Nothing on record", "c-none"),
-            Band("No agreement; named by DHS as a “sanctuary jurisdiction”", "c-dhs"),
-            Band("No agreement; Secure Communities only", "c-q0"),
-            Band("1 kind of agreement", "c-q2"),
-            Band("2 kinds", "c-q3"),
-            Band("3 or 4 kinds", "c-q5"),
+            Band("No agreement in force; named by DHS as a “sanctuary jurisdiction”", "c-dhs"),
+            Band("No agreement in force; Secure Communities only", "c-q0"),
+            Band("1 kind of agreement in force", "c-q2"),
+            Band("2 kinds in force", "c-q3"),
+            Band("3 or 4 kinds in force", "c-q5"),
         ),
         _entanglement,
     ),
     Layer(
         "287g",
         "Active 287(g) agreements",
-        "The number of 287(g) agreements on ICE's latest list held by agencies in the county "
-        "(sheriff, police, constables, state agencies located there), all three models together.",
+        "The number of 287(g) agreements on ICE's latest list held by agencies counted in the county "
+        "(sheriff, police, constables, jails; a city across a county line and a regional body count in "
+        "each of their counties), all three models together. State agencies' agreements cover the whole "
+        "state and are on each state's page.",
         (
             Band("None", "c-q0"),
             Band("1", "c-q1"),
@@ -128,10 +134,12 @@ LAYERS: tuple[Layer, ...] = (
     ),
     Layer(
         "detention",
-        "Detention contracts",
-        "Facilities in the county on ICE's list of detention facilities under an intergovernmental "
-        "service agreement (IGSA) or a U.S. Marshals Service agreement (USMS IGA).",
-        (Band("None", "c-q0"), Band("1", "c-q3"), Band("2 or more", "c-q5")),
+        "Detention facilities ICE used (list of 2017)",
+        "Facilities in the county that ICE's detention facility list, released under FOIA and captured "
+        "2017-11-04, shows ICE used between 1980 and 2017 under an intergovernmental service agreement "
+        "(IGSA) or a U.S. Marshals Service agreement (USMS IGA). The list gives each facility's first and "
+        "last use; it does not say whether an agreement is in force today.",
+        (Band("None on the list", "c-q0"), Band("1", "c-q3"), Band("2 or more", "c-q5")),
         _detention,
     ),
     Layer(
@@ -185,6 +193,18 @@ LAYERS: tuple[Layer, ...] = (
     ),
 )
 
+# The public records each layer draws on (ids of knowledge/datasets.yaml; "found" for agreements found
+# in records in this workspace), so that the page dates the facts it colours.
+LAYER_RECORDS: dict[str, tuple[str, ...]] = {
+    "entanglement": ("ice-287g-participating", "found", "dhs-sanctuary-list", "secure-communities"),
+    "287g": ("ice-287g-participating",),
+    "detention": ("ice-facilities",),
+    "found": ("found",),
+    "secure-communities": ("secure-communities",),
+    "dhs": ("dhs-sanctuary-list",),
+    "scorecard": ("ice-287g-participating", "found"),
+}
+
 LAYER_BY_KEY = {layer.key: layer for layer in LAYERS}
 DEFAULT_LAYER = LAYERS[0].key
 
@@ -196,8 +216,11 @@ def county_title(row: CountyRow | None, fallback: str) -> str:
     counts = ", ".join(f"{row.get(m) or 0} {m[-3:].upper()}" for m in MODELS_287G)
     lines = [
         f"{row['name']}, {row['state']}",
-        f"287(g) in force: {counts}" if active_287g(row) else "287(g) in force: none",
-        f"Detention contracts: {row.get('detention') or 0}",
+        (f"287(g) in force: {counts}" if active_287g(row) else "287(g) in force: none")
+        + (f" (ICE's list of {row['as_of']})" if row.get("as_of") else ""),
+        f"Detention contracts in force (found in records): {row.get('detention') or 0}",
+        f"Facilities ICE used (list of 2017): {row.get('facilities_used') or 0}"
+        + (f", last used {row['facilities_last_used']}" if row.get("facilities_last_used") else ""),
         f"Secure Communities: since {str(row['secure_communities'])[:7]}"
         if row.get("secure_communities")
         else "Secure Communities: no record",

@@ -40,6 +40,7 @@ class RosterAgency:
     population: int | None
     officers: int | None
     year: int | None
+    line: int | None = None  # its line in the roster file, for citing it
 
     @property
     def county(self) -> str | None:
@@ -84,6 +85,7 @@ def read_fbi_roster(path: Path) -> list[RosterAgency]:
                 population=_integer(row.get("population")),
                 officers=_integer(row.get("officer_ct")),
                 year=_integer(row.get("data_year")),
+                line=line,
             )
         )
     return roster

@@ -74,6 +74,7 @@ class TrackedAgreement:
     superseded_by: str | None = None
     supersedes: str | None = None
     source: Source | None = None
+    county_source: Source | None = None  # the sheet row that printed `county`
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,7 @@ class PendingRequest:
     outcome: str = "pending"  # pending | signed | left_list
     agreement_id: str | None = None
     names: list[str] = field(default_factory=list)
+    county_source: Source | None = None  # the sheet row that printed `county`
 
 
 @dataclass(slots=True)
@@ -370,6 +372,7 @@ def _add(history: History, sheet: Sheet, row: SheetRow, norm: str) -> TrackedAgr
         addendum_url=row.addendum_url,
         names=[row.agency],
         source=_source(sheet, row),
+        county_source=_source(sheet, row) if row.county else None,
     )
     history.agreements[agreement.id] = agreement
     _record(history, agreement.id, EventKind.ADDED, sheet, row, agency=row.agency, signed=str(row.signed))
@@ -397,6 +400,8 @@ def _continue(history: History, sheet: Sheet, row: SheetRow, norm: str, agreemen
     agreement.last_seen = sheet.captured
     agreement.agency_type = row.agency_type or agreement.agency_type
     agreement.county = row.county or agreement.county
+    if row.county:
+        agreement.county_source = _source(sheet, row)
     agreement.moa_url = row.moa_url or agreement.moa_url
     agreement.addendum = row.addendum or agreement.addendum
     agreement.addendum_url = row.addendum_url or agreement.addendum_url
@@ -451,6 +456,7 @@ def _apply_pending(history: History, sheet: Sheet) -> None:
             agency_type=row.agency_type,
             county=row.county,
             names=[row.agency],
+            county_source=_source(sheet, row) if row.county else None,
         )
         history.pending[request.id] = request
         seen.add(request.id)
@@ -489,6 +495,7 @@ class TrackedAgency:
     agreement_ids: list[str]
     pending_ids: list[str]
     last_seen: date
+    county_source: Source | None = None  # the sheet row that printed `county`
 
 
 def agencies_of(history: History) -> list[TrackedAgency]:
@@ -550,6 +557,7 @@ def agencies_of(history: History) -> list[TrackedAgency]:
                 agreement_ids=sorted(item.id for role, item in items if role == "agreement"),
                 pending_ids=sorted(item.id for role, item in items if role == "pending"),
                 last_seen=latest.last_seen,
+                county_source=latest.county_source,
             )
         )
     return agencies

@@ -26,6 +26,7 @@ from disentangle.workspace._queries import QueryMixin
 from disentangle.workspace._reading import ReadMixin
 from disentangle.workspace._rows import (
     _agreement_model,
+    _source_model,
 )
 
 
@@ -65,7 +66,7 @@ class JudgeMixin(QueryMixin, ReadMixin):
                 f["kind"],
                 f["value"],
                 date.fromisoformat(f["date"]) if f["date"] else None,
-                Source(f["source"]["dataset"], f["source"]["file"], f["source"]["row"]),
+                _source_model(f["source"]) or Source("no source recorded", ""),
             )
             for f in shown["facts"]
         )
