@@ -14,6 +14,7 @@ from typing import Any
 from disentangle.errors import KnowledgeError, SourceFormatError
 from disentangle.knowledge import load_yaml
 from disentangle.model import STATES, Level, normalize_state
+from disentangle.sources._memo import per_file
 
 _MISSING = frozenset({"", "na", "n/a", "#n/a", "#na", "-1", "null", "none", "not specified"})
 # The FBI writes states with NCIC codes: the USPS code except Nebraska (NB) and Guam (GM); "FS" marks
@@ -59,6 +60,7 @@ class IcpsrRow:
     date: str  # the sheet it comes from: "2025-05-16 am"
 
 
+@per_file(Path)
 def read_fbi_roster(path: Path) -> list[RosterAgency]:
     """The FBI roster (data/287g-watch/fbi_lee_latest.csv); a malformed file is a SourceFormatError."""
     columns = ("ori", "pub_agency_name", "state_abbr", "county_name", "agency_type_name")

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -37,15 +38,23 @@ _FILLER = frozenset(_NAMES["containment_filler"])
 _ABBREVIATIONS = tuple((pattern, replacement) for pattern, replacement in _NAMES["abbreviations"])
 
 
+_PUNCTUATION = re.compile(r"[.,()\-/]")
+_NOT_WORD = re.compile(r"[^a-z0-9 ]")
+_THE_OF = re.compile(r"\b(the|of)\b")
+_SPACES = re.compile(r"\s+")
+_COMPILED_ABBREVIATIONS = tuple((re.compile(pattern), replacement) for pattern, replacement in _ABBREVIATIONS)
+
+
+@lru_cache(maxsize=1 << 15)
 def normalize_agency(name: str) -> str:
     """A spelling-insensitive form of an agency name for matching (not for display)."""
     text = name.lower().replace("’", "'")
-    text = re.sub(r"[.,()\-/]", " ", text)
-    for pattern, replacement in _ABBREVIATIONS:
-        text = re.sub(pattern, replacement, text)
-    text = re.sub(r"[^a-z0-9 ]", "", text)
-    text = re.sub(r"\b(the|of)\b", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
+    text = _PUNCTUATION.sub(" ", text)
+    for pattern, replacement in _COMPILED_ABBREVIATIONS:
+        text = pattern.sub(replacement, text)
+    text = _NOT_WORD.sub("", text)
+    text = _THE_OF.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
 
 
 def _slug(text: str) -> str:

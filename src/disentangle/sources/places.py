@@ -55,39 +55,59 @@ class Places:
     linker: AgencyLinker | None = None
 
 
-def build_places(
-    data_dir: Path,
-    agencies: Sequence[TrackedAgency],
-    sheet_agreements: Sequence[ice_archive.RegistryAgreement] = (),
-) -> Places:
-    """Everything geographic the registry needs, and the records of 287(g) older than ICE's lists tied to
-    its agencies (`sheet_agreements`: the agreements of ICE's lists, to which such records may belong).
-    Datasets that are absent are skipped, with a note."""
+@dataclass(slots=True)
+class PlaceBase:
+    """What the places stage reads before it knows ICE's agencies: the tree of jurisdictions, the FBI
+    roster placed in it, and the program facts (an import prepares it while the ICE sheets are read)."""
+
+    places: Places
+    gazetteer: Gazetteer | None
+
+
+def prepare_places(data_dir: Path) -> PlaceBase:
+    """The part of `build_places` that does not depend on ICE's agencies."""
     places = Places()
     if not (data_dir / OCD_FOLDER / "us_census_places.csv").exists():
         places.notes.append("no Open Civic Data ids in the data folder: agencies are not linked to places")
-        return places
+        return PlaceBase(places, None)
     places.jurisdictions = read_jurisdictions(data_dir)
     gazetteer = Gazetteer(places.jurisdictions, read_division_aliases(data_dir))
-    _link_agencies(places, gazetteer, data_dir, agencies)
+    fbi = read_fbi_roster(data_dir / FBI_ROSTER) if (data_dir / FBI_ROSTER).exists() else []
+    places.roster_rows = {agency.ori: agency for agency in fbi}
+    icpsr = read_icpsr_links(data_dir / ICPSR) if (data_dir / ICPSR).exists() else []
+    places.linker = AgencyLinker(gazetteer, fbi, icpsr)
+    places.linker.placed_roster()  # every state's roster placed now, not when an agency first asks
     if (data_dir / "secure-communities").exists():
         _secure_communities(places, gazetteer, data_dir)
     if (data_dir / "ice-facilities").exists():
         _facilities(places, gazetteer, data_dir)
     if (data_dir / "dhs-sanctuary-list").exists():
         _dhs_designations(places, gazetteer, data_dir)
+    return PlaceBase(places, gazetteer)
+
+
+def build_places(
+    data_dir: Path,
+    agencies: Sequence[TrackedAgency],
+    sheet_agreements: Sequence[ice_archive.RegistryAgreement] = (),
+    base: PlaceBase | None = None,
+) -> Places:
+    """Everything geographic the registry needs, and the records of 287(g) older than ICE's lists tied to
+    its agencies (`sheet_agreements`: the agreements of ICE's lists, to which such records may belong).
+    Datasets that are absent are skipped, with a note. `base`: `prepare_places(data_dir)`, if done."""
+    base = base or prepare_places(data_dir)
+    places, gazetteer = base.places, base.gazetteer
+    if gazetteer is None:
+        return places
+    _link_agencies(places, agencies)
     _place_counties(places, gazetteer, agencies)
     _early_records(places, data_dir, agencies, sheet_agreements)
     return places
 
 
-def _link_agencies(
-    places: Places, gazetteer: Gazetteer, data_dir: Path, agencies: Sequence[TrackedAgency]
-) -> None:
-    fbi = read_fbi_roster(data_dir / FBI_ROSTER) if (data_dir / FBI_ROSTER).exists() else []
-    places.roster_rows = {agency.ori: agency for agency in fbi}
-    icpsr = read_icpsr_links(data_dir / ICPSR) if (data_dir / ICPSR).exists() else []
-    linker = places.linker = AgencyLinker(gazetteer, fbi, icpsr)
+def _link_agencies(places: Places, agencies: Sequence[TrackedAgency]) -> None:
+    linker = places.linker
+    assert linker is not None  # prepare_places made it
     for agency in agencies:
         best: AgencyLink | None = None
         for name in [agency.name, *reversed(agency.names)]:

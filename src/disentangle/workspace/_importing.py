@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import shutil
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, delete, insert, select
 
@@ -30,6 +32,8 @@ from disentangle.workspace._rows import (
     _inserted_id,
     _safe_name,
 )
+
+T = TypeVar("T")
 
 # Tables an import rebuilds, children first (the order deletes run in).
 _DATA_TABLES = (
@@ -143,15 +147,22 @@ class ImportMixin(QAMixin):
         steps = ["read ICE sheets", "replay history", "write registry"]
         tick = progress or (lambda _step, _done, _total: None)
 
-        sheets = []
         sheet_files = [f for f in files if f.dataset == "ice-287g"]
-        for index, source in enumerate(sheet_files):
-            sheets.append(ice_sheets.read_sheet(source.path, name=source.name))
-            tick(steps[0], index + 1, len(sheet_files))
+        # The workbooks are read in worker processes while this one reads the places, which do not depend
+        # on them: the two largest steps of an import overlap on a machine's cores.
+        with _sheet_readers(len(sheet_files)) as pool:
+            pending = [
+                pool.submit(ice_sheets.read_sheet, source.path, name=source.name) for source in sheet_files
+            ]
+            base = places_stage.prepare_places(self.data_dir)
+            sheets = []
+            for index, future in enumerate(pending):
+                sheets.append(future.result())
+                tick(steps[0], index + 1, len(sheet_files))
         history = ice_history.build_history(sheets)
         tick(steps[1], 1, 2)
         agencies = ice_history.agencies_of(history)
-        places = places_stage.build_places(self.data_dir, agencies, _on_sheets(history, agencies))
+        places = places_stage.build_places(self.data_dir, agencies, _on_sheets(history, agencies), base)
         tick(steps[1], 2, 2)
         with self.store.transaction() as connection:
             for table in _DATA_TABLES:
@@ -213,6 +224,32 @@ class ImportMixin(QAMixin):
             False,
             [_event_json(row._mapping) for row in rows],
         )
+
+
+# Worker processes that read ICE's workbooks during an import; a small import reads them here.
+SHEET_READERS = 2
+_POOL_FROM = 8  # workbooks: fewer are read faster than a worker process starts
+
+
+def _sheet_readers(count: int) -> Executor:
+    """Where an import reads ICE's workbooks: worker processes started clean (forkserver: never a copy of
+    a threaded server), or this process for a handful of sheets."""
+    if count < _POOL_FROM or (os.cpu_count() or 1) < 2:
+        return _InProcess()
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    return ProcessPoolExecutor(SHEET_READERS, mp_context=multiprocessing.get_context(method))
+
+
+class _InProcess(Executor):
+    """An executor that runs each call at once, in this process."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
 
 
 def _insert_sources(connection: Connection, files: Sequence[SourceFile]) -> dict[str, int]:
