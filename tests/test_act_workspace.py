@@ -167,5 +167,5 @@ def test_resolution_ends_every_active_agreement_of_a_place(own: Workspace) -> No
     active = [a for a in own.show("Galveston County, TX")["agreements"] if a["status"] == "active"]
     assert resolution.markdown.count("WHEREAS, the ") >= len(active)
     assert "Galveston County Sheriff" in resolution.markdown
-    with pytest.raises(InputError, match="no active agreement"):
+    with pytest.raises(InputError, match="no agreement in force"):
         own.resolution("Alameda County, CA", body, today=date(2026, 11, 23))

@@ -23,9 +23,9 @@ from disentangle.assess import (
     check_validity,
     find_conflicts,
     inherited_law,
-    load_authority_rules,
+    load_binding_rules,
 )
-from disentangle.assess._authority import OFFICES_FILE, RULES_FILE, parse_roles, parse_rules
+from disentangle.assess._binding import BINDING_FILE, parse_binding_rules
 from disentangle.errors import InputError, KnowledgeError
 from disentangle.knowledge import KNOWLEDGE_DIR
 from disentangle.model import Evidence, Finding, Level
@@ -103,12 +103,64 @@ def test_pasadena_mou_signed_only_by_the_police_chief_is_flagged_void() -> None:
             FlagCode.NO_AUTHORITY,
         ),
         (JurisdictionInfo("Harris County", "TX", "county"), "sheriff", "Sheriff", "TX", "287g-tfm", None),
+        # Alabama inherits the nation's general rule: the sheriff usually binds the office, so the sheriff's
+        # signature needs no flag and another officer's needs review, never "void".
+        (JurisdictionInfo("Crenshaw County", "AL", "county"), "sheriff", "Sheriff", "AL", "287g-wso", None),
         (
             JurisdictionInfo("Crenshaw County", "AL", "county"),
             "sheriff",
-            "Sheriff",
+            "Chief Deputy",
             "AL",
             "287g-wso",
+            FlagCode.AUTHORITY_UNKNOWN,
+        ),
+        (
+            JurisdictionInfo("Galveston County", "TX", "county"),
+            "constable",
+            "Constable",
+            "TX",
+            "287g-tfm",
+            None,
+        ),
+        (
+            JurisdictionInfo("Galveston County", "TX", "county"),
+            "constable",
+            "Chief Deputy Constable",
+            "TX",
+            "287g-tfm",
+            FlagCode.NO_AUTHORITY,
+        ),
+        (
+            JurisdictionInfo("League City", "TX", "place"),
+            "police",
+            "Chief of Police",
+            "TX",
+            "287g-tfm",
+            FlagCode.AUTHORITY_UNKNOWN,
+        ),
+        (JurisdictionInfo("League City", "TX", "place"), "police", "City Manager", "TX", "287g-tfm", None),
+        (
+            JurisdictionInfo("Texas", "TX", "state"),
+            "state_agency",
+            "Director",
+            "TX",
+            "287g-tfm",
+            FlagCode.AUTHORITY_UNKNOWN,
+        ),
+        (
+            JurisdictionInfo("Texas", "TX", "state"),
+            "state_agency",
+            "Executive Director",
+            "TX",
+            "287g-tfm",
+            None,
+        ),
+        (
+            JurisdictionInfo("Nowhere", "AL", "state"),
+            "task_force",
+            "Commander",
+            "AL",
+            "287g-tfm",
             FlagCode.AUTHORITY_UNKNOWN,
         ),
         # The signer's title as pdftotext reads it on the Crenshaw County WSO MOA (April 2025) in the corpus.
@@ -225,9 +277,8 @@ def test_agreement_facts_from_plain_mappings() -> None:
         "authorization_clause": AUTHORIZED,
     }
     flags = check_validity(data, JurisdictionInfo("Crenshaw County", "AL", "county"))
-    assert {FlagCode.AUTHORITY_UNKNOWN, FlagCode.MISSING_DATE, FlagCode.UNSUPPORTED_AUTHORIZATION} == codes(
-        flags
-    )
+    # Alabama's sheriff signing for the sheriff's office is who usually binds it: no authority flag.
+    assert {FlagCode.MISSING_DATE, FlagCode.UNSUPPORTED_AUTHORIZATION} == codes(flags)
     witness = AgreementFacts.from_mapping(
         {**data, "signatories": [*data["signatories"], {"side": "other", "title": "Notary"}]}
     )
@@ -238,40 +289,62 @@ def test_agreement_facts_from_plain_mappings() -> None:
         AgreementFacts.from_mapping({"kind": "tff-mou"})
 
 
-def test_rule_quotes_are_the_seeds_words(shared_dir: Path) -> None:
-    seeds = " ".join(
+def test_quotes_of_the_pasadena_reporting_are_the_pages_words(shared_dir: Path) -> None:
+    # The project's copies of the Pasadena Now report and the LA Progressive article are the public pages'
+    # text: every rule quoting those pages quotes them word for word.
+    pages = " ".join(
         " ".join((shared_dir / "seeds" / name).read_text(encoding="utf-8").split())
         for name in ("000_7b16bb6a4f91ad7e.txt", "001_73ba81b89bd15a78.txt")
     )
-    for rule in load_authority_rules().rules:
-        if rule.citation.startswith(("Seed", "Pasadena City Charter")):
-            assert rule.quote and " ".join(rule.quote.split()) in seeds, rule.id
+    quoted = [
+        source
+        for rule in load_binding_rules().rules
+        for source in rule.sources
+        if source.url
+        and ("pasadenanow.com/main/city-manager-says" in source.url or "mediaboss.net" in source.url)
+    ]
+    assert len(quoted) == 2
+    for source in quoted:
+        assert source.quote and " ".join(source.quote.split()) in pages, source.citation
 
 
-def _rules_doc() -> dict[str, Any]:
-    return yaml.safe_load((KNOWLEDGE_DIR / RULES_FILE).read_text(encoding="utf-8"))
+def _binding_doc() -> dict[str, Any]:
+    return yaml.safe_load((KNOWLEDGE_DIR / BINDING_FILE).read_text(encoding="utf-8"))
+
+
+ROLE_IDS = tuple(load_binding_rules().office_labels)
 
 
 @pytest.mark.parametrize(
     ("rule_change", "message"),
     [
-        ({"may_bind": ["treasurer"]}, "unknown office roles"),
-        ({"may_bind": []}, "names no office"),
+        ({"offices": ["treasurer"]}, "unknown office roles"),
+        ({"offices": []}, "names no office"),
         ({"applies": {"county_size": "large"}}, "unknown keys"),
-        ({"status": "probably"}, "status must be"),
-        ({"source": {}}, "no source citation"),
+        ({"status": "probably"}, "status one of"),
+        ({"government": "parish"}, "government must be"),
+        ({"sources": []}, "cites no source"),
+        ({"sources": [{"url": "https://example.org"}]}, "has no citation"),
+        ({"sources": [{"citation": "Seed 001"}]}, "not a public source"),
         ({"applies": {"kinds": ["287h"]}}, "unknown agreement kinds"),
+        ({"applies": {"state": "Texas"}}, "not a USPS code"),
+        ({"applies": {"place": {"name": "Pasadena"}}}, "place needs a name and a USPS state code"),
     ],
 )
-def test_broken_authority_rules_name_the_file(rule_change: dict[str, Any], message: str) -> None:
-    doc = _rules_doc()
-    doc["rules"][1].update(rule_change)
-    roles = parse_roles(
-        yaml.safe_load((KNOWLEDGE_DIR / OFFICES_FILE).read_text(encoding="utf-8")), OFFICES_FILE
-    )
+def test_broken_binding_rules_name_the_file(rule_change: dict[str, Any], message: str) -> None:
+    doc = _binding_doc()
+    known = next(rule for rule in doc["rules"] if rule["status"] == "known")
+    known.update(rule_change)
     with pytest.raises(KnowledgeError, match=re.escape(message)) as error:
-        parse_rules(doc, "knowledge/authority/rules.yaml", roles)
-    assert "authority/rules.yaml" in str(error.value)
+        parse_binding_rules(doc, "knowledge/authority/binding.yaml", ROLE_IDS)
+    assert "authority/binding.yaml" in str(error.value)
+
+
+def test_binding_rules_need_a_national_default() -> None:
+    doc = _binding_doc()
+    doc["rules"] = [rule for rule in doc["rules"] if rule.get("applies")]
+    with pytest.raises(KnowledgeError, match="nation"):
+        parse_binding_rules(doc, "knowledge/authority/binding.yaml", ROLE_IDS)
 
 
 # ------------------------------------------------------------------------------------------ conflicts

@@ -154,14 +154,45 @@ def test_money_is_exact_decimal_cents() -> None:
         ({"officers": -1}, "at least 0"),
         ({"officers": "2.5"}, "whole number"),
         ({"salary": 1}, "unknown cost inputs"),
-        ({"share_of_time": "1.5"}, "at most 1"),
+        ({"share_of_time": "1.5"}, "'share_of_time' is a share of each officer's time between 0 and 1"),
         ({"success_rate": "95"}, "between 0 and 1"),
         ({"base_salary": "lots"}, "not a number"),
+        # A benefit load is a fraction: 50 would be 5,000 % of salary.
+        (
+            {"benefit_load": "50"},
+            "'benefit_load' is a fraction of base salary between 0 and 1 (0.5 for 50%), not 50",
+        ),
+        ({"payroll_tax": "7.65"}, "'payroll_tax' is a fraction of pay between 0 and 1"),
+        ({"hours_per_year": "0"}, "'hours_per_year' is paid hours in a year: from 1 to 8,784"),
+        ({"hours_per_year": "9000"}, "'hours_per_year' is paid hours in a year"),
+        ({"overtime_hours": "9000"}, "'overtime_hours' is hours in a year"),
+        ({"overtime_hours": "7000"}, "add up to more than the 8,784 hours in a year"),
+        ({"hold_hours": "-1"}, "at least 0"),
+        (
+            {"overtime_multiplier": "0.5"},
+            "'overtime_multiplier' is a multiple of the regular hourly rate from 1",
+        ),
+        ({"bed_days": "-3"}, "at least 0"),
     ],
 )
 def test_bad_inputs_are_input_errors(data: dict[str, Any], message: str) -> None:
     with pytest.raises(InputError, match=re.escape(message)):
         CostInputs.from_mapping(data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"benefit_load": "0.8", "payroll_tax": "0.0145"},
+        {"hours_per_year": "8784", "overtime_hours": "0"},
+        {"hours_per_year": "2080", "overtime_hours": "6704"},
+        {"overtime_multiplier": "1", "share_of_time": "0", "success_rate": "1"},
+        {"officers": 0, "bed_days": 0, "detainer_holds": 0},
+    ],
+)
+def test_inputs_at_the_edge_of_their_ranges_are_accepted(data: dict[str, Any]) -> None:
+    inputs = CostInputs.from_mapping(data)
+    assert all(str(getattr(inputs, name)) == str(value) for name, value in data.items())
 
 
 def test_unknown_regime_is_an_input_error() -> None:

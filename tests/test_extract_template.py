@@ -72,6 +72,133 @@ def test_deviations_are_found(edit: tuple[str, str], kind: str, words: str) -> N
     assert any(words in t for t in texts)
 
 
+# What OCR does to a clean page, each as the corpus's scans show it: a digit read as a letter and split off
+# ("I 357(g)(8)"), "D" read as "O" ("FOO"), "ii" read as "ll" ("(vill)"), specks between words read as
+# letters, a comma read as a full stop (so a sentence is cut in two), a small word dropped.
+OCR_NOISE = (
+    ("U.S.C. § 1357(g)(8).", "U.S.C. § I 357(g)(8)."),
+    ("with the FOD or the FOD’s representative", "with the FOO or the FOD's representative"),
+    ("(viii) liability issues", "(vill) liability issues"),
+    ("Except as otherwise noted in this MOA", "Except aseotherwiseenoted inethis MOA"),
+    ("incurred by reason of death, injury,", "incurred by reason of death. injury."),
+    (
+        "The termination of an agreement is generally reserved",
+        "The termination of agreement is generally reserved",
+    ),
+)
+
+
+def noisy(edit: tuple[str, str] | None = None) -> Document:
+    clean = document("franklin_tfm_2025", edit)
+    text = clean.pages_text() if hasattr(clean, "pages_text") else "\f".join(p.text for p in clean.pages)
+    for before, after in OCR_NOISE:
+        assert before in text, before
+        text = text.replace(before, after, 1)
+    return Document(
+        hashlib.sha256(text.encode()).hexdigest(),
+        "franklin_scan.txt",
+        "text/plain",
+        [Page(i + 1, t, PageMethod.OCR) for i, t in enumerate(text.split("\f"))],
+    )
+
+
+def deviating(document: Document) -> list[tuple[str, str]]:
+    return [
+        (d.kind, d.template_text or "")
+        for d in compare_to_template(document).diffs
+        if d.kind in ("changed", "removed")
+    ]
+
+
+def test_ocr_misreadings_are_not_deviations() -> None:
+    clean = deviating(document("franklin_tfm_2025"))
+    comparison = compare_to_template(noisy())
+    assert deviating(noisy()) == clean, "the misread clauses are the template's own"
+    misread = [d for d in comparison.diffs if d.misread]
+    assert len(misread) >= 4 and all(d.kind == "same" for d in misread)
+    assert any("I 357(g)(8)" in (d.document_text or "") for d in misread)
+    assert comparison.to_json()["misread"] == len(misread)
+    assert f"({len(misread)} of them read through OCR's misreadings)" in comparison.to_markdown()
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        # A number changed: 90 days' notice becomes 180 even where OCR noise surrounds it.
+        (
+            ("ICE will provide the LEA a 90-day notice", "ICE will provide the LEA a 180-day notice"),
+            "90-day notice",
+        ),
+        (("party to this MOA within 48 hours.", "party to this MOA within 72 hours."), "within 48 hours"),
+        # A negation added, a modal changed.
+        (
+            ("ICE will generally not terminate an agreement", "ICE will generally terminate an agreement"),
+            "generally not",
+        ),
+        (
+            (
+                "activities carried out under this MOA may request representation",
+                "activities carried out under this MOA must request representation",
+            ),
+            "may request representation",
+        ),
+        # An obligation's word inserted, and a word replaced by another that is no misreading of it.
+        (
+            ("as determined by ICE.", "as determined by ICE only after the county approves it."),
+            "as determined by ICE",
+        ),
+        (
+            ("ICE will certify in writing the names", "The Sheriff will certify in writing the names"),
+            "ICE will certify",
+        ),
+    ],
+)
+def test_real_changes_are_flagged_through_ocr_noise(edit: tuple[str, str], words: str) -> None:
+    for reading in (document("franklin_tfm_2025", edit), noisy(edit)):
+        found = deviating(reading)
+        assert len(found) > len(deviating(document("franklin_tfm_2025"))), edit
+        assert any(words in template for _, template in found), (words, found)
+
+
+def test_words_only_added_are_shown_filled_in_locally() -> None:
+    # Inserted words without an obligation's word are a local fill-in (an address, a name): shown by
+    # `compare` beside the template's words, not counted by `check` as a deviation. OCR noise changes nothing.
+    edit = ("as determined by ICE.", "as determined by ICE (Field Office New Orleans).")
+    for reading in (document("franklin_tfm_2025", edit), noisy(edit)):
+        [local] = [d for d in compare_to_template(reading).diffs if "New Orleans)" in (d.document_text or "")]
+        assert local.kind == "local"
+    # With an obligation's word among them ("and", "only", "not"), the same insertion is a change.
+    joint = ("as determined by ICE.", "as determined by ICE and the county commission.")
+    assert any("as determined by ICE" in t for _, t in deviating(noisy(joint)))
+
+
+@pytest.mark.parametrize(
+    ("template", "reading", "misread"),
+    [
+        (["1357", "g", "8"], ["i", "357", "g", "8"], True),
+        (["fod"], ["foo"], True),
+        (["viii"], ["vill"], True),
+        (["as", "otherwise", "noted"], ["aseotherwiseenoted"], True),
+        (["of", "the"], ["ofthe"], True),
+        (["the"], [], True),
+        ([], ["e"], True),
+        # Negative rows: what a misreading cannot explain.
+        (["48"], ["72"], False),
+        (["90", "day"], ["180", "day"], False),
+        (["shall"], ["shall", "not"], False),
+        (["may"], ["must"], False),
+        (["ice"], ["sheriff"], False),
+        (["the", "county", "commission"], [], False),
+        ([], ["approved", "by", "the", "county"], False),
+        (["security", "equipment"], ["sccurity", "cquipment", "and", "vehicles"], False),
+    ],
+)
+def test_what_counts_as_a_misreading(template: list[str], reading: list[str], misread: bool) -> None:
+    from disentangle.extract._template import _misread
+
+    assert _misread(template, reading) is misread
+
+
 def test_an_added_clause_is_found_with_its_page() -> None:
     added = "The County Commission may end this MOA at any public meeting by a majority vote of its members."
     comparison = compare_to_template(

@@ -68,16 +68,46 @@ def test_bad_policy_files_and_agencies_are_clear_errors(registry: Workspace, tmp
 
 
 def test_costs_follow_the_regime_of_the_agreement(registry: Workspace) -> None:
-    estimate, assumptions = registry.cost_of_agreement("tx-galveston-county-sheriff-s-office-jem-20200608")
-    assert estimate.regime.id == "287g-fy2026" and assumptions[0].startswith("regime 287g-fy2026")
+    estimate = registry.cost_of_agreement("tx-galveston-county-sheriff-s-office-jem-20200608")
+    assert estimate.regime.id == "287g-fy2026" and estimate.assumptions[0].startswith("regime 287g-fy2026")
     superseded = registry.agreements(status="superseded")[0]
-    old, _ = registry.cost_of_agreement(superseded["id"])
+    old = registry.cost_of_agreement(superseded["id"])
     assert old.regime.id == "287g-before-fy2026" and old.federal == Decimal(0)
     tff = registry.cost(
         "tff-joint-operations",
         {"officers": 2, "base_salary": "75000", "benefit_load": "0.55", "overtime_hours": "300"},
     )
     assert tff.federal / tff.total < Decimal("0.40")
+
+
+def test_each_agency_is_priced_at_its_own_size(registry: Workspace) -> None:
+    # The FBI roster gives Tye PD 2 sworn officers and League City PD 119 (2025): a small and a medium
+    # agency, so one officer and two officers assumed on the agreement, each assumption stated.
+    tye = registry.cost_of_agreement("tx-tye-police-department-tfm-20260217")
+    league = registry.cost_of_agreement("tx-league-city-police-department-tfm-20250922")
+    assert (tye.inputs.officers, league.inputs.officers) == (1, 2)
+    assert tye.total < league.total
+    assert (
+        "Tye Police Department: 2 sworn officers (FBI law-enforcement employees roster, 2025)"
+        in (tye.assumptions[-1])
+    )
+    assert "a small agency" in tye.assumptions[-1] and "(assumption" in tye.assumptions[-1]
+    assert "119 sworn officers" in league.to_table() and "assumes" in league.to_table()
+    # An agency the roster does not list is priced at a medium agency's figures, and says so.
+    constable = registry.cost_of_agreement("tx-galveston-county-constable-precinct-2-tfm-20250922")
+    assert (
+        "Precinct 2: no sworn-officer count on file, so a medium agency's figures"
+        in constable.assumptions[-1]
+    )
+    assert constable.inputs.officers == 2
+    # A size given overrides the roster; a figure given replaces its assumption.
+    assert (
+        registry.cost_of_agreement("tx-tye-police-department-tfm-20260217", size="large").inputs.officers == 4
+    )
+    mine = registry.cost_of_agreement(
+        "tx-tye-police-department-tfm-20260217", officers=3, base_salary="50000"
+    )
+    assert mine.inputs.officers == 3 and not any("sworn officers" in a for a in mine.assumptions)
 
 
 SYNTHETIC_TFF = Path(__file__).parent / "fixtures" / "extract" / "tff_mou_synthetic.txt"

@@ -96,7 +96,10 @@ def test_an_agreement_keeps_its_identity_through_a_rename(registry: Workspace) -
     assert [(e["date"], e["detail"]["to"]) for e in renamed] == [
         ("2025-04-01", "Alaska Department of Corrections")
     ]
-    assert renamed[0]["source"]["file"].endswith("20250401__participatingAgencies-20250401123225.xlsx")
+    # cited as ICE's list of that day with its row, never as a bundled file
+    assert renamed[0]["source"]["label"] == "ICE, 287(g) participating agencies list of 2025-04-01"
+    assert renamed[0]["source"]["url"] == "https://www.ice.gov/identify-and-arrest/287g"
+    assert renamed[0]["source"]["row"] and "file" not in renamed[0]["source"]
 
 
 def test_re_signing_supersedes_the_older_agreement(registry: Workspace) -> None:
@@ -228,10 +231,13 @@ def test_show_a_county_with_every_fact_sourced(registry: Workspace) -> None:
     agencies = {a["agency"] for a in shown["agreements"]}
     assert "Galveston County Sheriff's Office" in agencies
     for record in shown["agreements"]:
-        assert record["source"]["file"] and record["source"]["row"]
+        assert record["source"]["label"] and record["source"]["url"] and record["source"]["row"]
     kinds = {fact["kind"] for fact in shown["facts"]}
     assert "secure_communities_activated" in kinds
-    assert all(fact["source"]["file"] for fact in shown["facts"])
+    assert all(fact["source"]["label"] and fact["source"]["publisher"] for fact in shown["facts"])
+    bundled = [f"{folder.name}/" for folder in registry.data_dir.iterdir() if folder.is_dir()]
+    assert bundled and not [f for f in bundled if f in str(shown)]  # no bundled file's path
+    assert ".csv" not in str(shown) and ".xlsx" not in str(shown) and ".psv" not in str(shown)
     assert registry.show("Galveston County, TX")["jurisdiction"]["fips"] == "48167"
     assert (
         registry.show("ocd-division/country:us/state:tx/county:galveston")["jurisdiction"]["fips"] == "48167"
@@ -243,7 +249,7 @@ def test_show_a_sanctuary_county_inherits_its_states_designation(registry: Works
     designations = [f for f in shown["facts"] if f["kind"] == "dhs_sanctuary_designation"]
     assert {f["inherited"] for f in designations} == {True, False}  # California and Alameda both listed
     assert shown["summary"]["active_287g"] == {"287g-jem": 0, "287g-wso": 0, "287g-tfm": 0}
-    assert shown["summary"]["facility_agreements"] >= 1
+    assert shown["summary"]["facilities_used"] >= 1
 
 
 def test_ambiguous_place_names_ask_for_a_state(registry: Workspace) -> None:

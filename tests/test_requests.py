@@ -201,6 +201,77 @@ def test_follow_up_cites_statute_and_dates() -> None:
         draft_follow_up(request.advance("fulfilled", date(2025, 12, 20)), ME, today=date(2025, 12, 21))
 
 
+def test_follow_up_states_the_statute_and_the_agencys_promise_apart() -> None:
+    # Received Wednesday 26 November 2025: California's 10 days end Monday 8 December. The agency then gave
+    # 15 January 2026 as its own date: that is its promise, not the statute's deadline.
+    request = (
+        _request()
+        .advance("sent", TODAY)
+        .advance("acknowledged", date(2025, 12, 1), promised=date(2026, 1, 15))
+    )
+    assert request.statutory_due() == date(2025, 12, 8) and request.due() == date(2026, 1, 15)
+    text = draft_follow_up(request, ME, today=date(2026, 1, 20)).markdown
+    assert "by **December 8, 2025** the agency was to determine" in text
+    assert "That date passed 43 days ago." in text
+    assert (
+        "On December 1, 2025 the agency itself gave January 15, 2026 as the date of its response, "
+        "later than the law allows. That date, too, has passed." in text
+    )
+    assert "**January 15, 2026**" not in text, "the promise is never presented as the statutory deadline"
+    before = draft_follow_up(request, ME, today=date(2025, 12, 20)).markdown
+    assert "That date passed 12 days ago." in before and "too, has passed" not in before
+    # A law with no number of days: only the promise has a date.
+    texas = TrackedRequest.start("req-9", PD, records_law("TX"), ["records"], drafted=TODAY)
+    texas = texas.advance("sent", TODAY).advance(
+        "acknowledged", date(2025, 12, 1), promised=date(2025, 12, 20)
+    )
+    words = draft_follow_up(texas, ME, today=date(2025, 12, 22)).markdown
+    assert "requires a response promptly" in words and "gave December 20, 2025 as the date" in words
+    assert "later than the law allows" not in words
+
+
+@pytest.mark.parametrize(
+    ("steps", "today", "may_appeal"),
+    [
+        ([], date(2025, 12, 1), False),  # a draft
+        ([("sent", TODAY)], date(2025, 12, 8), False),  # sent, not yet due
+        ([("sent", TODAY)], date(2025, 12, 9), True),  # silence past the statute's date
+        ([("sent", TODAY), ("rejected", date(2025, 12, 2))], date(2025, 12, 3), True),
+        ([("sent", TODAY), ("partially-fulfilled", date(2025, 12, 2))], date(2025, 12, 3), True),
+        (
+            [("sent", TODAY), ("acknowledged", date(2025, 12, 1), date(2026, 1, 15))],
+            date(2025, 12, 20),
+            False,
+        ),
+        ([("sent", TODAY), ("acknowledged", date(2025, 12, 1), date(2026, 1, 15))], date(2026, 1, 16), True),
+        # An appeal pending, a request answered or withdrawn: nothing (more) to appeal.
+        (
+            [("sent", TODAY), ("rejected", date(2025, 12, 2)), ("appealed", date(2025, 12, 3))],
+            date(2026, 3, 1),
+            False,
+        ),
+        (
+            [("sent", TODAY), ("rejected", date(2025, 12, 2)), ("withdrawn", date(2025, 12, 3))],
+            date(2026, 3, 1),
+            False,
+        ),
+        ([("sent", TODAY), ("fulfilled", date(2025, 12, 2))], date(2026, 3, 1), False),
+    ],
+)
+def test_one_rule_says_when_a_request_may_be_appealed(
+    steps: list[tuple], today: date, may_appeal: bool
+) -> None:
+    request = _request()
+    for status, on, *promised in steps:
+        request = request.advance(status, on, promised=promised[0] if promised else None)
+    assert request.may_appeal(today) is may_appeal
+    if may_appeal:
+        assert draft_appeal(request, ME, today=today).markdown
+    else:
+        with pytest.raises(InputError, match=r"no denial to appeal|not been sent"):
+            draft_appeal(request, ME, today=today)
+
+
 def test_appeal_of_denial_and_of_silence() -> None:
     sent = _request("NY").advance("sent", date(2026, 6, 1))
     denied = sent.advance("rejected", date(2026, 6, 5))

@@ -24,7 +24,9 @@ from disentangle.errors import InputError
 from disentangle.model import Agreement, AgreementKind, AgreementStatus, Fact, Jurisdiction, Level, Source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "policy"
-SHEET = Source(dataset="ice-287g-monthly", file="participating_2026-05.xlsx", row=12)
+ICE_287G = "https://www.ice.gov/identify-and-arrest/287g"
+# The registry hands the scorecard its sources as public citations: the record's label and its address.
+SHEET = Source("ICE, 287(g) participating agencies list of 2026-05-01", ICE_287G, row=12, url=ICE_287G)
 
 
 def agreement(
@@ -52,8 +54,12 @@ def text(name: str) -> PolicyText:
         (AgreementKind.JEM, AgreementStatus.ACTIVE, "contracts", "287g", Answer.NO),
         (AgreementKind.TFM, AgreementStatus.PENDING, "contracts", "287g", Answer.OTHER),
         (AgreementKind.JEM, AgreementStatus.REMOVED, "contracts", "287g", Answer.UNKNOWN),
-        (AgreementKind.IGSA, AgreementStatus.LISTED, "contracts", "igsa", Answer.NO),
-        (AgreementKind.TFF_MOU, AgreementStatus.ACTIVE, "local-resources", "", Answer.NO),
+        (AgreementKind.JEM, AgreementStatus.IN_FORCE, "contracts", "287g", Answer.NO),
+        (AgreementKind.JEM, AgreementStatus.HISTORICAL, "contracts", "287g", Answer.UNKNOWN),
+        # ICE's 2017 detention list says only that ICE used a facility: never an agreement in force
+        (AgreementKind.IGSA, AgreementStatus.LISTED, "contracts", "igsa", Answer.UNKNOWN),
+        (AgreementKind.IGSA, AgreementStatus.IN_FORCE, "contracts", "igsa", Answer.NO),
+        (AgreementKind.TFF_MOU, AgreementStatus.IN_FORCE, "local-resources", "", Answer.NO),
     ],
 )
 def test_registry_agreements_answer_the_criterion_with_the_agreement_as_evidence(
@@ -67,7 +73,31 @@ def test_registry_agreements_answer_the_criterion_with_the_agreement_as_evidence
         assert not registry
     else:
         assert registry and registry[0].citation == f"{kind.value}-1"
-        assert "participating_2026-05.xlsx row 12" in (registry[0].source or "")
+        assert (
+            registry[0].source
+            == f"ICE, 287(g) participating agencies list of 2026-05-01, row 12 ({ICE_287G})"
+        )
+
+
+def test_a_facility_ice_used_is_a_dated_signal_not_an_answer() -> None:
+    used = Agreement(
+        id="facility-bowcotx-igsa",
+        kind=AgreementKind.IGSA,
+        agency_id="facility-bowcotx",
+        state="TX",
+        agency_name="Bowie County Jail",
+        signed=None,
+        status=AgreementStatus.LISTED,
+        first_seen=date(1999, 3, 4),
+        last_seen=date(2017, 11, 4),
+        source=SHEET,
+    )
+    row = build_scorecard("Bowie County, TX", registry_facts=[used]).row("contracts")
+    assert dict(row.aspects)["igsa"] is Answer.UNKNOWN
+    assert not [e for e in row.evidence if e.kind is EvidenceKind.REGISTRY]
+    (signal,) = row.signals
+    assert signal.summary.endswith("Bowie County Jail, used 1999-03-04 – 2017-11-04")
+    assert "does not say an agreement is in force" in signal.summary
 
 
 def test_program_facts_are_signals_not_answers() -> None:

@@ -24,6 +24,9 @@ def test_full_import_on_postgres(tmp_path: Path, postgres_url: str, postgres_sch
         assert migrations == [name for name, _ in tables.MIGRATIONS]
         report = workspace.import_bundled()
         assert report.changed and report.counts["agreements"] > 1900
+        assert [c.id for c in report.qa if c.status == "fail"] == []  # the registry's QA holds on PostgreSQL
+        tye = workspace.history("tx-tye-police-department")["agency"]["placement"]
+        assert [c["name"] for c in tye["counties"]] == ["Taylor County"]
         assert len(workspace.agreements(as_of=date(2026, 5, 18))) == 1843
         assert len(workspace.agreements(as_of=date(2021, 1, 13))) == 150
         assert workspace.stats("month")[-1]["total"] == 1843

@@ -13,9 +13,9 @@ import markupsafe
 import pytest
 from fastapi.testclient import TestClient
 
+from disentangle.publish import LAYERS
 from disentangle.web import create_app
 from disentangle.web._downloads import CSV_COLUMNS, records
-from disentangle.web._map import LAYERS
 from disentangle.workspace import Workspace
 
 GALVESTON = "48167"
@@ -112,7 +112,7 @@ def test_feed_is_atom_with_an_entry_per_change(client: TestClient, registry: Wor
         link = entry.find(f"{ATOM}link")
         assert link is not None and link.get("href", "").endswith(f"/agency/{change['agency_id']}")
         assert change["agency"] in (entry.findtext(f"{ATOM}title") or "")
-        assert change["source"]["file"] in (entry.findtext(f"{ATOM}content") or "")
+        assert change["source"]["label"] in (entry.findtext(f"{ATOM}content") or "")
 
 
 # ---------------------------------------------------------------------- search
@@ -162,9 +162,10 @@ def test_galveston_page_lists_agreements_events_and_facts_with_sources(
     for agreement in shown["agreements"]:
         assert html_text(agreement["agency"]) in page
         source = agreement["source"]
-        assert f"{source['file'].rsplit('/', 1)[-1]}, row {source['row']}" in page
+        assert f">{html_text(source['label'])}</a>, row {source['row']}" in page
     for event in shown["events"]:
-        assert f"{event['source']['file'].rsplit('/', 1)[-1]}, row {event['source']['row']}" in page
+        assert f">{html_text(event['source']['label'])}</a>, row {event['source']['row']}" in page
+    assert "xlsx" not in page and "data/" not in page  # public sources, never the bundled files
     for fact in shown["facts"]:
         assert f"row {fact['source']['row']}" in page
         assert fact["date"] in page
@@ -224,7 +225,7 @@ def test_agency_page_has_agreements_pdf_links_and_sourced_events(
         if agreement["document_url"]:
             assert f'href="{html_text(agreement["document_url"])}" rel="external noopener noreferrer"' in page
     for event in history["events"]:
-        assert f"{event['source']['file'].rsplit('/', 1)[-1]}, row {event['source']['row']}" in page
+        assert f">{html_text(event['source']['label'])}</a>, row {event['source']['row']}" in page
 
 
 # ---------------------------------------------------------------------- downloads
@@ -244,7 +245,7 @@ def test_place_downloads_as_json_and_csv(client: TestClient, registry: Workspace
     assert tuple(rows[0].keys()) == CSV_COLUMNS
     assert len(rows) == len(shown["agreements"]) + len(shown["events"]) + len(shown["facts"])
     assert len(rows) == len(records(shown))
-    assert all(r["source_file"] for r in rows), "every row names its source file"
+    assert all(r["source"] and r["source_url"] for r in rows), "every row cites its public source"
     kinds = [r["record"] for r in rows]
     assert kinds.count("agreement") == len(shown["agreements"])
     assert kinds.count("fact") == len(shown["facts"])
@@ -387,7 +388,7 @@ def test_the_agreement_page_tells_its_record_history_and_sources(
     assert page.status_code == 200
     assert str(markupsafe.escape(record["agency"])) in page.text and record["id"] in page.text
     for event in shown["events"]:
-        assert event["source"]["file"].rsplit("/", 1)[-1] in page.text
+        assert event["source"]["label"] in page.text
     assert f'href="/agency/{record["agency_id"]}"' in page.text
     assert f"/act/cost?agreement={record['id']}" in page.text
     assert "/act/letter/terminate" not in page.text, "a removed agreement is not offered for termination"

@@ -301,9 +301,8 @@ COST_QUERY = {"regime": "287g-fy2026", "officers": "3", "base_salary": "81000", 
 
 
 def test_cost_form_and_api_equal_workspace_cost(client: TestClient, own: Workspace) -> None:
-    inputs, _ = costs.default_inputs("medium")  # what the form starts from
     given = {k: v for k, v in COST_QUERY.items() if k != "regime"}
-    expected = own.cost(COST_QUERY["regime"], {**inputs.to_dict(), "success_rate": None, **given})
+    expected = own.cost(COST_QUERY["regime"], given)  # inputs left out take a medium agency's defaults
     answer = client.get("/api/cost", params=COST_QUERY).json()
     assert answer["estimate"] == expected.to_dict()
     assert answer["sensitivity"] == costs.sensitivity(expected.regime.id, expected.inputs).to_dict()
@@ -315,16 +314,17 @@ def test_cost_form_and_api_equal_workspace_cost(client: TestClient, own: Workspa
     share = (expected.local_share or Decimal(0)) * 100
     assert f"{share:.1f}%" in page.text
     assert 'value="81000"' in page.text, "the form keeps what was entered"
-    # Inputs left out take the form's defaults: a medium agency's.
+    # Inputs left out take the defaults of costs/: a medium agency's, each stated as assumed.
     bare = client.get("/api/cost", params={"regime": "tff-joint-operations"}).json()
-    assert bare["estimate"] == own.cost("tff-joint-operations", inputs.to_dict()).to_dict()
+    assert bare["estimate"] == own.cost("tff-joint-operations", {}).to_dict()
+    assert any("a medium agency" in line for line in bare["estimate"]["assumptions"])
 
 
 def test_cost_prefilled_from_an_agreement(client: TestClient, own: Workspace) -> None:
     agreement = active_agency(own, "TX")
-    estimate, assumptions = own.cost_of_agreement(agreement["id"])
+    estimate = own.cost_of_agreement(agreement["id"])
     answer = client.get("/api/cost", params={"agreement": agreement["id"]}).json()
-    assert answer["estimate"] == estimate.to_dict() and answer["assumptions"] == assumptions
+    assert answer["estimate"] == estimate.to_dict() and answer["assumptions"] == list(estimate.assumptions)
     page = client.get("/act/cost", params={"agreement": agreement["id"]}).text
     assert f'<option value="{estimate.regime.id}" selected>' in page
     assert f"${estimate.local:,.2f}" in page
@@ -336,7 +336,9 @@ def test_cost_prefilled_from_an_agreement(client: TestClient, own: Workspace) ->
         ({**COST_QUERY, "officers": "-2"}, "'officers' must be a finite number of at least 0"),
         ({**COST_QUERY, "officers": "2.5"}, "'officers' must be a whole number"),
         ({**COST_QUERY, "regime": "nope"}, "unknown cost regime 'nope'"),
-        ({**COST_QUERY, "share_of_time": "3"}, "share_of_time is a share"),
+        ({**COST_QUERY, "share_of_time": "3"}, "'share_of_time' is a share of each officer's time"),
+        ({**COST_QUERY, "benefit_load": "50"}, "'benefit_load' is a fraction of base salary between 0 and 1"),
+        ({**COST_QUERY, "size": "huge"}, "unknown agency size 'huge'"),
         ({"agreement": "no-such-agreement"}, "no agreement"),
     ],
 )
@@ -366,8 +368,11 @@ def test_place_page_has_scorecard_cost_requests_and_act(client: TestClient, own:
         assert f"/act/cost?agreement={agreement['id']}" in page
         assert f"/act/letter/terminate?subject={agreement['id']}" in page
         assert f"/act/request?agency={agreement['agency_id']}" in page
-        estimate, _ = own.cost_of_agreement(agreement["id"])
+        estimate = own.cost_of_agreement(agreement["id"])
         assert f"${estimate.local:,.2f}" in page
+        assert html_text(estimate.assumptions[-1]) in page, "each row says what its figures assume"
+    # Each agency at its own size: Galveston County's agreements are not all priced the same.
+    assert len({own.cost_of_agreement(a["id"]).total for a in active}) > 1
     assert f"/act/letter/resolution?subject={GALVESTON}" in page
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from disentangle.errors import InputError, SourceFormatError
+from disentangle.publish import LAYER_BY_KEY, LAYERS, county_title
 from disentangle.web._atlas import (
     decode_arcs,
     load_atlas,
@@ -24,7 +25,7 @@ from disentangle.web._atlas import (
 )
 from disentangle.web._cache import Memo, Page
 from disentangle.web._chart import nice_ceiling, render_chart
-from disentangle.web._map import LAYER_BY_KEY, LAYERS, county_title, registry_fips, render_map
+from disentangle.web._map import registry_fips, render_map
 from disentangle.workspace import bundled_data_dir
 
 # Two unit squares side by side sharing the border x=11 (arc 1), quantized with scale 0.5, shifted by 10.
@@ -121,7 +122,12 @@ def county(**facts: Any) -> dict[str, Any]:
         "287g-jem": 0,
         "287g-wso": 0,
         "287g-tfm": 0,
+        "as_of": "2026-05-18",
         "detention": 0,
+        "facilities_used": 0,
+        "facilities_last_used": None,
+        "found_in_force": 0,
+        "found_ended": 0,
         "secure_communities": None,
         "dhs_designated": False,
     }
@@ -138,8 +144,18 @@ def card(met: int = 0, failed: int = 0, partial: int = 0, unknown: int = 0) -> d
     [
         ("entanglement", None, "Nothing on record"),
         ("entanglement", county(), "Nothing on record"),
-        ("entanglement", county(secure_communities="2011-04-01"), "No agreement; Secure Communities only"),
-        ("entanglement", county(dhs_designated=True, secure_communities="2010-01-01"), "No agreement; named"),
+        (
+            "entanglement",
+            county(secure_communities="2011-04-01"),
+            "No agreement in force; Secure Communities",
+        ),
+        (
+            "entanglement",
+            county(dhs_designated=True, secure_communities="2010-01-01"),
+            "No agreement in force; named",
+        ),
+        # ICE's 2017 detention list says a facility was used, not that an agreement is in force
+        ("entanglement", county(facilities_used=4, facilities_last_used="2017-11-04"), "Nothing on record"),
         ("entanglement", county(_287g_tfm=8), "1 kind of agreement"),
         ("entanglement", county(_287g_tfm=8, dhs_designated=True), "1 kind of agreement"),
         ("entanglement", county(_287g_jem=1, detention=2), "2 kinds"),
@@ -150,9 +166,10 @@ def card(met: int = 0, failed: int = 0, partial: int = 0, unknown: int = 0) -> d
         ("287g", county(_287g_tfm=9), "4–9"),
         ("287g", county(_287g_jem=1, _287g_wso=2, _287g_tfm=8), "10 or more"),
         ("287g", county(detention=5), "None"),
-        ("detention", county(detention=1), "1"),
-        ("detention", county(detention=7), "2 or more"),
+        ("detention", county(facilities_used=1), "1"),
+        ("detention", county(facilities_used=7), "2 or more"),
         ("detention", county(_287g_jem=3), "None"),
+        ("detention", county(detention=1), "None on the list"),
         ("secure-communities", county(secure_communities="2008-10-27"), "2008–2009"),
         ("secure-communities", county(secure_communities="2012-06-01"), "2012"),
         ("secure-communities", county(), "No record"),
@@ -186,8 +203,9 @@ def test_county_title_tells_the_facts() -> None:
     )
     assert title.splitlines() == [
         "Test County, ZZ",
-        "287(g) in force: 1 JEM, 0 WSO, 8 TFM",
-        "Detention contracts: 0",
+        "287(g) in force: 1 JEM, 0 WSO, 8 TFM (ICE's list of 2026-05-18)",
+        "Detention contracts in force (found in records): 0",
+        "Facilities ICE used (list of 2017): 0",
         "Secure Communities: since 2009-09",
         "Named by DHS as a “sanctuary jurisdiction” (itself or its state)",
     ]
@@ -209,7 +227,7 @@ def test_render_map_links_each_county_and_escapes_its_name() -> None:
     assert svg.count("<a href=") == len(atlas.counties) == rendered.drawn == sum(rendered.counts)
     assert "&lt;b&gt;Bold&lt;/b&gt; County" in svg and "<b>Bold" not in svg
     assert f'href="/place/{first.id}?a=1&amp;b=2"' in svg
-    one_kind = [b.label for b in LAYER_BY_KEY["entanglement"].bands].index("1 kind of agreement")
+    one_kind = [b.label for b in LAYER_BY_KEY["entanglement"].bands].index("1 kind of agreement in force")
     assert rendered.counts[one_kind] == 1
     assert rendered.counts[0] == len(atlas.counties) - 1, "every other county has no record here"
 

@@ -133,8 +133,19 @@ def import_(ctx: click.Context, force: bool) -> None:
     if report.changed:
         counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in report.counts.items())
         click.echo(f"imported {report.files} files in {report.seconds:.1f} s: {counts}", err=True)
+        _qa_summary(report.qa)
     else:
         click.echo(f"registry is current: {report.files} files unchanged, nothing to do", err=True)
+
+
+def _qa_summary(checks: Sequence[Any]) -> None:
+    """One line of the registry's QA after an import, and every failing invariant on its own line."""
+    counts = {status: sum(1 for c in checks if c.status == status) for status in ("pass", "fail", "info")}
+    tally = f"{counts['pass']} pass, {counts['fail']} fail, {counts['info']} info"
+    click.echo(f"qa: {tally} (`disentangle qa` lists them)", err=True)
+    for check in checks:
+        if check.status == "fail":
+            click.echo(f"qa fail: {check.id}: {check.summary}", err=True)
 
 
 @import_.command("ice-sheet")
@@ -211,9 +222,18 @@ def history(ctx: click.Context, agency: str, fmt: str) -> None:
     click.echo(
         f"{result['agency']['name']} ({result['agency']['state']}), id {result['agency']['id']}", err=True
     )
+    if result.get("history_begins"):
+        click.echo(
+            f"ICE's lists here begin with the list of {result['history_begins']}: an agreement on it was "
+            "added on or before that date; earlier events come from older records",
+            err=True,
+        )
     _emit(
         [
-            {**e, "source": f"{e['source']['file']} row {e['source']['row']}" if e["source"] else "recorded"}
+            {
+                **e,
+                "source": f"{e['source']['label']}, row {e['source']['row']}" if e["source"] else "recorded",
+            }
             for e in result["events"]
         ],
         fmt,
@@ -372,31 +392,15 @@ def assess_(
         return
     (scorecard,) = cards
     if show_gaps:
-        found = [gap.to_dict() for gap in assess.gaps(scorecard)]
+        found = assess.gaps(scorecard)
         if fmt == "json":
-            _emit(found, "json")
+            _emit([gap.to_dict() for gap in found], "json")
         else:
-            click.echo(_gaps_markdown(found))
+            click.echo(assess.gaps_markdown(found), nl=False)
         return
     click.echo(
         {"markdown": scorecard.to_markdown, "json": scorecard.to_json, "html": scorecard.to_html}[fmt]()
     )
-
-
-def _gaps_markdown(found: list[dict[str, Any]]) -> str:
-    lines = []
-    for gap in found:
-        lines.append(f"## {gap.get('label')} — now {gap.get('answer')}")
-        for item in gap.get("adopt") or []:
-            lines.append(f"- adopt: {item}")
-        for item in gap.get("end") or []:
-            lines.append(f"- end: {item}")
-        for item in gap.get("constraints") or []:
-            lines.append(f"- state law in the way: {item}")
-        for policy in gap.get("model_policies") or []:
-            lines.append(f"- model: {policy if isinstance(policy, str) else policy.get('label') or policy}")
-        lines.append("")
-    return "\n".join(lines) or "no gaps: every criterion is met"
 
 
 def _read_overrides(path: Path) -> list[dict[str, Any]]:
@@ -449,7 +453,10 @@ def check(ctx: click.Context, file: Path, place: str | None, policies: tuple[Pat
 @click.argument("agreement", required=False)
 @click.option("--regime", help="tff-joint-operations, 287g-before-fy2026, 287g-fy2026, igsa-bed-space")
 @click.option(
-    "--size", default="medium", show_default=True, help="Agency size for defaults (with AGREEMENT)."
+    "--size",
+    type=click.Choice(["small", "medium", "large"]),
+    help="Agency size whose defaults fill the inputs left out (default: the agreement's agency's own "
+    "size from the FBI roster; medium with --regime).",
 )
 @click.option(
     "--set",
@@ -465,7 +472,7 @@ def cost(
     ctx: click.Context,
     agreement: str | None,
     regime: str | None,
-    size: str,
+    size: str | None,
     values: tuple[str, ...],
     fmt: str,
 ) -> None:
@@ -479,13 +486,11 @@ def cost(
         inputs[name.strip()] = value.strip()
     if agreement:
         _ensure_registry(workspace)
-        estimate, assumptions = workspace.cost_of_agreement(agreement, size=size, **inputs)
+        estimate = workspace.cost_of_agreement(agreement, size=size, **inputs)
     elif regime:
-        estimate, assumptions = workspace.cost(regime, inputs), []
+        estimate = workspace.cost(regime, inputs, size=size or "medium")
     else:
         raise InputError("give an AGREEMENT id or --regime")
-    for line in assumptions:
-        click.echo(f"assumes {line}", err=True)
     click.echo(estimate.to_json() if fmt == "json" else estimate.to_table())
 
 
@@ -726,11 +731,11 @@ def letter_invalidity(
 def letter_resolution(
     ctx: click.Context, place: str, body_name: str, jurisdiction_words: str, officer: str, out: Path | None
 ) -> None:
-    """A draft resolution ending a place's active agreements and adopting the checklist's prohibitions."""
+    """A draft resolution: ends what the body can bind, asks who binds the rest, warns of state law."""
     workspace = _workspace(ctx)
     _ensure_registry(workspace)
     body = letters.GoverningBody(name=body_name, jurisdiction=jurisdiction_words, officer=officer)
-    _deliver(workspace.resolution(place, body, today=date.today()), out)
+    _deliver(workspace.resolution(place, body, today=date.today(), record=True), out)
 
 
 @letter.command("terminate")
@@ -957,6 +962,23 @@ def agreement_record(
 
 
 @main.command()
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_context
+@_fail_cleanly
+def qa(ctx: click.Context, fmt: str) -> None:
+    """The registry's invariants as pass/fail/info rows; exits 1 when any fails."""
+    workspace = _workspace(ctx)
+    _ensure_registry(workspace)
+    checks = workspace.qa()
+    rows = [check.to_json() for check in checks]
+    if fmt == "table":
+        rows = [{**row, "examples": "; ".join(row["examples"][:3])} for row in rows]
+    _emit(rows, fmt, ["status", "check", "count", "summary", "examples"])
+    if any(check.status == "fail" for check in checks):
+        sys.exit(1)
+
+
+@main.command()
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 @_fail_cleanly
@@ -970,7 +992,11 @@ def summary(ctx: click.Context, fmt: str) -> None:
         return
     click.echo(
         f"ICE's latest 287(g) list in the registry: {result['latest_sheet']}, "
-        f"{result['active_rows']} agreements"
+        f"{result['active_rows']} agreements; {result['latest_sheet_age_days']} days old on {result['today']}"
+    )
+    click.echo(
+        f"the history of ICE's lists here begins with the list of {result['history_begins']}: an agreement "
+        "signed before it shows that list as the day it was added"
     )
     click.echo(f"from {result['snapshots']} published sheets; {result['agencies']} agencies in the registry")
     click.echo("")

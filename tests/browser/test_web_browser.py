@@ -72,7 +72,7 @@ def test_search_leads_to_the_place_page(page: Any, registry: Workspace) -> None:
     page.get_by_role("link", name="Galveston County, TX", exact=True).click()
     page.wait_for_url(re.compile(r"/place/48167$"))
     assert page.locator("h1").inner_text() == "Galveston County, TX"
-    agreements = page.get_by_role("table").filter(has_text="held by agencies in Galveston County")
+    agreements = page.get_by_role("table").filter(has_text="on record for agencies in Galveston County")
     assert agreements.get_by_role("link", name=re.compile(r"Galveston County Sheriff.s Office")).count() >= 1
     sources = [s for s in page.locator(".source").all_inner_texts() if "row" in s]
     assert len(sources) >= len(registry.show("48167")["agreements"])
@@ -83,7 +83,7 @@ def test_the_layer_menu_switches_the_map(page: Any) -> None:
     page.goto("/")
     page.get_by_label("Map layer").select_option("detention")
     page.wait_for_url(re.compile(r"\?layer=detention$"))
-    assert page.locator("#map-title").inner_text() == "Detention contracts"
+    assert page.locator("#map-title").inner_text() == "Detention facilities ICE used (list of 2017)"
 
 
 def test_a_phone_sees_the_whole_page_without_sideways_scrolling(browser: Any, server: str) -> None:

@@ -20,6 +20,15 @@ from disentangle.assess._authority import (
     load_authority_rules,
     signatory_from_mapping,
 )
+from disentangle.assess._binding import (
+    BindingAuthorities,
+    BindingAuthority,
+    BindingRule,
+    BindingRules,
+    Certainty,
+    Government,
+    load_binding_rules,
+)
 from disentangle.assess._click_arrest import ClickArrestEstimate, click_arrest, click_arrest_knowledge
 from disentangle.assess._conflicts import Conflict, Obligation, find_conflicts, load_conflict_rules
 from disentangle.assess._detainers import (
@@ -52,6 +61,7 @@ from disentangle.assess._scorecard import (
     Comparison,
     EvidenceKind,
     Gap,
+    GapAction,
     Origin,
     Override,
     Scorecard,
@@ -61,6 +71,7 @@ from disentangle.assess._scorecard import (
     compare,
     describe_fact,
     gaps,
+    gaps_markdown,
 )
 from disentangle.assess._scoring import CriterionAnswer, Provision, find_provisions, score_policy_texts
 from disentangle.assess._statelaw import LawEffect, StateLaw, inherited_law, load_state_laws
@@ -72,6 +83,11 @@ __all__ = [
     "Answer",
     "AuthorityRule",
     "AuthorityRules",
+    "BindingAuthorities",
+    "BindingAuthority",
+    "BindingRule",
+    "BindingRules",
+    "Certainty",
     "ClickArrestEstimate",
     "Comparison",
     "Conflict",
@@ -85,6 +101,8 @@ __all__ = [
     "EvidenceKind",
     "FlagCode",
     "Gap",
+    "GapAction",
+    "Government",
     "HistoryEvent",
     "JurisdictionInfo",
     "LawEffect",
@@ -128,10 +146,12 @@ __all__ = [
     "find_provisions",
     "form_of",
     "gaps",
+    "gaps_markdown",
     "guess_markup",
     "history_source",
     "inherited_law",
     "load_authority_rules",
+    "load_binding_rules",
     "load_conflict_rules",
     "load_patterns",
     "load_state_laws",

@@ -10,6 +10,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
+from disentangle.assess._binding import BindingRule, Certainty, load_binding_rules
 from disentangle.errors import InputError, KnowledgeError
 from disentangle.knowledge import KNOWLEDGE_DIR, load_yaml
 from disentangle.model import (
@@ -23,7 +24,6 @@ from disentangle.model import (
     signatory_side,
 )
 
-RULES_FILE = "authority/rules.yaml"
 OFFICES_FILE = "authority/offices.yaml"
 
 
@@ -138,7 +138,8 @@ class JurisdictionInfo:
     level: str  # model.Level value
     charter: bool | None = None
     id: str | None = None
-    authority_overrides: tuple[dict[str, Any], ...] = ()  # rules in the rules.yaml shape, for this place only
+    # Rules in the parse_rules shape, for this place only.
+    authority_overrides: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +170,9 @@ class AuthorityRule:
         for key, wanted in self.applies.items():
             if key == "state" and wanted != "*" and normalize_state(facts.state) != wanted:
                 return False
-            if key == "agency_type" and facts.agency_type.lower() != str(wanted).lower():
+            if key == "agency_type" and facts.agency_type.lower() not in {
+                str(t).lower() for t in (wanted if isinstance(wanted, list) else [wanted])
+            }:
                 return False
             if key == "level" and place.level != wanted:
                 return False
@@ -186,7 +189,11 @@ class AuthorityRule:
 
     @property
     def specificity(self) -> int:
-        return 100 if "place" in self.applies else len(self.applies)
+        # Jurisdictions are a tree: a named place beats its state, a state beats the nation; within one
+        # scope the rule naming more keys wins (assess/_binding.py most_specific, the same order).
+        if "place" in self.applies:
+            return 100
+        return (10 if "state" in self.applies else 0) + len(self.applies)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,11 +209,12 @@ class AuthorityRules:
     rules: tuple[AuthorityRule, ...]
     roles: tuple[OfficeRole, ...] = field(default=())
 
-    def role_of(self, title: str | None) -> str | None:
+    def role_of(self, title: str | None, side: str | None = None) -> str | None:
+        """The office role a title reads as (first match wins), among the roles of `side` when given."""
         if not title:
             return None
         for role in self.roles:
-            if role.regex.search(title):
+            if (side is None or role.side == side) and role.regex.search(title):
                 return role.id
         return None
 
@@ -219,7 +227,7 @@ class AuthorityRules:
             return max(candidates, key=lambda r: r.specificity)
         matching = [rule for rule in self.rules if rule.matches(facts, place)]
         if not matching:
-            raise KnowledgeError(f"{RULES_FILE}: no rule applies, not even a default (applies: {{}})")
+            raise KnowledgeError("authority/binding.yaml: no rule applies, not even a default (applies: {})")
         return max(matching, key=lambda r: r.specificity)
 
 
@@ -288,12 +296,31 @@ def parse_roles(doc: Any, origin: str) -> tuple[OfficeRole, ...]:
     return tuple(roles)
 
 
+def authority_rule(rule: BindingRule) -> AuthorityRule:
+    """A binding rule as a signature rule. Only a rule the sources make certain for this state or place
+    (status known) can find a signature void; a general rule says who usually binds such an agency, so a
+    signature by another officer is a thing to check, not a defect."""
+    sources = rule.sources
+    known = rule.status is Certainty.KNOWN
+    return AuthorityRule(
+        id=rule.id,
+        label=rule.label,
+        applies=dict(rule.applies),
+        status="known" if known else "unknown",
+        may_bind=rule.offices,
+        requires_resolution=rule.requires_resolution,
+        citation="; ".join(source.citation for source in sources) or "none",
+        quote=next((source.quote for source in sources if source.quote), None),
+        url=next((source.url for source in sources if source.url), None),
+        note=rule.note,
+    )
+
+
 @cache
 def load_authority_rules() -> AuthorityRules:
-    """The bundled signature-authority rules and office roles."""
+    """The bundled signature-authority rules (the binding rules of binding.yaml) and office roles."""
     roles = parse_roles(load_yaml(OFFICES_FILE), str(KNOWLEDGE_DIR / OFFICES_FILE))
-    rules = parse_rules(load_yaml(RULES_FILE), str(KNOWLEDGE_DIR / RULES_FILE), roles)
-    return AuthorityRules(rules, roles)
+    return AuthorityRules(tuple(authority_rule(rule) for rule in load_binding_rules().rules), roles)
 
 
 def _signer_quotes(signers: Sequence[Signatory]) -> tuple[Evidence, ...]:
@@ -372,7 +399,9 @@ def check_validity(
 
     rule = rules.rule_for(facts, jurisdiction_info)
     signed_agency = [s for s in agency_side if s.signed]
-    if rule.status == "unknown":
+    usual = {rules.role_of(s.title, "agency") for s in signed_agency} & set(rule.may_bind)
+    if rule.status == "unknown" and not usual:
+        # A general rule names who usually binds such an agency: a signature by one of them needs no flag.
         flags.append(
             ValidityFlag(
                 FlagCode.AUTHORITY_UNKNOWN,
@@ -384,9 +413,9 @@ def check_validity(
                 rule.citation,
             )
         )
-    elif signed_agency:
-        roles = {rules.role_of(s.title) for s in signed_agency}
-        unread = [s for s in signed_agency if rules.role_of(s.title) is None]
+    elif rule.status == "known" and signed_agency:
+        roles = {rules.role_of(s.title, "agency") for s in signed_agency}
+        unread = [s for s in signed_agency if rules.role_of(s.title, "agency") is None]
         if not roles & set(rule.may_bind) and unread:
             # An illegible or unusual title (OCR "sk,n/f") is not evidence that the wrong officer signed.
             flags.append(

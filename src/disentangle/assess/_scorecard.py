@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -193,6 +194,8 @@ class _FactRule:
     kinds: frozenset[str]
     signal_for: tuple[str, ...]
     label: str
+    statuses: frozenset[str] = frozenset()  # set for an agreement shown as a signal (agreement_signals)
+    when: str = "{first} – {last}"  # how such an agreement's dates are said
 
 
 def parse_registry_rules(
@@ -229,13 +232,24 @@ def parse_registry_rules(
             )
         )
     facts = []
-    for index, entry in enumerate(doc.get("facts") or []):
-        unknown = [c for c in entry.get("signal_for") or [] if c not in criteria]
-        if unknown or not entry.get("kinds") or not entry.get("label"):
-            raise KnowledgeError(
-                f"{origin}: facts[{index}] needs kinds, a label and known criteria (got {unknown})"
+    for section in ("agreement_signals", "facts"):
+        for index, entry in enumerate(doc.get(section) or []):
+            unknown = [c for c in entry.get("signal_for") or [] if c not in criteria]
+            needs_status = section == "agreement_signals" and not entry.get("statuses")
+            if unknown or not entry.get("kinds") or not entry.get("label") or needs_status:
+                raise KnowledgeError(
+                    f"{origin}: {section}[{index}] needs kinds, a label and known criteria (got {unknown})"
+                    + (" and statuses" if needs_status else "")
+                )
+            facts.append(
+                _FactRule(
+                    frozenset(entry["kinds"]),
+                    tuple(entry["signal_for"]),
+                    entry["label"],
+                    frozenset(entry.get("statuses") or ()),
+                    str(entry.get("when") or "{first} – {last}"),
+                )
             )
-        facts.append(_FactRule(frozenset(entry["kinds"]), tuple(entry["signal_for"]), entry["label"]))
     return tuple(agreements), tuple(facts)
 
 
@@ -247,10 +261,15 @@ def _registry_rules() -> tuple[tuple[_AgreementRule, ...], tuple[_FactRule, ...]
 def _source_label(source: Any) -> str | None:
     if source is None:
         return None
-    parts = [getattr(source, "dataset", None), getattr(source, "file", None)]
+    # The registry hands sources over as public citations: the record's label, its address and the row.
+    label, address = getattr(source, "dataset", None), getattr(source, "url", None)
     row = getattr(source, "row", None)
-    label = " / ".join(str(p) for p in parts if p)
-    return f"{label} row {row}" if row is not None else label or None
+    text = f"{label}, row {row}" if label and row is not None else str(label or "")
+    return f"{text} ({address})" if address and text else text or None
+
+
+def _day(value: Any) -> str:
+    return value.isoformat() if value else "?"
 
 
 def describe_fact(kind: str, value: Any) -> str:
@@ -297,9 +316,25 @@ def _registry_evidence(
                             quote=None,
                         )
                     )
+            for fact_rule in fact_rules:
+                if str(item.kind) in fact_rule.kinds and str(item.status) in fact_rule.statuses:
+                    first, last = _day(item.first_seen), _day(item.last_seen)
+                    used = fact_rule.when.format(first=first, last=last)
+                    if first == last:  # one dated record: one date
+                        used = used.split(" – ")[0]
+                    signals.extend(
+                        ScoreEvidence(
+                            kind=EvidenceKind.SIGNAL,
+                            criterion=criterion,
+                            summary=f"{fact_rule.label}: {item.agency_name}, {used}",
+                            citation=item.id,
+                            source=_source_label(item.source),
+                        )
+                        for criterion in fact_rule.signal_for
+                    )
         elif isinstance(item, Fact):
             for fact_rule in fact_rules:
-                if item.kind in fact_rule.kinds:
+                if item.kind in fact_rule.kinds and not fact_rule.statuses:
                     dated = f" ({item.date.isoformat()})" if item.date else ""
                     for criterion in fact_rule.signal_for:
                         signals.append(
@@ -448,6 +483,42 @@ def _row_explanation(derived: Answer, evidence: Sequence[ScoreEvidence], overrid
 
 
 # ------------------------------------------------------------------------------------------ gaps
+# How each group of the toolkit's best practices is acted on: its "prohibit" items name what a policy should
+# forbid ("An ideal sanctuary city policy will prohibit:"), its "include" items what it should contain, and
+# its alternative an ordinance; a derived criterion (row 7) is met by writing the others without exceptions.
+_DOING = {
+    "prohibit": "adopt a policy prohibiting",
+    "include": "adopt a policy that includes",
+    "alternative": "adopt an ordinance prohibiting",
+    "criterion": "write the policy so that",
+}
+# The toolkit's list punctuation, and the words that introduce its next list, are not part of an item.
+_LIST_TAIL = re.compile(r"(?:;\s*and include the following:|;\s*and|;|\.)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class GapAction:
+    """One thing to do about a gap: what to do with a toolkit item, and the item in the toolkit's words."""
+
+    doing: str  # "adopt a policy prohibiting"
+    item: str  # the toolkit's words, without its list punctuation
+    group: str  # prohibit | include | alternative | criterion
+
+    @property
+    def text(self) -> str:
+        return f"{self.doing}: {self.item}"
+
+
+def _action(group: str, words: str) -> GapAction:
+    item = _LIST_TAIL.sub("", " ".join(words.split())).strip()
+    if group == "alternative":  # "One strategy ... is to pass an ordinance prohibiting ..." -> the ordinance
+        found = re.search(r"\bordinance prohibiting ([^.]*)", item)
+        item = found.group(1) if found else item
+    if group == "criterion":
+        item = item[0].lower() + item[1:]
+    return GapAction(_DOING[group], item, group)
+
+
 @dataclass(frozen=True, slots=True)
 class Gap:
     """What a jurisdiction would need to adopt (or end) to meet one criterion it does not meet."""
@@ -455,11 +526,15 @@ class Gap:
     criterion: str
     label: str
     answer: Answer
-    adopt: tuple[str, ...]  # the toolkit's best-practice words
+    actions: tuple[GapAction, ...]  # the toolkit's best practices, each with what to do with it
     model_policies: tuple[ModelPolicy, ...]
     end: tuple[str, ...]  # agreements on record that stand in the way
     constraints: tuple[str, ...]  # inherited state law that requires what the criterion prohibits
     where_to_look: tuple[str, ...]
+
+    @property
+    def adopt(self) -> tuple[str, ...]:
+        return tuple(action.text for action in self.actions)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -467,6 +542,7 @@ class Gap:
             "label": self.label,
             "answer": self.answer.value,
             "adopt": list(self.adopt),
+            "actions": [{"do": a.doing, "item": a.item, "group": a.group} for a in self.actions],
             "model_policies": [
                 {"label": m.label, "url": m.url, "basis": m.basis} for m in self.model_policies
             ],
@@ -474,6 +550,20 @@ class Gap:
             "constraints": list(self.constraints),
             "where_to_look": list(self.where_to_look),
         }
+
+    def to_markdown(self) -> str:
+        lines = [f"## {self.label} — now {self.answer.value}"]
+        lines += [f"- {action.text}" for action in self.actions]
+        lines += [f"- end: {item}" for item in self.end]
+        lines += [f"- state law in the way: {item}" for item in self.constraints]
+        lines += [f"- model: {policy.label} <{policy.url}>" for policy in self.model_policies]
+        lines += [f"- where to look: {item}" for item in self.where_to_look]
+        return "\n".join(lines) + "\n"
+
+
+def gaps_markdown(found: Sequence[Gap]) -> str:
+    """The gaps of a scorecard as Markdown, one section per criterion not met."""
+    return "\n".join(gap.to_markdown() for gap in found) or "no gaps: every criterion is met\n"
 
 
 def gaps(scorecard: Scorecard) -> list[Gap]:
@@ -484,9 +574,12 @@ def gaps(scorecard: Scorecard) -> list[Gap]:
         if row.answer is Answer.YES:
             continue
         criterion = row.criterion
-        adopt = tuple(toolkit.best_practice(p).text for p in criterion.best_practices)
+        actions = [
+            _action(practice.group, practice.text)
+            for practice in (toolkit.best_practice(p) for p in criterion.best_practices)
+        ]
         if criterion.derived_from:
-            adopt += (criterion.criterion,)
+            actions.append(_action("criterion", criterion.criterion))
         models = tuple(m for m in toolkit.model_policies if criterion.id in m.covers)
         end = tuple(
             item.summary
@@ -503,7 +596,7 @@ def gaps(scorecard: Scorecard) -> list[Gap]:
                 criterion=criterion.id,
                 label=criterion.label,
                 answer=row.answer,
-                adopt=adopt,
+                actions=tuple(actions),
                 model_policies=models,
                 end=end,
                 constraints=constraints,

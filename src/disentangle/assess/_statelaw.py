@@ -36,6 +36,15 @@ class LawEffect:
 
 
 @dataclass(frozen=True, slots=True)
+class Penalty:
+    """What breaking a state law costs a local government or its officers, with the provision that says so."""
+
+    provision: str
+    summary: str  # our words
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class StateLaw:
     """A state law (or statewide directive) every local government in the state inherits."""
 
@@ -50,6 +59,7 @@ class StateLaw:
     applies_to: tuple[str, ...] = _LOCAL_LEVELS
     text: str | None = None  # file name of the bundled copy under tests/fixtures/policy/, when there is one
     note: str | None = None
+    penalties: tuple[Penalty, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -61,6 +71,9 @@ class StateLaw:
             "status": self.status,
             "url": self.url,
             "note": self.note,
+            "penalties": [
+                {"provision": p.provision, "summary": p.summary, "source": p.source} for p in self.penalties
+            ],
         }
 
 
@@ -114,6 +127,13 @@ def parse_state_laws(
                     source=effect.get("source"),
                 )
             )
+        penalties = []
+        for number, penalty in enumerate(entry.get("penalties") or []):
+            if not isinstance(penalty, dict) or not penalty.get("provision") or not penalty.get("summary"):
+                raise KnowledgeError(
+                    f"{origin}: {entry['id']} penalties[{number}] needs a provision and a summary"
+                )
+            penalties.append(Penalty(penalty["provision"], penalty["summary"], penalty.get("source")))
         applies = tuple(entry.get("applies_to") or _LOCAL_LEVELS)
         unknown_levels = [level for level in applies if level not in {lv.value for lv in Level}]
         if unknown_levels:
@@ -131,6 +151,7 @@ def parse_state_laws(
                 applies_to=applies,
                 text=entry.get("text"),
                 note=entry.get("note"),
+                penalties=tuple(penalties),
             )
         )
     return tuple(laws)

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from disentangle.costs._regimes import PER_DIEM, Regime, load_defaults, load_regimes
+from disentangle.costs._regimes import PER_DIEM, AgencySize, Regime, load_defaults, load_regimes
 from disentangle.errors import InputError
 
 CENT = Decimal("0.01")
@@ -34,6 +34,29 @@ def _number(value: Any, name: str) -> Decimal:
 
 def _default(name: str) -> Decimal:
     return load_defaults()[0][name].value
+
+
+HOURS_IN_A_YEAR = Decimal(366 * 24)
+WHOLE_INPUTS = ("officers", "detainer_holds", "bed_days")
+# The range each input must fall in, and what it is, for the message that refuses a value outside it.
+_RANGES: dict[str, tuple[Decimal, Decimal | None, str]] = {
+    "benefit_load": (Decimal(0), Decimal(1), "a fraction of base salary between 0 and 1 (0.5 for 50%)"),
+    "payroll_tax": (Decimal(0), Decimal(1), "a fraction of pay between 0 and 1 (0.0765 for 7.65%)"),
+    "share_of_time": (Decimal(0), Decimal(1), "a share of each officer's time between 0 and 1"),
+    "success_rate": (Decimal(0), Decimal(1), "a share between 0 and 1 (0.85 for 85%)"),
+    "hours_per_year": (
+        Decimal(1),
+        HOURS_IN_A_YEAR,
+        "paid hours in a year: from 1 to 8,784 (366 days of 24 hours)",
+    ),
+    "overtime_hours": (Decimal(0), HOURS_IN_A_YEAR, "hours in a year: from 0 to 8,784"),
+    "hold_hours": (Decimal(0), HOURS_IN_A_YEAR, "hours held past release: from 0 to 8,784, a year"),
+    "overtime_multiplier": (
+        Decimal(1),
+        Decimal(10),
+        "a multiple of the regular hourly rate from 1 to 10 (1.5 for time and a half)",
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +94,7 @@ class CostInputs:
             raise InputError(f"unknown cost inputs {unknown}; known: {sorted(known)}")
         values: dict[str, Any] = {}
         for name, value in data.items():
-            if name in ("officers", "detainer_holds", "bed_days"):
+            if name in WHOLE_INPUTS:
                 if isinstance(value, bool) or int(_number(value, name)) != _number(value, name):
                     raise InputError(f"cost input {name!r} must be a whole number, not {value!r}")
                 values[name] = int(_number(value, name))
@@ -84,12 +107,16 @@ class CostInputs:
         return inputs
 
     def check(self) -> None:
-        if self.share_of_time > 1:
-            raise InputError("share_of_time is a share of each officer's time: at most 1")
-        if self.success_rate is not None and not Decimal(0) <= self.success_rate <= Decimal(1):
-            raise InputError("success_rate is a share between 0 and 1")
-        if self.officers and self.hours_per_year == 0:
-            raise InputError("hours_per_year must be above 0 to price overtime")
+        """Refuse a value outside its range, naming the input, what it is and the value given."""
+        for name, (low, high, what) in _RANGES.items():
+            value = getattr(self, name)
+            if value is not None and (value < low or (high is not None and value > high)):
+                raise InputError(f"cost input {name!r} is {what}, not {value}")
+        if self.overtime_hours + self.hours_per_year > HOURS_IN_A_YEAR:
+            raise InputError(
+                f"cost inputs 'hours_per_year' ({self.hours_per_year}) and 'overtime_hours' "
+                f"({self.overtime_hours}) add up to more than the 8,784 hours in a year"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in asdict(self).items()}
@@ -123,6 +150,9 @@ class CostEstimate:
     regime: Regime
     inputs: CostInputs
     lines: tuple[CostLine, ...]
+    assumptions: tuple[
+        str, ...
+    ] = ()  # every figure not given by the user: what it is and where it comes from
 
     @property
     def total(self) -> Decimal:
@@ -171,6 +201,7 @@ class CostEstimate:
             "federal_share": str(self.federal_share) if self.federal_share is not None else None,
             "local_share": str(self.local_share) if self.local_share is not None else None,
             "notes": list(self.regime.notes),
+            "assumptions": list(self.assumptions),
             "federal_in_kind": self.regime.federal_in_kind,
             "sources": [
                 {"claim": s.claim, "citation": s.citation, "quote": s.quote, "url": s.url}
@@ -213,6 +244,7 @@ class CostEstimate:
             lines.append(
                 f"federal share {_percent(self.federal_share)}, local share {_percent(self.local_share)}"
             )
+        lines += [f"assumes {assumption}" for assumption in self.assumptions]
         return "\n".join(lines) + "\n"
 
 
@@ -238,8 +270,13 @@ def _line(label: str, total: Decimal, fraction: Decimal | str, basis: str) -> Co
     return CostLine(label, money, _money(money * share), basis)
 
 
-def estimate(regime_id: str, inputs: CostInputs | dict[str, Any]) -> CostEstimate:
-    """Price one agreement under a regime: officer pay lines, detainer holds, jail beds and awards."""
+def estimate(
+    regime_id: str, inputs: CostInputs | dict[str, Any], assumptions: Sequence[str] = ()
+) -> CostEstimate:
+    """Price one agreement under a regime: officer pay lines, detainer holds, jail beds and awards.
+
+    `assumptions` say where every figure the user did not give comes from (default_inputs, agency_inputs);
+    the estimate carries them wherever it is shown."""
     chosen = regime(regime_id)
     given = inputs if isinstance(inputs, CostInputs) else CostInputs.from_mapping(inputs)
     given.check()
@@ -321,19 +358,56 @@ def estimate(regime_id: str, inputs: CostInputs | dict[str, Any]) -> CostEstimat
                 f"per diem ${given.per_diem}",
             )
         )
-    return CostEstimate(chosen, given, tuple(lines))
+    return CostEstimate(chosen, given, tuple(lines), tuple(assumptions))
+
+
+def _money_words(value: Decimal) -> str:
+    return f"${value:,.0f}" if value == value.to_integral_value() else f"${value:,.2f}"
 
 
 def default_inputs(size: str = "medium", **changes: Any) -> tuple[CostInputs, list[str]]:
-    """Inputs for an agency of a size (knowledge/costs/defaults.yaml) and the assumptions they rest on."""
-    values, sizes = load_defaults()
+    """Inputs for an agency of a size (knowledge/costs/defaults.yaml) and the assumptions they rest on;
+    `changes` are the user's own figures, which replace the defaults and need no assumption."""
+    sizes = load_defaults()[1]
     if size not in sizes:
         raise InputError(f"unknown agency size {size!r}; known: {sorted(sizes)}")
     agency = sizes[size]
-    data: dict[str, Any] = {"officers": agency.officers, "base_salary": agency.base_salary}
-    data.update(
-        {name: default.value for name, default in values.items() if name in CostInputs.__dataclass_fields__}
-    )
+    return _inputs(agency, agency.officers, f"a {size} agency ({agency.label})", changes)
+
+
+def size_of(sworn: int) -> AgencySize:
+    """The size band of an agency with `sworn` sworn officers."""
+    for band in load_defaults()[1].values():
+        if band.holds(sworn):
+            return band
+    raise InputError(f"no agency size in knowledge/costs/defaults.yaml holds {sworn} sworn officers")
+
+
+def agency_inputs(
+    agency: str, sworn: int | None, source: str, *, fallback: str = "medium", **changes: Any
+) -> tuple[CostInputs, list[str]]:
+    """Inputs for a named agency from its own size: `sworn` officers as `source` reports them (the FBI
+    roster). An agency whose size is unknown gets the `fallback` size, and the assumption says so. The
+    officers assigned never exceed the agency's own."""
+    if sworn is None:
+        sizes = load_defaults()[1]
+        if fallback not in sizes:
+            raise InputError(f"unknown agency size {fallback!r}; known: {sorted(sizes)}")
+        band = sizes[fallback]
+        basis = f"{agency}: no sworn-officer count on file, so a {band.id} agency's figures ({band.label})"
+        return _inputs(band, band.officers, basis, changes)
+    band = size_of(sworn)
+    assigned = max(1, min(band.officers, sworn)) if sworn else band.officers
+    basis = f"{agency}: {sworn} sworn officers ({source}), a {band.id} agency ({band.label})"
+    return _inputs(band, assigned, basis, changes)
+
+
+def _inputs(
+    band: AgencySize, assigned: int, basis: str, changes: dict[str, Any]
+) -> tuple[CostInputs, list[str]]:
+    values = load_defaults()[0]
+    data: dict[str, Any] = {"officers": assigned, "base_salary": band.base_salary}
+    data.update({name: d.value for name, d in values.items() if name in CostInputs.__dataclass_fields__})
     data.update(changes)
     assumptions = [
         f"{name} = {default.value}: {default.label}"
@@ -341,12 +415,67 @@ def default_inputs(size: str = "medium", **changes: Any) -> tuple[CostInputs, li
         for name, default in values.items()
         if name not in changes
     ]
-    if "officers" not in changes or "base_salary" not in changes:
+    officers, salary = "officers" not in changes, "base_salary" not in changes
+    if officers or salary:
+        parts = ([f"{assigned} officer(s) assigned to the agreement"] if officers else []) + (
+            [f"{_money_words(band.base_salary)} base salary each"] if salary else []
+        )
         assumptions.append(
-            f"{size} agency ({agency.label}): {agency.officers} officer(s) "
-            f"at ${agency.base_salary} base salary" + (" (assumption)" if agency.assumption else "")
+            f"{basis}: "
+            + " at ".join(parts)
+            + (" (assumption: use the agency's payroll)" if band.assumption else "")
         )
     return CostInputs.from_mapping(data), assumptions
+
+
+@dataclass(frozen=True, slots=True)
+class CostInput:
+    """One input of a cost estimate, with its default and where that default comes from."""
+
+    name: str
+    label: str
+    default: str  # "" when the input has no default
+    source: str
+    whole: bool  # a count, not an amount
+
+
+_LABELS = {
+    "officers": "officers assigned to the agreement",
+    "base_salary": "annual base salary ($)",
+    "months": "months the agreement runs in the estimate",
+    "detainer_holds": "detainer holds per year",
+    "jail_daily_cost": "cost of one person-day in the jail ($)",
+    "bed_days": "IGSA bed-days per year",
+    "per_diem": "IGSA per diem per bed-day ($)",
+    "marginal_bed_cost": "marginal cost of one more bed-day ($)",
+    "success_rate": "287(g) success rate for performance awards (0 to 1)",
+}
+
+
+def input_defaults(size: str = "medium") -> list[CostInput]:
+    """Every input of an estimate with the default an estimate takes when it is not given (an agency of
+    `size`) and the source or assumption behind it: the calculator's form and the CLI show the same."""
+    values, sizes = load_defaults()
+    band = sizes[size] if size in sizes else sizes["medium"]
+    defaults = default_inputs(band.id)[0].to_dict()
+    result = []
+    for item in fields(CostInputs):
+        name = item.name
+        known = values.get(name)
+        whole = name in WHOLE_INPUTS
+        if known is not None:
+            source = "assumption: change it to your figure" if known.assumption else str(known.source)
+            result.append(CostInput(name, known.label, str(known.value), source, whole))
+        elif name in ("officers", "base_salary"):
+            source = f"assumption for a {band.id} agency ({band.label})"
+            result.append(CostInput(name, _LABELS[name], str(defaults[name]), source, whole))
+        else:
+            default = defaults[name]
+            shown = "" if default is None else str(default)
+            result.append(
+                CostInput(name, _LABELS.get(name, name.replace("_", " ")), shown, "enter yours", whole)
+            )
+    return result
 
 
 # ------------------------------------------------------------------------------------------ sensitivity

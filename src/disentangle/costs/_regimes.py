@@ -74,11 +74,18 @@ class CostDefault:
 
 @dataclass(frozen=True, slots=True)
 class AgencySize:
+    """A band of agency sizes (sworn officers) and the assignment and salary assumed for an agency in it."""
+
     id: str
     label: str
-    officers: int
+    officers: int  # officers assumed assigned to one agreement
     base_salary: Decimal
     assumption: bool
+    min_sworn: int = 0
+    max_sworn: int | None = None  # None: no upper bound
+
+    def holds(self, sworn: int) -> bool:
+        return self.min_sworn <= sworn and (self.max_sworn is None or sworn <= self.max_sworn)
 
 
 def _decimal(value: Any, origin: str, where: str) -> Decimal:
@@ -179,12 +186,18 @@ def parse_defaults(doc: Any, origin: str) -> tuple[dict[str, CostDefault], dict[
         officers = entry.get("officers")
         if not isinstance(officers, int) or officers < 1:
             raise KnowledgeError(f"{origin}: agency size {size!r} officers must be a positive integer")
+        sworn = entry.get("sworn") or {}
+        low, high = sworn.get("min", 0), sworn.get("max")
+        if not isinstance(low, int) or not (high is None or (isinstance(high, int) and high >= low)):
+            raise KnowledgeError(f"{origin}: agency size {size!r} sworn must be {{min, max}} whole numbers")
         sizes[size] = AgencySize(
             size,
             str(entry.get("label", size)),
             officers,
             _decimal(entry.get("base_salary"), origin, f"agency_sizes.{size}.base_salary"),
             bool(entry.get("assumption")),
+            low,
+            high,
         )
     return values, sizes
 

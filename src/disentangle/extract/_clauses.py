@@ -143,9 +143,10 @@ def split_clauses(document: Document, agency_names: tuple[str, ...] = ()) -> lis
                 flush()
                 section = " ".join(stripped.split())
                 continue
-            # A bullet some fonts print as "x" or "o" ("x The power and authority ..."): same length, so the
-            # offsets hold, and the sentence splitter sees a bullet.
-            stripped = re.sub(r"^[xo\uf0b7\uf0a7](?=\s+[A-Z])", "•", stripped)
+            # A bullet some fonts print as "x" or "o" ("x The power and authority ..."), and OCR reads as
+            # "e", "«", "*", "®" or "©": one character for one, so the offsets hold, and the sentence
+            # splitter sees a bullet.
+            stripped = re.sub(r"^[xoe«»*°®©¢@\uf0b7\uf0a7](?=\s+[A-Z])", "•", stripped)
             buffer.append((page_number, line_start, stripped))
     flush()
     return clauses

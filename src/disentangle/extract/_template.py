@@ -16,10 +16,12 @@ from typing import Any
 
 import yaml
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from disentangle.errors import KnowledgeError
 from disentangle.extract._clauses import Clause, split_clauses
 from disentangle.extract._extraction import Extraction
+from disentangle.extract._text import _SHIFTS as GLYPH_SHIFTS
 from disentangle.knowledge import KNOWLEDGE_DIR
 from disentangle.model import Document
 
@@ -269,10 +271,12 @@ class ClauseDiff:
     page: int | None = None
     start: int | None = None
     end: int | None = None
+    misread: bool = False  # the template's clause, read through OCR's misreadings of it
 
     def to_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
+            "misread": self.misread,
             "template_clause": self.template_id,
             "section": self.section,
             "template_text": self.template_text,
@@ -308,6 +312,7 @@ class Comparison:
             "status": self.status,
             "template_members": self.members,
             "counts": self.counts(),
+            "misread": sum(1 for d in self.diffs if d.misread),
             "diffs": [d.to_json() for d in self.diffs if d.kind != "same"],
         }
 
@@ -316,8 +321,11 @@ class Comparison:
         if self.status != "compared":
             return "\n".join([*lines, f"Not compared: {self.status}."])
         counts = self.counts()
+        misread = sum(1 for d in self.diffs if d.misread)
         lines.append(
-            f"{counts['same']} clauses as in the template, {counts['changed']} changed, "
+            f"{counts['same']} clauses as in the template"
+            + (f" ({misread} of them read through OCR's misreadings)" if misread else "")
+            + f", {counts['changed']} changed, "
             f"{counts['local']} filled in "
             f"locally, {counts['removed']} removed, {counts['added']} added "
             f"(template built from {self.members} agreements)."
@@ -410,12 +418,16 @@ def _word_diff(old: str, new: str, form: str) -> str:
 
 
 def _is_local(template: TemplateClause, text_key: str) -> bool:
-    """A fill-in: the clause varies by design, or the agreement only inserted words into the template's."""
+    """A fill-in: the clause varies by design, or the agreement only inserted words into the template's
+    (a name, an address) — never a word that changes what the clause obliges ("not", "only", "must")."""
     if template.variable:
         return True
     a, b = template.key.split(), text_key.split()
-    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
-    return all(op in ("equal", "insert") for op, *_ in matcher.get_opcodes())
+    ops = difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()
+    return all(
+        op == "equal" or (op == "insert" and not _MEANING_WORDS.intersection(b[j1:j2]))
+        for op, _, _, j1, j2 in ops
+    )
 
 
 _SIGNATURE_LINE = re.compile(r"Digitally\s*signed|B{4,}|_{6,}|\bSignature\s*:", re.IGNORECASE)
@@ -465,28 +477,444 @@ def _pair_gaps(
     return out
 
 
+# ----------------------------------------------------------------------------------------------------------
+# Reading through OCR noise
+#
+# A scan read by OCR (and some text layers) misreads letters ("1357(g)(8)" as "I 357(g)(8)", "FOD" as "FOO",
+# "(viii)" as "(vill)"), splits or joins words and sentences where the page did not, and reads specks as
+# letters. A clause whose words differ from the template only by such misreadings is the template's clause,
+# not a deviation. Nothing else is excused: a different number, a negation or modal word added, dropped or
+# changed, a word that is not a near-spelling of the template's, or more than a couple of small words
+# missing is still a deviation.
+
+# Words whose change changes what a clause obliges: never excused as a misreading.
+_MEANING_WORDS = frozenset(
+    [
+        "not",
+        "no",
+        "nor",
+        "never",
+        "none",
+        "shall",
+        "may",
+        "must",
+        "will",
+        "would",
+        "should",
+        "only",
+        "any",
+        "all",
+        "each",
+        "every",
+        "without",
+        "unless",
+        "except",
+        "before",
+        "after",
+        "within",
+        "less",
+        "more",
+        "than",
+        "prior",
+        "later",
+        "or",
+        "and",
+        "include",
+        "includes",
+        "including",
+        "exclude",
+        "excludes",
+        "excluding",
+    ]
+)
+# Small words OCR drops, glues to a neighbour ("ofthe") or a page break swallows: up to two are excused.
+_SMALL_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "as",
+        "is",
+        "be",
+        "it",
+        "its",
+        "this",
+        "that",
+        "with",
+        "from",
+    ]
+)
+# Party words: the template's "LEA" may be filled in with the agency's own name, never with these.
+_PARTIES = frozenset(["ice", "dhs", "hsi", "ero", "fod", "opla", "doj", "opr", "cbp", "uscis", "federal"])
+# Letters OCR confuses with one another, folded to one letter; and the digits letters stand for in numbers.
+_FOLD = str.maketrans(
+    {
+        "1": "l", "i": "l", "j": "l", "0": "o", "d": "o", "q": "o", "u": "n",
+        "5": "s", "c": "e", "h": "b", "8": "b", "6": "b", "9": "g", "2": "z",
+    }
+)  # fmt: skip
+_SPECK = frozenset("eoc")  # what a speck between two words is read as
+_FOOTER_WORDS = frozenset({"revlseo", "rev"})  # "Revised", "Rev" of a revision footer, folded as _fold_ocr
+
+
+def _fold_ocr(text: str) -> str:
+    # "cl" for "d" and "vv" for "w" first, then single letters; "ill" and "i11" end up one "l" alike.
+    return re.sub(r"l{2,}", "l", text.replace("vv", "w").replace("cl", "d").translate(_FOLD))
+
+
+_FOLDED_MEANING = frozenset(_fold_ocr(w) for w in _MEANING_WORDS)
+_FOLDED_PARTIES = frozenset(_fold_ocr(w) for w in _PARTIES)
+_FOLDED_SMALL = frozenset(_fold_ocr(w) for w in _SMALL_WORDS)
+
+
+def _spans(words: Sequence[str]) -> list[tuple[int, int, str]]:
+    """Each word's (start, end) in the folded, joined words, with its folded form."""
+    out, position = [], 0
+    for word in words:
+        folded = _fold_ocr(word)
+        out.append((position, position + len(folded), folded))
+        position += len(folded)
+    return out
+
+
+def _same_numbers(a: str, b: str) -> bool:
+    """Whether two readings have the same digits: a digit may be read as a letter or a letter as a digit
+    ("I 357" for 1357, "pa1ticipating"), but a digit read as another digit, or one more or less, is a
+    different number ("48" and "72", "90-day" and "180-day")."""
+    for op in Levenshtein.opcodes(a, b):
+        left, right = a[op.src_start : op.src_end], b[op.dest_start : op.dest_end]
+        if op.tag in ("insert", "delete") and any(ch.isdigit() for ch in left + right):
+            # A lone "1" or "0" among letters is a letter misread ("I", "l", "O"), not a number.
+            text, at, end = (
+                (b, op.dest_start, op.dest_end) if op.tag == "insert" else (a, op.src_start, op.src_end)
+            )
+            around = text[at - 1 : at] + text[end : end + 1]
+            if (
+                set(left + right) <= {"1", "0"}
+                and len(left + right) == 1
+                and not any(c.isdigit() for c in around)
+            ):
+                continue
+            return False
+        if op.tag == "replace":
+            if len(left) != len(right) and any(ch.isdigit() for ch in left + right):
+                return False
+            if any(x.isdigit() and y.isdigit() and x != y for x, y in zip(left, right, strict=False)):
+                return False
+    return True
+
+
+def _font_shifted(template: Sequence[str], reading: Sequence[str]) -> bool:
+    """A broken font's encoding: the template's words printed with every character moved by one constant (a
+    subset font's glyph shift, extract/_text.py), as a text layer gives them ("Giglio v. United States" as
+    "*LJOLR Y 8QLWHG 6WDWHV"). A word's first letter may be a capital, whose shifted glyph is no letter."""
+    target = "".join(reading)
+    if not target or not template or len(template) > 8:
+        return False
+
+    def shifted(char: str, shift: int) -> str:
+        code = ord(char) - shift
+        moved = chr(code) if code > 0 else ""
+        return moved.lower() if moved.isascii() and moved.isalnum() else ""
+
+    for shift in GLYPH_SHIFTS:
+        pattern = "".join(
+            "(?:"
+            + "|".join(re.escape(x) for x in {shifted(w[0], shift), shifted(w[0].upper(), shift)})
+            + ")"
+            + re.escape("".join(shifted(ch, shift) for ch in w[1:]))
+            for w in template
+        )
+        if re.fullmatch(pattern, target):
+            return True
+    return False
+
+
+def _misread(template: Sequence[str], reading: Sequence[str]) -> bool:
+    """Whether `reading` is `template` (word lists, possibly empty) as OCR could misread it: letters confused,
+    words split or joined, specks read as letters, a small word dropped or glued on. A changed number, an
+    obligation's word touched, or more than a few letters wrong is not a misreading. Several words may be
+    misread in different ways: the words are also tried in two parts, each a misreading of its own."""
+    if _misread_as_one(template, reading):
+        return True
+    if len(template) < 2 or len(reading) < 2 or len(template) + len(reading) > 12:
+        return False
+    return any(
+        _misread_as_one(template[:i], reading[:j]) and _misread(template[i:], reading[j:])
+        for i in range(1, len(template))
+        for j in range(1, len(reading))
+    )
+
+
+def _misread_as_one(template: Sequence[str], reading: Sequence[str]) -> bool:
+    if not reading:  # words missing from the reading: a small word, or a lone list marker ("(i)", "1)")
+        return len(template) <= 2 and all(w in _SMALL_WORDS or len(w) == 1 for w in template)
+    if not template:  # words only in the reading: debris (a lone letter), or a running header or footer the
+        # page break put inside the sentence ("... Police 2 Revised 03/07/2025 ...")
+        return (
+            all(len(w) <= 1 for w in reading)
+            or (len(reading) <= 12 and any(_fold_ocr(w) in _FOOTER_WORDS for w in reading))
+            # a running header naming the agency ("Franklin County Sheriff's Office, Alabama"), its name
+            # already read as "lea"
+            or (reading[0] == "lea" and len(reading) <= 3 and not _MEANING_WORDS.intersection(reading))
+        )
+    if _font_shifted(template, reading):
+        return True
+    if template == ["lea"] and len(reading) <= 12 and not (_PARTIES | _MEANING_WORDS).intersection(reading):
+        return True  # the template's "LEA" filled in with the agency's own name or abbreviation
+    if not _same_numbers("".join(template), "".join(reading)):
+        return False  # a number changed ("48" to "72"), however the letters around it read
+    left, right = _spans(template), _spans(reading)
+    fa, fb = "".join(w for *_, w in left), "".join(w for *_, w in right)
+    edits = Levenshtein.editops(fa, fb)
+    if not edits:
+        return True
+    # Runs of adjacent edits: a run that inserts specks, or drops or glues on a small word, is free.
+    runs: list[list[Any]] = []
+    for op in edits:
+        if runs and runs[-1][-1].tag == op.tag and op.src_pos - runs[-1][-1].src_pos <= 1:
+            runs[-1].append(op)
+        else:
+            runs.append([op])
+    budget = 1 if len(fa) <= 5 else 2 if len(fa) <= 9 else 3 if len(fa) <= 19 else 4
+    cost, free = 0, 0
+    for run in runs:
+        tag = run[0].tag
+        if tag == "insert":
+            chars = "".join(fb[op.dest_pos] for op in run)
+            if all(ch in _SPECK for ch in chars) or chars in _FOLDED_SMALL:
+                free += 1
+                continue
+        if tag == "delete" and "".join(fa[op.src_pos] for op in run) in _FOLDED_SMALL:
+            free += 1
+            continue
+        cost += len(run)
+    if cost > budget or free > len(template) + 2:
+        return False
+    # An obligation's word touched by an edit, on either side, is a change of meaning; so is a party's name
+    # read as another party's ("ICE" as "LEA"), though not one missing a letter ("ICE" read "CE").
+    # (An insertion touches a template word only inside it, not at its edge: "and" read "eande" is "and".)
+    touched_a = {op.src_pos for op in edits if op.tag != "insert"}
+    inside_a = {op.src_pos for op in edits if op.tag == "insert"}
+    touched_b = {op.dest_pos for op in edits}
+    for start, stop, word in left:
+        if word in _FOLDED_MEANING and any(start <= p < stop for p in touched_a):
+            return False
+        if word in _FOLDED_MEANING and any(start < p < stop for p in inside_a):
+            return False
+    for start, stop, word in right:
+        if word in _FOLDED_MEANING and any(start <= p < stop for p in touched_b):
+            return False
+    parties = _FOLDED_PARTIES | {"lea"}
+    for start, stop, word in left:
+        if word in parties and any(start <= p < stop for p in touched_a):
+            read_as = {w for s0, s1, w in right if s0 < _dest(fa, fb, stop) and s1 > _dest(fa, fb, start)}
+            if (read_as & parties) - {word}:
+                return False
+    return True
+
+
+def _dest(fa: str, fb: str, position: int) -> int:
+    """Where a character position of `fa` falls in `fb` under their minimal edit alignment."""
+    for op in Levenshtein.opcodes(fa, fb):
+        if op.src_start <= position < op.src_end or (position == op.src_end == len(fa)):
+            return op.dest_start + min(position - op.src_start, op.dest_end - op.dest_start)
+    return len(fb)
+
+
+def _read_through(template_words: list[str], words: list[str]) -> tuple[int, int] | None:
+    """Where in `words` the template clause stands, read through OCR noise: (first, end) word indexes, or
+    None when a difference remains that misreading does not explain."""
+    if not template_words or not words:
+        return None
+    folded = [_fold_ocr(w) for w in words]
+    found = fuzz.partial_ratio_alignment(" ".join(_fold_ocr(w) for w in template_words), " ".join(folded))
+    if found is None or found.score < PAIR:
+        return None
+    # Character offsets of the match, widened to whole words, and then to a word or a few either side: the
+    # word diff decides where the clause starts and ends (a wide window can pair a word with a neighbour's, a
+    # narrow one can cut off a first small word, so each is tried).
+    starts, position = [], 0
+    for word in folded:
+        starts.append(position)
+        position += len(word) + 1
+    low = bisect.bisect_right(starts, found.dest_start) - 1
+    high = bisect.bisect_left(starts, found.dest_end)
+    spans = []
+    for margin in (0, 1, 3):
+        first, end = max(0, low - margin), min(len(words), high + margin)
+        span = _word_diff_read(template_words, words[first:end])
+        if span is not None:
+            spans.append((first + span[0], first + span[1]))
+    # The widest reading wins: a narrow window can leave out a first or last small word the clause has.
+    return max(spans, key=lambda span: span[1] - span[0], default=None)
+
+
+def _word_diff_read(template_words: list[str], window: list[str]) -> tuple[int, int] | None:
+    """Where in `window` the template's words stand, when every difference is a misreading."""
+    ops: list[tuple[str, int, int, int, int]] = list(
+        difflib.SequenceMatcher(a=template_words, b=window, autojunk=False).get_opcodes()
+    )
+    # Reading words before the template's first word and after its last belong to the neighbours.
+    while ops and ops[0][0] == "insert":
+        ops = ops[1:]
+    while ops and ops[-1][0] == "insert":
+        ops = ops[:-1]
+    if not ops:
+        return None
+    # An edge replacement may have taken a neighbour's words too: keep only as few as the misreading needs.
+    tag, i1, i2, j1, j2 = ops[0]
+    if tag == "replace":
+        fits = (k for k in range(j2 - 1, j1 - 1, -1) if _misread(template_words[i1:i2], window[k:j2]))
+        ops[0] = (tag, i1, i2, next(fits, j1), j2)
+    tag, i1, i2, j1, j2 = ops[-1]
+    if tag == "replace":
+        fits = (k for k in range(j1 + 1, j2 + 1) if _misread(template_words[i1:i2], window[j1:k]))
+        ops[-1] = (tag, i1, i2, j1, next(fits, j2))
+    for tag, i1, i2, j1, j2 in ops:
+        if tag != "equal" and not _misread(template_words[i1:i2], window[j1:j2]):
+            return None
+    return ops[0][3], ops[-1][4]
+
+
+def _is_heading(run: Sequence[str], headings: frozenset[str]) -> bool:
+    """A section heading OCR glued to the next sentence ("x costs and expenditures", "vii effective date and
+    termination of this moa"): the template's own heading words, with or without its number."""
+    if not run or len(run) > 14:
+        return False
+    text = _fold_ocr(" ".join(run))
+    bare = _fold_ocr(" ".join(run[1:])) if len(run) > 1 and len(run[0]) <= 4 else text
+    return any(fuzz.ratio(candidate, heading) >= 88 for heading in headings for candidate in (text, bare))
+
+
+def _keep_whole_clauses(
+    read: dict[int, tuple[int, int]],
+    steps: Sequence[tuple[int | None, int | None, float]],
+    owner: Sequence[int],
+    words: Sequence[str],
+    headings: frozenset[str] = frozenset(),
+) -> None:
+    """Undo a reading that leaves words of the document's clauses unaccounted for: a clause read as the
+    template's must not hide words the template does not have (an added phrase at a sentence's end). Words
+    are accounted for by a template clause read there or aligned to their clause; debris and running
+    footers need no account."""
+    aligned = {c for t, c, _ in steps if t is not None and c is not None and t not in read}
+    changed = True
+    while changed:
+        changed = False
+        accounted = {w for span in read.values() for w in range(*span)}
+        for t, (first, end) in list(read.items()):
+            for clause in {owner[w] for w in range(first, end)} - aligned:
+                run: list[str] = []
+                for position, word in enumerate(words):
+                    if owner[position] != clause:
+                        continue
+                    if position in accounted:
+                        if run and not (_misread([], run) or _is_heading(run, headings)):
+                            break
+                        run = []
+                    else:
+                        run.append(word)
+                else:
+                    if not run or _misread([], run) or _is_heading(run, headings):
+                        continue
+                del read[t]
+                changed = True
+                break
+            if changed:
+                break
+
+
 def compare_clauses(sha256: str, template: Template, clauses: Sequence[Clause]) -> Comparison:
     comparison = Comparison(
         sha256=sha256, family=template.family, status="compared", members=template.members
     )
     left = [x.key for x in template.clauses]
     right = [x.key for x in clauses]
-    for t, c, score in _pair_gaps(align(left, right), left, right):
+    steps = _pair_gaps(align(left, right), left, right)
+    # The document as one run of words, each word knowing its clause: a template clause a misreading split
+    # or joined differently is looked for across its neighbours.
+    words: list[str] = []
+    owner: list[int] = []
+    for index, clause in enumerate(clauses):
+        for word in clause.key.split():
+            words.append(word)
+            owner.append(index)
+    first_word: dict[int, int] = {}
+    for position, index in enumerate(owner):
+        first_word.setdefault(index, position)
+    read: dict[int, tuple[int, int]] = {}  # template clause -> (first, end) words where it was read
+    for number, (t, c, _) in enumerate(steps):
+        # A clause whose words are the template's needs nothing; one that differs only a little is checked
+        # word by word all the same (a ratio of 98 can hide "90-day" become "180-day").
+        if t is None or (c is not None and template.clauses[t].key == clauses[c].key):
+            continue
+        if c is not None and _is_local(template.clauses[t], clauses[c].key):
+            continue
+        # Where to look: around its partner clause, or between the clauses read before and after it.
+        if c is not None:
+            lo, hi = c - 1, c + 3
+        else:
+            lo = max((x for _, x, _ in steps[:number] if x is not None), default=0)
+            hi = min((x for _, x, _ in steps[number + 1 :] if x is not None), default=len(clauses) - 1)
+        lo, hi = max(lo, 0), min(hi, len(clauses) - 1)
+        if lo > hi or hi - lo > 8 or lo not in first_word or hi not in first_word:
+            continue
+        start, stop = first_word[lo], first_word[hi] + len(clauses[hi].key.split())
+        found = _read_through(template.clauses[t].key.split(), words[start:stop])
+        if found is not None:
+            read[t] = (start + found[0], start + found[1])
+    headings = frozenset(
+        _fold_ocr(" ".join(re.findall(r"[a-z]+", tc.section.lower())[1:]))
+        for tc in template.clauses
+        if tc.section
+    )
+    _keep_whole_clauses(read, steps, owner, words, headings)
+    covered = {owner[w] for span in read.values() for w in range(*span)}
+    for t, c, score in steps:
+        if t is not None and t in read:
+            tc = template.clauses[t]
+            first, end = read[t]
+            shown = [clauses[i] for i in sorted({owner[w] for w in range(first, end)})]
+            comparison.diffs.append(
+                ClauseDiff(
+                    "same",
+                    tc.id,
+                    tc.section,
+                    tc.text,
+                    " ".join(x.text for x in shown),
+                    max(score, SAME),
+                    shown[0].page,
+                    shown[0].start,
+                    shown[-1].end if shown[-1].page == shown[0].page else None,
+                    misread=True,
+                )
+            )
+            if c is not None and c not in covered:
+                covered.add(c)  # its own words were read for the template's clause
+            continue
         if t is not None and c is not None:
             tc, dc = template.clauses[t], clauses[c]
-            if score >= SAME:
+            if tc.key == dc.key:
                 kind = "same"
             elif _is_local(tc, dc.key):
                 kind = "local"
             else:
-                kind = "changed"
+                kind = "changed"  # a difference no misreading explains, however small
             comparison.diffs.append(
                 ClauseDiff(kind, tc.id, tc.section, tc.text, dc.text, score, dc.page, dc.start, dc.end)
             )
         elif t is not None:
             tc = template.clauses[t]
             comparison.diffs.append(ClauseDiff("removed", tc.id, tc.section, tc.text, None, 0.0))
-        elif c is not None:
+        elif c is not None and c not in covered:
             dc = clauses[c]
             comparison.diffs.append(
                 ClauseDiff("added", None, dc.section, None, dc.text, 0.0, dc.page, dc.start, dc.end)

@@ -6,7 +6,9 @@ a Letter or a date; rendering to Markdown, HTML, DOCX and PDF is in `to_*` / `wr
 
 from disentangle.letters._actions import (
     AgreementFacts,
+    AskedToEnd,
     GoverningBody,
+    StateLawLimit,
     agreement_families,
     draft_invalidity,
     draft_resolution,
@@ -51,6 +53,7 @@ __all__ = [
     "WAITING",
     "Addressee",
     "AgreementFacts",
+    "AskedToEnd",
     "DayUnit",
     "Deadline",
     "GoverningBody",
@@ -61,6 +64,7 @@ __all__ = [
     "RequestStatus",
     "Requester",
     "Sender",
+    "StateLawLimit",
     "StatusChange",
     "TrackedRequest",
     "ValidityFlag",

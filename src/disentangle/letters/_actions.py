@@ -51,6 +51,29 @@ class GoverningBody:
 
 
 @dataclass(frozen=True, slots=True)
+class AskedToEnd:
+    """An agreement the adopting body cannot end itself, and who can: the resolution asks them to."""
+
+    agreement: AgreementFacts
+    who: str  # "the sheriff (independently elected)", "the city council of League City (mayor signs)"
+    basis: str = ""  # the citation that says so: "Tex. Const. art. V, § 23"
+
+
+@dataclass(frozen=True, slots=True)
+class StateLawLimit:
+    """A state law that penalizes what a checklist criterion asks a locality to prohibit."""
+
+    criterion: str  # the toolkit criterion the law forbids a locality to adopt
+    aspect: str  # its part, or ""
+    law: str  # "Texas SB 4 (2017)"
+    provision: str  # "Gov't Code § 752.053(a)(1)"
+    words: str  # the provision's own words when `quoted`, else our summary of it
+    quoted: bool
+    penalty: str = ""  # what a violation costs, with its citation
+    source: str | None = None  # where the words were read
+
+
+@dataclass(frozen=True, slots=True)
 class Family:
     """An agreement family's standard termination terms from knowledge/letters/clauses.yaml."""
 
@@ -272,7 +295,85 @@ def _resolution_doc() -> dict[str, Any]:
     for key in ("source", "toolkit", "prohibitions", "oversight", "codify", "models"):
         if not isinstance(doc, dict) or not doc.get(key):
             raise KnowledgeError(f"{path}: {key!r} is missing")
+    for index, prohibition in enumerate(doc["prohibitions"]):
+        if not prohibition.get("text") or not prohibition.get("criterion"):
+            raise KnowledgeError(f"{path}: prohibitions[{index}] needs a text and the criterion it adopts")
     return doc
+
+
+def _recital(agreement: AgreementFacts) -> dict[str, Any]:
+    family = _family(agreement)
+    clause, _, standard, _ = _clause(agreement, family)
+    words = _agreement_words(agreement, family)
+    return {
+        "agency": agreement.agency.name,
+        "label": words["label"],
+        "signed": words["signed"],
+        "source": agreement.source or "",
+        "clause": clause,
+        "standard": standard,
+    }
+
+
+def _asked(asked: Sequence[AskedToEnd]) -> list[dict[str, Any]]:
+    """Agreements grouped by who can end them, in the order first met."""
+    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for item in asked:
+        # ICE's sheets spell one agency with straight and curly apostrophes: one group for both.
+        name = item.agreement.agency.name
+        key = (name.replace("’", "'").casefold(), _words(item.who), _words(item.basis))
+        group = groups.setdefault(key, {"agency": name, "who": key[1], "basis": key[2], "agreements": []})
+        group["agreements"].append(_recital(item.agreement))
+    return list(groups.values())
+
+
+def _limits(chosen: Sequence[tuple[str, str, str]], limits: Sequence[StateLawLimit]) -> list[dict[str, Any]]:
+    """The provisions of the prohibitions a state law penalizes, law by law: each provision of the law once,
+    with the numbers of the draft's provisions it reaches, and the law's penalties once."""
+    laws: dict[str, dict[str, Any]] = {}
+    for number, (_, criterion, aspect) in enumerate(chosen, start=1):
+        for limit in limits:
+            if limit.criterion != criterion or (limit.aspect and aspect and limit.aspect != aspect):
+                continue
+            law = laws.setdefault(
+                limit.law, {"law": limit.law, "penalty": _words(limit.penalty), "provisions": {}}
+            )
+            item = law["provisions"].setdefault(
+                (limit.provision, limit.words),
+                {
+                    "provision": limit.provision,
+                    "words": _words(limit.words),
+                    "quoted": limit.quoted,
+                    "source": limit.source or "",
+                    "numbers": [],
+                },
+            )
+            if number not in item["numbers"]:
+                item["numbers"].append(number)
+    return [
+        {
+            **law,
+            "provisions": list(law["provisions"].values()),
+            "numbers": sorted({n for i in law["provisions"].values() for n in i["numbers"]}),
+        }
+        for law in laws.values()
+    ]
+
+
+def _warning_lines(warnings: Sequence[dict[str, Any]]) -> list[str]:
+    """The drafting note's lines: each penalized provision with the law's words, then the law's penalties."""
+    lines = []
+    for warning in warnings:
+        for item in warning["provisions"]:
+            plural = "s" if len(item["numbers"]) > 1 else ""
+            words = f', in its own words: "{item["words"]}"' if item["quoted"] else f": {item['words']}"
+            source = f" <{item['source']}>" if item["source"] else ""
+            numbers = ", ".join(str(n) for n in item["numbers"])
+            law = f"{warning['law']}, {item['provision']}"
+            lines.append(f"Provision{plural} {numbers}: {law}{words}.{source}")
+        if warning["penalty"]:
+            lines.append(f"Penalties under {warning['law']}: {warning['penalty']}.")
+    return lines
 
 
 def draft_resolution(
@@ -280,39 +381,40 @@ def draft_resolution(
     agreements: Sequence[AgreementFacts],
     *,
     today: date,
+    asked: Sequence[AskedToEnd] = (),
+    limits: Sequence[StateLawLimit] = (),
     prohibitions: Sequence[str] | None = None,
     notice_days: int = 30,
     report_days: int = 90,
 ) -> Letter:
-    """A draft resolution ending `agreements`, adopting the toolkit's prohibitions, citing model laws."""
-    if not agreements:
+    """A draft resolution: it directs its officer to end `agreements` (those the body can bind), asks whoever
+    can end the `asked` ones to do so, adopts the toolkit's prohibitions, and warns where a state law in
+    `limits` penalizes one of them."""
+    if not agreements and not asked:
         raise InputError(f"a resolution for {body.name} needs at least one agreement to end")
     doc = _resolution_doc()
-    recitals = []
-    for agreement in agreements:
-        family = _family(agreement)
-        clause, _, standard, _ = _clause(agreement, family)
-        words = _agreement_words(agreement, family)
-        recitals.append(
-            {
-                "agency": agreement.agency.name,
-                "label": words["label"],
-                "signed": words["signed"],
-                "source": agreement.source or "",
-                "clause": clause,
-                "standard": standard,
-            }
-        )
-    chosen = (
-        list(prohibitions) if prohibitions is not None else [_words(p["text"]) for p in doc["prohibitions"]]
-    )
+    if prohibitions is not None:
+        chosen = [(text, "", "") for text in prohibitions]
+    else:
+        chosen = [
+            (_words(p["text"]), str(p["criterion"]), str(p.get("aspect") or "")) for p in doc["prohibitions"]
+        ]
+    warnings = _limits(chosen, limits)
+    # Sections are numbered in order; one the draft does not need has no number.
+    present = [("terminate", bool(agreements)), ("ask", bool(asked))]
+    present += [(name, True) for name in ("prohibit", "oversight", "models", "effective")]
+    numbers = iter(range(1, len(present) + 1))
+    section = {name: (next(numbers) if shown else None) for name, shown in present}
     context = {
         "body": body.name,
         "jurisdiction": body.jurisdiction,
         "officer": body.officer,
-        "agreements": recitals,
+        "agreements": [_recital(agreement) for agreement in agreements],
+        "asked": _asked(asked),
         "findings": [_words(f) for f in body.findings],
-        "prohibitions": chosen,
+        "prohibitions": [text for text, _, _ in chosen],
+        "warnings": _warning_lines(warnings),
+        "section": section,
         "oversight": _words(doc["oversight"]),
         "codify": _words(doc["codify"]),
         "models": [{"name": m["name"], "text": _words(m["text"]), "url": m["url"]} for m in doc["models"]],
@@ -320,13 +422,24 @@ def draft_resolution(
         "report_days": report_days,
         "toolkit": _words(doc["toolkit"]),
     }
+    notes = tuple(
+        f"state law: {w['law']} penalizes provision(s) {', '.join(str(n) for n in w['numbers'])} of "
+        "Section " + str(section["prohibit"]) + "; the draft's drafting note cites it"
+        for w in warnings
+    )
+    parties = [a.agency.name for a in agreements] + [item.agreement.agency.name for item in asked]
     return Letter(
         kind=LetterKind.RESOLUTION,
         title=f"Draft resolution of the {body.name}",
-        agency=", ".join(a.agency.name for a in agreements),
-        state=agreements[0].agency.state,
+        agency=", ".join(dict.fromkeys(parties)),
+        state=(agreements[0] if agreements else asked[0].agreement).agency.state,
         date=today,
         markdown=render_template("resolution", context),
         citation=_words(doc["source"]),
-        sources=(_words(doc["source"]), *(m["url"] for m in doc["models"])),
+        notes=notes,
+        sources=(
+            _words(doc["source"]),
+            *(m["url"] for m in doc["models"]),
+            *dict.fromkeys(i["source"] for w in warnings for i in w["provisions"] if i["source"]),
+        ),
     )

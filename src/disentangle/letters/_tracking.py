@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from disentangle.errors import InputError
 from disentangle.letters._deadlines import Deadline, deadline_for
@@ -164,13 +165,24 @@ class TrackedRequest:
             return None
         return deadline_for(self.law, received, extension=self.extended)
 
-    def due(self) -> date | None:
-        """The day a response is due: the statute's date, or a later date the agency promised."""
+    def statutory_due(self) -> date | None:
+        """The day the law sets for a response (extended if the agency extended), or None."""
         deadline = self.deadline()
-        statutory = deadline.date if deadline else None
-        promised = [c.promised for c in self.history if c.promised is not None]
-        if promised and (statutory is None or promised[-1] > statutory):
-            return promised[-1]
+        return deadline.date if deadline else None
+
+    def promise(self) -> StatusChange | None:
+        """The latest event in which the agency gave a date for its response, if any."""
+        return next((c for c in reversed(self.history) if c.promised is not None), None)
+
+    def due(self) -> date | None:
+        """The day a response is awaited: the statute's date, or a later date the agency promised.
+
+        A promise is the agency's word, not the law's: a letter states the two apart
+        (`statutory_due`, `promise`)."""
+        statutory = self.statutory_due()
+        promise = self.promise()
+        if promise is not None and promise.promised and (statutory is None or promise.promised > statutory):
+            return promise.promised
         return statutory
 
     def is_overdue(self, today: date) -> bool:
@@ -181,6 +193,21 @@ class TrackedRequest:
     def days_overdue(self, today: date) -> int:
         due = self.due()
         return (today - due).days if due is not None and self.is_overdue(today) else 0
+
+    def may_follow_up(self) -> bool:
+        """A follow-up is for a request sent and still awaiting its first response."""
+        return self.sent_on is not None and self.status in WAITING
+
+    def denied_on(self) -> date | None:
+        """The day of the denial that stands: a rejection or a partial release, when that is the status."""
+        if self.status in (_S.REJECTED, _S.PARTIALLY_FULFILLED):
+            return self.history[-1].on
+        return None
+
+    def may_appeal(self, today: date) -> bool:
+        """The one rule for when a request may be appealed: it was sent, and it stands denied (rejected or
+        partly fulfilled) or unanswered past the day its response was awaited."""
+        return self.sent_on is not None and (self.denied_on() is not None or self.is_overdue(today))
 
 
 def _history_lines(request: TrackedRequest) -> list[str]:
@@ -203,22 +230,34 @@ def _sent(request: TrackedRequest) -> date:
 
 
 def _deadline_words(request: TrackedRequest) -> dict[str, str]:
+    """The statute's deadline as the templates word it: the law's date, never a date the agency gave."""
     deadline = request.deadline()
     assert deadline is not None
-    words = deadline_context(request.law, deadline)
-    due = request.due()
-    if words["kind"] == "fixed" and due is not None:
-        words["due"] = long_date(due)
-    return words
+    return deadline_context(request.law, deadline)
+
+
+def _promise_words(request: TrackedRequest, today: date) -> dict[str, Any] | str:
+    """The agency's own promised date, apart from the statute's: when it was given, and how late it is."""
+    promise = request.promise()
+    if promise is None or promise.promised is None:
+        return ""
+    statutory = request.statutory_due()
+    return {
+        "given": long_date(promise.on),
+        "date": long_date(promise.promised),
+        "later_than_law": statutory is not None and promise.promised > statutory,
+        "overdue_days": max((today - promise.promised).days, 0),
+    }
 
 
 def draft_follow_up(request: TrackedRequest, requester: Requester, *, today: date) -> Letter:
     """A reminder citing the statute, the day the request was sent and the day a response was due."""
     sent = _sent(request)
-    if request.status not in WAITING:
+    if not request.may_follow_up():
         raise InputError(
             f"request {request.id} is {request.status.value}: a follow-up is for a request awaiting response"
         )
+    statutory = request.statutory_due()
     context = {
         "date": long_date(today),
         "law": request.law,
@@ -228,7 +267,8 @@ def draft_follow_up(request: TrackedRequest, requester: Requester, *, today: dat
         "sent": long_date(sent),
         "reference": request.reference,
         "deadline": _deadline_words(request),
-        "overdue_days": request.days_overdue(today),
+        "overdue_days": max((today - statutory).days, 0) if statutory else 0,
+        "promise": _promise_words(request, today),
         "history": _history_lines(request),
         "asks": list(request.asks),
         "signature_lines": signature_lines(requester),
@@ -259,13 +299,11 @@ def draft_appeal(
     the agency itself.
     """
     sent = _sent(request)
-    denied = next((c.on for c in reversed(request.history) if c.status is _S.REJECTED), None)
-    if denied is None and request.status is _S.PARTIALLY_FULFILLED:
-        denied = request.history[-1].on
-    if denied is None and not request.is_overdue(today):
+    if not request.may_appeal(today):
         raise InputError(
             f"request {request.id} is {request.status.value} and not overdue: there is no denial to appeal"
         )
+    denied = request.denied_on()
     to = addressee or request.agency
     appeal = request.law.appeal
     context = {

@@ -17,6 +17,7 @@ from disentangle.model._judgement import (
     evidence_json,
     signatory_side,
 )
+from disentangle.model._registry import Citation, CountyRule, CountyScope, QACheck, QAStatus
 from disentangle.model._review import (
     REASON_WORDS,
     FieldReview,
@@ -56,6 +57,9 @@ __all__ = [
     "AgreementKind",
     "AgreementStatus",
     "CampaignTopic",
+    "Citation",
+    "CountyRule",
+    "CountyScope",
     "Document",
     "Event",
     "EventKind",
@@ -73,6 +77,8 @@ __all__ = [
     "Page",
     "PageMethod",
     "PersonEntry",
+    "QACheck",
+    "QAStatus",
     "Region",
     "ReviewReason",
     "Signatory",

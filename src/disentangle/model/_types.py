@@ -25,6 +25,8 @@ class AgreementKind(StrEnum):
     JEM = "287g-jem"  # 287(g) Jail Enforcement Model
     WSO = "287g-wso"  # 287(g) Warrant Service Officer
     TFM = "287g-tfm"  # 287(g) Task Force Model
+    JEM_TFM = "287g-hybrid"  # 287(g) jail and task force in one agreement (the "Hybrid" of 2007-2012 records)
+    UNSPECIFIED = "287g"  # 287(g), the model not stated by the record (ICE's partner lists of 2007-2008)
     TFF_MOU = "tff-mou"  # Treasury Forfeiture Fund joint-operations MOU
     IGSA = "igsa"  # intergovernmental service agreement: jail bed space for ICE
     USMS_IGA = "usms-iga"  # U.S. Marshals intergovernmental agreement ICE rides on
@@ -47,6 +49,9 @@ class AgreementStatus(StrEnum):
     TERMINATED = "terminated"  # ended under its own termination clause, on the date that clause gives
     VOID = "void"  # declared void or never validly executed by the body that could bind the agency
     EXPIRED = "expired"  # its own term ran out
+    # Known only from records older than ICE's published lists in the registry (2007-2009 lists, ICE's
+    # agreement archive), and on none of those lists: when and how it ended no bundled record says.
+    HISTORICAL = "historical"
 
 
 class EventKind(StrEnum):
@@ -63,6 +68,8 @@ class EventKind(StrEnum):
     ADDENDUM = "addendum"  # an addendum date appeared or changed
     PENDING = "pending"  # appeared on the pending list
     PENDING_CLEARED = "pending_cleared"  # left the pending list
+    SIGNED = "signed"  # the signing date a record older than the bundled lists gives (DHS OIG, ICE's archive)
+    LISTED = "listed"  # named as signed on a record older than the bundled lists, on that record's date
     # A locality's actions on an agreement and what became of it, each dated and with its evidence:
     FOUND = "found"  # read from a document (a records request's release, a file a person brought)
     DOCUMENT_FOUND = "document_found"  # a document of an agreement ICE lists was read and linked to it

@@ -325,6 +325,26 @@ agreement_actions = Table(
 )
 
 
+# 0009: where each agency is counted, by the one rule of sources/counties.py. Every agency has at least
+# one counted row (county_id NULL when it is statewide or placed nowhere); a row that is not counted keeps
+# the county ICE printed where the rule chose another, with its own source.
+agency_counties = Table(
+    "agency_counties",
+    metadata,
+    Column("agency_id", String(200), nullable=False),
+    Column("county_id", String(200)),
+    Column("counted", Boolean, nullable=False),  # False: ICE's printed county, overruled by the rule
+    Column("scope", String(20), nullable=False),  # a CountyScope value
+    Column("rule", String(20), nullable=False),  # a CountyRule value
+    Column("source", JSON),  # the Citation of the choice (or of ICE's printed county)
+    Column("printed", String(200)),  # ICE's county as printed, on a row that is not counted
+    Column("correction", String(300)),  # the hand correction that decided, if one did
+    Column("note", Text),
+    Index("ix_agency_counties_county", "county_id"),
+    Index("ix_agency_counties_agency", "agency_id"),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class AddColumn:
     """A migration step that adds a column of a table defined above to a database made before it existed."""
@@ -451,6 +471,7 @@ MIGRATIONS: tuple[tuple[str, tuple[Table | AddColumn, ...]], ...] = (
         ),
     ),
     ("0007_detainers", (detainer_datasets, detainer_facilities, detainer_counts)),
+    ("0009_registry_truth", (agency_counties,)),
     ("0010_review", (field_entries,)),
 )
 
@@ -459,6 +480,7 @@ __all__ = [
     "AddColumn",
     "agencies",
     "agency_aliases",
+    "agency_counties",
     "agreement_actions",
     "agreements",
     "campaigns",

@@ -14,6 +14,7 @@ from typing import Any
 from disentangle.errors import KnowledgeError, SourceFormatError
 from disentangle.knowledge import load_yaml
 from disentangle.model import STATES, Level, normalize_state
+from disentangle.sources._memo import per_file
 
 _MISSING = frozenset({"", "na", "n/a", "#n/a", "#na", "-1", "null", "none", "not specified"})
 # The FBI writes states with NCIC codes: the USPS code except Nebraska (NB) and Guam (GM); "FS" marks
@@ -40,6 +41,7 @@ class RosterAgency:
     population: int | None
     officers: int | None
     year: int | None
+    line: int | None = None  # its line in the roster file, for citing it
 
     @property
     def county(self) -> str | None:
@@ -58,6 +60,7 @@ class IcpsrRow:
     date: str  # the sheet it comes from: "2025-05-16 am"
 
 
+@per_file(Path)
 def read_fbi_roster(path: Path) -> list[RosterAgency]:
     """The FBI roster (data/287g-watch/fbi_lee_latest.csv); a malformed file is a SourceFormatError."""
     columns = ("ori", "pub_agency_name", "state_abbr", "county_name", "agency_type_name")
@@ -84,6 +87,7 @@ def read_fbi_roster(path: Path) -> list[RosterAgency]:
                 population=_integer(row.get("population")),
                 officers=_integer(row.get("officer_ct")),
                 year=_integer(row.get("data_year")),
+                line=line,
             )
         )
     return roster

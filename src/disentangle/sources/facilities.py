@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process
 from disentangle.errors import SourceFormatError
 from disentangle.knowledge import load_yaml
 from disentangle.model import AgreementKind, Source, normalize_state
+from disentangle.sources._memo import per_file
 from disentangle.sources.programs import cell, dataset_file, read_table, source, whole_number
 
 DATASET = "ice-facilities"
@@ -103,6 +104,7 @@ def _strip_suffix(name: str) -> tuple[str, bool]:
     return name, False
 
 
+@per_file(lambda data_dir: Path(data_dir) / COUNTY_AOR_FILE)
 def read_county_aor(data_dir: Path) -> list[County]:
     """Every county of county_aor.csv (FIPS, Census name, state, ICE AOR)."""
     path = dataset_file(data_dir, COUNTY_AOR_FILE)
@@ -249,6 +251,11 @@ class FacilityType:
     source: str
 
 
+# Keyed on both files: a facility's county is resolved against county_aor.csv (the index a caller passes
+# is built from that same file).
+@per_file(
+    lambda data_dir: Path(data_dir) / FACILITIES_FILE, lambda data_dir: Path(data_dir) / COUNTY_AOR_FILE
+)
 def read_facilities(data_dir: Path, counties: CountyIndex | None = None) -> list[Facility]:
     """Every facility of the list in file order, each with its county resolved against county_aor.csv."""
     index = counties if counties is not None else CountyIndex(read_county_aor(data_dir))

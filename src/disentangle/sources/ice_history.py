@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -37,15 +38,23 @@ _FILLER = frozenset(_NAMES["containment_filler"])
 _ABBREVIATIONS = tuple((pattern, replacement) for pattern, replacement in _NAMES["abbreviations"])
 
 
+_PUNCTUATION = re.compile(r"[.,()\-/]")
+_NOT_WORD = re.compile(r"[^a-z0-9 ]")
+_THE_OF = re.compile(r"\b(the|of)\b")
+_SPACES = re.compile(r"\s+")
+_COMPILED_ABBREVIATIONS = tuple((re.compile(pattern), replacement) for pattern, replacement in _ABBREVIATIONS)
+
+
+@lru_cache(maxsize=1 << 15)
 def normalize_agency(name: str) -> str:
     """A spelling-insensitive form of an agency name for matching (not for display)."""
     text = name.lower().replace("’", "'")
-    text = re.sub(r"[.,()\-/]", " ", text)
-    for pattern, replacement in _ABBREVIATIONS:
-        text = re.sub(pattern, replacement, text)
-    text = re.sub(r"[^a-z0-9 ]", "", text)
-    text = re.sub(r"\b(the|of)\b", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
+    text = _PUNCTUATION.sub(" ", text)
+    for pattern, replacement in _COMPILED_ABBREVIATIONS:
+        text = pattern.sub(replacement, text)
+    text = _NOT_WORD.sub("", text)
+    text = _THE_OF.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
 
 
 def _slug(text: str) -> str:
@@ -74,6 +83,7 @@ class TrackedAgreement:
     superseded_by: str | None = None
     supersedes: str | None = None
     source: Source | None = None
+    county_source: Source | None = None  # the sheet row that printed `county`
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +116,7 @@ class PendingRequest:
     outcome: str = "pending"  # pending | signed | left_list
     agreement_id: str | None = None
     names: list[str] = field(default_factory=list)
+    county_source: Source | None = None  # the sheet row that printed `county`
 
 
 @dataclass(slots=True)
@@ -370,6 +381,7 @@ def _add(history: History, sheet: Sheet, row: SheetRow, norm: str) -> TrackedAgr
         addendum_url=row.addendum_url,
         names=[row.agency],
         source=_source(sheet, row),
+        county_source=_source(sheet, row) if row.county else None,
     )
     history.agreements[agreement.id] = agreement
     _record(history, agreement.id, EventKind.ADDED, sheet, row, agency=row.agency, signed=str(row.signed))
@@ -397,6 +409,8 @@ def _continue(history: History, sheet: Sheet, row: SheetRow, norm: str, agreemen
     agreement.last_seen = sheet.captured
     agreement.agency_type = row.agency_type or agreement.agency_type
     agreement.county = row.county or agreement.county
+    if row.county:
+        agreement.county_source = _source(sheet, row)
     agreement.moa_url = row.moa_url or agreement.moa_url
     agreement.addendum = row.addendum or agreement.addendum
     agreement.addendum_url = row.addendum_url or agreement.addendum_url
@@ -451,6 +465,7 @@ def _apply_pending(history: History, sheet: Sheet) -> None:
             agency_type=row.agency_type,
             county=row.county,
             names=[row.agency],
+            county_source=_source(sheet, row) if row.county else None,
         )
         history.pending[request.id] = request
         seen.add(request.id)
@@ -489,6 +504,7 @@ class TrackedAgency:
     agreement_ids: list[str]
     pending_ids: list[str]
     last_seen: date
+    county_source: Source | None = None  # the sheet row that printed `county`
 
 
 def agencies_of(history: History) -> list[TrackedAgency]:
@@ -550,6 +566,7 @@ def agencies_of(history: History) -> list[TrackedAgency]:
                 agreement_ids=sorted(item.id for role, item in items if role == "agreement"),
                 pending_ids=sorted(item.id for role, item in items if role == "pending"),
                 last_seen=latest.last_seen,
+                county_source=latest.county_source,
             )
         )
     return agencies

@@ -56,8 +56,11 @@ def _layout() -> dict[str, Any]:
     return dict(load_yaml("ice_sheets.yaml"))
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
 def _fold(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+    return _NOT_ALNUM.sub(" ", text.lower()).strip()
 
 
 @cache
@@ -137,10 +140,13 @@ def _blank_values() -> frozenset[str]:
     return frozenset(_fold(v) for v in _layout()["blank_values"])
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def _clean(value: object) -> str | None:
     if value is None:
         return None
-    text = re.sub(r"\s+", " ", str(value).replace("\xa0", " ")).strip()
+    text = _SPACES.sub(" ", str(value).replace("\xa0", " ")).strip()
     return None if _fold(text) in _blank_values() else text
 
 

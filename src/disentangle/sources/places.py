@@ -3,18 +3,20 @@ agreements and dated program facts, all keyed to Open Civic Data ids."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from disentangle.model import Fact, Jurisdiction, Level, Source
-from disentangle.sources import detainers, dhs_list, facilities, roster, secure_communities
-from disentangle.sources.agencies import read_fbi_roster, read_icpsr_links
-from disentangle.sources.ice_history import TrackedAgency
+from disentangle.model import Citation, Fact, Jurisdiction, Level, Source
+from disentangle.sources import counties as county_rule
+from disentangle.sources import detainers, dhs_list, facilities, ice_archive, roster, secure_communities
+from disentangle.sources.agencies import RosterAgency, read_fbi_roster, read_icpsr_links
+from disentangle.sources.citations import cite
+from disentangle.sources.ice_history import TrackedAgency, normalize_agency
 from disentangle.sources.jurisdictions import OCD_FOLDER, read_division_aliases, read_jurisdictions
-from disentangle.sources.linking import AgencyLink, AgencyLinker, Gazetteer
+from disentangle.sources.linking import AgencyLink, AgencyLinker, Gazetteer, fold_tokens, split_kind
 
 FBI_ROSTER = "287g-watch/fbi_lee_latest.csv"
 ICPSR = "ice-287g-2025/agreements_icpsr_merged.csv"
@@ -36,6 +38,7 @@ class FacilityAgreement:
     last_use: date | None
     source: Source
     details: dict[str, Any]
+    printed_county_id: str | None = None  # the county the list's COUNTY cell names
 
 
 @dataclass(slots=True)
@@ -46,32 +49,65 @@ class Places:
     facts: list[Fact] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     roster: roster.RosterReport = field(default_factory=roster.RosterReport)
+    placements: county_rule.Placements = field(default_factory=county_rule.Placements)
+    roster_rows: dict[str, RosterAgency] = field(default_factory=dict)  # ORI -> the FBI roster's row
+    early: ice_archive.History = field(default_factory=ice_archive.History)  # records before the lists
+    linker: AgencyLinker | None = None
 
 
-def build_places(data_dir: Path, agencies: Sequence[TrackedAgency]) -> Places:
-    """Everything geographic the registry needs. Datasets that are absent are skipped, with a note."""
+@dataclass(slots=True)
+class PlaceBase:
+    """What the places stage reads before it knows ICE's agencies: the tree of jurisdictions, the FBI
+    roster placed in it, and the program facts (an import prepares it while the ICE sheets are read)."""
+
+    places: Places
+    gazetteer: Gazetteer | None
+
+
+def prepare_places(data_dir: Path) -> PlaceBase:
+    """The part of `build_places` that does not depend on ICE's agencies."""
     places = Places()
     if not (data_dir / OCD_FOLDER / "us_census_places.csv").exists():
         places.notes.append("no Open Civic Data ids in the data folder: agencies are not linked to places")
-        return places
+        return PlaceBase(places, None)
     places.jurisdictions = read_jurisdictions(data_dir)
     gazetteer = Gazetteer(places.jurisdictions, read_division_aliases(data_dir))
-    _link_agencies(places, gazetteer, data_dir, agencies)
+    fbi = read_fbi_roster(data_dir / FBI_ROSTER) if (data_dir / FBI_ROSTER).exists() else []
+    places.roster_rows = {agency.ori: agency for agency in fbi}
+    icpsr = read_icpsr_links(data_dir / ICPSR) if (data_dir / ICPSR).exists() else []
+    places.linker = AgencyLinker(gazetteer, fbi, icpsr)
+    places.linker.placed_roster()  # every state's roster placed now, not when an agency first asks
     if (data_dir / "secure-communities").exists():
         _secure_communities(places, gazetteer, data_dir)
     if (data_dir / "ice-facilities").exists():
         _facilities(places, gazetteer, data_dir)
     if (data_dir / "dhs-sanctuary-list").exists():
         _dhs_designations(places, gazetteer, data_dir)
+    return PlaceBase(places, gazetteer)
+
+
+def build_places(
+    data_dir: Path,
+    agencies: Sequence[TrackedAgency],
+    sheet_agreements: Sequence[ice_archive.RegistryAgreement] = (),
+    base: PlaceBase | None = None,
+) -> Places:
+    """Everything geographic the registry needs, and the records of 287(g) older than ICE's lists tied to
+    its agencies (`sheet_agreements`: the agreements of ICE's lists, to which such records may belong).
+    Datasets that are absent are skipped, with a note. `base`: `prepare_places(data_dir)`, if done."""
+    base = base or prepare_places(data_dir)
+    places, gazetteer = base.places, base.gazetteer
+    if gazetteer is None:
+        return places
+    _link_agencies(places, agencies)
+    _place_counties(places, gazetteer, agencies)
+    _early_records(places, data_dir, agencies, sheet_agreements)
     return places
 
 
-def _link_agencies(
-    places: Places, gazetteer: Gazetteer, data_dir: Path, agencies: Sequence[TrackedAgency]
-) -> None:
-    fbi = read_fbi_roster(data_dir / FBI_ROSTER) if (data_dir / FBI_ROSTER).exists() else []
-    icpsr = read_icpsr_links(data_dir / ICPSR) if (data_dir / ICPSR).exists() else []
-    linker = AgencyLinker(gazetteer, fbi, icpsr)
+def _link_agencies(places: Places, agencies: Sequence[TrackedAgency]) -> None:
+    linker = places.linker
+    assert linker is not None  # prepare_places made it
     for agency in agencies:
         best: AgencyLink | None = None
         for name in [agency.name, *reversed(agency.names)]:
@@ -138,6 +174,7 @@ def _facilities(places: Places, gazetteer: Gazetteer, data_dir: Path) -> None:
                 first_use=facility.first_use,
                 last_use=facility.last_use,
                 source=facility.source,
+                printed_county_id=county.id if county else None,
                 details={
                     "detloc": facility.detloc,
                     "type": facility.type,
@@ -201,3 +238,157 @@ def _dhs_designations(places: Places, gazetteer: Gazetteer, data_dir: Path) -> N
             )
         )
     places.notes.append(f"DHS designations placed: {found}/{found + missed}")
+
+
+class CountyNames:
+    """County OCD ids from a state and a county's name as a source writes it ("Galveston County", the
+    FBI's bare "BOWIE"), each name looked up once."""
+
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self._gazetteer = gazetteer
+        self._known: dict[tuple[str, str], str | None] = {}
+
+    def __call__(self, state: str, name: str) -> str | None:
+        key = (state, name)
+        if key not in self._known:
+            found = self._gazetteer.match(state, name, Level.COUNTY)
+            if found is None and split_kind(fold_tokens(name))[1] is None:
+                found = self._gazetteer.match(state, f"{name} County", Level.COUNTY)
+            self._known[key] = found.jurisdiction.id if found else None
+        return self._known[key]
+
+
+def _place_counties(places: Places, gazetteer: Gazetteer, agencies: Sequence[TrackedAgency]) -> None:
+    """Every agency's county (or counties) by the rule of sources/counties.py."""
+    if not places.jurisdictions:
+        return
+    county_id = CountyNames(gazetteer)
+    with_counties = {j.state for j in places.jurisdictions if j.level is Level.COUNTY}
+    roster_counties: dict[str, tuple[str, ...]] = {}
+    roster_sources: dict[str, Citation | None] = {}
+    for ori, row in places.roster_rows.items():
+        ids = tuple(dict.fromkeys(i for i in (county_id(row.state, c) for c in row.counties) if i))
+        roster_counties[ori] = ids
+        roster_sources[ori] = cite(FBI_ROSTER, row.line)
+    merged = {agency_id: r for r in places.roster.records for agency_id in r.merged_into}
+    facts: list[county_rule.AgencyPlaceFacts] = []
+
+    def where(jurisdiction_id: str | None) -> tuple[Level | None, str | None]:
+        found = gazetteer.by_id(jurisdiction_id) if jurisdiction_id else None
+        if found is None:
+            return None, None
+        return found.level, found.parent_id if found.level is Level.SUBDIVISION else None
+
+    for agency in agencies:
+        link = places.links.get(agency.id)
+        jurisdiction_id = link.jurisdiction_id if link else None
+        level, parent = where(jurisdiction_id)
+        ori = (link.ori if link else None) or ""
+        record = merged.get(agency.id)
+        printed = agency.county_source
+        facts.append(
+            county_rule.AgencyPlaceFacts(
+                agency_id=agency.id,
+                name=agency.name,
+                state=agency.state,
+                jurisdiction_id=jurisdiction_id,
+                jurisdiction_level=level,
+                subdivision_county=parent,
+                roster_counties=roster_counties.get(ori, ()),
+                roster_source=roster_sources.get(ori),
+                names=tuple(agency.names) + ((record.name, *record.aliases) if record else ()),
+                printed_county=agency.county,
+                printed_county_id=county_id(agency.state, agency.county) if agency.county else None,
+                printed_source=cite(printed.file, printed.row, printed.retrieved) if printed else None,
+                state_has_counties=agency.state in with_counties,
+            )
+        )
+    for record in places.roster.records:
+        if record.merged_into:
+            continue
+        level, parent = where(record.jurisdiction_id)
+        facts.append(
+            county_rule.AgencyPlaceFacts(
+                agency_id=record.id,
+                name=record.name,
+                state=record.state,
+                jurisdiction_id=record.jurisdiction_id,
+                jurisdiction_level=level,
+                subdivision_county=parent,
+                roster_counties=roster_counties.get(record.ori, ()),
+                roster_source=roster_sources.get(record.ori),
+                names=(record.fbi_name, *record.aliases),
+                state_has_counties=record.state in with_counties,
+                roster_unit=True,
+            )
+        )
+    for facility in places.facility_agreements:
+        facts.append(
+            county_rule.AgencyPlaceFacts(
+                agency_id=facility.agency_id,
+                name=facility.name,
+                state=facility.state,
+                printed_county=facility.county,
+                printed_county_id=facility.printed_county_id,
+                printed_source=cite(facility.source.file, facility.source.row),
+                facility=True,
+                state_has_counties=facility.state in with_counties,
+            )
+        )
+    places.placements = county_rule.place_agencies(facts, county_id)
+    for problem in places.placements.unresolved:
+        places.notes.append(f"county knowledge: {problem}")
+
+
+def _early_records(
+    places: Places,
+    data_dir: Path,
+    agencies: Sequence[TrackedAgency],
+    sheet_agreements: Sequence[ice_archive.RegistryAgreement],
+) -> None:
+    """ICE's partner lists of 2007-2008, DHS OIG's table of 2009 and ICE's agreement archive, tied to the
+    registry's agencies: by any name an agency went by, else by the ORI the linker finds for the name."""
+    claims = ice_archive.read_claims(data_dir)
+    if not claims:
+        return
+    listed = {agency.id for agency in agencies}
+    owners: list[tuple[str, Sequence[str], str]] = [(a.state, a.names, a.id) for a in agencies]
+    by_ori: dict[str, str] = {}
+    for record in places.roster.records:
+        owner = record.merged_into[0] if record.merged_into else record.id
+        owners.append((record.state, (record.name, record.fbi_name, *record.aliases), owner))
+        by_ori[record.ori] = owner
+    index = ice_archive.agency_index(owners, [(c.state, c.agency) for c in claims])
+    known: dict[tuple[str, str], str | None] = {}
+
+    def agency_of(state: str, name: str) -> str | None:
+        if (state, name) not in known:
+            known[(state, name)] = _agency_named(index, listed, by_ori, places.linker, state, name)
+        return known[(state, name)]
+
+    places.early = ice_archive.build_history(claims, agency_of, sheet_agreements)
+    unlinked = len(places.early.unlinked)
+    places.notes.append(
+        f"records before ICE's lists: {places.early.claims} rows, {places.early.linked} tied to an agency, "
+        f"{unlinked} to none, {len(places.early.excluded)} no agreement"
+    )
+
+
+def _agency_named(
+    index: Mapping[tuple[str, str], set[str]],
+    listed: set[str],
+    by_ori: Mapping[str, str],
+    linker: AgencyLinker | None,
+    state: str,
+    name: str,
+) -> str | None:
+    """The registry agency a record's name means: by name (an agency of ICE's lists before the roster's
+    units of that name), else by the ORI the linker finds; None when several or none answer."""
+    found = index.get((state, normalize_agency(name)), set())
+    on_lists = found & listed
+    if len(found) == 1 or len(on_lists) == 1:
+        return next(iter(on_lists or found))
+    if found or linker is None:
+        return None  # several agencies answer to the name: better none than a guess
+    link = linker.link(name, state)
+    return by_ori.get(link.ori) if link.ori else None

@@ -373,8 +373,9 @@ WIZARDS = {
         LetterWizard(
             "resolution",
             "Draft a council or board resolution",
-            "A resolution ending every active agreement of a place and adopting the checklist's "
-            "prohibitions, citing model laws.",
+            "A resolution ending the active agreements the council or board can bind, asking whoever "
+            "binds the others (an elected sheriff, another city) to end theirs, and adopting the checklist's "
+            "prohibitions, with a warning where state law penalizes one.",
             "place",
             (
                 Field("body_name", "The council or board", "e.g. City Council of the City of Pasadena"),
@@ -561,9 +562,8 @@ def tracker_context(site: Site, place: str) -> dict[str, Any]:
                 "history": item.history,
                 "asks": item.asks,
                 "next": sorted(s.value for s in letters.TRANSITIONS[item.status]),
-                "follow_up": item.sent_on is not None and item.status in letters.WAITING,
-                "appeal": item.sent_on is not None
-                and (item.is_overdue(day) or item.status.value in ("rejected", "partially-fulfilled")),
+                "follow_up": item.may_follow_up(),
+                "appeal": item.may_appeal(day),
             }
         )
     return {
@@ -671,73 +671,26 @@ def api_records_law(state: str, received: date | None = None) -> Response:
 
 # ------------------------------------------------------------------------------------------ costs
 INPUT_NAMES = tuple(f.name for f in fields(costs.CostInputs))
-WHOLE = ("officers", "detainer_holds", "bed_days")
-
-
-@dataclass(frozen=True, slots=True)
-class CostInput:
-    """One input of the calculator, with its default and where that default comes from."""
-
-    name: str
-    label: str
-    default: str
-    source: str
-
-
-def cost_inputs() -> list[CostInput]:
-    values, sizes = costs.load_defaults()
-    medium = costs.default_inputs("medium")[0].to_dict()
-    result = []
-    for name in INPUT_NAMES:
-        known = values.get(name)
-        if known is not None:
-            source = "assumption: change it to your figure" if known.assumption else str(known.source)
-            result.append(CostInput(name, known.label, str(known.value), source))
-        elif name in ("officers", "base_salary"):
-            size = sizes["medium"]
-            label = "officers assigned to the agreement" if name == "officers" else "annual base salary ($)"
-            result.append(
-                CostInput(name, label, str(medium[name]), f"assumption for a {size.id} agency ({size.label})")
-            )
-        else:
-            default = medium[name]
-            shown = "" if default is None else str(default)
-            result.append(CostInput(name, name.replace("_", " "), shown, "enter yours"))
-    return result
-
-
-COST_LABELS = {
-    "months": "months the agreement runs in the estimate",
-    "detainer_holds": "detainer holds per year",
-    "jail_daily_cost": "cost of one person-day in the jail ($)",
-    "bed_days": "IGSA bed-days per year",
-    "per_diem": "IGSA per diem per bed-day ($)",
-    "marginal_bed_cost": "marginal cost of one more bed-day ($)",
-    "success_rate": "287(g) success rate for performance awards (0 to 1)",
-}
 
 
 def cost_result(workspace: Workspace, query: dict[str, str]) -> dict[str, Any]:
-    """An estimate from the calculator's query: `agreement` prefills, `regime` plus inputs price."""
+    """An estimate from the calculator's query: `agreement` prefills, `regime` plus inputs price. Inputs
+    left out take the defaults of costs/ (the agreement's agency's own size, or a `size` agency's)."""
     given = {k: v.strip() for k, v in query.items() if k in INPUT_NAMES and v.strip()}
-    assumptions: list[str] = []
     agreement = query.get("agreement", "").strip()
+    size = query.get("size", "").strip() or None
     if agreement and not query.get("regime"):
-        estimate, assumptions = workspace.cost_of_agreement(
-            agreement, size=query.get("size") or "medium", **given
-        )
+        estimate = workspace.cost_of_agreement(agreement, size=size, **given)
     else:
         regime = query.get("regime", "").strip()
         if not regime:
             raise InputError(f"choose a cost regime: {', '.join(costs.load_regimes())}")
-        # An input left out takes the calculator's default (a medium agency), as the form shows it.
-        defaults = {item.name: item.default for item in cost_inputs() if item.default}
-        estimate = workspace.cost(regime, {**defaults, **given})
+        estimate = workspace.cost(regime, given, size=size or "medium")
     table = costs.sensitivity(estimate.regime.id, estimate.inputs) if estimate.inputs.officers else None
     return {
         "estimate": estimate.to_dict(),
         "sensitivity": table.to_dict() if table else None,
-        "assumptions": assumptions,
+        "assumptions": list(estimate.assumptions),
         "agreement": agreement or None,
     }
 
@@ -761,10 +714,8 @@ async def cost_page(request: Request) -> Response:
     context = {
         "regimes": list(costs.load_regimes().values()),
         "regime": regime,
-        "inputs": cost_inputs(),
-        "labels": COST_LABELS,
+        "inputs": costs.input_defaults(),
         "values": values,
-        "whole": WHOLE,
         "result": result,
         "error": error,
         "agreement": query.get("agreement", ""),
@@ -775,8 +726,8 @@ async def cost_page(request: Request) -> Response:
 def _cost_parameters() -> list[dict[str, Any]]:
     described = {
         "regime": "A regime of knowledge/costs/regimes.yaml: " + ", ".join(costs.load_regimes()),
-        "agreement": "An agreement id: its regime and an agency-size default are chosen for it",
-        "size": "small, medium or large (with `agreement`)",
+        "agreement": "An agreement id: its regime, and defaults for its agency's own size, are chosen for it",
+        "size": "small, medium or large: the agency size whose defaults fill the inputs left out",
     }
     parameters = [
         {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": text}
@@ -787,11 +738,10 @@ def _cost_parameters() -> list[dict[str, Any]]:
             "name": item.name,
             "in": "query",
             "required": False,
-            "schema": {"type": "integer" if item.name in WHOLE else "string"},
-            "description": f"{COST_LABELS.get(item.name, item.label)}; default {item.default or 'none'} "
-            f"({item.source})",
+            "schema": {"type": "integer" if item.whole else "string"},
+            "description": f"{item.label}; default {item.default or 'none'} ({item.source})",
         }
-        for item in cost_inputs()
+        for item in costs.input_defaults()
     ]
     return parameters
 
@@ -830,20 +780,18 @@ async def api_scorecard(request: Request, q: str) -> Response:
 
 
 def agreement_costs(site: Site, agreements: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The default estimate of each active agreement, for the place page.
-
-    An active agreement is priced for today with the default inputs, so its estimate depends only on
-    its kind: one `cost_of_agreement` per kind serves every place page (memoised like the pages)."""
+    """The default estimate of each active agreement, for the place page: priced for today with the
+    defaults for its agency's own size, each assumption stated (memoised like the pages)."""
     rows = []
     for agreement in agreements:
         if agreement["status"] != "active":
             continue
 
         def price(agreement_id: str = agreement["id"]) -> dict[str, Any]:
-            return site.workspace.cost_of_agreement(agreement_id)[0].to_dict()
+            return site.workspace.cost_of_agreement(agreement_id).to_dict()
 
         try:
-            estimate = site.memo.get(("active-agreement-cost", agreement["model"], today()), price)
+            estimate = site.memo.get(("active-agreement-cost", agreement["id"], today()), price)
         except (InputError, KnowledgeError):
             continue  # a kind no regime covers (the place page shows what can be priced)
         rows.append({"agreement": agreement, "estimate": estimate})

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from disentangle.web._map import LAYERS, classify_rows
+from disentangle.publish import LAYERS, classify_rows
 from disentangle.web._pages import site_of
 
 router = APIRouter(prefix="/api", tags=["registry"])

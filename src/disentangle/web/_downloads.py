@@ -26,8 +26,9 @@ CSV_COLUMNS = (
     "jurisdiction",
     "value",
     "document_url",
-    "source_dataset",
-    "source_file",
+    "source",
+    "source_publisher",
+    "source_url",
     "source_row",
 )
 
@@ -41,8 +42,9 @@ def download_name(stem: str, suffix: str) -> str:
 def _source(source: dict[str, Any] | None) -> dict[str, Any]:
     source = source or {}
     return {
-        "source_dataset": source.get("dataset"),
-        "source_file": source.get("file"),
+        "source": source.get("label"),
+        "source_publisher": source.get("publisher"),
+        "source_url": source.get("url"),
         "source_row": source.get("row"),
     }
 

@@ -10,6 +10,8 @@ MODELS = {
     "287g-jem": "287(g) Jail Enforcement Model",
     "287g-wso": "287(g) Warrant Service Officer",
     "287g-tfm": "287(g) Task Force Model",
+    "287g-hybrid": "287(g) jail and task force (“Hybrid”)",
+    "287g": "287(g), model not stated",
     "igsa": "Detention contract (IGSA)",
     "usms-iga": "Detention contract (USMS IGA)",
     "tff-mou": "Treasury Forfeiture Fund joint-operations MOU",
@@ -20,6 +22,8 @@ SHORT_MODELS = {
     "287g-jem": "JEM",
     "287g-wso": "WSO",
     "287g-tfm": "TFM",
+    "287g-hybrid": "Hybrid",
+    "287g": "287(g)",
     "igsa": "IGSA",
     "usms-iga": "USMS IGA",
     "tff-mou": "TFF MOU",
@@ -31,11 +35,12 @@ STATUSES = {
     "removed": "removed from ICE's list",
     "superseded": "superseded",
     "pending": "pending",
-    "listed": "on ICE's facility list",
+    "listed": "used by ICE (facility list of 2017)",
     "in-force": "in force (found in records)",
     "terminated": "terminated",
     "void": "declared void",
     "expired": "expired",
+    "historical": "known from records before ICE's lists here",
 }
 
 EVENTS = {
@@ -47,6 +52,9 @@ EVENTS = {
     "resigned": "Signed again",
     "superseded": "Superseded by a newer agreement",
     "restored": "Restored to ICE's list",
+    "signed": "Signed, as an earlier record dates it",
+    "listed": "Named as signed on an earlier record",
+    "pending": "Named as pending",
     "found": "Found in records",
     "document_found": "A copy read from records",
     "invalidity_drafted": "Notice of invalidity drafted",
@@ -57,6 +65,18 @@ EVENTS = {
     "declared_void": "Declared void",
     "expired": "Expired",
     "resolution_drafted": "Resolution drafted",
+}
+
+COUNTY_RULES = {
+    "correction": "a hand correction of the county ICE prints",
+    "declared": "the counties this body serves, from its own public source",
+    "jurisdiction": "its own jurisdiction is the county",
+    "subdivision": "the county its township or town lies in",
+    "statewide": "a state agency: the whole state",
+    "facility-name": "the county the facility's name names",
+    "roster": "the FBI roster's county for its ORI",
+    "ice-county": "the county ICE prints",
+    "none": "nothing places it in a county",
 }
 
 REVIEWS = {

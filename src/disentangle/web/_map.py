@@ -1,18 +1,14 @@
-"""The national county map: which band each county falls in on a layer, drawn as one inline SVG."""
+"""The national county map drawn as one inline SVG, each county in the band its layer gives it (publish/)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from markupsafe import Markup, escape
 
+from disentangle.publish import CountyRow, Layer, county_title
 from disentangle.web._atlas import Atlas
-
-CountyRow = Mapping[str, Any]
-
-MODELS_287G = ("287g-jem", "287g-wso", "287g-tfm")
 
 # The atlas (Census 2017 boundaries) and the registry disagree on three codes. Kusilvak Census Area,
 # AK (02158) and Oglala Lakota County, SD (46102) are the 2015 renamings of Wade Hampton (02270) and
@@ -20,211 +16,6 @@ MODELS_287G = ("287g-jem", "287g-wso", "287g-tfm")
 # "Substantial Changes to Counties and County Equivalent Entities: 1970-Present"). The District of
 # Columbia is a county in the atlas and a state-level district (FIPS 11) in the registry.
 ATLAS_TO_REGISTRY_FIPS = {"02158": "02270", "46102": "46113", "11001": "11"}
-
-
-@dataclass(frozen=True, slots=True)
-class Band:
-    """One class of a layer: its legend label and the CSS class that colours it."""
-
-    label: str
-    css: str
-
-
-@dataclass(frozen=True, slots=True)
-class Layer:
-    key: str
-    title: str
-    description: str
-    bands: tuple[Band, ...]
-    classify: Callable[[CountyRow | None], int]  # index into bands; None means no registry record
-    scored: bool = False  # needs each county's scorecard counts (Workspace.scorecard_map) in its row
-
-
-def agreement_kinds(row: CountyRow) -> list[str]:
-    """The kinds of arrangement in force in a county: each 287(g) model, and detention contracts."""
-    kinds = [model for model in MODELS_287G if row.get(model)]
-    if row.get("detention"):
-        kinds.append("detention")
-    return kinds
-
-
-def active_287g(row: CountyRow) -> int:
-    return sum(int(row.get(model) or 0) for model in MODELS_287G)
-
-
-def _entanglement(row: CountyRow | None) -> int:
-    if row is None:
-        return 0
-    kinds = len(agreement_kinds(row))
-    if kinds:
-        return min(kinds, 3) + 2
-    if row.get("dhs_designated"):
-        return 1
-    return 2 if row.get("secure_communities") else 0
-
-
-def _count_287g(row: CountyRow | None) -> int:
-    if row is None:
-        return 0
-    n = active_287g(row)
-    return 0 if n == 0 else 1 if n == 1 else 2 if n <= 3 else 3 if n <= 9 else 4
-
-
-def _detention(row: CountyRow | None) -> int:
-    if row is None:
-        return 0
-    n = int(row.get("detention") or 0)
-    return min(n, 2)
-
-
-def _found(row: CountyRow | None) -> int:
-    if row is None:
-        return 0
-    if int(row.get("found_in_force") or 0):
-        return 2
-    return 1 if int(row.get("found_ended") or 0) else 0
-
-
-def _secure_communities(row: CountyRow | None) -> int:
-    activated = (row or {}).get("secure_communities")
-    if not activated:
-        return 0
-    year = int(str(activated)[:4])
-    return 1 if year <= 2009 else min(year - 2008, 5)
-
-
-def _dhs(row: CountyRow | None) -> int:
-    return 1 if row and row.get("dhs_designated") else 0
-
-
-def _scorecard(row: CountyRow | None) -> int:
-    card = (row or {}).get("scorecard")
-    if not card or card["unknown"] == card["criteria"]:
-        return 0
-    failed = int(card["failed"])
-    return 1 if failed == 0 else 2 if failed == 1 else 3 if failed <= 3 else 4
-
-
-LAYERS: tuple[Layer, ...] = (
-    Layer(
-        "entanglement",
-        "Kinds of arrangement with ICE in force",
-        "Counts the kinds in force in the county: each 287(g) model (Jail Enforcement, Warrant Service "
-        "Officer, Task Force) held by any agency there, and detention contracts (IGSA or USMS IGA). "
-        "Counties without any are shown by whether DHS named them a “sanctuary jurisdiction” and "
-        "whether Secure Communities was activated there.",
-        (
-            Band("Nothing on record", "c-none"),
-            Band("No agreement; named by DHS as a “sanctuary jurisdiction”", "c-dhs"),
-            Band("No agreement; Secure Communities only", "c-q0"),
-            Band("1 kind of agreement", "c-q2"),
-            Band("2 kinds", "c-q3"),
-            Band("3 or 4 kinds", "c-q5"),
-        ),
-        _entanglement,
-    ),
-    Layer(
-        "287g",
-        "Active 287(g) agreements",
-        "The number of 287(g) agreements on ICE's latest list held by agencies in the county "
-        "(sheriff, police, constables, state agencies located there), all three models together.",
-        (
-            Band("None", "c-q0"),
-            Band("1", "c-q1"),
-            Band("2–3", "c-q2"),
-            Band("4–9", "c-q4"),
-            Band("10 or more", "c-q5"),
-        ),
-        _count_287g,
-    ),
-    Layer(
-        "detention",
-        "Detention contracts",
-        "Facilities in the county on ICE's list of detention facilities under an intergovernmental "
-        "service agreement (IGSA) or a U.S. Marshals Service agreement (USMS IGA).",
-        (Band("None", "c-q0"), Band("1", "c-q3"), Band("2 or more", "c-q5")),
-        _detention,
-    ),
-    Layer(
-        "found",
-        "Agreements found in records",
-        "Agreements ICE does not list that this workspace found in documents an agency released (a "
-        "Treasury Forfeiture Fund MOU, say), dated by the document, placed in the county of the agency "
-        "that signed them: in force as far as the records go, or ended (terminated, void, expired).",
-        (Band("None found", "c-q0"), Band("Found, all ended", "c-q2"), Band("Found, in force", "c-q5")),
-        _found,
-    ),
-    Layer(
-        "secure-communities",
-        "Secure Communities activation",
-        "When ICE switched on Secure Communities (fingerprint sharing at booking) in the county.",
-        (
-            Band("No record", "c-none"),
-            Band("2008–2009", "c-q5"),
-            Band("2010", "c-q4"),
-            Band("2011", "c-q3"),
-            Band("2012", "c-q2"),
-            Band("2013", "c-q1"),
-        ),
-        _secure_communities,
-    ),
-    Layer(
-        "dhs",
-        "DHS “sanctuary jurisdiction” list",
-        "Counties DHS named on its published list of “sanctuary jurisdictions”, directly or through "
-        "their state.",
-        (Band("Not named", "c-q0"), Band("Named, or in a named state", "c-dhs")),
-        _dhs,
-    ),
-    Layer(
-        "scorecard",
-        "Policy scorecard: checklist criteria failed",
-        "The Local Progress toolkit's eight checklist criteria answered for each county from what is on "
-        "record here: agreements in force (a 287(g) agreement or a detention contract fails “no jail "
-        "bed-space contracts and no 287(g)”) and the state laws every county of the state inherits. Local "
-        "ordinances and policies are not on record for most counties: a county's own page scores the texts "
-        "you give it.",
-        (
-            Band("No criterion answered on record", "c-none"),
-            Band("Fails none (meets or partly meets some)", "c-q0"),
-            Band("Fails 1", "c-q2"),
-            Band("Fails 2–3", "c-q4"),
-            Band("Fails 4 or more", "c-q5"),
-        ),
-        _scorecard,
-        scored=True,
-    ),
-)
-
-LAYER_BY_KEY = {layer.key: layer for layer in LAYERS}
-DEFAULT_LAYER = LAYERS[0].key
-
-
-def county_title(row: CountyRow | None, fallback: str) -> str:
-    """The hover text of a county: its name and facts, one per line."""
-    if row is None:
-        return f"{fallback}\nNo record in the registry"
-    counts = ", ".join(f"{row.get(m) or 0} {m[-3:].upper()}" for m in MODELS_287G)
-    lines = [
-        f"{row['name']}, {row['state']}",
-        f"287(g) in force: {counts}" if active_287g(row) else "287(g) in force: none",
-        f"Detention contracts: {row.get('detention') or 0}",
-        f"Secure Communities: since {str(row['secure_communities'])[:7]}"
-        if row.get("secure_communities")
-        else "Secure Communities: no record",
-    ]
-    if row.get("found_in_force") or row.get("found_ended"):
-        found, ended = row.get("found_in_force") or 0, row.get("found_ended") or 0
-        lines.append(f"Found in records: {found} in force, {ended} ended")
-    if row.get("dhs_designated"):
-        lines.append("Named by DHS as a “sanctuary jurisdiction” (itself or its state)")
-    card = row.get("scorecard")
-    if card:
-        lines.append(
-            f"Scorecard on record: meets {card['met']}, fails {card['failed']}, partly {card['partial']}, "
-            f"unknown {card['unknown']} of {card['criteria']}"
-        )
-    return "\n".join(lines)
 
 
 def registry_fips(atlas_id: str) -> str:
@@ -264,12 +55,3 @@ def render_map(
         )
     parts.append(f'</g><path class="borders" d="{atlas.state_borders}"/></svg>')
     return RenderedMap(Markup("".join(parts)), tuple(counts), len(atlas.counties))
-
-
-def classify_rows(rows: Sequence[CountyRow], layers: Sequence[Layer] = LAYERS) -> list[dict[str, Any]]:
-    """The county rows with the band each layer puts them in (what /api/map returns)."""
-    out = []
-    for row in rows:
-        bands = {layer.key: layer.bands[layer.classify(row)].label for layer in layers}
-        out.append({**row, "kinds_in_force": agreement_kinds(row), "bands": bands})
-    return out

@@ -12,13 +12,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from disentangle.errors import InputError, NotFoundError
+from disentangle.publish import DEFAULT_LAYER, LAYER_BY_KEY, LAYER_RECORDS, LAYERS, MODELS_287G
 from disentangle.web import _security as security
 from disentangle.web._act import agreement_costs, render
 from disentangle.web._cache import Page
 from disentangle.web._detainers import place_section
 from disentangle.web._discovery import agreement_work
 from disentangle.web._downloads import download
-from disentangle.web._map import DEFAULT_LAYER, LAYER_BY_KEY, LAYERS, MODELS_287G
 from disentangle.web._site import Site, agency_href, agreement_href, cached_response, place_href
 
 router = APIRouter(include_in_schema=False)
@@ -44,8 +44,10 @@ def home_page(site: Site, layer: str) -> Page:
     """The map page for a layer: the heaviest page, memoised whole (and warmed at start-up)."""
     workspace = site.workspace
     atlas = site.atlas()
+    dates = site.record_dates()
     context = {
         "summary": workspace.summary(),
+        "layer_dates": [dates[key] for key in LAYER_RECORDS.get(layer, ()) if key in dates],
         "layer": LAYER_BY_KEY[layer],
         "layers": LAYERS,
         "map": site.county_map(layer),
@@ -124,6 +126,7 @@ def _place_page(site: Site, q: str) -> Page | str:
         "counties": counties,
         "entanglement": LAYER_BY_KEY[DEFAULT_LAYER],
         "models_287g": MODELS_287G,
+        "dates": site.record_dates(),
         "href": place_href(jurisdiction),
         # The scorecard is built in, from the registry facts already read for the page; this workspace's
         # records requests and documents are fragments act.js loads: they change between visits.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -15,11 +16,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from disentangle import __version__
+from disentangle.publish import LAYER_BY_KEY
 from disentangle.web import _labels
 from disentangle.web._atlas import Atlas, load_atlas
 from disentangle.web._cache import Memo, Page
 from disentangle.web._chart import render_chart
-from disentangle.web._map import LAYER_BY_KEY, RenderedMap, render_map
+from disentangle.web._map import RenderedMap, render_map
 from disentangle.workspace import Workspace
 
 HERE = Path(__file__).resolve().parent
@@ -44,14 +46,16 @@ def agreement_href(agreement_id: str) -> str:
 
 
 def source_text(source: dict[str, Any] | None) -> str:
-    """Where a fact comes from, in one line: dataset, file, row, and when the file was captured."""
+    """Where a fact comes from, in one line: the public record, its row, its publisher and address."""
     if not source:
         return "no source recorded"
-    parts = [str(source.get("dataset") or "dataset unknown"), str(source.get("file"))]
+    parts = [str(source.get("label") or "source unknown")]
     if source.get("row") is not None:
         parts.append(f"row {source['row']}")
-    if source.get("retrieved"):
-        parts.append(f"captured {source['retrieved']}")
+    if source.get("publisher"):
+        parts.append(str(source["publisher"]))
+    if source.get("url"):
+        parts.append(str(source["url"]))
     return ", ".join(parts)
 
 
@@ -76,6 +80,7 @@ def template_environment() -> jinja2.Environment:
         event=lambda code: _labels.label(_labels.EVENTS, code),
         review=lambda code: _labels.label(_labels.REVIEWS, code),
         origin=lambda code: _labels.label(_labels.ORIGINS, code),
+        county_rule=lambda code: _labels.label(_labels.COUNTY_RULES, code),
         fact=lambda code: _labels.label(_labels.FACTS, code),
         fact_value=_labels.fact_value,
         number=lambda n: f"{int(n or 0):,}",
@@ -144,7 +149,28 @@ class Site:
         return self.templates.env.get_template(name).render(self.context(context))
 
     def context(self, context: dict[str, Any]) -> dict[str, Any]:
-        return {"auth": self.token is not None, "query": "", **context}
+        return {"auth": self.token is not None, "query": "", "data_age": self.data_age(), **context}
+
+    def record_dates(self) -> dict[str, dict[str, Any]]:
+        """Workspace.record_dates for today, memoised."""
+        today = date.today()
+        dates: dict[str, dict[str, Any]] = self.memo.get(
+            ("record_dates", today), lambda: self.workspace.record_dates(today=today)
+        )
+        return dates
+
+    def data_age(self) -> dict[str, Any]:
+        """How old ICE's newest 287(g) list in the registry is today: every page says so."""
+        today = date.today()
+        summary: dict[str, Any] = self.memo.get(
+            ("summary", today), lambda: self.workspace.summary(today=today)
+        )
+        return {
+            "latest": summary["latest_sheet"],
+            "days": summary["latest_sheet_age_days"],
+            "today": summary["today"],
+            "begins": summary["history_begins"],
+        }
 
     def fresh(self) -> None:
         """Forget every memoised page when the registry or the person's work changed since the last look

@@ -1,8 +1,9 @@
 """The one facade: wires the stages to the registry. The CLI, the web app and the tests call only this.
 
 The Workspace is assembled from one part per step of the workflow, each in its own module: importing
-(registry building), reading (documents), queries (the registry), judging (scorecards, costs), acting
-(requests, letters) and exporting. Only these parts touch the registry; the stages they call never do.
+(registry building), reading (documents), queries (the registry), judging (scorecards, validity), binding
+(who can bind each agency), costing, acting (requests, letters) and exporting. Only these parts touch the
+registry; the stages they call never do.
 """
 
 from disentangle.workspace._base import (
@@ -13,6 +14,7 @@ from disentangle.workspace._base import (
     bundled_data_dir,
     default_home,
 )
+from disentangle.workspace._costing import CostMixin
 from disentangle.workspace._detainers import DetainerImport, DetainerReport, DetainersMixin
 from disentangle.workspace._discovery import RECORDABLE, DiscoveryMixin
 from disentangle.workspace._exporting import ExportMixin
@@ -21,7 +23,9 @@ from disentangle.workspace._overview import OverviewMixin
 from disentangle.workspace._reviewing import QueueEntry, ReviewMixin
 
 
-class Workspace(ImportMixin, ExportMixin, OverviewMixin, ReviewMixin, DiscoveryMixin, DetainersMixin):
+class Workspace(
+    ImportMixin, ExportMixin, OverviewMixin, ReviewMixin, DiscoveryMixin, DetainersMixin, CostMixin
+):
     """A user's workspace: the registry database and stored documents, under one folder."""
 
 

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from disentangle import extract, letters
+from disentangle import assess, extract, letters
 from disentangle.errors import InputError, NotFoundError
-from disentangle.model import EventKind, FoundAgreement
+from disentangle.model import EventKind, FoundAgreement, Level
 from disentangle.registry import tables as t
+from disentangle.workspace._binding import BindingMixin
 from disentangle.workspace._found import action_from_row, found_from_row, project_found
-from disentangle.workspace._judging import JudgeMixin
 from disentangle.workspace._rows import (
     _iso,
 )
 
 
-class ActMixin(JudgeMixin):
+class ActMixin(BindingMixin):
     # ------------------------------------------------------------------ act: records requests, letters
 
     def _addressee(self, agency: dict[str, Any]) -> letters.Addressee:
@@ -220,6 +221,14 @@ class ActMixin(JudgeMixin):
             source=row.document_url,
         )
         letter = letters.draft_termination(facts, sender=sender, today=today)
+        authority = self.agency_binding(self._find_agency(row.agency_id), kind=row.kind)
+        basis = (
+            "; ".join(source.citation for source in authority.sources)
+            if authority.status is assess.Certainty.KNOWN
+            else "the usual rule for such agencies: check the charter or the state's law"
+        )
+        who = f"the letter binds the {row.agency_name} if signed for {authority.who} ({basis})"
+        letter = replace(letter, notes=(*letter.notes, who))
         if record:
             evidence = {"letter": "termination", "document": found.sha256 if found else None}
             self.record_action(
@@ -392,22 +401,78 @@ class ActMixin(JudgeMixin):
         )
         return letters.draft_invalidity(agreement, flags, sender=sender, today=today)
 
-    def resolution(self, place: str, body: letters.GoverningBody, *, today: date) -> letters.Letter:
-        """A draft resolution ending every active agreement in a place and adopting the checklist."""
+    def resolution(
+        self, place: str, body: letters.GoverningBody, *, today: date, record: bool = False
+    ) -> letters.Letter:
+        """A draft resolution of a place's governing body: it ends the agreements in force of the agencies
+        the place binds (ICE-listed, and found in records with their own termination clause), asks whoever
+        binds the others to end theirs, and warns where the state's law penalizes a provision it adopts.
+        `record` keeps the draft among each agreement's actions."""
         shown = self.show(place)
-        agreements = [a for a in shown.get("agreements", []) if a["status"] == "active"]
+        if shown["type"] != "jurisdiction":
+            raise InputError(f"{place!r} is an agency: a resolution is adopted by a council or board")
+        jurisdiction = shown["jurisdiction"]
+        agreements = [a for a in shown.get("agreements", []) if a["status"] in ("active", "in-force")]
         if not agreements:
-            raise InputError(f"{place!r} has no active agreement in the registry to end")
-        facts = [
-            letters.AgreementFacts(
+            raise InputError(f"{place!r} has no agreement in force in the registry to end")
+        ended: list[letters.AgreementFacts] = []
+        asked: list[letters.AskedToEnd] = []
+        for a in agreements:
+            found = self.found_of_agreement(a["id"])
+            clause = found.clause("termination") if found else None
+            facts = letters.AgreementFacts(
                 kind=a["model"],
                 agency=letters.Addressee(name=a["agency"], state=a["state"]),
                 signed=date.fromisoformat(a["signed"]) if a["signed"] else None,
+                termination_clause=letters.Quote(clause.evidence.quote, page=clause.evidence.page)
+                if clause
+                else None,
                 source=a.get("document_url"),
             )
-            for a in agreements
-        ]
-        return letters.draft_resolution(body, facts, today=today)
+            authority = self.agency_binding(self._find_agency(a["agency_id"]), kind=a["model"])
+            if authority.bound_by(jurisdiction["id"]):
+                ended.append(facts)
+                continue
+            known = authority.status is assess.Certainty.KNOWN
+            asked.append(
+                letters.AskedToEnd(
+                    facts, authority.who, "; ".join(s.citation for s in authority.sources) if known else ""
+                )
+            )
+        limits = state_law_limits(jurisdiction["state"], jurisdiction["level"])
+        letter = letters.draft_resolution(body, ended, today=today, asked=asked, limits=limits)
+        if record:
+            for a in agreements:
+                evidence = {"letter": "resolution", "body": body.name}
+                self.record_action(
+                    a["id"], "resolution_drafted", today, evidence=evidence, letter=letter.markdown
+                )
+        return letter
+
+
+def state_law_limits(state: str | None, level: Level | str) -> list[letters.StateLawLimit]:
+    """What the state's law forbids a local government there to adopt, as the resolution warns of it."""
+    limits = []
+    for law in assess.inherited_law(state, level):
+        if law.direction != "requires":
+            continue
+        penalty = "; ".join(f"{p.provision}: {p.summary}" for p in law.penalties)
+        for effect in law.effects:
+            if effect.meaning is not assess.Meaning.CONTRADICTS:
+                continue
+            limits.append(
+                letters.StateLawLimit(
+                    criterion=effect.criterion,
+                    aspect=effect.aspect,
+                    law=law.label,
+                    provision=effect.provision,
+                    words=effect.quote or effect.summary or "",
+                    quoted=bool(effect.quote),
+                    penalty=penalty,
+                    source=effect.source or law.url,
+                )
+            )
+    return limits
 
 
 def _keep_requests(

@@ -76,7 +76,9 @@ class DiscoveryMixin(LibraryMixin, ActMixin):
         if place["level"] == Level.STATE.value:
             query = query.where(g.c.state == place["state"])
         elif place["level"] == Level.COUNTY.value:
-            query = query.where(or_(g.c.county_id == place["id"], g.c.jurisdiction_id == place["id"]))
+            ac = t.agency_counties  # the agencies counted in the county, by the one rule
+            counted = select(ac.c.agency_id).where(ac.c.county_id == place["id"], ac.c.counted)
+            query = query.where(g.c.id.in_(counted))
         else:
             query = query.where(g.c.jurisdiction_id == place["id"])
         with self.store.read() as connection:

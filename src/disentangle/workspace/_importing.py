@@ -3,26 +3,29 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import shutil
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, delete, insert, select
 
 from disentangle.errors import InputError, SourceFormatError
-from disentangle.model import AgencyOrigin, Event
+from disentangle.model import AgencyOrigin, AgreementStatus, CountyScope, Event, QACheck
 from disentangle.registry import tables as t
-from disentangle.sources import ice_history, ice_sheets
+from disentangle.sources import counties, ice_archive, ice_history, ice_sheets
 from disentangle.sources import places as places_stage
 from disentangle.sources.places import FBI_ROSTER
 from disentangle.sources.roster import RosterReport
-from disentangle.workspace._base import Progress, WorkspaceBase
+from disentangle.workspace._base import Progress
 from disentangle.workspace._found import project_found
+from disentangle.workspace._qa import QAMixin
 from disentangle.workspace._rows import (
     _bulk,
     _event_json,
@@ -30,8 +33,11 @@ from disentangle.workspace._rows import (
     _safe_name,
 )
 
+T = TypeVar("T")
+
 # Tables an import rebuilds, children first (the order deletes run in).
 _DATA_TABLES = (
+    t.agency_counties,
     t.facts,
     t.snapshot_rows,
     t.snapshots,
@@ -54,6 +60,7 @@ _REFERENCE_FILES = (
     ("ice-facilities", "ice-facilities/county_aor.csv"),
     ("npr-detainers", "detainers-declined-npr/*.csv"),
     ("dhs-sanctuary-list", "dhs-sanctuary-list/*.txt"),
+    ("historical-287g", "historical-287g/*.csv"),
 )
 
 
@@ -72,6 +79,7 @@ class ImportReport:
     files: int
     counts: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    qa: list[QACheck] = field(default_factory=list)  # the registry's invariants after this import
 
 
 @dataclass(slots=True)
@@ -100,7 +108,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-class ImportMixin(WorkspaceBase):
+class ImportMixin(QAMixin):
     # ------------------------------------------------------------------ import
 
     def source_files(self) -> list[SourceFile]:
@@ -139,29 +147,42 @@ class ImportMixin(WorkspaceBase):
         steps = ["read ICE sheets", "replay history", "write registry"]
         tick = progress or (lambda _step, _done, _total: None)
 
-        sheets = []
         sheet_files = [f for f in files if f.dataset == "ice-287g"]
-        for index, source in enumerate(sheet_files):
-            sheets.append(ice_sheets.read_sheet(source.path, name=source.name))
-            tick(steps[0], index + 1, len(sheet_files))
+        # The workbooks are read in worker processes while this one reads the places, which do not depend
+        # on them: the two largest steps of an import overlap on a machine's cores.
+        with _sheet_readers(len(sheet_files)) as pool:
+            pending = [
+                pool.submit(ice_sheets.read_sheet, source.path, name=source.name) for source in sheet_files
+            ]
+            base = places_stage.prepare_places(self.data_dir)
+            sheets = []
+            for index, future in enumerate(pending):
+                sheets.append(future.result())
+                tick(steps[0], index + 1, len(sheet_files))
         history = ice_history.build_history(sheets)
         tick(steps[1], 1, 2)
         agencies = ice_history.agencies_of(history)
-        places = places_stage.build_places(self.data_dir, agencies)
+        places = places_stage.build_places(self.data_dir, agencies, _on_sheets(history, agencies), base)
         tick(steps[1], 2, 2)
         with self.store.transaction() as connection:
             for table in _DATA_TABLES:
                 connection.execute(delete(table))
             source_ids = _insert_sources(connection, files)
             _bulk(connection, t.jurisdictions, [_jurisdiction_row(j) for j in places.jurisdictions])
-            counts = _write_history(connection, history, agencies, source_ids, places.links, places.roster)
-            counts.update(_write_roster(connection, places.roster, source_ids))
+            placed = places.placements.by_agency
+            counts = _write_history(
+                connection, history, agencies, source_ids, places.links, places.roster, placed
+            )
+            counts.update(_write_roster(connection, places.roster, source_ids, placed))
             counts.update(_write_programs(connection, places, source_ids))
+            counts.update(_write_counties(connection, places.placements))
+            counts.update(_write_early(connection, places.early, source_ids))
             counts.update(project_found(connection))
             counts.update(self._write_bundled_detainers(connection))
             counts["jurisdictions"] = len(places.jurisdictions)
         tick(steps[2], 1, 1)
-        return ImportReport(True, time.perf_counter() - started, len(files), counts, places.notes)
+        qa = self.qa()
+        return ImportReport(True, time.perf_counter() - started, len(files), counts, places.notes, qa)
 
     def import_ice_sheet(self, path: Path, *, captured: date | None = None) -> SheetDiff:
         """Diff a newly published ICE workbook against the registry and store it as events."""
@@ -190,7 +211,7 @@ class ImportMixin(WorkspaceBase):
         del report
         with self.store.read() as connection:
             rows = connection.execute(
-                select(t.events, t.sources.c.file)
+                select(t.events, t.sources.c.file, t.sources.c.retrieved)
                 .join(t.sources, t.sources.c.id == t.events.c.source_id)
                 .where(t.sources.c.file == f"workspace/sheets/{stored_name}")
                 .order_by(t.events.c.kind, t.events.c.agreement_id)
@@ -203,6 +224,32 @@ class ImportMixin(WorkspaceBase):
             False,
             [_event_json(row._mapping) for row in rows],
         )
+
+
+# Worker processes that read ICE's workbooks during an import; a small import reads them here.
+SHEET_READERS = 2
+_POOL_FROM = 8  # workbooks: fewer are read faster than a worker process starts
+
+
+def _sheet_readers(count: int) -> Executor:
+    """Where an import reads ICE's workbooks: worker processes started clean (forkserver: never a copy of
+    a threaded server), or this process for a handful of sheets."""
+    if count < _POOL_FROM or (os.cpu_count() or 1) < 2:
+        return _InProcess()
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    return ProcessPoolExecutor(SHEET_READERS, mp_context=multiprocessing.get_context(method))
+
+
+class _InProcess(Executor):
+    """An executor that runs each call at once, in this process."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
 
 
 def _insert_sources(connection: Connection, files: Sequence[SourceFile]) -> dict[str, int]:
@@ -230,6 +277,7 @@ def _write_history(
     source_ids: dict[str, int],
     links: dict[str, Any],
     roster: RosterReport,
+    placed: dict[str, counties.Placement],
 ) -> dict[str, int]:
     agency_of: dict[str, str] = {}
     agency_rows: list[dict[str, Any]] = []
@@ -248,7 +296,7 @@ def _write_history(
                 "ori": link.ori if link else None,
                 "jurisdiction_id": link.jurisdiction_id if link else None,
                 "link_rule": f"{link.rule}; ori: {link.ori_rule}" if link else None,
-                "county_id": fbi.county_id if fbi else None,
+                "county_id": _one_county(placed.get(agency.id)),
                 "officers": fbi.officers if fbi else None,
                 "population": fbi.population if fbi else None,
                 "origin": AgencyOrigin.ICE_LIST.value,
@@ -346,7 +394,12 @@ def _write_history(
     }
 
 
-def _write_roster(connection: Connection, roster: RosterReport, source_ids: dict[str, int]) -> dict[str, int]:
+def _write_roster(
+    connection: Connection,
+    roster: RosterReport,
+    source_ids: dict[str, int],
+    placed: dict[str, counties.Placement],
+) -> dict[str, int]:
     """The FBI roster's agencies that are not on ICE's lists (those that are were merged above)."""
     source_id = source_ids.get(FBI_ROSTER)
     rows: list[dict[str, Any]] = []
@@ -365,7 +418,7 @@ def _write_roster(connection: Connection, roster: RosterReport, source_ids: dict
                 "jurisdiction_id": record.jurisdiction_id,
                 "link_rule": f"fbi roster: {record.rule}",
                 "source_id": source_id,
-                "county_id": record.county_id,
+                "county_id": _one_county(placed.get(record.id)),
                 "officers": record.officers,
                 "population": record.population,
                 "origin": AgencyOrigin.FBI_ROSTER.value,
@@ -396,6 +449,7 @@ def _write_programs(connection: Connection, places: Any, source_ids: dict[str, i
 
     facility_agencies, facility_agreements = [], []
     for record in places.facility_agreements:
+        county_id = _one_county(places.placements.by_agency.get(record.agency_id))
         facility_agencies.append(
             {
                 "id": record.agency_id,
@@ -403,10 +457,10 @@ def _write_programs(connection: Connection, places: Any, source_ids: dict[str, i
                 "state": record.state,
                 "type": "detention",
                 "county": record.county,
-                "jurisdiction_id": record.jurisdiction_id,
+                "jurisdiction_id": county_id,
                 "link_rule": record.rule,
                 "source_id": source_id(record.source),
-                "county_id": record.jurisdiction_id,
+                "county_id": county_id,
                 "origin": AgencyOrigin.FACILITY_LIST.value,
             }
         )
@@ -422,7 +476,7 @@ def _write_programs(connection: Connection, places: Any, source_ids: dict[str, i
                 "first_seen": record.first_use,
                 "last_seen": record.last_use,
                 "county": record.county,
-                "jurisdiction_id": record.jurisdiction_id,
+                "jurisdiction_id": county_id,
                 "source_id": source_id(record.source),
                 "source_row": record.source.row,
                 "details": record.details,
@@ -443,6 +497,111 @@ def _write_programs(connection: Connection, places: Any, source_ids: dict[str, i
     ]
     _bulk(connection, t.facts, fact_rows)
     return {"facility_agreements": len(facility_agreements), "facts": len(fact_rows)}
+
+
+def _on_sheets(
+    history: ice_history.History, agencies: Iterable[ice_history.TrackedAgency]
+) -> list[ice_archive.RegistryAgreement]:
+    """The agreements of ICE's lists with their agencies: what an earlier record may be an event of."""
+    return [
+        ice_archive.RegistryAgreement(a, agency.id, history.agreements[a].kind, history.agreements[a].signed)
+        for agency in agencies
+        for a in agency.agreement_ids
+    ]
+
+
+def _write_early(
+    connection: Connection, early: ice_archive.History, source_ids: dict[str, int]
+) -> dict[str, int]:
+    """Agreements known only from records older than ICE's lists, and the dated events those records add
+    to agreements old and new. A person's recorded actions are projected later (project_found)."""
+    dates: dict[str, list[date]] = {}
+    for event in early.events:
+        dates.setdefault(event.agreement_id, []).append(event.date)
+    names = dict(
+        connection.execute(
+            select(t.agencies.c.id, t.agencies.c.name).where(
+                t.agencies.c.id.in_({a.agency_id for a in early.agreements})
+            )
+        ).all()
+    )
+    rows = [
+        {
+            "id": a.id,
+            "kind": a.kind.value,
+            "agency_id": a.agency_id,
+            "state": a.state,
+            "agency_name": names.get(a.agency_id, a.agency_name),
+            "signed": a.signed,
+            "status": AgreementStatus.HISTORICAL.value,
+            "first_seen": min(dates.get(a.id, [None]), key=lambda d: d or date.max),
+            "last_seen": max(dates.get(a.id, [None]), key=lambda d: d or date.min),
+            "source_id": source_ids.get(a.source.file),
+            "source_row": a.source.row,
+            "details": {
+                "printed": a.agency_name,
+                "documents": a.documents,
+                "requested_only": a.requested,
+            },
+        }
+        for a in early.agreements
+        if a.agency_id in names
+    ]
+    _bulk(connection, t.agreements, rows)
+    kept = {row["id"] for row in rows} | set(connection.scalars(select(t.agreements.c.id)))
+    events = [
+        {
+            "agreement_id": e.agreement_id,
+            "kind": e.kind.value,
+            "date": e.date,
+            "source_id": source_ids.get(e.source.file),
+            "source_row": e.source.row,
+            "detail": e.detail,
+        }
+        for e in early.events
+        if e.agreement_id in kept
+    ]
+    _bulk(connection, t.events, events)
+    return {"early_agreements": len(rows), "early_events": len(events)}
+
+
+def _one_county(placement: counties.Placement | None) -> str | None:
+    """The agency's county when it is counted in exactly one."""
+    if placement is None or placement.scope is not CountyScope.COUNTY:
+        return None
+    return placement.counties[0]
+
+
+def _write_counties(connection: Connection, placements: counties.Placements) -> dict[str, int]:
+    """Where each agency is counted (one row per county, or one empty row), and ICE's overruled county."""
+    rows: list[dict[str, Any]] = []
+    for placement in placements.by_agency.values():
+        base = {
+            "agency_id": placement.agency_id,
+            "scope": placement.scope.value,
+            "rule": placement.rule.value,
+            "source": placement.source.to_json() if placement.source else None,
+            "correction": placement.correction,
+            "note": placement.note or None,
+            "printed": None,
+        }
+        for county_id in placement.counties or (None,):
+            rows.append({**base, "county_id": county_id, "counted": True})
+        if placement.disagrees:
+            rows.append(
+                {
+                    **base,
+                    "county_id": placement.printed_county_id,
+                    "counted": False,
+                    "rule": "ice-county",
+                    "source": placement.printed_source.to_json() if placement.printed_source else None,
+                    "correction": None,
+                    "printed": placement.printed,
+                    "note": None,
+                }
+            )
+    _bulk(connection, t.agency_counties, rows)
+    return {"agency_counties": len(rows)}
 
 
 def _event_row(event: Event, source_ids: dict[str, int]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Judging a place: the policy scorecard with its evidence, and the cost an agreement shifts locally."""
+"""Judging a place: the policy scorecard with its evidence, and an agreement's validity and conflicts."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from disentangle import assess, costs, extract
+from disentangle import assess, extract
 from disentangle.assess import Scorecard
-from disentangle.errors import InputError, NotFoundError
+from disentangle.errors import InputError
 from disentangle.model import (
     Agreement,
     Fact,
@@ -26,11 +26,12 @@ from disentangle.workspace._queries import QueryMixin
 from disentangle.workspace._reading import ReadMixin
 from disentangle.workspace._rows import (
     _agreement_model,
+    _source_model,
 )
 
 
 class JudgeMixin(QueryMixin, ReadMixin):
-    # ------------------------------------------------------------------ judge: scorecard, costs
+    # ------------------------------------------------------------------ judge: scorecard, validity
 
     def assess(
         self,
@@ -65,7 +66,7 @@ class JudgeMixin(QueryMixin, ReadMixin):
                 f["kind"],
                 f["value"],
                 date.fromisoformat(f["date"]) if f["date"] else None,
-                Source(f["source"]["dataset"], f["source"]["file"], f["source"]["row"]),
+                _source_model(f["source"]) or Source("no source recorded", ""),
             )
             for f in shown["facts"]
         )
@@ -178,29 +179,6 @@ class JudgeMixin(QueryMixin, ReadMixin):
         if row is None:
             return assess.JurisdictionInfo(name=state, state=state, level="state")
         return _jurisdiction_info(row)
-
-    def cost(self, regime: str, inputs: dict[str, Any]) -> costs.CostEstimate:
-        """The cost of one agreement under a reimbursement regime (knowledge/costs/regimes.yaml)."""
-        return costs.estimate(regime, inputs)
-
-    def cost_of_agreement(
-        self, agreement_id: str, *, size: str = "medium", **changes: Any
-    ) -> tuple[costs.CostEstimate, list[str]]:
-        """Estimate an agreement's cost with the regime its kind and date imply and an agency-size default."""
-        with self.store.read() as connection:
-            row = connection.execute(select(t.agreements).where(t.agreements.c.id == agreement_id)).first()
-        if row is None:
-            raise NotFoundError(f"no agreement {agreement_id!r}; see `disentangle agreements`")
-        # costs are estimated for the period the agreement is in force: now if active, else its last month
-        period = (
-            date.today()
-            if row.status in ("active", "in-force")
-            else (row.last_seen or row.signed or date.today())
-        )
-        regime = costs.regime_for(row.kind, period)
-        inputs, assumptions = costs.default_inputs(size, **changes)
-        assumptions.insert(0, f"regime {regime}: chosen from the agreement's kind ({row.kind}) and dates")
-        return costs.estimate(regime, inputs), assumptions
 
 
 def obligations_of(extraction: extract.Extraction) -> list[assess.Obligation]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import Connection, and_, bindparam, func, or_, select
 
 from disentangle.errors import InputError, NotFoundError
 from disentangle.model import AgreementStatus, normalize_state
 from disentangle.registry import tables as t
+from disentangle.sources.citations import record_dates
 from disentangle.workspace._base import WorkspaceBase
 from disentangle.workspace._found import FOUND_STATUSES
 from disentangle.workspace._rows import (
@@ -137,8 +138,9 @@ class QueryMixin(WorkspaceBase):
             )
             return [dict(row._mapping) for row in connection.execute(query)]
 
-    def summary(self) -> dict[str, Any]:
-        """The national picture: latest sheet, agreements by model and status, agencies, states."""
+    def summary(self, *, today: date | None = None) -> dict[str, Any]:
+        """The national picture: latest sheet and its age on `today` (default: the computer's date), where
+        the bundled history begins, agreements by model and status, agencies, states."""
         with self.store.read() as connection:
             latest = connection.execute(
                 select(t.snapshots.c.captured, t.snapshots.c.rows)
@@ -153,8 +155,15 @@ class QueryMixin(WorkspaceBase):
             )
             agencies = connection.scalar(select(func.count()).select_from(t.agencies))
             sheets = connection.scalar(select(func.count()).select_from(t.snapshots))
+            first = connection.scalar(
+                select(func.min(t.snapshots.c.captured)).where(t.snapshots.c.list == "participating")
+            )
+        today = today or date.today()
         return {
             "latest_sheet": latest.captured.isoformat() if latest else None,
+            "today": today.isoformat(),
+            "latest_sheet_age_days": (today - latest.captured).days if latest else None,
+            "history_begins": _iso(first),
             "active_rows": latest.rows if latest else 0,
             "by_model": self.stats("model"),
             "top_states": self.stats("state")[:10],
@@ -163,37 +172,60 @@ class QueryMixin(WorkspaceBase):
             "snapshots": sheets,
         }
 
+    def record_dates(self, *, today: date | None = None) -> dict[str, dict[str, Any]]:
+        """Every public record the registry holds facts from, by dataset id (knowledge/datasets.yaml):
+        its label, publisher, address, date and age in days on `today`; "found" for agreements found in
+        records in this workspace, dated by the newest one."""
+        today = today or date.today()
+        with self.store.read() as connection:
+            files = connection.execute(select(t.sources.c.file, t.sources.c.retrieved)).all()
+            newest_found = connection.scalar(
+                select(func.max(t.agreements.c.first_seen)).where(t.agreements.c.id.like("found-%"))
+            )
+        out: dict[str, dict[str, Any]] = {}
+        for dataset, (entry, dated) in record_dates((f.file, f.retrieved) for f in files).items():
+            out[dataset] = {
+                "label": entry.label.replace("{date}", dated.isoformat() if dated else "unknown date"),
+                "publisher": entry.publisher,
+                "url": entry.url,
+                "dated": _iso(dated),
+                "age_days": (today - dated).days if dated else None,
+            }
+        if newest_found is not None:
+            out["found"] = {
+                "label": "agreements found in records in this workspace",
+                "publisher": "this workspace",
+                "url": None,
+                "dated": _iso(newest_found),
+                "age_days": (today - newest_found).days,
+            }
+        return out
+
     def county_map(self) -> list[dict[str, Any]]:
-        """One row per county: active 287(g) agreements by model, detention agreements, Secure
-        Communities activation and DHS designation — what the national map colours."""
-        j, g, a, f = t.jurisdictions, t.agencies, t.agreements, t.facts
+        """One row per county: what the national map colours, each count dated by its source.
+
+        `287g-*`: agreements on ICE's latest 287(g) list (`as_of` gives its date), counted in every county
+        the agency is placed in (sources/counties.py). `detention`: detention contracts a dated source
+        says are in force (an agreement found in records). `facilities_used`: facilities on ICE's
+        detention list of 2017 (an IGSA or USMS IGA), which says only that ICE used them between two
+        dates, with the latest of those dates in `facilities_last_used`. `found_*`: agreements found in
+        records. Then Secure Communities' activation month and DHS's designation."""
+        j, a, f, ac = t.jurisdictions, t.agreements, t.facts, t.agency_counties
         with self.store.read() as connection:
             counties = connection.execute(
                 select(j.c.id, j.c.name, j.c.state, j.c.fips).where(j.c.level == "county")
             ).all()
-            parents = dict(
-                connection.execute(select(j.c.id, j.c.parent_id).where(j.c.level == "subdivision")).all()
-            )
             rows = connection.execute(
-                select(
-                    a.c.kind,
-                    a.c.status,
-                    a.c.county,
-                    a.c.state,
-                    a.c.jurisdiction_id,
-                    g.c.jurisdiction_id.label("aj"),
-                    g.c.county_id.label("ac"),
-                )
-                .select_from(a.join(g, g.c.id == a.c.agency_id))
-                .where(a.c.status.in_(["active", "listed", *FOUND_STATUSES]))
+                select(a.c.kind, a.c.status, a.c.last_seen, ac.c.county_id)
+                .select_from(a.join(ac, and_(ac.c.agency_id == a.c.agency_id, ac.c.counted)))
+                .where(a.c.status.in_(["active", "listed", *FOUND_STATUSES]), ac.c.county_id.is_not(None))
             ).all()
             facts = connection.execute(
                 select(f.c.jurisdiction_id, f.c.kind, f.c.date).where(
                     f.c.kind.in_(["secure_communities_activated", "dhs_sanctuary_designation"])
                 )
             ).all()
-        by_id = {c.id: c for c in counties}
-        by_name = {(c.state, c.name.lower()): c.id for c in counties}
+            latest = _latest_list(connection)
         out: dict[str, dict[str, Any]] = {
             c.id: {
                 "fips": c.fips,
@@ -203,7 +235,10 @@ class QueryMixin(WorkspaceBase):
                 "287g-jem": 0,
                 "287g-wso": 0,
                 "287g-tfm": 0,
+                "as_of": _iso(latest),
                 "detention": 0,
+                "facilities_used": 0,
+                "facilities_last_used": None,
                 "found_in_force": 0,
                 "found_ended": 0,
                 "secure_communities": None,
@@ -212,25 +247,21 @@ class QueryMixin(WorkspaceBase):
             for c in counties
         }
         for row in rows:
-            county_id = None
-            for candidate in (row.jurisdiction_id, row.aj, row.ac):
-                if candidate in by_id:
-                    county_id = candidate
-                elif candidate in parents and parents[candidate] in by_id:
-                    county_id = parents[candidate]
-                if county_id:
-                    break
-            if county_id is None and row.county:
-                county_id = by_name.get((row.state, row.county.lower()))
-            if county_id is None:
+            entry = out.get(row.county_id)
+            if entry is None:
                 continue
             if row.status in FOUND_STATUSES:  # agreements found in records, whatever their kind
-                key = "found_in_force" if row.status == AgreementStatus.IN_FORCE else "found_ended"
-                out[county_id][key] += 1
-                continue
-            key = row.kind if row.kind.startswith("287g") else "detention"
-            if row.status == "active" or key == "detention":
-                out[county_id][key] += 1
+                in_force = row.status == AgreementStatus.IN_FORCE
+                entry["found_in_force" if in_force else "found_ended"] += 1
+                if in_force and row.kind in DETENTION_KINDS:
+                    entry["detention"] += 1
+            elif row.status == AgreementStatus.LISTED:  # ICE's detention list of 2017: used, not in force
+                entry["facilities_used"] += 1
+                last = _iso(row.last_seen)
+                if last and (entry["facilities_last_used"] is None or last > entry["facilities_last_used"]):
+                    entry["facilities_last_used"] = last
+            elif row.kind in entry:
+                entry[row.kind] += 1
         designated_states = {
             fact.jurisdiction_id for fact in facts if fact.kind == "dhs_sanctuary_designation"
         }
@@ -258,6 +289,7 @@ class QueryMixin(WorkspaceBase):
                     a.c.agency_id,
                     src.c.file,
                     src.c.dataset,
+                    src.c.retrieved,
                 )
                 .join(a, a.c.id == e.c.agreement_id)
                 .outerjoin(src, src.c.id == e.c.source_id)
@@ -283,12 +315,15 @@ class QueryMixin(WorkspaceBase):
             agreements = [
                 dict(row._mapping)
                 for row in connection.execute(
-                    select(a).where(a.c.agency_id == record["id"]).order_by(a.c.kind, a.c.signed)
+                    select(a, src.c.file, src.c.retrieved)
+                    .outerjoin(src, src.c.id == a.c.source_id)
+                    .where(a.c.agency_id == record["id"])
+                    .order_by(a.c.kind, a.c.signed)
                 )
             ]
             ids = [row["id"] for row in agreements]
             events = connection.execute(
-                select(e, src.c.file, src.c.dataset)
+                select(e, src.c.file, src.c.dataset, src.c.retrieved)
                 .outerjoin(src, src.c.id == e.c.source_id)
                 .where(e.c.agreement_id.in_(ids))
                 .order_by(e.c.date, e.c.id)
@@ -298,9 +333,18 @@ class QueryMixin(WorkspaceBase):
                     select(t.agency_aliases.c.alias).where(t.agency_aliases.c.agency_id == record["id"])
                 )
             )
+            placement = _placement(connection, record["id"])
+            begins = connection.scalar(
+                select(func.min(t.snapshots.c.captured)).where(t.snapshots.c.list == "participating")
+            )
         return {
-            "agency": {**record, "aliases": aliases},
-            "agreements": [_agreement_json({**row, "agency": row["agency_name"]}) for row in agreements],
+            # ICE's lists in the registry start here: an agreement on the first list was "added" on its date
+            "history_begins": _iso(begins),
+            "agency": {**record, "aliases": aliases, "placement": placement},
+            "agreements": [
+                {**_agreement_json({**row, "agency": row["agency_name"]}), "source": _source_json(row)}
+                for row in agreements
+            ],
             "events": [_event_json(row._mapping) for row in events],
         }
 
@@ -319,7 +363,7 @@ class QueryMixin(WorkspaceBase):
                     f"no agreement {agreement_id!r} in the registry; see `disentangle agreements`"
                 )
             events = connection.execute(
-                select(e, src.c.file, src.c.dataset)
+                select(e, src.c.file, src.c.dataset, src.c.retrieved)
                 .outerjoin(src, src.c.id == e.c.source_id)
                 .where(e.c.agreement_id == row.id)
                 .order_by(e.c.date, e.c.id)
@@ -439,11 +483,10 @@ class QueryMixin(WorkspaceBase):
     def _show_jurisdiction(self, place: dict[str, Any]) -> dict[str, Any]:
         with self.store.read() as connection:
             parent = connection.execute(_PARENT, {"parent_id": place["parent_id"]}).first()
-            # three indexed look-ups instead of one OR that would scan every agreement
-            params = {"place_id": place["id"], "state": place["state"], "county": place["name"].lower()}
-            lookups = [_BY_AGENCY_PLACE, _BY_PLACE]
-            if place["level"] == "county":
-                lookups += [_BY_AGENCY_COUNTY, _BY_AGENCY_COUNTY_ID]
+            # A county holds the agreements of the agencies counted in it (one rule: sources/counties.py);
+            # a city, a township or a state those of its own agencies.
+            params = {"place_id": place["id"]}
+            lookups = [_BY_COUNTY] if place["level"] == "county" else [_BY_AGENCY_PLACE, _BY_PLACE]
             wanted = sorted({i for lookup in lookups for i in connection.scalars(lookup, params)})
             agreement_rows = connection.execute(_AGREEMENTS_IN, {"ids": wanted}).all()
             ids = [row.id for row in agreement_rows]
@@ -452,6 +495,7 @@ class QueryMixin(WorkspaceBase):
             fact_rows = connection.execute(_FACTS_IN, {"scope": scope}).all()
             lookup = _AGENCIES_OF_COUNTY if place["level"] == "county" else _AGENCIES_OF_PLACE
             agency_rows = connection.execute(lookup, {"place_id": place["id"]}).all()
+            as_of = _latest_list(connection)
         agreements = []
         for row in agreement_rows:
             record = _agreement_json(
@@ -464,7 +508,6 @@ class QueryMixin(WorkspaceBase):
             record["agency_type"] = row.agency_type
             record["source"] = _source_json(row._mapping)
             agreements.append(record)
-        active = [r for r in agreements if r["status"] == "active"]
         by_agency: dict[str, list[dict[str, Any]]] = {}
         for record in agreements:
             by_agency.setdefault(record["agency_id"], []).append(record)
@@ -489,13 +532,7 @@ class QueryMixin(WorkspaceBase):
             "jurisdiction": place,
             "parent": dict(parent._mapping) if parent else None,
             "agencies": agencies,
-            "summary": {
-                "active_287g": {
-                    k: sum(1 for r in active if r["model"] == k) for k in ("287g-jem", "287g-wso", "287g-tfm")
-                },
-                "agreements": len(agreements),
-                "facility_agreements": sum(1 for r in agreements if r["model"] in ("igsa", "usms-iga")),
-            },
+            "summary": _place_summary(agreements, as_of),
             "agreements": agreements,
             "events": [_event_json(row._mapping) for row in event_rows],
             "facts": [
@@ -510,6 +547,76 @@ class QueryMixin(WorkspaceBase):
                 for row in fact_rows
             ],
         }
+
+
+def _placement(connection: Connection, agency_id: str) -> dict[str, Any] | None:
+    """Where an agency is counted, by which rule and source, and the county ICE printed when the rule
+    chose another (both with their sources)."""
+    ac, j = t.agency_counties, t.jurisdictions
+    rows = connection.execute(
+        select(ac, j.c.name.label("county_name"), j.c.state.label("county_state"), j.c.fips)
+        .outerjoin(j, j.c.id == ac.c.county_id)
+        .where(ac.c.agency_id == agency_id)
+        .order_by(j.c.name)
+    ).all()
+    counted = [r for r in rows if r.counted]
+    if not counted:
+        return None
+    first = counted[0]
+    printed = next((r for r in rows if not r.counted), None)
+    return {
+        "scope": first.scope,
+        "rule": first.rule,
+        "counties": [
+            {"id": r.county_id, "name": r.county_name, "state": r.county_state, "fips": r.fips}
+            for r in counted
+            if r.county_id
+        ],
+        "source": first.source,
+        "note": first.note,
+        "ice_printed": {
+            "county": printed.printed,
+            "names": {"id": printed.county_id, "name": printed.county_name} if printed.county_id else None,
+            "source": printed.source,
+        }
+        if printed
+        else None,
+    }
+
+
+def _place_summary(agreements: list[dict[str, Any]], as_of: Any) -> dict[str, Any]:
+    """What a place's cards say, each count with the date of its source: 287(g) agreements on ICE's
+    latest list, detention contracts a dated record says are in force, and the facilities ICE's 2017
+    detention list says it used, with the span of that use (never "in force": the list does not say)."""
+    active = [r for r in agreements if r["status"] == AgreementStatus.ACTIVE]
+    used = [r for r in agreements if r["status"] == AgreementStatus.LISTED]
+    firsts = [r["first_seen"] for r in used if r["first_seen"]]
+    lasts = [r["last_seen"] for r in used if r["last_seen"]]
+    dates = [r["source"]["dated"] for r in used if r.get("source") and r["source"].get("dated")]
+    found = [r for r in agreements if r["status"] == AgreementStatus.IN_FORCE]
+    return {
+        "as_of": _iso(as_of),
+        "active_287g": {
+            k: sum(1 for r in active if r["model"] == k) for k in ("287g-jem", "287g-wso", "287g-tfm")
+        },
+        "agreements": len(agreements),
+        "in_force_found": len(found),
+        "detention_in_force": sum(1 for r in found if r["model"] in DETENTION_KINDS),
+        "facilities_used": len(used),
+        "facilities_used_from": min(firsts) if firsts else None,
+        "facilities_used_to": max(lasts) if lasts else None,
+        "facility_list_of": max(dates) if dates else None,
+    }
+
+
+# Kinds of agreement that put jail beds at ICE's disposal.
+DETENTION_KINDS = frozenset({"igsa", "usms-iga"})
+
+
+def _latest_list(connection: Connection) -> Any:
+    """The capture date of ICE's newest 287(g) participating list in the registry, or None."""
+    s = t.snapshots
+    return connection.scalar(select(func.max(s.c.captured)).where(s.c.list == "participating"))
 
 
 def _escape_like(text: str) -> str:
@@ -533,19 +640,14 @@ _PLACE_KINDS = frozenset({"city", "town", "village", "borough", "township", "cdp
 # to run it (bench/web_load.py, distinct county pages).
 def _place_statements() -> tuple[Any, ...]:
     j, g, a, f, e, src = t.jurisdictions, t.agencies, t.agreements, t.facts, t.events, t.sources
+    ac = t.agency_counties
     parent = select(j).where(j.c.id == bindparam("parent_id"))
     by_agency_place = (
         select(a.c.id).join(g, g.c.id == a.c.agency_id).where(g.c.jurisdiction_id == bindparam("place_id"))
     )
     by_place = select(a.c.id).where(a.c.jurisdiction_id == bindparam("place_id"))
-    by_agency_county = (
-        select(a.c.id)
-        .join(g, g.c.id == a.c.agency_id)
-        .where(g.c.state == bindparam("state"), func.lower(g.c.county) == bindparam("county"))
-    )
-    by_agency_county_id = (
-        select(a.c.id).join(g, g.c.id == a.c.agency_id).where(g.c.county_id == bindparam("place_id"))
-    )
+    counted_here = select(ac.c.agency_id).where(ac.c.county_id == bindparam("place_id"), ac.c.counted)
+    by_county = select(a.c.id).where(a.c.agency_id.in_(counted_here))
     agreements_in = (
         select(
             a,
@@ -561,7 +663,7 @@ def _place_statements() -> tuple[Any, ...]:
         .order_by(a.c.status, a.c.agency_name, a.c.kind)
     )
     events_of = (
-        select(e, src.c.file, src.c.dataset)
+        select(e, src.c.file, src.c.dataset, src.c.retrieved)
         .outerjoin(src, src.c.id == e.c.source_id)
         .where(e.c.agreement_id.in_(bindparam("ids", expanding=True)))
         .order_by(e.c.date, e.c.id)
@@ -576,22 +678,17 @@ def _place_statements() -> tuple[Any, ...]:
     agencies_of_place = (
         select(*columns).where(g.c.jurisdiction_id == bindparam("place_id")).order_by(g.c.origin, g.c.name)
     )
-    agencies_of_county = (
-        select(*columns)
-        .where(or_(g.c.county_id == bindparam("place_id"), g.c.jurisdiction_id == bindparam("place_id")))
-        .order_by(g.c.origin, g.c.name)
-    )
+    agencies_of_county = select(*columns).where(g.c.id.in_(counted_here)).order_by(g.c.origin, g.c.name)
     return (
         parent,
         by_agency_place,
         by_place,
-        by_agency_county,
+        by_county,
         agreements_in,
         events_of,
         facts_in,
         agencies_of_place,
         agencies_of_county,
-        by_agency_county_id,
     )
 
 
@@ -599,11 +696,10 @@ def _place_statements() -> tuple[Any, ...]:
     _PARENT,
     _BY_AGENCY_PLACE,
     _BY_PLACE,
-    _BY_AGENCY_COUNTY,
+    _BY_COUNTY,
     _AGREEMENTS_IN,
     _EVENTS_OF,
     _FACTS_IN,
     _AGENCIES_OF_PLACE,
     _AGENCIES_OF_COUNTY,
-    _BY_AGENCY_COUNTY_ID,
 ) = _place_statements()

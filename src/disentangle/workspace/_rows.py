@@ -16,6 +16,7 @@ from disentangle.model import (
     normalize_state,
 )
 from disentangle.registry import tables as t
+from disentangle.sources.citations import cite
 
 MODEL_ALIASES = {"jem": "287g-jem", "wso": "287g-wso", "tfm": "287g-tfm"}
 
@@ -74,18 +75,28 @@ def _agreement_json(row: dict[str, Any]) -> dict[str, Any]:
         "document_url": row.get("document_url"),
         # an agreement found in records: its documents, the request that brought it out, its review
         "found": (row.get("details") or {}) if str(row["id"]).startswith("found-") else None,
+        # an agreement known only from records older than ICE's lists: as printed, documents, a request only
+        "early": (row.get("details") or {}) if str(row["id"]).startswith("hist-") else None,
     }
 
 
 def _source_json(mapping: Any, *, row: int | None = None) -> dict[str, Any] | None:
-    if mapping.get("file") is None:
+    """A fact's source as its public record cites it (label, publisher, url, row, the record's date),
+    never the bundled file's path. None when nothing is recorded."""
+    file = mapping.get("file")
+    if file is None:
         return None
-    return {
-        "dataset": mapping.get("dataset"),
-        "file": mapping["file"],
-        "row": row if row is not None else mapping.get("source_row"),
-        "retrieved": _iso(mapping.get("retrieved")),
-    }
+    found = cite(file, row if row is not None else mapping.get("source_row"), mapping.get("retrieved"))
+    if found is None:  # `disentangle qa` fails on such a file (sources-cited): no path is shown meanwhile
+        return {
+            "label": "a record not described in knowledge/datasets.yaml",
+            "publisher": "",
+            "url": None,
+            "row": row if row is not None else mapping.get("source_row"),
+            "dated": None,
+            "copy": None,
+        }
+    return found.to_json()
 
 
 def _event_json(row: Any) -> dict[str, Any]:
@@ -95,11 +106,7 @@ def _event_json(row: Any) -> dict[str, Any]:
         "date": _iso(row["date"]),
         "detail": row["detail"] or {},
         # An event a person recorded, or a document found, rests on its detail's evidence, not a dataset.
-        "source": None
-        if row["file"] is None
-        else {"dataset": row["dataset"], "file": row["file"], "row": row["source_row"]}
-        if "dataset" in row
-        else {"file": row["file"], "row": row["source_row"]},
+        "source": _source_json(row),
     }
 
 
@@ -117,10 +124,16 @@ def _agreement_model(record: dict[str, Any]) -> Agreement:
         document_url=record.get("document_url"),
         county=record.get("county"),
         jurisdiction_id=record.get("jurisdiction"),
-        source=Source(record["source"]["dataset"], record["source"]["file"], record["source"]["row"])
-        if record.get("source")
-        else None,
+        source=_source_model(record.get("source")),
     )
+
+
+def _source_model(cited: dict[str, Any] | None) -> Source | None:
+    """A model Source from a cited source: the record's label and address stand where a dataset and a
+    file would (the stages that take a Source print them, never a path)."""
+    if not cited:
+        return None
+    return Source(cited["label"], cited.get("url") or "", cited.get("row"), url=cited.get("url"))
 
 
 def _inserted_id(result: Any) -> int:
