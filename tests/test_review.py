@@ -192,3 +192,21 @@ def test_the_cli_lists_prompts_and_takes_one_field(library: Workspace) -> None:
     assert good.exit_code == 0, good.output
     assert "corrected" in good.stderr
     assert library.review_queue() == []
+
+
+def test_entries_are_kept_the_same_on_postgresql(
+    tmp_path: Path, postgres_url: str, postgres_schema: str
+) -> None:
+    workspace = Workspace(tmp_path, database_url=postgres_url, schema=postgres_schema)
+    try:
+        workspace.ingest([ARCADIA], workers=1)
+        workspace.reading(SHA)
+        entered = workspace.enter_field(SHA, "signatories[1].name", "Madison D. Sheahan", by="A. Reviewer")
+        assert entered.entry is not None and entered.entry.at.tzinfo is not None
+        assert [(e.field, e.value, e.by) for e in workspace.person_entries(SHA)] == [
+            ("signatories[1].name", "Madison D. Sheahan", "A. Reviewer")
+        ]
+        assert workspace.review_queue() == []
+        assert workspace.reading(SHA)["extraction"]["signatories"][1]["name"] is None
+    finally:
+        workspace.close()
