@@ -210,3 +210,26 @@ def test_entries_are_kept_the_same_on_postgresql(
         assert workspace.reading(SHA)["extraction"]["signatories"][1]["name"] is None
     finally:
         workspace.close()
+
+
+def test_the_web_form_refuses_without_its_token_and_names_a_bad_field(library: Workspace) -> None:
+    from fastapi.testclient import TestClient
+
+    from disentangle.web import create_app
+
+    with TestClient(create_app(library, cache_seconds=0), base_url="http://127.0.0.1") as client:
+        page = client.get(f"/documents/{SHA}")
+        assert page.status_code == 200 and "Fields to finish" in page.text
+        token = client.cookies.get("disentangle_csrf") or ""
+        assert token
+        refused = client.post(f"/documents/{SHA}/review", data={"field": "signatories[1].name", "value": "X"})
+        assert refused.status_code == 403
+        unknown = client.post(
+            f"/documents/{SHA}/review",
+            data={"csrf_token": token, "field": "signatories[9].name", "value": "X"},
+        )
+        assert unknown.status_code == 400 and "is not a field of this document" in unknown.text
+        crop = client.get(f"/documents/{SHA}/region.png", params={"field": "signatories[1].name"})
+        assert crop.status_code == 200 and crop.headers["content-type"] == "image/png"
+        assert client.get(f"/documents/{SHA}/region.png", params={"field": "nothing"}).status_code == 404
+        assert library.person_entries(SHA) == []
