@@ -233,3 +233,20 @@ def test_the_web_form_refuses_without_its_token_and_names_a_bad_field(library: W
         assert crop.status_code == 200 and crop.headers["content-type"] == "image/png"
         assert client.get(f"/documents/{SHA}/region.png", params={"field": "nothing"}).status_code == 404
         assert library.person_entries(SHA) == []
+
+
+def test_the_queue_of_one_records_request(registry_copy: Callable[[str], Workspace]) -> None:
+    from datetime import date
+
+    from disentangle import letters
+
+    workspace = registry_copy("review-request")
+    agency = str(workspace.agreements(state="FL", model="tfm", status="active")[0]["agency_id"])
+    requester = letters.Requester(name="Jane Doe", organization="County Watch", email="jane@example.org")
+    released, _ = workspace.draft_request(agency, ["agreements"], requester, today=date(2026, 11, 2))
+    other, _ = workspace.draft_request(agency, ["agreements"], requester, today=date(2026, 11, 2))
+    workspace.attach_to_request(released, [ARCADIA], today=date(2026, 11, 3))
+    queue = workspace.review_queue(request_id=released)
+    assert [(q.sha256, q.request_ids) for q in queue] == [(SHA, (released,))]
+    assert workspace.review_queue(request_id=other) == []
+    assert [q.sha256 for q in workspace.review_queue()] == [SHA]
