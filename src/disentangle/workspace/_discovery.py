@@ -26,7 +26,7 @@ from disentangle.model import (
 )
 from disentangle.registry import tables as t
 from disentangle.sources.ice_history import agency_similarity
-from disentangle.workspace._acting import ActMixin, _keep_requests
+from disentangle.workspace._acting import ActMixin, _keep_requests, _requester_json
 from disentangle.workspace._found import (
     FOUND_PREFIX,
     found_from_row,
@@ -605,17 +605,6 @@ def _one_per_agency(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         seen.add(key)
         out.append(row)
     return out
-
-
-def _requester_json(requester: letters.Requester) -> dict[str, Any]:
-    return {
-        "name": requester.name,
-        "organization": requester.organization,
-        "address": list(requester.address),
-        "email": requester.email,
-        "phone": requester.phone,
-        "residence": requester.residence,
-    }
 
 
 def _found_json(found: FoundAgreement, row: Any) -> dict[str, Any]:
