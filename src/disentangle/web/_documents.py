@@ -108,14 +108,25 @@ def upload_form(request: Request) -> Response:
     return _upload_page(request, None, 200)
 
 
-def _upload_page(request: Request, error: str | None, status: int) -> Response:
+@router.get("/requests/{request_id}/attach")
+def attach_form(request: Request, request_id: str) -> Response:
+    """The upload form for what an agency released in answer to a records request."""
+    return _upload_page(request, None, 200, request_id=request_id)
+
+
+def _upload_page(
+    request: Request, error: str | None, status: int, *, request_id: str | None = None
+) -> Response:
     site = site_of(request)
+    answering = site.workspace.tracked_request(request_id) if request_id is not None else None
     csrf = request.cookies.get(security.CSRF_COOKIE) or security.new_csrf_token()
     context = {
         "csrf": csrf,
         "error": error,
         "max_files": MAX_UPLOAD_FILES,
         "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
+        "answering": answering,
+        "action": f"/requests/{quote(request_id)}/attach" if request_id else "/documents/upload",
     }
     response = site.render(request, "upload.html", context, status_code=status)
     security.set_csrf_cookie(response, csrf)
@@ -125,13 +136,28 @@ def _upload_page(request: Request, error: str | None, status: int) -> Response:
 @router.post("/documents/upload")
 async def upload(request: Request) -> Response:
     """Take the files, record a job, read them in the background, and send the browser to the job."""
+    return await _receive(request, None)
+
+
+@router.post("/requests/{request_id}/attach")
+async def attach(request: Request, request_id: str) -> Response:
+    """Take what an agency released, read it in the background and file each document under the request:
+    an agreement read from one is found in answer to the request."""
+    site_of(request).workspace.tracked_request(request_id)  # the request must exist (404 otherwise)
+    return await _receive(request, request_id)
+
+
+async def _receive(request: Request, request_id: str | None) -> Response:
     site = site_of(request)
+
+    def page(message: str, status: int) -> Response:
+        return _upload_page(request, message, status, request_id=request_id)
+
     length = request.headers.get("content-length", "")
     if not length.isdigit():
-        return _upload_page(request, "the upload did not say its size; send it from the form", 411)
+        return page("the upload did not say its size; send it from the form", 411)
     if int(length) > MAX_REQUEST_BYTES:
-        return _upload_page(
-            request,
+        return page(
             f"too much at once: at most {MAX_UPLOAD_FILES} files of {MAX_UPLOAD_BYTES // 2**20} MB each",
             413,
         )
@@ -143,23 +169,22 @@ async def upload(request: Request) -> Response:
             message = f"too many files: at most {MAX_UPLOAD_FILES} at once; send the rest after"
         else:
             message = f"the upload could not be read: {exc.detail}"
-        return _upload_page(request, message, 400)
+        return page(message, 400)
     try:
         submitted = form.get("csrf_token")
         if not security.csrf_matches(
             request.cookies.get(security.CSRF_COOKIE), submitted if isinstance(submitted, str) else None
         ):
-            message = "the form had expired or did not come from this site: choose the files again"
-            return _upload_page(request, message, 403)
+            return page("the form had expired or did not come from this site: choose the files again", 403)
         uploads = [
             part
             for part in form.getlist("files")
             if isinstance(part, UploadFile) and part.filename and not _hidden(part.filename)
         ]
         try:
-            job = await run_in_threadpool(_save_and_start, site.workspace, uploads)
+            job = await run_in_threadpool(_save_and_start, site.workspace, uploads, request_id)
         except InputError as exc:
-            return _upload_page(request, exc.problem, 400)
+            return page(exc.problem, 400)
     finally:
         await form.close()
     if job["status"] != JobStatus.DONE:
@@ -174,7 +199,9 @@ def _hidden(name: str) -> bool:
     return name.replace("\\", "/").rsplit("/", 1)[-1].startswith(".")
 
 
-def _save_and_start(workspace: Workspace, uploads: Sequence[UploadFile]) -> dict[str, Any]:
+def _save_and_start(
+    workspace: Workspace, uploads: Sequence[UploadFile], request_id: str | None = None
+) -> dict[str, Any]:
     """Copy each upload into a private folder of the workspace under a number (never under its name),
     at most one byte past the limit (the workspace refuses it for its size), and record the job."""
     if len(uploads) > MAX_UPLOAD_FILES:
@@ -191,6 +218,8 @@ def _save_and_start(workspace: Workspace, uploads: Sequence[UploadFile]) -> dict
                 out.write(chunk)
                 left -= len(chunk)
         files.append((part.filename or "unnamed", target))
+    if request_id is not None:
+        return workspace.start_request_upload(request_id, files)
     return workspace.start_ingest_job(files)
 
 
