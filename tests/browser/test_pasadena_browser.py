@@ -111,8 +111,8 @@ def test_the_pasadena_journey_in_the_browser(tab: Any, own: Workspace, tmp_path:
     sha256 = own.found(agreement_id).sha256
     tab.goto(f"/documents/{sha256}")
     judged = tab.locator("main").inner_text()
+    assert "Error (no authority)" in judged and "only City manager may bind Pasadena" in judged
     assert "7284.6" in judged
-    assert re.search(r"authority|could not bind|cannot bind", judged, re.IGNORECASE)
     screenshot(tab, "pasadena-5-document", full_page=True)
 
     # 5. The notice of invalidity and the termination letter quote the MOU's own words; each is recorded
