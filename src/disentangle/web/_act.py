@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
@@ -452,14 +452,14 @@ async def letter_wizard(request: Request, kind: str, q: str = "", subject: str =
     return render(request, "letter_find.html", context)
 
 
-def letter_choices(site: Site, wizard: LetterWizard, q: str) -> list[dict[str, Any]]:
+def letter_choices(site: Site, wizard: LetterWizard, q: str) -> list[Mapping[str, Any]]:
     """Search results for step 1: agencies with their agreements, or places."""
     if not q.strip():
         return []
     found = site.workspace.search(q)
     if wizard.subject == "place":
         return [r for r in found if r["match"] == "jurisdiction"]
-    choices = []
+    choices: list[Mapping[str, Any]] = []
     for row in [r for r in found if r["match"] == "agency"][:10]:
         choices.append({**row, "agreements": site.history(row["id"])["agreements"]})
     return choices

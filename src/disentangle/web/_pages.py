@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from disentangle.errors import InputError, NotFoundError
+from disentangle.model import EventRecord
 from disentangle.publish import DEFAULT_LAYER, LAYER_BY_KEY, LAYER_RECORDS, LAYERS, MODELS_287G
 from disentangle.web import _security as security
 from disentangle.web._act import agreement_costs, render
@@ -104,7 +105,7 @@ def _place_page(site: Site, q: str) -> Page | str:
     if result["type"] == "agency":
         return agency_href(result["agency"]["id"])
     jurisdiction = result["jurisdiction"]
-    events: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    events: dict[str, list[EventRecord]] = defaultdict(list)
     for event in result["events"]:
         events[event["agreement_id"]].append(event)
     counties: list[dict[str, Any]] = []
@@ -161,7 +162,7 @@ async def agency(request: Request, agency_id: str) -> Response:
 
 def _agency_page(site: Site, agency_id: str) -> Page:
     result = site.history(agency_id)
-    events: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    events: dict[str, list[EventRecord]] = defaultdict(list)
     for event in result["events"]:
         events[event["agreement_id"]].append(event)
     context = {
@@ -210,13 +211,17 @@ async def feed(request: Request) -> Response:
     base = str(request.base_url).rstrip("/")
 
     def build() -> Page:
-        changes = site.workspace.latest_changes(FEED_SIZE)
-        for change in changes:
-            change["uid"] = uuid.uuid5(
-                uuid.NAMESPACE_URL,
-                f"disentangle:event:{change['agreement_id']}:{change['kind']}:{change['date']}",
-            ).urn
-        newest = max((c["date"] for c in changes), default=None)
+        changes = [
+            {
+                **change,
+                "uid": uuid.uuid5(
+                    uuid.NAMESPACE_URL,
+                    f"disentangle:event:{change['agreement_id']}:{change['kind']}:{change['date']}",
+                ).urn,
+            }
+            for change in site.workspace.latest_changes(FEED_SIZE)
+        ]
+        newest = max((str(c["date"]) for c in changes if c["date"]), default=None)
         updated = f"{newest}T00:00:00Z" if newest else datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         context = {
             "base": base,

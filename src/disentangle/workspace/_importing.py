@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, delete, insert, select
 
 from disentangle.errors import InputError, SourceFormatError
-from disentangle.model import AgencyOrigin, AgreementStatus, CountyScope, Event, QACheck
+from disentangle.model import AgencyOrigin, AgreementStatus, CountyScope, Event, EventRecord, QACheck
 from disentangle.registry import tables as t
 from disentangle.sources import counties, ice_archive, ice_history, ice_sheets
 from disentangle.sources import places as places_stage
@@ -91,7 +91,7 @@ class SheetDiff:
     list_kind: str
     rows: int
     already_imported: bool
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[EventRecord] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
