@@ -92,9 +92,14 @@ def test_the_pasadena_journey_in_the_browser(tab: Any, own: Workspace, tmp_path:
     (found,) = own.found_agreements()
     assert found["agreement_id"] == agreement_id and found["request_id"] == request_id
 
+    # The request keeps what the agency released, with the agreement read from it.
+    tab.goto(f"/requests#{request_id}")
+    released = tab.locator(f"#{request_id}").inner_text()
+    assert "pasadena-mou.pdf" in released and agreement_id in released
+    screenshot(tab, "pasadena-2-request-released", full_page=True)
+
     # 3. In force on the agreement's page, on Pasadena's page and on the map.
-    link.click()
-    tab.wait_for_url(re.compile(rf"/agreement/{agreement_id}$"))
+    tab.goto(f"/agreement/{agreement_id}")
     head = tab.locator("main").inner_text()
     assert "in force" in head.lower() and request_id in head
     tab.goto(f"/place/{PASADENA}")
