@@ -1,5 +1,6 @@
 """The domain types of Disentangle: places, agencies, agreements, their history and sources."""
 
+from disentangle.model._alerts import AlertItem, AlertKind, AlertScope, Subscription, SubscriptionStatus
 from disentangle.model._discovery import (
     AgreementAction,
     CampaignTopic,
@@ -17,6 +18,7 @@ from disentangle.model._judgement import (
     evidence_json,
     signatory_side,
 )
+from disentangle.model._redaction import Box, BoxOrigin, PageWord, Redaction, RedactionKind
 from disentangle.model._registry import Citation, CountyRule, CountyScope, QACheck, QAStatus
 from disentangle.model._review import (
     REASON_WORDS,
@@ -56,6 +58,11 @@ __all__ = [
     "AgreementAction",
     "AgreementKind",
     "AgreementStatus",
+    "AlertItem",
+    "AlertKind",
+    "AlertScope",
+    "Box",
+    "BoxOrigin",
     "CampaignTopic",
     "Citation",
     "CountyRule",
@@ -76,13 +83,18 @@ __all__ = [
     "Level",
     "Page",
     "PageMethod",
+    "PageWord",
     "PersonEntry",
     "QACheck",
     "QAStatus",
+    "Redaction",
+    "RedactionKind",
     "Region",
     "ReviewReason",
     "Signatory",
     "Source",
+    "Subscription",
+    "SubscriptionStatus",
     "ValidityFlag",
     "evidence_from_json",
     "evidence_json",
