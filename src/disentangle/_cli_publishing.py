@@ -10,7 +10,8 @@ from typing import Any
 
 import click
 
-from disentangle.cli import DAY, FORMATS, _emit, _fail_cleanly, _workspace, main
+from disentangle.cli import DAY, FORMATS, _emit, _fail_cleanly, _person, _workspace, main
+from disentangle.errors import InputError
 
 SENDER_ENV = "DISENTANGLE_MAIL_FROM"
 BASE_ENV = "DISENTANGLE_BASE_URL"
@@ -169,3 +170,89 @@ def alerts_feed(
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, out)
     click.echo(f"wrote {len(feed.items)} entries to {out}", err=True)
+
+
+def _box_argument(text: str) -> tuple[int, Any]:
+    """PAGE:x0,y0,x1,y1 in points from the page's top-left corner."""
+    from disentangle.model import Box
+
+    page, _, coordinates = text.partition(":")
+    parts = coordinates.split(",")
+    try:
+        if not page.strip().isdigit() or len(parts) != 4:
+            raise ValueError
+        return int(page), Box.from_json([float(p) for p in parts])
+    except ValueError:
+        raise InputError(
+            f"a box is PAGE:x0,y0,x1,y1 in points (e.g. 2:72,90,210,104), not {text!r}"
+        ) from None
+
+
+@main.command()
+@click.argument("document")
+@click.option(
+    "--add", "adds", multiple=True, metavar="PAGE:x0,y0,x1,y1", help="A box to black out, in points."
+)
+@click.option("--drop", "drops", multiple=True, type=int, metavar="N", help="Drop box N of the list.")
+@click.option("--accept", is_flag=True, help="Record the boxes as reviewed by you, as they are.")
+@click.option("--apply", "apply_", is_flag=True, help="Write the redacted copy to --out.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="The redacted copy (a new PDF).")
+@click.pass_context
+@_fail_cleanly
+def redact(
+    ctx: click.Context,
+    document: str,
+    adds: tuple[str, ...],
+    drops: tuple[int, ...],
+    accept: bool,
+    apply_: bool,
+    out: Path | None,
+) -> None:
+    """The personal data of private people on a stored document's pages, as boxes (JSON: page, box, kind);
+    review them (--add, --drop, --accept) and write a flattened, OCRed copy, the boxes black (--apply)."""
+    workspace = _workspace(ctx)
+    if apply_ and out is None:
+        raise InputError("--apply writes the redacted copy to --out FILE.pdf")
+    if adds or drops or accept:
+        boxes = [_box_argument(text) for text in adds]
+        review = workspace.review_redactions(document, by=_person(), add=boxes, drop=list(drops))
+        click.echo(f"{len(review.redactions)} boxes reviewed by {review.reviewed_by}", err=True)
+    else:
+        review = workspace.redactions(document)
+        if not review.reviewed:
+            click.echo("the machine's suggestions: no person has reviewed them yet", err=True)
+    if apply_:
+        assert out is not None
+        flattened = workspace.apply_redactions(document, out)
+        click.echo(f"wrote {out}: {flattened.pages} page(s), {flattened.boxes} box(es) blacked out", err=True)
+        if flattened.leftovers:
+            pages = sorted({page for page, _words in flattened.leftovers})
+            click.echo(f"warning: boxed words can still be read elsewhere on page(s) {pages}", err=True)
+        return
+    click.echo(json.dumps(review.to_json(), indent=2, ensure_ascii=False))
+
+
+@main.group()
+def publish() -> None:
+    """Make things public: a document's redacted copy."""
+
+
+@publish.command("document")
+@click.argument("document")
+@click.option("--withdraw", is_flag=True, help="Take the document back: private again, its copy removed.")
+@click.pass_context
+@_fail_cleanly
+def publish_document(ctx: click.Context, document: str, withdraw: bool) -> None:
+    """Make a stored document public as its redacted copy only (its boxes reviewed with `redact`)."""
+    workspace = _workspace(ctx)
+    if withdraw:
+        workspace.unpublish_document(document)
+        click.echo(f"{document}: private again", err=True)
+        return
+    published = workspace.publish_document(document, by=_person())
+    click.echo(json.dumps(published.to_json(), indent=2))
+    click.echo(
+        f"published the redacted copy ({published.pages} page(s), {published.boxes} box(es)); the original "
+        "stays private",
+        err=True,
+    )

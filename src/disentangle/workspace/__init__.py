@@ -21,6 +21,7 @@ from disentangle.workspace._discovery import RECORDABLE, DiscoveryMixin
 from disentangle.workspace._exporting import ExportMixin
 from disentangle.workspace._importing import ImportMixin, ImportReport, SheetDiff, SourceFile
 from disentangle.workspace._overview import OverviewMixin
+from disentangle.workspace._redacting import PublishedDocument, RedactionMixin, RedactionReview
 from disentangle.workspace._reviewing import QueueEntry, ReviewMixin
 
 
@@ -29,6 +30,7 @@ class Workspace(
     ImportMixin,
     ExportMixin,
     OverviewMixin,
+    RedactionMixin,
     ReviewMixin,
     DiscoveryMixin,
     DetainersMixin,
@@ -47,7 +49,9 @@ __all__ = [
     "DetainerReport",
     "ImportReport",
     "Progress",
+    "PublishedDocument",
     "QueueEntry",
+    "RedactionReview",
     "SheetDiff",
     "SourceFile",
     "Workspace",
