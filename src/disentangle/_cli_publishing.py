@@ -12,6 +12,7 @@ import click
 
 from disentangle.cli import DAY, FORMATS, _emit, _fail_cleanly, _person, _workspace, main
 from disentangle.errors import InputError
+from disentangle.model import page_box
 
 SENDER_ENV = "DISENTANGLE_MAIL_FROM"
 BASE_ENV = "DISENTANGLE_BASE_URL"
@@ -172,22 +173,6 @@ def alerts_feed(
     click.echo(f"wrote {len(feed.items)} entries to {out}", err=True)
 
 
-def _box_argument(text: str) -> tuple[int, Any]:
-    """PAGE:x0,y0,x1,y1 in points from the page's top-left corner."""
-    from disentangle.model import Box
-
-    page, _, coordinates = text.partition(":")
-    parts = coordinates.split(",")
-    try:
-        if not page.strip().isdigit() or len(parts) != 4:
-            raise ValueError
-        return int(page), Box.from_json([float(p) for p in parts])
-    except ValueError:
-        raise InputError(
-            f"a box is PAGE:x0,y0,x1,y1 in points (e.g. 2:72,90,210,104), not {text!r}"
-        ) from None
-
-
 @main.command()
 @click.argument("document")
 @click.option(
@@ -214,7 +199,7 @@ def redact(
     if apply_ and out is None:
         raise InputError("--apply writes the redacted copy to --out FILE.pdf")
     if adds or drops or accept:
-        boxes = [_box_argument(text) for text in adds]
+        boxes = [page_box(text) for text in adds]
         review = workspace.review_redactions(document, by=_person(), add=boxes, drop=list(drops))
         click.echo(f"{len(review.redactions)} boxes reviewed by {review.reviewed_by}", err=True)
     else:

@@ -18,7 +18,7 @@ from disentangle.model._judgement import (
     evidence_json,
     signatory_side,
 )
-from disentangle.model._redaction import Box, BoxOrigin, PageWord, Redaction, RedactionKind
+from disentangle.model._redaction import Box, BoxOrigin, PageWord, Redaction, RedactionKind, page_box
 from disentangle.model._registry import Citation, CountyRule, CountyScope, QACheck, QAStatus
 from disentangle.model._review import (
     REASON_WORDS,
@@ -99,6 +99,7 @@ __all__ = [
     "evidence_from_json",
     "evidence_json",
     "normalize_state",
+    "page_box",
     "signatory_side",
     "state_by_name",
     "status_after",

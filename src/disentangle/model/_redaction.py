@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from disentangle.errors import InputError
+
 
 class RedactionKind(StrEnum):
     """What a box hides. The recognisers of knowledge/redaction/recognizers.yaml name these."""
@@ -100,3 +102,17 @@ class Redaction:
             str(data.get("text") or ""),
             BoxOrigin(data.get("origin") or BoxOrigin.PERSON.value),
         )
+
+
+def page_box(text: str) -> tuple[int, Box]:
+    """A box a person typed: PAGE:x0,y0,x1,y1 in points from the page's top-left corner."""
+    page, _, coordinates = text.partition(":")
+    parts = coordinates.split(",")
+    try:
+        if not page.strip().isdigit() or len(parts) != 4:
+            raise ValueError
+        return int(page), Box.from_json([float(p) for p in parts])
+    except ValueError:
+        raise InputError(
+            f"a box is PAGE:x0,y0,x1,y1 in points (e.g. 2:72,90,210,104), not {text!r}"
+        ) from None

@@ -35,7 +35,10 @@ class Flattened:
     leftovers: list[tuple[int, str]]  # (page, words) of a box's words still readable elsewhere in the copy
 
 
-def _page_images(original: Path) -> list[Image.Image]:
+def page_images(
+    original: Path, *, dpi: float = FLATTEN_DPI, pages: set[int] | None = None
+) -> dict[int, Image.Image]:
+    """The pages of a PDF or an image file as RGB images at `dpi`, by page number (all, or `pages`)."""
     with original.open("rb") as handle:
         head = handle.read(8)
     if head.startswith(b"%PDF"):
@@ -48,22 +51,25 @@ def _page_images(original: Path) -> list[Image.Image]:
         try:
             # annotations and form fields are drawn into the pixels (what a reader saw), then flattened
             document.init_forms()
-            return [
-                document[i].render(scale=FLATTEN_DPI / 72, may_draw_forms=True).to_pil().convert("RGB")
+            return {
+                i + 1: document[i].render(scale=dpi / 72, may_draw_forms=True).to_pil().convert("RGB")
                 for i in range(len(document))
-            ]
+                if pages is None or i + 1 in pages
+            }
         finally:
             document.close()
-    images = []
+    images: dict[int, Image.Image] = {}
     with Image.open(original) as picture:
         for index in range(getattr(picture, "n_frames", 1)):
+            if pages is not None and index + 1 not in pages:
+                continue
             picture.seek(index)
-            dpi = float((picture.info.get("dpi") or (FLATTEN_DPI, FLATTEN_DPI))[0] or FLATTEN_DPI)
+            own = float((picture.info.get("dpi") or (FLATTEN_DPI, FLATTEN_DPI))[0] or FLATTEN_DPI)
             frame = picture.convert("RGB")
-            if abs(dpi - FLATTEN_DPI) > 1:
-                size = (round(frame.width * FLATTEN_DPI / dpi), round(frame.height * FLATTEN_DPI / dpi))
+            if abs(own - dpi) > 1:
+                size = (round(frame.width * dpi / own), round(frame.height * dpi / own))
                 frame = frame.resize(size, Image.Resampling.LANCZOS)
-            images.append(frame)
+            images[index + 1] = frame
     return images
 
 
@@ -92,7 +98,7 @@ def write_redacted(
     import pypdfium2 as pdfium
 
     check_languages(languages)
-    images = _page_images(original)
+    images = page_images(original)
     bad = sorted({r.page for r in redactions if not 1 <= r.page <= len(images)})
     if bad:
         raise DocumentError(f"boxes on page(s) {bad} of a document of {len(images)} page(s)", original)
@@ -101,7 +107,7 @@ def write_redacted(
     with tempfile.TemporaryDirectory(prefix=".redact-", dir=out.parent) as work:
         folder = Path(work)
         merged = pdfium.PdfDocument.new()
-        for number, image in enumerate(images, start=1):
+        for number, image in sorted(images.items()):
             painted = paint(image, [r for r in redactions if r.page == number])
             picture = folder / f"page-{number:04d}.jpg"
             painted.save(picture, "JPEG", quality=JPEG_QUALITY, dpi=(FLATTEN_DPI, FLATTEN_DPI))
