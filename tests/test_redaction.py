@@ -247,3 +247,21 @@ def test_words_of_a_scan_and_of_its_text_layer_agree(tmp_path: Path) -> None:
     for w in same:
         # the same place on the page: left edges within 6 points (a character), on the same line
         assert any(abs(w.box.x0 - b.x0) < 6 and w.box.y0 < b.y1 and b.y0 < w.box.y1 for b in boxes[w.text]), w
+
+
+def test_the_signers_of_an_agreement_are_officials_and_stay(tmp_path: Path) -> None:
+    """A generated TFF MOU's signature blocks label each signer "Name:"; the signature reading names them, so
+    no box covers them, while the same words without that reading would be boxed as a person's name."""
+    from fixtures.tff import VARIANTS, build_tff_mou
+
+    mou = build_tff_mou(tmp_path / "mou.pdf", "seed", fmt="pdf")
+    workspace = Workspace(tmp_path / "ws")
+    workspace.ingest([mou], workers=1)
+    (sha256,) = workspace.documents.documents()
+    signers = [s["name"] for s in workspace.reading(sha256)["extraction"]["signatories"] if s.get("name")]
+    assert sorted(signers) == sorted(s.name for s in VARIANTS["seed"].signers)
+    suggested = workspace.redaction_suggestions(sha256)
+    assert not [r for r in suggested if r.kind is RedactionKind.PERSON_NAME]
+    unguarded = suggest(page_words(workspace.documents.original_path(sha256)), ())
+    assert {r.text for r in unguarded if r.kind is RedactionKind.PERSON_NAME} & set(signers)
+    workspace.close()
