@@ -62,7 +62,7 @@ def test_a_person_reviews_the_boxes_and_publishes(
     tab.fill("#by", "A. Reviewer")
     tab.get_by_role("button", name="Save and publish the redacted copy").click()
     tab.wait_for_url(f"**/documents/{sha256}/redact#publish")
-    assert "Reviewed by A. Reviewer" in tab.locator("p.status").inner_text()
+    assert "Reviewed by A. Reviewer" in tab.locator("p.redact-status").inner_text()
     assert tab.locator("svg.page rect.box.person").count() == 1
     screenshot(tab, "redact-published")
 

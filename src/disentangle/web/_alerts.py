@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -32,12 +34,14 @@ def _site(request: Request) -> Site:
     return site
 
 
-async def _serve(request: Request, key: tuple[str, str], build_feed: object) -> Response:
+async def _serve(
+    request: Request, key: tuple[str, str], build_feed: Callable[[Site], feeds.Feed]
+) -> Response:
     site = _site(request)
     base = str(request.base_url).rstrip("/")
 
     def build() -> Page:
-        feed = build_feed(site)  # type: ignore[operator]
+        feed = build_feed(site)
         return Page.of(feeds.atom_xml(feed, base, generator_version=__version__), ATOM_TYPE)
 
     return cached_response(request, await site.memoised(("feed", *key, base), build))

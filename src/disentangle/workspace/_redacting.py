@@ -4,6 +4,7 @@ new flattened copy, and only that copy made public. The original in the library 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,11 +16,12 @@ from sqlalchemy import delete, insert, select, update
 
 from disentangle import ingest
 from disentangle.errors import DocumentError, InputError, NotFoundError
-from disentangle.model import Box, BoxOrigin, Redaction, RedactionKind
+from disentangle.model import Box, BoxOrigin, PageWord, Redaction, RedactionKind
 from disentangle.publish import _flatten, _redaction
 from disentangle.registry import tables as t
 from disentangle.workspace._reviewing import ReviewMixin
 
+WORDS_FOLDER = "redaction-words"  # the words with their boxes of each document reviewed (a cache)
 PUBLISHED_FOLDER = "published"  # under the workspace: the redacted copies, the only files that go public
 
 
@@ -88,8 +90,27 @@ class RedactionMixin(ReviewMixin):
 
     def redaction_suggestions(self, document: str) -> list[Redaction]:
         """What the recognisers would black out of a stored document (a PDF or a page image)."""
-        sha256, path, _name = self._original(document)
-        return _redaction.suggest(_words(path), self._officials(sha256))
+        sha256, _path, _name = self._original(document)
+        return _redaction.suggest(self._page_words(sha256), self._officials(sha256))
+
+    def _page_words(self, sha256: str) -> list[PageWord]:
+        """The document's words with their boxes, kept in the workspace after the first time (a scan's
+        come from Tesseract, seconds a page): WORDS_FOLDER/<sha256>.json, a cache safe to delete."""
+        cache = self.home / WORDS_FOLDER / f"{sha256}.json"
+        if cache.is_file():
+            try:
+                return [
+                    PageWord(w[0], w[1], Box.from_json(w[2])) for w in json.loads(cache.read_text("utf-8"))
+                ]
+            except (ValueError, TypeError, IndexError):
+                cache.unlink(missing_ok=True)
+        words = _words(self.documents.original_path(sha256))
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_suffix(".part")
+        partial.write_text(json.dumps([[w.page, w.text, w.box.to_json()] for w in words]), "utf-8")
+        os.replace(partial, cache)
+        # as the cache gives them back next time, so a box's key is the same on every visit
+        return [PageWord(w.page, w.text, Box.from_json(w.box.to_json())) for w in words]
 
     def redactions(self, document: str) -> RedactionReview:
         """The document's boxes: a person's review when there is one, else the machine's suggestions."""
@@ -103,7 +124,7 @@ class RedactionMixin(ReviewMixin):
             reviewed_at = row.reviewed_at if row.reviewed_at.tzinfo else row.reviewed_at.replace(tzinfo=UTC)
             boxes = tuple(Redaction.from_json(b) for b in row.boxes)
             return RedactionReview(sha256, filename, True, row.reviewed_by, reviewed_at, boxes, pages)
-        suggested = _redaction.suggest(_words(path), self._officials(sha256))
+        suggested = _redaction.suggest(self._page_words(sha256), self._officials(sha256))
         return RedactionReview(sha256, filename, False, None, None, tuple(suggested), pages)
 
     def review_redactions(
