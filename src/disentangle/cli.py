@@ -1334,3 +1334,7 @@ def review_(
         click.echo(
             "\nnot a terminal: nothing asked; enter a value with --field FIELD --value VALUE", err=True
         )
+
+
+# Alerts, redaction and publishing live in a module of their own, registered on `main` here.
+from disentangle import _cli_publishing  # noqa: E402,F401

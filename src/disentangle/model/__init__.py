@@ -1,5 +1,6 @@
 """The domain types of Disentangle: places, agencies, agreements, their history and sources."""
 
+from disentangle.model._alerts import AlertItem, AlertKind, AlertScope, Subscription, SubscriptionStatus
 from disentangle.model._discovery import (
     AgreementAction,
     CampaignTopic,
@@ -17,6 +18,7 @@ from disentangle.model._judgement import (
     evidence_json,
     signatory_side,
 )
+from disentangle.model._redaction import Box, BoxOrigin, PageWord, Redaction, RedactionKind, page_box
 from disentangle.model._registry import Citation, CountyRule, CountyScope, QACheck, QAStatus
 from disentangle.model._results import (
     AgencyHistory,
@@ -68,6 +70,11 @@ __all__ = [
     "AgreementRecord",
     "AgreementStatus",
     "AgreementView",
+    "AlertItem",
+    "AlertKind",
+    "AlertScope",
+    "Box",
+    "BoxOrigin",
     "CampaignTopic",
     "ChangeRecord",
     "Citation",
@@ -90,19 +97,25 @@ __all__ = [
     "Level",
     "Page",
     "PageMethod",
+    "PageWord",
     "PersonEntry",
     "QACheck",
     "QAStatus",
+    "Redaction",
+    "RedactionKind",
     "Region",
     "ReviewReason",
     "SearchHit",
     "Signatory",
     "Source",
     "SourceRef",
+    "Subscription",
+    "SubscriptionStatus",
     "ValidityFlag",
     "evidence_from_json",
     "evidence_json",
     "normalize_state",
+    "page_box",
     "signatory_side",
     "state_by_name",
     "status_after",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -24,7 +23,6 @@ from disentangle.web._site import Site, agency_href, agreement_href, cached_resp
 
 router = APIRouter(include_in_schema=False)
 
-FEED_SIZE = 50
 CHANGES_ON_HOME = 12
 
 
@@ -203,35 +201,6 @@ def _agreement_context(site: Site, agreement_id: str) -> dict[str, Any]:
         "work": agreement_work(site, record["id"]),
         "today": datetime.now(UTC).date().isoformat(),
     }
-
-
-@router.get("/feed.atom")
-async def feed(request: Request) -> Response:
-    site = site_of(request)
-    base = str(request.base_url).rstrip("/")
-
-    def build() -> Page:
-        changes = [
-            {
-                **change,
-                "uid": uuid.uuid5(
-                    uuid.NAMESPACE_URL,
-                    f"disentangle:event:{change['agreement_id']}:{change['kind']}:{change['date']}",
-                ).urn,
-            }
-            for change in site.workspace.latest_changes(FEED_SIZE)
-        ]
-        newest = max((str(c["date"]) for c in changes if c["date"]), default=None)
-        updated = f"{newest}T00:00:00Z" if newest else datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        context = {
-            "base": base,
-            "changes": changes,
-            "updated": updated,
-            "feed_id": uuid.uuid5(uuid.NAMESPACE_URL, f"disentangle:feed:{base}").urn,
-        }
-        return Page.of(site.render_text("feed.atom", context), "application/atom+xml; charset=utf-8")
-
-    return cached_response(request, await site.memoised(("feed", base), build))
 
 
 @router.get("/login")
