@@ -85,7 +85,7 @@ class HtmlIngestor(Ingestor):
         return LOOKS_LIKE if _LOOKS_HTML.search(head[:4096]) else NO_BID
 
     def read(self, path: Path, options: ReadOptions) -> Reading:
-        data = read_limited(path, self.max_bytes)
+        data = read_limited(path, self.max_bytes, options.limits)
         declared = _CHARSET.search(data[:4096])
         markup, encoding = decode_text(data, declared.group(1).decode("ascii") if declared else None)
         parser = _VisibleText()
