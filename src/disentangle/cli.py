@@ -306,6 +306,48 @@ def ingest_(ctx: click.Context, paths: tuple[Path, ...], workers: int) -> None:
         sys.exit(1)  # the batch went on; the exit code still tells a script that some files failed
 
 
+@main.group("job")
+def job_group() -> None:
+    """Ingestion jobs (web uploads): list them, show one, stop one."""
+
+
+@job_group.command("list")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 200))
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_context
+@_fail_cleanly
+def job_list(ctx: click.Context, limit: int, fmt: str) -> None:
+    """The latest jobs, newest first: status and how many files are done or failed."""
+    rows = _workspace(ctx).ingest_jobs(limit)
+    _emit(rows, fmt, ["id", "status", "total", "done", "failed", "created_at"] if fmt == "table" else None)
+
+
+@job_group.command("show")
+@click.argument("job_id")
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_context
+@_fail_cleanly
+def job_show(ctx: click.Context, job_id: str, fmt: str) -> None:
+    """One job's files and what became of each."""
+    job = _workspace(ctx).ingest_job(job_id)
+    click.echo(f"job {job['id']}: {job['status']}, {job['done']} of {job['total']} done", err=True)
+    _emit(
+        job["files"] if fmt != "json" else job,
+        fmt,
+        ["name", "state", "sha256", "error"] if fmt == "table" else None,
+    )
+
+
+@job_group.command("cancel")
+@click.argument("job_id")
+@click.pass_context
+@_fail_cleanly
+def job_cancel(ctx: click.Context, job_id: str) -> None:
+    """Stop a queued or running job: the file being read is stopped, the others are not read."""
+    job = _workspace(ctx).cancel_ingest_job(job_id)
+    click.echo(f"job {job['id']}: cancel asked; it stops within a few seconds", err=True)
+
+
 @main.command("extract")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(

@@ -113,7 +113,7 @@ class LocalProcessExecutor:
                             if worker.item is not None:
                                 yield JobOutcome(worker.item[1], stopped=True)
                                 worker.item = None
-                            _kill(worker)
+                            _kill(worker, control.temporary)
                         workers.clear()
                         while pending:
                             yield JobOutcome(pending.popleft()[1], stopped=True)
@@ -128,7 +128,7 @@ class LocalProcessExecutor:
                 yield from self._collect(workers, control)
         finally:
             for worker in workers:
-                _stop(worker)
+                _stop(worker, control.temporary)
             janitor.finish()
 
     def _start(self, job: Callable[[Any], Any], group: int | None) -> _Worker:
@@ -165,7 +165,7 @@ class LocalProcessExecutor:
                     status, value = worker.connection.recv()
                 except (EOFError, OSError):
                     worker.item = None
-                    _kill(worker)
+                    _kill(worker, control.temporary)
                     workers.remove(worker)
                     yield JobOutcome(item, crash="the process reading it crashed")
                     continue
@@ -178,29 +178,36 @@ class LocalProcessExecutor:
                 control.item_seconds is not None and time.monotonic() - worker.started > control.item_seconds
             ):
                 worker.item = None
-                _kill(worker)
+                _kill(worker, control.temporary)
                 workers.remove(worker)
                 yield JobOutcome(
                     item, crash=f"stopped: reading it took longer than {control.item_seconds:g} s (the limit)"
                 )
 
 
-def _kill(worker: _Worker) -> None:
+def _kill(worker: _Worker, temporary: Sequence[Path] = ()) -> None:
+    """End a worker now, and remove what it left half-written (its files are named after its pid)."""
     with contextlib.suppress(Exception):
         worker.process.kill()
     with contextlib.suppress(Exception):
         worker.process.join(timeout=5)
     with contextlib.suppress(Exception):
         worker.connection.close()
+    prefix = f"{worker.process.pid}-"
+    for folder in temporary:
+        with contextlib.suppress(OSError):
+            for entry in folder.iterdir():
+                if entry.name.startswith(prefix):
+                    entry.unlink(missing_ok=True)
 
 
-def _stop(worker: _Worker) -> None:
+def _stop(worker: _Worker, temporary: Sequence[Path]) -> None:
     """Ask an idle worker to exit; kill a busy one (the job is ending: nobody will read its result)."""
     if worker.item is None:
         with contextlib.suppress(Exception):
             worker.connection.send(None)
         worker.process.join(timeout=2)
-    _kill(worker)
+    _kill(worker, temporary)
 
 
 # -------------------------------------------------------------------------------------- inside a worker

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import date
@@ -105,6 +106,8 @@ class Site:
         self._checked = -1.0
         self._generation: tuple[Any, ...] | None = None
         self._csrf_key: bytes | None = None
+        self.stopping = threading.Event()  # set when the server stops: its running jobs stop too
+        self.job_threads: set[threading.Thread] = set()
 
     @property
     def csrf_key(self) -> bytes:

@@ -22,11 +22,12 @@ from sqlalchemy import delete, select
 from disentangle import __version__, extract, ingest
 from disentangle.errors import DisentangleError, InputError, NotFoundError, StoreBusyError
 from disentangle.ingest._base import HEAD_BYTES, NO_BID, describe_head
+from disentangle.limits import LIMITS
 from disentangle.model import Document, PageMethod
 from disentangle.registry import tables as t
 from disentangle.workspace._judging import JudgeMixin
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # one file; the largest agreement in the corpus is under 20 MB
+MAX_UPLOAD_BYTES = LIMITS.max_bytes  # one file; the largest agreement in the corpus is under 20 MB
 MAX_UPLOAD_FILES = 50  # one upload; a folder's worth of agreements, read two at a time
 UPLOADS = "uploads"  # the folder in the workspace where uploads wait to be read, removed afterwards
 _ZIP_MAGIC = b"PK\x03\x04"  # a DOCX is a zip whose word/ entry may start past the first bytes
@@ -367,6 +368,8 @@ class LibraryMixin(JudgeMixin):
             self._save_job(job_id, files, JobStatus.DONE)
             return self.ingest_job(job_id)
         cancelled = threading.Event()
+        if job.get("cancel"):  # cancelled while it waited to start
+            cancelled.set()
         done_beating = threading.Event()
         beat = threading.Thread(
             target=self._heartbeat, args=(job_id, done_beating, cancelled), name=f"job-{job_id}", daemon=True
