@@ -18,6 +18,7 @@ import click
 from disentangle import assess, extract, letters
 from disentangle.errors import DisentangleError, InputError
 from disentangle.model import FoundReview
+from disentangle.publish import csv_cell
 from disentangle.workspace import DATABASE_ENV, HOME_ENV, RECORDABLE, Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -89,7 +90,7 @@ def _emit(
         writer = csv.DictWriter(buffer, fieldnames=keys, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for record in records:
-            writer.writerow({k: _cell(record.get(k)) for k in keys})
+            writer.writerow({k: csv_cell(record.get(k)) for k in keys})
         click.echo(buffer.getvalue(), nl=False)
         return
     widths = {k: min(48, max(len(k), *(len(_cell(r.get(k))) for r in records))) for k in keys}
