@@ -53,29 +53,40 @@ def check_size(path: Path, limits: DocumentLimits = LIMITS, error: type[InputErr
 
 
 def check_zip(
-    path: Path, kind: str, limits: DocumentLimits = LIMITS, error: type[InputError] = DocumentError
+    path: Path,
+    kind: str,
+    limits: DocumentLimits = LIMITS,
+    error: type[InputError] = DocumentError,
+    *,
+    named: bool = False,
 ) -> None:
-    """Refuse a zip bomb from its declared sizes, before a byte is inflated.
+    """Refuse a zip bomb from its declared sizes, before a byte is inflated; `named` puts the file's path in
+    the error (the ingestors add the name the person gave instead).
 
     Declared sizes can be trusted as an upper bound: zipfile stops inflating a member at its declared size
     and raises on a CRC mismatch, so a member that lies about its size fails instead of growing; openpyxl
     and python-docx read members through zipfile."""
+
+    def refuse(problem: str) -> InputError:
+        return error(problem, path) if named else error(problem)
+
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise error(f"damaged {kind}: the zip archive cannot be read ({exc})") from exc
+        damaged = f"not a readable {kind}" if kind.startswith("Excel") else f"damaged {kind}"
+        raise refuse(f"{damaged}: the zip archive cannot be read ({exc})") from exc
     if len(members) > limits.zip_members:
-        raise error(f"suspicious {kind}: {len(members):,} zip members (the limit is {limits.zip_members:,})")
+        raise refuse(f"suspicious {kind}: {len(members):,} zip members (the limit is {limits.zip_members:,})")
     total = sum(member.file_size for member in members)
     if total > limits.zip_inflated_bytes:
-        raise error(
+        raise refuse(
             f"suspicious {kind} (zip bomb?): it would inflate to {total:,} bytes "
             f"(the limit is {limits.zip_inflated_bytes // MB} MB)"
         )
     xml = sum(m.file_size for m in members if m.filename.lower().endswith((".xml", ".rels", ".vml")))
     if xml > limits.zip_xml_bytes:
-        raise error(
+        raise refuse(
             f"suspicious {kind} (zip bomb?): its XML would inflate to {xml:,} bytes "
             f"(the limit is {limits.zip_xml_bytes // MB} MB)"
         )
@@ -83,7 +94,7 @@ def check_zip(
         if member.file_size > _RATIO_FLOOR:
             ratio = member.file_size / max(1, member.compress_size)
             if ratio > limits.zip_ratio:
-                raise error(
+                raise refuse(
                     f"suspicious {kind} (zip bomb?): {member.filename} inflates {ratio:,.0f} times "
                     f"(the limit is {limits.zip_ratio})"
                 )
