@@ -27,7 +27,7 @@ class DocumentLimits:
 
     max_bytes: int = 50 * MB  # one file, checked before it is read (uploads stop at this size)
     max_pages: int = 5_000  # pages of one document (a PDF's pages, a text's form feeds, a TIFF's frames)
-    max_page_chars: int = 200_000  # characters on one page (a dense printed page has about 5,000)
+    max_page_chars: int = 1_000_000  # characters on one page (printed: about 5,000; a text file is one page)
     max_chars: int = 4_000_000  # characters in one document (about 1,000 dense pages)
     max_lines: int = 200_000  # lines in one document (about 4,000 pages of 50 lines)
     max_pixels: int = 60_000_000  # one page image (a 300-dpi letter page is 8.4 million)
