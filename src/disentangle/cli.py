@@ -43,7 +43,15 @@ def _fail_cleanly(function: F) -> F:
 def _workspace(ctx: click.Context) -> Workspace:
     obj = ctx.ensure_object(dict)
     if "workspace" not in obj:
-        obj["workspace"] = Workspace(obj.get("home"))
+        home = obj.get("home")
+        if home is not None and not Path(home).is_dir():
+            # A mistyped --workspace must not become a new, empty workspace somewhere.
+            raise InputError(
+                "no workspace folder there: create it first (mkdir), "
+                "or leave out --workspace for the default",
+                home,
+            )
+        obj["workspace"] = Workspace(home)
         ctx.call_on_close(obj["workspace"].close)
     workspace: Workspace = obj["workspace"]
     return workspace
@@ -296,9 +304,12 @@ def ingest_(ctx: click.Context, paths: tuple[Path, ...], workers: int) -> None:
             )
 
     summary = workspace.ingest(list(paths), workers=workers, progress=tick)
+    for path, reason in summary.skipped:  # hidden files, links, folders that cannot be opened
+        click.echo(f"skipped: {path}: {reason}", err=True)
     click.echo(
         f"{summary.documents} documents ({summary.new} new, {summary.already_stored} already stored), "
-        f"{summary.pages} pages, {summary.ocr_pages} by OCR, {len(summary.failures)} failed",
+        f"{summary.pages} pages, {summary.ocr_pages} by OCR, {len(summary.failures)} failed"
+        + (f", {len(summary.skipped)} skipped" if summary.skipped else ""),
         err=True,
     )
     for path, reason in summary.failures:
@@ -646,7 +657,7 @@ def request_bulk(
     drafted = workspace.draft_requests_bulk(
         list(about), _requester(kwargs), today=date.today(), state=state, model=model
     )
-    out_dir.mkdir(parents=True, exist_ok=True)
+    _new_folder(out_dir)
     for request_id, letter in drafted:
         letters.write_letter(letter, out_dir / f"{request_id}.{suffix}")
     click.echo(f"drafted {len(drafted)} requests in {out_dir}", err=True)
@@ -704,7 +715,7 @@ def request_letter(ctx: click.Context, request_id: str, kind: str, out: Path | N
 @_fail_cleanly
 def request_calendar(ctx: click.Context, out: Path) -> None:
     """Write every request's deadlines as an ICS calendar."""
-    out.write_bytes(_workspace(ctx).requests_calendar().encode("utf-8"))
+    _write_new(out, _workspace(ctx).requests_calendar().encode("utf-8"))
     click.echo(f"wrote {out}", err=True)
 
 
@@ -894,6 +905,16 @@ def campaign_export(ctx: click.Context, campaign_id: str, out: Path, fmt: str) -
         raise InputError("the export is a .zip (every letter) or a .csv (mail merge)", out)
     _write_new(out, data)
     click.echo(f"wrote {out}", err=True)
+
+
+def _new_folder(path: Path) -> None:
+    """A folder the person named to write into: made if its parent exists, never a chain of folders."""
+    if not path.parent.is_dir():
+        raise InputError("the folder to write into does not exist", path.parent)
+    try:
+        path.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot make the folder: {exc.strerror or exc}", path) from exc
 
 
 def _write_new(path: Path, data: bytes) -> None:

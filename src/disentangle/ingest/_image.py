@@ -32,13 +32,21 @@ class ImageIngestor(Ingestor):
         try:
             image = Image.open(path)
         except Image.DecompressionBombError as exc:
-            raise DocumentError(f"image too large to decode safely ({exc})") from exc
+            raise DocumentError(
+                f"image too large: more than {2 * options.limits.max_pixels:,} pixels "
+                f"(the limit is {options.limits.max_pixels:,} per page)"
+            ) from exc
         except (UnidentifiedImageError, OSError) as exc:
             raise DocumentError("not a readable image (damaged, or not the format its name says)") from exc
         with image:
             media_type = Image.MIME.get(image.format or "", self.media_types[0])
             frames = getattr(image, "n_frames", 1)
             check_page_count(frames, options.limits, "frames (pages) in the image")
+            if options.ocr and frames > options.limits.max_ocr_pages:
+                raise DocumentError(
+                    f"{frames:,} frames to OCR, more than the limit of {options.limits.max_ocr_pages:,} "
+                    "for one document: split it, or ingest it with OCR off"
+                )
             if not options.ocr:
                 pages = [Page(number, "", PageMethod.EMPTY) for number in range(1, frames + 1)]
             else:

@@ -91,6 +91,8 @@ class PdfIngestor(Ingestor):
             if count > self.max_pages:
                 raise DocumentError(f"the PDF has {count} pages, more than the limit of {self.max_pages}")
             check_page_count(count, options.limits, "pages in the PDF")
+            if options.ocr and count > options.limits.max_ocr_pages:
+                self._check_ocr_pages(document, options)
             metadata = _metadata(document.current)
             fixed, per_page = self.layout_seconds
             layout, metadata["text_layout"] = _layout_pages(
@@ -153,6 +155,23 @@ class PdfIngestor(Ingestor):
             if pipeline is not None:
                 pipeline.close()
         return pages, unread, unlaid
+
+    def _check_ocr_pages(self, document: _Reopening, options: ReadOptions) -> None:
+        """Refuse, before any page is OCRed, a PDF with more pages to OCR than the limit (a scan of
+        20,000 pages would otherwise queue a day of Tesseract)."""
+        limit = options.limits.max_ocr_pages
+        scanned = 0
+        for index in range(document.count):
+            page = document.page(index)
+            try:
+                scanned += self._text_layer(page)[1]
+            finally:
+                page.close()
+            if scanned > limit:
+                raise DocumentError(
+                    f"more than {limit:,} of its {document.count:,} pages need OCR, the limit for one "
+                    "document: split it, or ingest it with OCR off"
+                )
 
     def _text_layer(self, page: pdfium.PdfPage) -> tuple[str, bool, float | None]:
         """PDFium's text of the page, whether the page must be OCRed to be read, and, for a layer with many
