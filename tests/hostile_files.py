@@ -133,9 +133,9 @@ _DOCX_TYPES = (
 )
 
 
-def docx_bomb(folder: Path) -> Path:
-    """A DOCX whose document.xml inflates a thousandfold: ~1 MB that would be 1 GB of XML."""
-    body = b"<w:p><w:r><w:t>a</w:t></w:r></w:p>" * (1024 * MB // 36)
+def docx_bomb(folder: Path, inflated: int = 1024 * MB) -> Path:
+    """A DOCX whose document.xml inflates a thousandfold: ~3 MB that would be 1 GB of XML."""
+    body = b"<w:p><w:r><w:t>a</w:t></w:r></w:p>" * (inflated // 36)
     xml = b'<w:document xmlns:w="w"><w:body>' + body + b"</w:body></w:document>"
     return _zip(folder / "bomb.docx", {"[Content_Types].xml": _DOCX_TYPES, "word/document.xml": xml})
 
@@ -156,11 +156,11 @@ def docx_many_members(folder: Path) -> Path:
     return _zip(folder / "members.docx", members)
 
 
-def xlsx_bomb(folder: Path) -> Path:
+def xlsx_bomb(folder: Path, inflated: int = 1024 * MB) -> Path:
     """An ICE-shaped workbook whose sheet XML inflates a thousandfold (1.2 MB to 1 GB, as in issue 18)."""
     row = b'<row><c t="inlineStr"><is><t>Texas</t></is></c></row>'
     sheet = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-    sheet += row * (1024 * MB // len(row)) + b"</sheetData></worksheet>"
+    sheet += row * (inflated // len(row)) + b"</sheetData></worksheet>"
     return _zip(
         folder / "participatingAgencies01012026am.xlsx",
         {
@@ -215,7 +215,7 @@ HOSTILE = (
     Hostile("line-break bomb (2 MB)", line_breaks, "more than the limit of 200,000 lines"),
     Hostile("huge text (45 MB)", huge_text, "characters a document may have"),
     Hostile("one page of 3 M characters", one_long_page, "per page"),
-    Hostile("HTML of 1.5 M empty tags (10 MB)", html_tags, "lines of text, more than the limit"),
+    Hostile("HTML of 1.5 M empty tags (10 MB)", html_tags, None),
     Hostile("PDF page bomb (6,000 pages)", pdf_pages, "pages in the PDF, more than the limit"),
     Hostile("PDF of 1,200 scanned pages", pdf_scans, "need OCR, the limit for one document"),
     Hostile("TIFF of 1,100 frames", tiff_frames, "frames to OCR, more than the limit"),

@@ -14,7 +14,7 @@ from disentangle.ingest._image import ImageIngestor
 from disentangle.ingest._names import printable_path, sanitize_filename
 from disentangle.ingest._pdf import PdfIngestor
 from disentangle.ingest._text import TextIngestor
-from disentangle.limits import check_pages, check_size
+from disentangle.limits import LIMITS, DocumentLimits, check_pages, check_size
 from disentangle.model import Document
 
 # The built-in formats, in tie-break order. Extensions enter through the same door: pass your own list.
@@ -56,6 +56,7 @@ def read_document(
     ocr_workers: int = 2,
     name: str | None = None,
     ingestors: Sequence[Ingestor] = DEFAULT_INGESTORS,
+    limits: DocumentLimits = LIMITS,
 ) -> Document:
     """Read one file into a Document (sha256, sanitised name, media type, pages). Pure: stores nothing.
 
@@ -64,7 +65,7 @@ def read_document(
     DocumentError naming it.
     """
     path = Path(path)
-    return read_as(path, name, None, ReadOptions(ocr, ocr_languages, ocr_workers), ingestors)
+    return read_as(path, name, None, ReadOptions(ocr, ocr_languages, ocr_workers, limits), ingestors)
 
 
 def read_as(

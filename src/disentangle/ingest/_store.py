@@ -18,6 +18,7 @@ from disentangle.errors import DocumentError, InputError, NotFoundError, StoreEr
 from disentangle.ingest._base import CHUNK_BYTES, Ingestor, ReadOptions
 from disentangle.ingest._names import printable_path
 from disentangle.ingest._read import DEFAULT_INGESTORS, read_as, sha256_file
+from disentangle.limits import LIMITS, DocumentLimits
 from disentangle.model import Document, Page, PageMethod
 
 PAGES_FORMAT = 1  # version of the pages JSON layout, written into each file
@@ -42,6 +43,7 @@ class DocumentStore:
     ocr_languages: str = "eng"
     ocr_workers: int = 2
     ingestors: Sequence[Ingestor] = field(default=DEFAULT_INGESTORS, repr=False)
+    limits: DocumentLimits = field(default=LIMITS, repr=False)  # the bounds every file is read within
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "root", Path(self.root))
@@ -103,7 +105,7 @@ class DocumentStore:
         # Read from our own copy, so the pages come from exactly the bytes we keep, even if the
         # source file changes underneath us.
         temporary = self._copy_to_temporary(path, sha256, shown)
-        options = ReadOptions(self.ocr, self.ocr_languages, self.ocr_workers)
+        options = ReadOptions(self.ocr, self.ocr_languages, self.ocr_workers, self.limits)
         try:
             document = read_as(
                 temporary, name if name is not None else path.name, sha256, options, self.ingestors
