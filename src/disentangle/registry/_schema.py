@@ -266,6 +266,7 @@ ingest_jobs = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True)),
+    Column("cancel", Boolean),  # a person asked the job to stop; its worker stops at the next file or page
 )
 
 # Discovery campaigns: one records request per agency of a place, drafted and tracked together.
@@ -486,6 +487,39 @@ published_documents = Table(
     Column("published_at", DateTime(timezone=True), nullable=False),
 )
 
+# Web sign-ins (issue 18): one row per session, keyed by the sha256 of its id (the id itself lives only in
+# the browser's cookie). A session belongs to a principal: today "the token holder"; later a user.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("principal", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),  # set by logout: the cookie stops working at once
+    Column("client", String(100)),  # the address it signed in from, for the person's own list
+    Index("ix_web_sessions_principal", "principal"),
+)
+
+# Failed sign-ins, for throttling: one row per failure, pruned as they age out of the window.
+web_login_failures = Table(
+    "web_login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client", String(100), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_web_login_failures_client_at", "client", "at"),
+)
+
+# Server-side secrets (the key that signs each form's CSRF token), shared by every worker process.
+web_keys = Table(
+    "web_keys",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 # Named, ordered migrations: each creates or alters what it names. Never edit a released one.
 MIGRATIONS: tuple[tuple[str, tuple[Table | AddColumn, ...]], ...] = (
     (
@@ -525,6 +559,7 @@ MIGRATIONS: tuple[tuple[str, tuple[Table | AddColumn, ...]], ...] = (
     ("0010_review", (field_entries,)),
     ("0011_alerts", (subscriptions, alerts_sent)),
     ("0012_redaction", (redaction_reviews, published_documents)),
+    ("0013_web_sessions", (web_sessions, web_login_failures, web_keys, AddColumn(ingest_jobs, "cancel"))),
 )
 
 __all__ = [
@@ -559,4 +594,7 @@ __all__ = [
     "snapshots",
     "sources",
     "subscriptions",
+    "web_keys",
+    "web_login_failures",
+    "web_sessions",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -29,6 +30,7 @@ DESCRIPTION = (
 
 
 TOKEN_ENV = "DISENTANGLE_TOKEN"
+JOB_STOP_SECONDS = 10.0  # how long a stopping server waits for its jobs to record their ends
 
 
 def app_from_environment() -> FastAPI:
@@ -74,7 +76,9 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC, follow_symlink=False), name="static")
     app.add_api_route("/api", _api_index, include_in_schema=False)
     hosts = allowed_hosts if allowed_hosts is not None else (None if token else LOOPBACK_HOSTS)
-    app.add_middleware(Guard, token=token, allowed_hosts=hosts)
+    app.add_middleware(
+        Guard, token=token, allowed_hosts=hosts, sessions=app.state.site.session_principal if token else None
+    )
 
     app.add_exception_handler(DisentangleError, _registry_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -89,6 +93,11 @@ async def _warm_up(app: FastAPI) -> AsyncIterator[None]:
     if site.memo.seconds > 0:
         threading.Thread(target=_build_home, args=(site,), name="disentangle-warm-up", daemon=True).start()
     yield
+    # The server is stopping (SIGTERM, Ctrl-C): its jobs stop their workers and record what was not read.
+    site.stopping.set()
+    deadline = time.monotonic() + JOB_STOP_SECONDS
+    for thread in list(site.job_threads):
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 def _build_home(site: Site) -> None:

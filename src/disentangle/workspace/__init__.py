@@ -23,6 +23,7 @@ from disentangle.workspace._importing import ImportMixin, ImportReport, SheetDif
 from disentangle.workspace._overview import OverviewMixin
 from disentangle.workspace._redacting import PublishedDocument, RedactionMixin, RedactionReview
 from disentangle.workspace._reviewing import QueueEntry, ReviewMixin
+from disentangle.workspace._sessions import SessionsMixin, WebSession
 
 
 class Workspace(
@@ -35,6 +36,7 @@ class Workspace(
     DiscoveryMixin,
     DetainersMixin,
     CostMixin,
+    SessionsMixin,
 ):
     """A user's workspace: the registry database and stored documents, under one folder."""
 
@@ -54,6 +56,7 @@ __all__ = [
     "RedactionReview",
     "SheetDiff",
     "SourceFile",
+    "WebSession",
     "Workspace",
     "bundled_data_dir",
     "default_home",
