@@ -193,7 +193,10 @@ def test_a_job_is_cancelled_from_the_web_and_stops_its_workers(
     job = client.get(f"/api/jobs/{job_id}").json()
     assert job["status"] == "cancelled"
     assert job["done"] == job["total"] == 2
-    assert all(f["state"] == "failed" and "cancelled" in f["error"] for f in job["files"])
+    scan, note = sorted(job["files"], key=lambda f: f["index"])
+    assert scan["state"] == "failed" and "cancelled" in scan["error"]
+    # The short note may be read before the stop reaches it (a busy machine); it is never left half-done.
+    assert note["state"] == "stored" or (note["state"] == "failed" and "cancelled" in note["error"])
     assert not any(_alive(pid) and "tesseract" in _command(pid) for pid in processes)
     assert upload_copies(workspace.home) == []
     assert server.poll() is None, "the server goes on"

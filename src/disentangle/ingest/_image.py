@@ -27,6 +27,13 @@ class ImageIngestor(Ingestor):
         return SIGNATURE if head.startswith(_SIGNATURES) else NO_BID
 
     def read(self, path: Path, options: ReadOptions) -> Reading:
+        previous = Image.MAX_IMAGE_PIXELS
+        try:
+            return self._read(path, options)
+        finally:  # the limit is this reading's, not every later use of PIL in the process
+            Image.MAX_IMAGE_PIXELS = previous
+
+    def _read(self, path: Path, options: ReadOptions) -> Reading:
         # PIL refuses to decode more pixels than twice this, and warns above it; ours is the lower bound.
         Image.MAX_IMAGE_PIXELS = options.limits.max_pixels
         try:
