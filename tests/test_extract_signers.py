@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from disentangle.errors import KnowledgeError
 from disentangle.extract import DEFAULT_EXTRACTORS, extract_agreement
 from disentangle.extract._signers import (
     CORRECTED_RULE,
@@ -14,6 +15,7 @@ from disentangle.extract._signers import (
     KnownSignersExtractor,
     known_ice_signers,
     match_signer,
+    parse_signers,
     signers_from,
 )
 from disentangle.model import Document, FieldState, Page, ReviewReason
@@ -74,6 +76,19 @@ def test_the_shipped_list_cites_ice_published_agreements() -> None:
             s.startswith("https://www.ice.gov/doclib/287gMOA/") for s in signer.sources
         )
         assert signer.titles
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"name": "Cronen", "sources": ["https://www.ice.gov/x.pdf"]},  # one word
+        {"name": "C. M. Cronen", "sources": []},  # no source
+        {"name": "C. M. Cronen", "sources": ["ice.gov/x.pdf"]},  # not an address
+    ],
+)
+def test_a_signer_without_a_full_name_or_a_public_source_is_refused(entry: dict[str, object]) -> None:
+    with pytest.raises(KnowledgeError, match=r"ice_signers\.yaml: each signer needs"):
+        parse_signers({"signers": [entry]})
 
 
 def test_signers_from_training_names_take_the_commonest_printing() -> None:

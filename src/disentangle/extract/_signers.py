@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -71,10 +72,16 @@ def signer_key(name: str) -> str:
     return re.sub(r"[^a-z]", "", name.lower())
 
 
+SIGNERS_FILE = "agreements/ice_signers.yaml"
+
+
 @cache
 def _knowledge() -> tuple[tuple[KnownSigner, ...], MatchRule]:
-    path = "agreements/ice_signers.yaml"
-    data = load_yaml(path)
+    return parse_signers(load_yaml(SIGNERS_FILE))
+
+
+def parse_signers(data: Any, path: str = SIGNERS_FILE) -> tuple[tuple[KnownSigner, ...], MatchRule]:
+    """The signers and the match rule of a signer file; KnowledgeError naming the file on a bad entry."""
     signers = []
     for entry in data.get("signers") or ():
         name = str(entry.get("name") or "")
