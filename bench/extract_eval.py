@@ -149,7 +149,13 @@ class CorpusItem:
     route: str  # pdftotext | ocr-fallback | ocr
 
 
-def corpus_items(corpus: Path = DEFAULT_CORPUS, *, scans: bool = True) -> Iterator[CorpusItem]:
+def ocr_cached(pdf: Path) -> bool:
+    return (CACHE_DIR / f"{hashlib.sha256(pdf.read_bytes()).hexdigest()}-{reader_version()}.json").exists()
+
+
+def corpus_items(
+    corpus: Path = DEFAULT_CORPUS, *, scans: bool = True, cached_scans_only: bool = False
+) -> Iterator[CorpusItem]:
     with (corpus / "labels.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     for row in rows:
@@ -160,6 +166,8 @@ def corpus_items(corpus: Path = DEFAULT_CORPUS, *, scans: bool = True) -> Iterat
                 document, route = read_pdf_with_ocr(corpus / row["pdf"]), "ocr-fallback"
             yield CorpusItem(row, document, "text", route)
         elif row["has_text_layer"] == "False" and row["pdf"] and scans:
+            if cached_scans_only and not ocr_cached(corpus / row["pdf"]):
+                continue  # a partial run: only the scans already read (the report says how many)
             yield CorpusItem(row, read_pdf_with_ocr(corpus / row["pdf"]), "scan", "ocr")
 
 
@@ -546,6 +554,7 @@ def evaluate(
     labels_dir: Path = LABELS_DIR,
     registry: Any = None,
     signer_list: bool = True,
+    cached_scans_only: bool = False,
 ) -> Report:
     """Run the extractor over the corpus and score it; importable (the lead's `disentangle eval`).
 
@@ -557,7 +566,7 @@ def evaluate(
     per_doc = []
     records: list[Any] = []
     unlisted: list[tuple[CorpusItem, Extraction, dict[str, Any] | None]] = []
-    for item in corpus_items(corpus, scans=scans):
+    for item in corpus_items(corpus, scans=scans, cached_scans_only=cached_scans_only):
         # Read without the ICE signer list, then with the shipped one (the product's reading, scored here);
         # the cross-validation applies a list built from its training folds to the same reading (cv_records).
         bare = extract_agreement(item.document, WITHOUT_SIGNER_LIST)
@@ -715,6 +724,39 @@ def workload(report: Report) -> str:
     return "\n".join(lines)
 
 
+ROSTER = HERE.parent / "data" / "287g-watch" / "fbi_lee_latest.csv"
+
+
+def roster_probe(report: Report) -> str:
+    """Could the FBI's agency roster correct the agency names the reader leaves for a person? For each
+    document whose name is doubted (debris, no agency word, initials) and whose state is read, the two
+    roster names of that state nearest in spelling (rapidfuzz ratio on folded names; a county row as "X
+    County Sheriff's Office", a city row as "X Police Department", any other row by the FBI's name), beside
+    ICE's name for the agency: a correction rule would need the nearest to be right and far ahead."""
+    from rapidfuzz import process
+
+    from disentangle.extract._review import plausible_agency
+
+    names: dict[str, list[str]] = defaultdict(list)
+    with ROSTER.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            name, kind = row["pub_agency_name"].strip(), row["agency_type_name"]
+            shapes = {"County": [f"{name} County Sheriff's Office"], "City": [f"{name} Police Department"]}
+            names[row["state_abbr"]] += shapes.get(kind, [name])
+    lines = ["", "Agency names left for a person, and the nearest roster names of the document's state:", ""]
+    for item, bare, _label in report.unlisted:
+        why = plausible_agency(bare.agency_name)
+        if not why or not bare.state:
+            continue
+        pool = names.get(bare.state, [])
+        near = process.extract(_fold_name(bare.agency_name), [_fold_name(n) for n in pool], limit=2)
+        shown = ", ".join(f"{pool[i]!r} {score:.0f}" for _, score, i in near)
+        lines.append(
+            f"- {item.group}: {bare.agency_name!r} ({why}) -> {shown}; ICE: {item.row['ice_agency']!r}"
+        )
+    return "\n".join(lines)
+
+
 def print_cv(report: Report, k: int, *, choose_all: bool, misses: bool) -> None:
     import review_cv
 
@@ -726,6 +768,8 @@ def print_cv(report: Report, k: int, *, choose_all: bool, misses: bool) -> None:
         per_doc.setdefault(r.doc, 0)
     print(f"\n{len(per_doc)} documents")
     print(workload(report))
+    if report.unlisted:
+        print(roster_probe(report))
     if choose_all:
         print("\nThresholds chosen on the whole corpus (knowledge/agreements/review.yaml):")
         for kind, by_method in review_cv.choose(report.records).items():
@@ -758,6 +802,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="read without the known ICE signers (the reading before that rule, for comparison)",
     )
+    parser.add_argument(
+        "--cached-scans-only",
+        action="store_true",
+        help="score only the scans whose OCR is cached already (a partial run, for a busy machine)",
+    )
     args = parser.parse_args(argv)
     if not (args.corpus / "labels.csv").exists():
         print(f"{args.corpus}: no labels.csv — is the shared corpus there?", file=sys.stderr)
@@ -765,7 +814,11 @@ def main(argv: list[str] | None = None) -> int:
     workspace = registry_workspace() if args.registry else None
     try:
         report = evaluate(
-            args.corpus, scans=not args.no_scans, registry=workspace, signer_list=not args.no_signer_list
+            args.corpus,
+            scans=not args.no_scans,
+            registry=workspace,
+            signer_list=not args.no_signer_list,
+            cached_scans_only=args.cached_scans_only,
         )
     finally:
         if workspace is not None:
