@@ -760,6 +760,11 @@ def roster_probe(report: Report) -> str:
 def print_cv(report: Report, k: int, *, choose_all: bool, misses: bool) -> None:
     import review_cv
 
+    if report.unlisted:
+        # The same documents read without the ICE signer list: the reader before that rule, in the same run.
+        bare = [r for item, reading, label in report.unlisted for r in review_records(item, reading, label)]
+        print(f"\nWithout the ICE signer list, {k}-fold cross-validation:\n")
+        print(review_cv.table(review_cv.cross_validate(bare, k)))
     rows = review_cv.cross_validate(report.records, k, cv_records(report, k) if report.unlisted else None)
     print(f"\nReview states, {k}-fold cross-validation (thresholds chosen on the other folds):\n")
     print(review_cv.table(rows))

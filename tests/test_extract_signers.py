@@ -282,3 +282,42 @@ def test_the_state_from_an_ori_printed_in_a_287g_agreement(
         assert "state.ori_prefix" in rules
     else:
         assert sorted(result.state_candidates) == ["GA", "NC"]
+
+
+# ------------------------------------------------------------------------------- the cross-validation's list
+
+
+def test_the_cross_validation_s_signer_list_never_learns_from_the_fold_it_scores() -> None:
+    """bench/extract_eval.py builds each fold's ICE signer list from the other folds' documents only: labelled
+    ICE signatories, and plausible ICE names the reader gave in two training documents or more."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
+    from disentangle.extract import Extraction
+    from disentangle.model import Signatory
+    from extract_eval import CorpusItem, training_signers
+    from review_cv import fold_of
+
+    ids = [f"doc-{i}" for i in range(40)]
+    held = next(d for d in ids if fold_of(d, 5) == 0)
+    others = [d for d in ids if fold_of(d, 5) != 0][:3]
+
+    def reading(doc: str, name: str) -> Extraction:
+        return Extraction(
+            doc, doc, "287g-wso", 1.0, signatories=[Signatory("ice", name, "Acting Director", None)]
+        )
+
+    def item(doc: str) -> CorpusItem:
+        return CorpusItem({"doc_id": doc}, Document(doc, doc, "text/plain", []), "text", "pdftotext")
+
+    label = {"signatories": [{"side": "ice", "name": "Zed Q. Heldout", "title": "Director"}]}
+    unlisted = [
+        (item(held), reading(held, "Zed Q. Heldout"), label),  # the scored fold: labelled and read
+        (item(others[0]), reading(others[0], "Todd M. Lyons"), None),
+        (item(others[1]), reading(others[1], "Todd M. Lyons"), None),
+        (item(others[2]), reading(others[2], "Ann B. Once"), None),  # read in one training document only
+    ]
+    names = {s.name for s in training_signers(unlisted, 0, 5)}
+    assert names == {"Todd M. Lyons"}
+    assert "Zed Q. Heldout" in {s.name for s in training_signers(unlisted, fold_of(others[0], 5), 5)}
