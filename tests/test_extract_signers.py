@@ -321,3 +321,40 @@ def test_the_cross_validation_s_signer_list_never_learns_from_the_fold_it_scores
     names = {s.name for s in training_signers(unlisted, 0, 5)}
     assert names == {"Todd M. Lyons"}
     assert "Zed Q. Heldout" in {s.name for s in training_signers(unlisted, fold_of(others[0], 5), 5)}
+
+
+@pytest.mark.parametrize(
+    ("printed", "title", "read"),
+    [
+        ("T imothy S. Robbins", "Acting Executive Associate Director", "Timothy S. Robbins"),  # split word
+        ("Name: To d M. Lyons", "Acting Director", "Todd M. Lyons"),  # a label, a lost letter
+        ("C.M.;Cro n", "Assistant Director, Enforcement", "C. M. Cronen"),  # the start, with his title
+        ("C.M.;Cro n", "Acting Director", None),  # the start of his name under another official's title
+        ("C.M.;", "Assistant Director, Enforcement", None),  # too little to say whose
+        ("Zed Q. Heldo ut", "Acting Director", None),  # no known official
+    ],
+)
+def test_a_known_signer_s_name_the_parser_missed_is_found_above_the_title(
+    printed: str, title: str, read: str | None
+) -> None:
+    page = ADDENDUM_PAGE.replace(
+        "{name}                              Daryl Daniels", printed.ljust(42) + "Daryl Daniels"
+    )
+    page = page.replace("Assistant Director, Enforcement          Sheriff", title.ljust(41) + "Sheriff")
+    document = _with_signature_page(page, "C. M. Cronen                              arryl Daniels")
+    before = extract_agreement(document, WITHOUT_LIST)
+    [ice_before] = [s for s in before.signatories if s.part == "addendum" and s.side == "ice"]
+    assert ice_before.name is None  # the parser does not take the damaged words as a name
+    result = extract_agreement(document, (*WITHOUT_LIST[:-1], KnownSignersExtractor(SIGNERS)))
+    [ice] = [s for s in result.signatories if s.part == "addendum" and s.side == "ice"]
+    assert ice.name == read
+    if read is None:
+        return
+    index = result.signatories.index(ice)
+    [fact] = result.evidence_for(f"signatories[{index}].name")
+    page_text = document.pages[fact.evidence.page - 1].text
+    quoted = page_text[fact.evidence.start : fact.evidence.end]
+    assert quoted == printed.removeprefix("Name: ")  # the page's words, never the corrected name
+    review = next(r for r in result.review() if r.field == f"signatories[{index}].name")
+    assert review.state is FieldState.READ
+    assert review.detail == f"corrected by rule: the page reads {quoted!r}"

@@ -20,7 +20,7 @@ from rapidfuzz import fuzz, process
 
 from disentangle.extract._extraction import Extraction
 from disentangle.extract._knowledge import parties
-from disentangle.extract._signers import CORRECTED_RULE, stray_ice_name
+from disentangle.extract._signers import KNOWN_SIGNER_RULE, stray_ice_name
 from disentangle.knowledge import load_yaml
 from disentangle.model import (
     Document,
@@ -395,7 +395,7 @@ def _signatory_reviews(result: Extraction, limits: Mapping[str, Mapping[str, flo
                 limits,
                 page=s.page,
             )
-            if evidence is not None and evidence.rule.endswith(CORRECTED_RULE) and not review.detail:
+            if evidence is not None and KNOWN_SIGNER_RULE in evidence.rule and not review.detail:
                 # Never silent: the value is the known signer's name, read from other page words.
                 review = replace(review, detail=f"corrected by rule: the page reads {evidence.quote!r}")
             out.append(review)

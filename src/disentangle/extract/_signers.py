@@ -167,6 +167,8 @@ def apply_known_signers(result: Extraction, signers: Sequence[KnownSigner]) -> N
     if not signers:
         return
     lea_titles = _titles_of_lea()
+    for index in range(len(result.signatories)):
+        _name_above_title(result, index, signers)
     for index, s in enumerate(result.signatories):
         found = match_signer(s.name, signers)
         if found is None or s.side == "other":
@@ -181,6 +183,69 @@ def apply_known_signers(result: Extraction, signers: Sequence[KnownSigner]) -> N
                 f"{found.signer.name!r}"
             )
         _correct_name(result, index, found)
+
+
+_NAME_LABEL = re.compile(r"^\s*N\s?a\s?m\s?[ec]\s*[:;.·]?\s*")
+_PREFIX_LETTERS = 6  # "C.M.;Cro n" -> "cmcron": the start of one printing only, with the official's title
+
+
+def _name_above_title(result: Extraction, index: int, signers: Sequence[KnownSigner]) -> None:
+    """An ICE block with a title and no name: the words on the line above the title, in its column (or after a
+    "Name:" label there) may be a known official's name the name parser could not take as one ("T imothy S.
+    Robbins", "Name: To d M. Lyons", "C.M.;Cro n" under a signature). Taken only when they match a printing
+    (letters, or the strict ratio), or are the first six letters or more of exactly one official's printing
+    and the block's title is that official's."""
+    s = result.signatories[index]
+    title = s.evidence.get("title")
+    if s.side != "ice" or s.name or title is None or result.document is None:
+        return
+    if title.page > len(result.document.pages):
+        return
+    text = result.document.pages[title.page - 1].text
+    line_start = text.rfind("\n", 0, title.start) + 1
+    column = title.start - line_start
+    above_end = line_start - 1
+    while above_end > 0:
+        above_start = text.rfind("\n", 0, above_end) + 1
+        if text[above_start:above_end].strip():
+            break
+        above_end = above_start - 1
+    else:
+        return
+    line = text[above_start:above_end]
+    piece = re.match(r"\S+(?:\s{1,2}\S+)*", line[column:]) if len(line) > column else None
+    if piece is None or (column > 0 and line[column - 1 : column].strip()):
+        return
+    start = above_start + column + piece.start()
+    words = _NAME_LABEL.sub("", piece.group())
+    start += len(piece.group()) - len(words)
+    found = match_signer(words, signers)
+    if found is not None and found.how == "initials":
+        found = None
+    key = signer_key(words)
+    if found is None and len(key) >= _PREFIX_LETTERS:
+        starts = [x for x in signers if any(signer_key(p).startswith(key) for p in x.printings)]
+        titled = title.quote.split(",")[0].strip().lower()
+        if len(starts) == 1 and any(t.split(",")[0].strip().lower() == titled for t in starts[0].titles):
+            found = SignerMatch(starts[0], "prefix", 100.0)
+    if found is None:
+        return
+    quote = " ".join(text[start : start + len(words)].split())
+    s.name = found.signer.name
+    evidence = replace(
+        title,
+        start=start,
+        end=start + len(words),
+        quote=quote,
+        rule=KNOWN_SIGNER_RULE + "+name_above_title",
+        confidence=0.8,
+    )
+    s.evidence["name"] = evidence
+    result.add(f"signatories[{index}].name", s.name, evidence)
+    result.warnings.append(
+        f"signer's name (ice, page {s.page}) read {quote!r} above the title, as the known ICE signer "
+        f"{found.signer.name!r} (printed so in {found.signer.sources[0]})"
+    )
 
 
 def _correct_name(result: Extraction, index: int, found: SignerMatch) -> None:
