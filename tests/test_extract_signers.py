@@ -166,6 +166,12 @@ def test_a_known_ice_signer_s_block_is_ice_s_and_the_stray_stamp_goes_with_it() 
     )
     assert (lea.side, lea.title, lea.date) == ("lea", "Sheriff", None)
     assert any("read as ICE's: 'C. M. Cronen' is the known ICE signer" in w for w in result.warnings)
+    ice_name = next(
+        r for r in result.review() if r.field == f"signatories[{result.signatories.index(ice)}].name"
+    )
+    assert ice_name.state is FieldState.READ
+    assert ice_name.detail == "ICE's signer by rule: 'C. M. Cronen' is a known ICE signer"
+    assert ice_name.evidence is not None and ice_name.evidence.quote == "C. M. Cronen"
     # The stamp's name in the local column is never the sheriff's: it waits for a person, with the reason.
     reviews = {r.field: r for r in result.review()}
     index = result.signatories.index(lea)

@@ -20,7 +20,7 @@ from rapidfuzz import fuzz, process
 
 from disentangle.extract._extraction import Extraction
 from disentangle.extract._knowledge import parties
-from disentangle.extract._signers import KNOWN_SIGNER_RULE, stray_ice_name
+from disentangle.extract._signers import KNOWN_SIGNER_RULE, SIDE_RULE, stray_ice_name
 from disentangle.knowledge import load_yaml
 from disentangle.model import (
     Document,
@@ -398,6 +398,8 @@ def _signatory_reviews(result: Extraction, limits: Mapping[str, Mapping[str, flo
             if evidence is not None and KNOWN_SIGNER_RULE in evidence.rule and not review.detail:
                 # Never silent: the value is the known signer's name, read from other page words.
                 review = replace(review, detail=f"corrected by rule: the page reads {evidence.quote!r}")
+            elif evidence is not None and evidence.rule.endswith(SIDE_RULE) and not review.detail:
+                review = replace(review, detail=f"ICE's signer by rule: {value!r} is a known ICE signer")
             out.append(review)
     agreement = [s for s in result.signatories if s.part == "agreement"]
     for side in ("lea", "ice"):

@@ -24,6 +24,7 @@ from disentangle.knowledge import load_yaml
 
 KNOWN_SIGNER_RULE = "signature.known_ice_signer"
 CORRECTED_RULE = "+" + KNOWN_SIGNER_RULE
+SIDE_RULE = "+signature.side_of_known_ice_signer"  # a block read as the local agency's is ICE's
 _INITIAL = re.compile(r"^[A-Z]\.?$")
 
 
@@ -178,6 +179,14 @@ def apply_known_signers(result: Extraction, signers: Sequence[KnownSigner]) -> N
                 _stray_stamp(result, index, found)
                 continue
             s.side = "ice"
+            evidence = s.evidence.get("name")
+            if evidence is not None:  # never silent: the name's fact says why the block is ICE's
+                marked = replace(evidence, rule=evidence.rule + SIDE_RULE)
+                s.evidence["name"] = marked
+                field = f"signatories[{index}].name"
+                result.findings = [
+                    replace(f, evidence=marked) if f.field == field else f for f in result.findings
+                ]
             result.warnings.append(
                 f"signature block on page {s.page} read as ICE's: {s.name!r} is the known ICE signer "
                 f"{found.signer.name!r}"
@@ -225,7 +234,7 @@ def _name_above_title(result: Extraction, index: int, signers: Sequence[KnownSig
     key = signer_key(words)
     if found is None and len(key) >= _PREFIX_LETTERS:
         starts = [x for x in signers if any(signer_key(p).startswith(key) for p in x.printings)]
-        titled = title.quote.split(",")[0].strip().lower()
+        titled = (s.title or title.quote).split(",")[0].strip().lower()
         if len(starts) == 1 and any(t.split(",")[0].strip().lower() == titled for t in starts[0].titles):
             found = SignerMatch(starts[0], "prefix", 100.0)
     if found is None:
