@@ -1,14 +1,15 @@
 """Does a second, sharper OCR pass over a scan's signature pages read more of its signature blocks?
 
-    python bench/signature_reocr.py [--corpus ../shared/corpus/moa] [--dpi 400]
+    python bench/signature_reocr.py [--corpus ../shared/corpus/moa] [--dpi 400 300]
 
 For every hand-labelled image-only scan (bench/labels/), the pages its signature blocks are on are rendered
 again from the PDF at --dpi, and read by Tesseract (OMP_THREAD_LIMIT=1) in variants: as rendered; grey with
 the contrast stretched (autocontrast, 1 % cut); the same deskewed (the angle within ±3° whose rows of ink are
 sharpest). Each variant's page text replaces the first reading's (ingest's 300-dpi pass) and the agreement is
-extracted again; the labelled signature fields are scored with the review states: values read and right, read
+extracted again, scored as it is ("instead") and as a filler of the fields the first reading left for a person
+("filling the first pass's gaps"); the labelled signature fields are scored with the review states: values read and right, read
 and wrong (precision), flagged. Page readings are cached under DISENTANGLE_REOCR_CACHE (default
-/work/cache/ocr-sig) by PDF digest, page, dpi and variant, so a second run takes seconds.
+/tmp/disentangle-reocr-cache) by PDF digest, page, dpi and variant, so a second run takes seconds.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import extract_eval as ee  # noqa: E402
 from disentangle.extract import extract_agreement  # noqa: E402
 from disentangle.model import Document, Page, PageMethod  # noqa: E402
 
-CACHE = Path(os.environ.get("DISENTANGLE_REOCR_CACHE", "/work/cache/ocr-sig"))
+CACHE = Path(os.environ.get("DISENTANGLE_REOCR_CACHE", "/tmp/disentangle-reocr-cache"))
 VARIANTS = ("plain", "contrast", "deskew")
 
 
