@@ -6,10 +6,10 @@ For every hand-labelled image-only scan (bench/labels/), the pages its signature
 again from the PDF at --dpi, and read by Tesseract (OMP_THREAD_LIMIT=1) in variants: as rendered; grey with
 the contrast stretched (autocontrast, 1 % cut); the same deskewed (the angle within ±3° whose rows of ink are
 sharpest). Each variant's page text replaces the first reading's (ingest's 300-dpi pass) and the agreement is
-extracted again, scored as it is ("instead") and as a filler of the fields the first reading left for a person
-("filling the first pass's gaps"); the labelled signature fields are scored with the review states: values read and right, read
-and wrong (precision), flagged. Page readings are cached under DISENTANGLE_REOCR_CACHE (default
-/tmp/disentangle-reocr-cache) by PDF digest, page, dpi and variant, so a second run takes seconds.
+extracted again, used as it is ("instead") and as a filler of the fields the first reading left for a person
+("filling the first pass's gaps"); the labelled signature fields are scored with the review states: values
+read and right, read and wrong (precision), flagged. Page readings are cached under DISENTANGLE_REOCR_CACHE
+(default /tmp/disentangle-reocr-cache) by PDF digest, page, dpi and variant, so a second run takes seconds.
 """
 
 from __future__ import annotations
