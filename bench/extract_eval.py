@@ -27,13 +27,15 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from copy import deepcopy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rapidfuzz import fuzz
 
-from disentangle.extract import Extraction, extract_agreement
+from disentangle.extract import DEFAULT_EXTRACTORS, Extraction, extract_agreement
+from disentangle.extract._signers import KnownSignersExtractor, apply_known_signers, known_ice_signers
 from disentangle.model import Document, Page, PageMethod, normalize_state
 
 HERE = Path(__file__).resolve().parent
@@ -147,7 +149,13 @@ class CorpusItem:
     route: str  # pdftotext | ocr-fallback | ocr
 
 
-def corpus_items(corpus: Path = DEFAULT_CORPUS, *, scans: bool = True) -> Iterator[CorpusItem]:
+def ocr_cached(pdf: Path) -> bool:
+    return (CACHE_DIR / f"{hashlib.sha256(pdf.read_bytes()).hexdigest()}-{reader_version()}.json").exists()
+
+
+def corpus_items(
+    corpus: Path = DEFAULT_CORPUS, *, scans: bool = True, cached_scans_only: bool = False
+) -> Iterator[CorpusItem]:
     with (corpus / "labels.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     for row in rows:
@@ -158,6 +166,8 @@ def corpus_items(corpus: Path = DEFAULT_CORPUS, *, scans: bool = True) -> Iterat
                 document, route = read_pdf_with_ocr(corpus / row["pdf"]), "ocr-fallback"
             yield CorpusItem(row, document, "text", route)
         elif row["has_text_layer"] == "False" and row["pdf"] and scans:
+            if cached_scans_only and not ocr_cached(corpus / row["pdf"]):
+                continue  # a partial run: only the scans already read (the report says how many)
             yield CorpusItem(row, read_pdf_with_ocr(corpus / row["pdf"]), "scan", "ocr")
 
 
@@ -217,6 +227,8 @@ class Report:
     seconds: float
     per_doc: list[dict[str, Any]]
     records: list[Any] = field(default_factory=list)  # review_cv.Record per field and document
+    # (item, reading without the ICE signer list, hand label) per document: for the cross-validation
+    unlisted: list[Any] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -541,6 +553,8 @@ def evaluate(
     scans: bool = True,
     labels_dir: Path = LABELS_DIR,
     registry: Any = None,
+    signer_list: bool = True,
+    cached_scans_only: bool = False,
 ) -> Report:
     """Run the extractor over the corpus and score it; importable (the lead's `disentangle eval`).
 
@@ -551,8 +565,13 @@ def evaluate(
     hand = HandScore()
     per_doc = []
     records: list[Any] = []
-    for item in corpus_items(corpus, scans=scans):
-        result = extract_agreement(item.document)
+    unlisted: list[tuple[CorpusItem, Extraction, dict[str, Any] | None]] = []
+    for item in corpus_items(corpus, scans=scans, cached_scans_only=cached_scans_only):
+        # Read without the ICE signer list, then with the shipped one (the product's reading, scored here);
+        # the cross-validation applies a list built from its training folds to the same reading (cv_records).
+        bare = extract_agreement(item.document, WITHOUT_SIGNER_LIST)
+        unlisted.append((item, bare, labels.get(item.row["doc_id"])))
+        result = with_signers(bare, None if signer_list else ())
         per_doc.append(_score_ice_labels(item, result, groups[item.group]))
         if registry is not None:
             _score_registry(item, result, registry.link_extraction(result), groups[item.group])
@@ -569,7 +588,64 @@ def evaluate(
             for r in result.review()
             if r.open
         ]
-    return Report(groups, hand, time.monotonic() - started, per_doc, records)
+    report = Report(groups, hand, time.monotonic() - started, per_doc, records)
+    report.unlisted = unlisted if signer_list else []
+    return report
+
+
+WITHOUT_SIGNER_LIST = tuple(
+    KnownSignersExtractor(()) if isinstance(e, KnownSignersExtractor) else e for e in DEFAULT_EXTRACTORS
+)
+
+
+def with_signers(bare: Extraction, signers: Any) -> Extraction:
+    """A copy of a reading made without the signer list, checked against `signers` (None: the shipped one)."""
+    copy = deepcopy(bare, memo={id(bare.document): bare.document})
+    apply_known_signers(copy, known_ice_signers() if signers is None else signers)
+    return copy
+
+
+def training_signers(
+    unlisted: list[tuple[CorpusItem, Extraction, dict[str, Any] | None]], fold: int, k: int
+) -> tuple[Any, ...]:
+    """The ICE signer list the cross-validation may use on `fold`: the ICE signatories of the other folds'
+    documents only — hand-labelled where labelled, else names the reader gave on ICE's side that are plausible
+    and read in at least two training documents."""
+    from disentangle.extract._review import plausible_name
+    from disentangle.extract._signers import signers_from
+    from review_cv import fold_of
+
+    labelled: list[tuple[str, str | None]] = []
+    read: dict[str, set[str]] = defaultdict(set)
+    titles: dict[str, str | None] = {}
+    for item, bare, label in unlisted:
+        doc = item.row["doc_id"]
+        if fold_of(doc, k) == fold:
+            continue
+        if label is not None:
+            labelled += [
+                (s["name"], s["title"]) for s in label["signatories"] if s["side"] == "ice" and s["name"]
+            ]
+            continue
+        for s in bare.signatories:
+            if s.side == "ice" and s.name and plausible_name(s.name) is None:
+                read[s.name].add(doc)
+                titles[s.name] = s.title
+    names = labelled + [(name, titles[name]) for name, docs in read.items() if len(docs) >= 2]
+    return signers_from(names)
+
+
+def cv_records(report: Report, k: int) -> dict[int, list[Any]]:
+    """Per fold, every document's review records with the signer list of that fold's training documents."""
+    out: dict[int, list[Any]] = {}
+    for fold in range(k):
+        signers = training_signers(report.unlisted, fold, k)
+        out[fold] = [
+            r
+            for item, bare, label in report.unlisted
+            for r in review_records(item, with_signers(bare, signers), label)
+        ]
+    return out
 
 
 def format_table(report: Report) -> str:
@@ -648,10 +724,48 @@ def workload(report: Report) -> str:
     return "\n".join(lines)
 
 
+ROSTER = HERE.parent / "data" / "287g-watch" / "fbi_lee_latest.csv"
+
+
+def roster_probe(report: Report) -> str:
+    """Could the FBI's agency roster correct the agency names the reader leaves for a person? For each
+    document whose name is doubted (debris, no agency word, initials) and whose state is read, the two
+    roster names of that state nearest in spelling (rapidfuzz ratio on folded names; a county row as "X
+    County Sheriff's Office", a city row as "X Police Department", any other row by the FBI's name), beside
+    ICE's name for the agency: a correction rule would need the nearest to be right and far ahead."""
+    from rapidfuzz import process
+
+    from disentangle.extract._review import plausible_agency
+
+    names: dict[str, list[str]] = defaultdict(list)
+    with ROSTER.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            name, kind = row["pub_agency_name"].strip(), row["agency_type_name"]
+            shapes = {"County": [f"{name} County Sheriff's Office"], "City": [f"{name} Police Department"]}
+            names[row["state_abbr"]] += shapes.get(kind, [name])
+    lines = ["", "Agency names left for a person, and the nearest roster names of the document's state:", ""]
+    for item, bare, _label in report.unlisted:
+        why = plausible_agency(bare.agency_name)
+        if not why or not bare.state:
+            continue
+        pool = names.get(bare.state, [])
+        near = process.extract(_fold_name(bare.agency_name), [_fold_name(n) for n in pool], limit=2)
+        shown = ", ".join(f"{pool[i]!r} {score:.0f}" for _, score, i in near)
+        lines.append(
+            f"- {item.group}: {bare.agency_name!r} ({why}) -> {shown}; ICE: {item.row['ice_agency']!r}"
+        )
+    return "\n".join(lines)
+
+
 def print_cv(report: Report, k: int, *, choose_all: bool, misses: bool) -> None:
     import review_cv
 
-    rows = review_cv.cross_validate(report.records, k)
+    if report.unlisted:
+        # The same documents read without the ICE signer list: the reader before that rule, in the same run.
+        bare = [r for item, reading, label in report.unlisted for r in review_records(item, reading, label)]
+        print(f"\nWithout the ICE signer list, {k}-fold cross-validation:\n")
+        print(review_cv.table(review_cv.cross_validate(bare, k)))
+    rows = review_cv.cross_validate(report.records, k, cv_records(report, k) if report.unlisted else None)
     print(f"\nReview states, {k}-fold cross-validation (thresholds chosen on the other folds):\n")
     print(review_cv.table(rows))
     per_doc: dict[str, int] = Counter()
@@ -659,6 +773,8 @@ def print_cv(report: Report, k: int, *, choose_all: bool, misses: bool) -> None:
         per_doc.setdefault(r.doc, 0)
     print(f"\n{len(per_doc)} documents")
     print(workload(report))
+    if report.unlisted:
+        print(roster_probe(report))
     if choose_all:
         print("\nThresholds chosen on the whole corpus (knowledge/agreements/review.yaml):")
         for kind, by_method in review_cv.choose(report.records).items():
@@ -686,13 +802,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--choose", action="store_true", help="with --cv: print the thresholds chosen on the whole corpus"
     )
+    parser.add_argument(
+        "--no-signer-list",
+        action="store_true",
+        help="read without the known ICE signers (the reading before that rule, for comparison)",
+    )
+    parser.add_argument(
+        "--cached-scans-only",
+        action="store_true",
+        help="score only the scans whose OCR is cached already (a partial run, for a busy machine)",
+    )
     args = parser.parse_args(argv)
     if not (args.corpus / "labels.csv").exists():
         print(f"{args.corpus}: no labels.csv — is the shared corpus there?", file=sys.stderr)
         return 2
     workspace = registry_workspace() if args.registry else None
     try:
-        report = evaluate(args.corpus, scans=not args.no_scans, registry=workspace)
+        report = evaluate(
+            args.corpus,
+            scans=not args.no_scans,
+            registry=workspace,
+            signer_list=not args.no_signer_list,
+            cached_scans_only=args.cached_scans_only,
+        )
     finally:
         if workspace is not None:
             workspace.close()

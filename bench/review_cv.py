@@ -92,12 +92,17 @@ class Row:
         }
 
 
-def cross_validate(records: list[Record], k: int = 5) -> dict[tuple[str, str], Row]:
+def cross_validate(
+    records: list[Record], k: int = 5, fold_records: dict[int, list[Record]] | None = None
+) -> dict[tuple[str, str], Row]:
+    """`fold_records`: per fold, the records of every document read with what was learnt from the other
+    folds only (the ICE signer list); thresholds are chosen on its training documents, its own are scored."""
     rows: dict[tuple[str, str], Row] = defaultdict(Row)
     for fold in range(k):
-        train = [r for r in records if fold_of(r.doc, k) != fold]
+        mine = fold_records[fold] if fold_records is not None else records
+        train = [r for r in mine if fold_of(r.doc, k) != fold]
         limits = choose(train)
-        for r in records:
+        for r in mine:
             if fold_of(r.doc, k) != fold or r.correct is None:
                 continue
             row = rows[(r.kind, r.group)]

@@ -27,6 +27,7 @@ from disentangle.extract._places import (
     state_knowledge,
 )
 from disentangle.extract._signatures import ReadSignature, read_signatures
+from disentangle.extract._signers import KnownSignersExtractor
 from disentangle.extract._text import DocumentView, PageView
 from disentangle.model import Evidence, Finding, PageMethod, normalize_state
 
@@ -685,6 +686,7 @@ DEFAULT_EXTRACTORS: tuple[FieldExtractor, ...] = (
     AgencyPlaceExtractor(),  # after the state: it reads a damaged place as one of the state's
     FunctionsExtractor(),
     SignaturesExtractor(),
+    KnownSignersExtractor(),  # after the signatures: the side and name of a known ICE signer's block
     TermsExtractor(),
     ClauseListExtractor(),
     AddendaExtractor(),

@@ -370,3 +370,6 @@ def validate_all() -> None:
     from disentangle.extract._places import state_knowledge  # the state rules and their tables
 
     state_knowledge()
+    from disentangle.extract._signers import known_ice_signers  # the ICE officials who sign agreements
+
+    known_ice_signers()

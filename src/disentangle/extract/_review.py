@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process
 
 from disentangle.extract._extraction import Extraction
 from disentangle.extract._knowledge import parties
+from disentangle.extract._signers import KNOWN_SIGNER_RULE, SIDE_RULE, stray_ice_name
 from disentangle.knowledge import load_yaml
 from disentangle.model import (
     Document,
@@ -370,6 +371,11 @@ def _signatory_reviews(result: Extraction, limits: Mapping[str, Mapping[str, flo
             )
             if why:
                 doubt = (ReviewReason.IMPLAUSIBLE, why)
+            elif key == "name" and s.side == "lea" and stray_ice_name(result, index):
+                doubt = (
+                    ReviewReason.CONFLICTING,
+                    "the name of a known ICE signer, in the local agency's block",
+                )
             elif key == "date" and value is None and _dropped_date(result, s):
                 doubt = (ReviewReason.IMPLAUSIBLE, "the date read was impossible for this agreement")
             elif key == "date" and value is not None and s.part == "addendum" and signed and value < signed:
@@ -377,20 +383,24 @@ def _signatory_reviews(result: Extraction, limits: Mapping[str, Mapping[str, flo
                     ReviewReason.IMPLAUSIBLE,
                     f"an addendum signed before the agreement it amends ({signed.isoformat()})",
                 )
-            out.append(
-                _decide(
-                    field,
-                    f"{where} {FIELD_WORDS[key]}",
-                    f"signatory.{key}",
-                    machine,
-                    evidence,
-                    doubt,
-                    document,
-                    block,
-                    limits,
-                    page=s.page,
-                )
+            review = _decide(
+                field,
+                f"{where} {FIELD_WORDS[key]}",
+                f"signatory.{key}",
+                machine,
+                evidence,
+                doubt,
+                document,
+                block,
+                limits,
+                page=s.page,
             )
+            if evidence is not None and KNOWN_SIGNER_RULE in evidence.rule and not review.detail:
+                # Never silent: the value is the known signer's name, read from other page words.
+                review = replace(review, detail=f"corrected by rule: the page reads {evidence.quote!r}")
+            elif evidence is not None and evidence.rule.endswith(SIDE_RULE) and not review.detail:
+                review = replace(review, detail=f"ICE's signer by rule: {value!r} is a known ICE signer")
+            out.append(review)
     agreement = [s for s in result.signatories if s.part == "agreement"]
     for side in ("lea", "ice"):
         if any(s.side == side for s in agreement):
