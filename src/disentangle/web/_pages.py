@@ -53,7 +53,7 @@ def home_page(site: Site, layer: str) -> Page:
         "map": site.county_map(layer),
         "chart": site.chart(),
         "months": workspace.stats("month"),
-        "changes": workspace.latest_changes(CHANGES_ON_HOME),
+        "changes": site.changes(CHANGES_ON_HOME),
         "states": sorted(atlas.states, key=lambda s: s.name),
     }
     return Page.of(site.render_text("home.html", context))
@@ -93,13 +93,13 @@ def _place_download(request: Request, q: str, fmt: str) -> Response:
 @router.get("/place/{q:path}")
 async def place(request: Request, q: str) -> Response:
     site = site_of(request)
-    page = await site.memoised(("place", q), lambda: _place_page(site, q))
+    page = await site.memoised(("place", q), lambda: place_page(site, q))
     if isinstance(page, str):  # an agency's id or ORI: its own page
         return RedirectResponse(page, status_code=303)
     return cached_response(request, page)
 
 
-def _place_page(site: Site, q: str) -> Page | str:
+def place_page(site: Site, q: str) -> Page | str:
     result = site.show(q)
     if result["type"] == "agency":
         return agency_href(result["agency"]["id"])
@@ -155,11 +155,11 @@ def agency_json(request: Request, agency_id: str) -> Response:
 async def agency(request: Request, agency_id: str) -> Response:
     site = site_of(request)
     return cached_response(
-        request, await site.memoised(("agency", agency_id), lambda: _agency_page(site, agency_id))
+        request, await site.memoised(("agency", agency_id), lambda: agency_page(site, agency_id))
     )
 
 
-def _agency_page(site: Site, agency_id: str) -> Page:
+def agency_page(site: Site, agency_id: str) -> Page:
     result = site.history(agency_id)
     events: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for event in result["events"]:
@@ -186,11 +186,11 @@ async def agreement(request: Request, agreement_id: str) -> Response:
     """An agreement with what was read of it and done about it: this workspace's work, so never memoised,
     and a form (with its CSRF token) to record what happened next."""
     site = site_of(request)
-    context = await run_in_threadpool(_agreement_context, site, agreement_id)
+    context = await run_in_threadpool(agreement_context, site, agreement_id)
     return render(request, "agreement.html", context)
 
 
-def _agreement_context(site: Site, agreement_id: str) -> dict[str, Any]:
+def agreement_context(site: Site, agreement_id: str) -> dict[str, Any]:
     result = site.agreement(agreement_id)
     record = result["agreement"]
     return {
@@ -208,25 +208,26 @@ def _agreement_context(site: Site, agreement_id: str) -> dict[str, Any]:
 async def feed(request: Request) -> Response:
     site = site_of(request)
     base = str(request.base_url).rstrip("/")
+    return cached_response(request, await site.memoised(("feed", base), lambda: changes_feed(site, base)))
 
-    def build() -> Page:
-        changes = site.workspace.latest_changes(FEED_SIZE)
-        for change in changes:
-            change["uid"] = uuid.uuid5(
-                uuid.NAMESPACE_URL,
-                f"disentangle:event:{change['agreement_id']}:{change['kind']}:{change['date']}",
-            ).urn
-        newest = max((c["date"] for c in changes), default=None)
-        updated = f"{newest}T00:00:00Z" if newest else datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        context = {
-            "base": base,
-            "changes": changes,
-            "updated": updated,
-            "feed_id": uuid.uuid5(uuid.NAMESPACE_URL, f"disentangle:feed:{base}").urn,
-        }
-        return Page.of(site.render_text("feed.atom", context), "application/atom+xml; charset=utf-8")
 
-    return cached_response(request, await site.memoised(("feed", base), build))
+def changes_feed(site: Site, base: str) -> Page:
+    """The Atom feed of the newest changes; `base` is where the site is served ("" for relative links)."""
+    changes = site.changes(FEED_SIZE)
+    for change in changes:
+        change["uid"] = uuid.uuid5(
+            uuid.NAMESPACE_URL,
+            f"disentangle:event:{change['agreement_id']}:{change['kind']}:{change['date']}",
+        ).urn
+    newest = max((c["date"] for c in changes), default=None)
+    updated = f"{newest}T00:00:00Z" if newest else datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    context = {
+        "base": base,
+        "changes": changes,
+        "updated": updated,
+        "feed_id": uuid.uuid5(uuid.NAMESPACE_URL, f"disentangle:feed:{base or 'static'}").urn,
+    }
+    return Page.of(site.render_text("feed.atom", context), "application/atom+xml; charset=utf-8")
 
 
 @router.get("/login")

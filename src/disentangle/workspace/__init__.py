@@ -20,11 +20,19 @@ from disentangle.workspace._discovery import RECORDABLE, DiscoveryMixin
 from disentangle.workspace._exporting import ExportMixin
 from disentangle.workspace._importing import ImportMixin, ImportReport, SheetDiff, SourceFile
 from disentangle.workspace._overview import OverviewMixin
+from disentangle.workspace._publishing import PublishingMixin, SiteContents
 from disentangle.workspace._reviewing import QueueEntry, ReviewMixin
 
 
 class Workspace(
-    ImportMixin, ExportMixin, OverviewMixin, ReviewMixin, DiscoveryMixin, DetainersMixin, CostMixin
+    ImportMixin,
+    ExportMixin,
+    OverviewMixin,
+    ReviewMixin,
+    PublishingMixin,
+    DiscoveryMixin,
+    DetainersMixin,
+    CostMixin,
 ):
     """A user's workspace: the registry database and stored documents, under one folder."""
 
@@ -40,6 +48,7 @@ __all__ = [
     "Progress",
     "QueueEntry",
     "SheetDiff",
+    "SiteContents",
     "SourceFile",
     "Workspace",
     "bundled_data_dir",
