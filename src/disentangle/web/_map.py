@@ -53,5 +53,16 @@ def render_map(
             f'<a href="{escape(href(fips))}"><path class="{layer.bands[band].css}" d="{shape.path}">'
             f"<title>{title}</title></path></a>"
         )
-    parts.append(f'</g><path class="borders" d="{atlas.state_borders}"/></svg>')
+    parts.append(f'</g><path class="borders" d="{atlas.state_borders}"/>')
+    # Names to read once zoomed in (the stylesheet shows county names only then); never hit by the pointer.
+    parts.append('<g class="labels county-labels" aria-hidden="true">')
+    for shape in atlas.counties:
+        x, y = shape.label
+        parts.append(f'<text x="{x:.1f}" y="{y:.1f}">{escape(shape.name)}</text>')
+    parts.append('</g><g class="labels state-labels" aria-hidden="true">')
+    postal = {str(row["fips"])[:2]: row.get("state") for row in rows if row.get("fips") and row.get("state")}
+    for shape in atlas.states:
+        x, y = shape.label
+        parts.append(f'<text x="{x:.1f}" y="{y:.1f}">{escape(postal.get(shape.id) or shape.name)}</text>')
+    parts.append("</g></svg>")
     return RenderedMap(Markup("".join(parts)), tuple(counts), len(atlas.counties))

@@ -9,11 +9,13 @@ and renamed into place at the end: a reader never sees half a site.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -237,78 +239,137 @@ def _replaceable(directory: Path) -> None:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """How a worker process opens the same workspace (processes share no database connection)."""
+
+    home: Path
+    database_url: str
+    schema: str | None
+    data_dir: Path
+
+    @classmethod
+    def of(cls, workspace: Workspace) -> Opening:
+        store = workspace.store
+        return cls(workspace.home, store.url, store.schema, workspace.data_dir)
+
+    def open(self) -> Workspace:
+        return Workspace(
+            self.home, database_url=self.database_url, schema=self.schema, data_dir=self.data_dir
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    """The part of the pages one process writes: every `of`-th item from the `part`-th."""
+
+    opening: Opening
+    within: str | None
+    languages: tuple[str, ...]
+    build: Path
+    part: int
+    of: int
+
+
+def _write_share(share: Share, site: StaticSite | None = None) -> tuple[int, int, int]:
+    """Write one share of the items, each in every language; (pages, files, bytes)."""
+    own = site is None
+    workspace = share.opening.open() if site is None else site.workspace
+    try:
+        if site is None:
+            site = StaticSite(workspace, workspace.site_contents(share.within))
+        items = list(plan(site))
+        written = _written(items, share.languages)
+        pages = files = size = 0
+        for index, item in enumerate(items):
+            if index % share.of != share.part:
+                continue
+            for language in share.languages if item.page else (_i18n.DEFAULT,):
+                name = file_of(item.path, language)
+                assert name is not None
+                with _i18n.speaking(language):
+                    text = item.build()
+                if item.page:
+                    text = rewrite_links(text, static_target(name, language, written))
+                    pages += 1
+                size += _write(share.build / name, text)
+                files += 1
+        return pages, files, size
+    finally:
+        if own:
+            workspace.close()
+
+
+def _written(items: list[Item], languages: tuple[str, ...]) -> set[str]:
+    """Every file the site will have: the links of each page point only at these."""
+    written: set[str] = {OUTSIDE, *(f"{language}/{OUTSIDE}" for language in languages)}
+    for item in items:
+        for language in languages if item.page else (_i18n.DEFAULT,):
+            name = file_of(item.path, language)
+            if name is None:
+                raise AssertionError(f"no file for {item.path}")  # the plan and the links disagree
+            written.add(name)
+    written |= {f"static/{p.name}" for p in STATIC.iterdir()}
+    written |= {"feeds/changes.atom", "data/search-index.js", "data/detainers.csv", "data/detainers.json"}
+    return written
+
+
 def write_site(
     workspace: Workspace,
     directory: Path,
     *,
     within: str | None = None,
     languages: tuple[str, ...] = _i18n.LANGUAGES,
+    workers: int | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> SiteReport:
     """Write the static site of the workspace's public records to `directory` (replacing a site this
-    command wrote there before), for the nation or `within` one state or county."""
+    command wrote there before), for the nation or `within` one state or county. The pages are shared
+    among `workers` processes (default: one per core, at most four; one for a small site)."""
     started = time.perf_counter()
     directory = Path(directory).absolute()
     _replaceable(directory)
     contents = workspace.site_contents(within)
     site = StaticSite(workspace, contents)
     items = list(plan(site))
-    written: set[str] = {OUTSIDE}
-    for item in items:
-        for language in languages if item.page else (_i18n.DEFAULT,):
-            name = file_of(item.path, language) if item.page else file_of(item.path, _i18n.DEFAULT)
-            if name is None:
-                raise AssertionError(f"no file for {item.path}")  # a path the plan and the links disagree on
-            written.add(name)
-    written |= {f"{language}/{OUTSIDE}" for language in languages if language != _i18n.DEFAULT}
-    written |= {f"static/{p.name}" for p in STATIC.iterdir()}
-    written |= {"feeds/changes.atom", "data/search-index.js", "data/detainers.csv", "data/detainers.json"}
+    written = _written(items, languages)
+    if workers is None:
+        workers = 1 if len(items) < 2000 else max(1, min(4, os.cpu_count() or 1))
     directory.parent.mkdir(parents=True, exist_ok=True)
     build = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".part", dir=directory.parent))
-    pages = files = size = 0
     try:
-        total = sum(len(languages) if i.page else 1 for i in items)
-        done = 0
-        for language in languages:
-            with _i18n.speaking(language):
-                for item in items:
-                    if not item.page and language != languages[0]:
-                        continue
-                    name = file_of(item.path, language if item.page else _i18n.DEFAULT)
-                    assert name is not None
-                    text = item.build()
-                    if item.page:
-                        text = rewrite_links(text, static_target(name, language, written))
-                        pages += 1
-                    size += _write(build / name, text)
-                    files += 1
-                    done += 1
-                    if progress and done % 500 == 0:
-                        progress("write site", done, total)
+        opening = Opening.of(workspace)
+        shares = [Share(opening, within, languages, build, part, workers) for part in range(workers)]
+        if progress:
+            progress("write site", 0, workers)
+        if workers == 1:
+            results = [_write_share(shares[0], site)]
+        else:
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                results = []
+                for done, result in enumerate(pool.map(_write_share, shares), start=1):
+                    results.append(result)
+                    if progress:
+                        progress("write site", done, workers)
+        pages = sum(r[0] for r in results)
+        files = sum(r[1] for r in results)
+        size = sum(r[2] for r in results)
         with _i18n.speaking(_i18n.DEFAULT):
             feed = _pages.changes_feed(site, "").body.decode()
-            size += _write(
-                build / "feeds/changes.atom",
-                rewrite_links(feed, static_target("feeds/changes.atom", "en", written)),
-            )
-            files += 1
         size += _write(
-            build / "data/search-index.js",
-            "window.DISENTANGLE_INDEX="
-            + json.dumps(search_index(site), ensure_ascii=False, separators=(",", ":"))
-            + ";\n",
+            build / "feeds/changes.atom",
+            rewrite_links(feed, static_target("feeds/changes.atom", "en", written)),
         )
-        files += 1
-        files_, bytes_ = _data(site, build / "data")
-        files += files_
-        size += bytes_
+        # Per-place feeds (alerts) go beside it: FEEDS_HOOK, one Atom file per state, county and agency.
+        index = json.dumps(search_index(site), ensure_ascii=False, separators=(",", ":"))
+        size += _write(build / "data/search-index.js", f"window.DISENTANGLE_INDEX={index};\n")
+        data_files, data_bytes = _data(site, build / "data")
         shutil.copytree(STATIC, build / "static")
-        for asset in (build / "static").iterdir():
-            files += 1
-            size += asset.stat().st_size
+        assets = list((build / "static").iterdir())
+        files += 2 + data_files + len(assets)
+        size += data_bytes + sum(a.stat().st_size for a in assets)
         (build / MARKER).write_text("written by disentangle publish site\n", encoding="utf-8")
-        if progress:
-            progress("write site", total, total)
         _swap(build, directory)
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
