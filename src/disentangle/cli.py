@@ -909,9 +909,10 @@ def publish_site(ctx: click.Context, directory: Path, within: str | None, fmt: s
     _ensure_registry(workspace)
     report = write_site(workspace, directory, within=within, progress=_progress())
     _emit(report.to_dict(), fmt)
+    size = f"{report.files} files, {report.bytes / 1e6:.1f} MB"
     click.echo(
-        f"wrote {report.pages} pages ({report.files} files, {report.bytes / 1e6:.1f} MB) to {report.directory}"
-        f" in {report.seconds:.1f} s; open {report.directory / 'index.html'}",
+        f"wrote {report.pages} pages ({size}) to {report.directory} in {report.seconds:.1f} s;"
+        f" open {report.directory / 'index.html'}",
         err=True,
     )
 

@@ -21,7 +21,7 @@ def public_agreement_row(agreement: dict[str, Any], documents: Collection[str]) 
     found = agreement.get("found")
     if not found:
         return agreement
-    kept = {k: v for k, v in found.items() if k not in ("request_ids", "reviewed_by")}
+    kept = {k: v for k, v in found.items() if k not in ("request_ids", "reviewed_by", "entered_by_person")}
     kept["documents"] = [d for d in found.get("documents") or [] if d in documents]
     return {**agreement, "found": kept}
 

@@ -13,6 +13,8 @@ from starlette.responses import RedirectResponse, Response
 
 from disentangle.errors import InputError, NotFoundError
 from disentangle.publish import DEFAULT_LAYER, LAYER_BY_KEY, LAYER_RECORDS, LAYERS, MODELS_287G
+from disentangle.publish._glossary import load_glossary
+from disentangle.web import _i18n
 from disentangle.web import _security as security
 from disentangle.web._act import agreement_costs, render
 from disentangle.web._cache import Page
@@ -228,6 +230,18 @@ def changes_feed(site: Site, base: str) -> Page:
         "feed_id": uuid.uuid5(uuid.NAMESPACE_URL, f"disentangle:feed:{base or 'static'}").urn,
     }
     return Page.of(site.render_text("feed.atom", context), "application/atom+xml; charset=utf-8")
+
+
+@router.get("/glossary")
+def glossary(request: Request) -> Response:
+    site = site_of(request)
+    return site.render(request, "glossary.html", glossary_context())
+
+
+def glossary_context() -> dict[str, Any]:
+    """The glossary's terms in the language being rendered."""
+    language = _i18n.current()
+    return {"terms": [term.in_language(language) for term in load_glossary()], "href": "/glossary"}
 
 
 @router.get("/login")

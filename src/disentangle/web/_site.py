@@ -91,6 +91,10 @@ def template_environment() -> jinja2.Environment:
         county_rule=lambda code: tr(_labels.label(_labels.COUNTY_RULES, code)),
         fact=lambda code: tr(_labels.label(_labels.FACTS, code)),
         tr=tr,
+        # A knowledge entry's own translation of a field (scorecard criteria carry theirs as data).
+        localized=lambda row, name: (
+            (row.get("translations") or {}).get(_i18n.current(), {}).get(name) or row.get(name)
+        ),
         fact_value=_labels.fact_value,
         number=lambda n: f"{int(n or 0):,}",
         place_href=place_href,

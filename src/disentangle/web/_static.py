@@ -16,7 +16,8 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from disentangle.web._links import OUTSIDE, file_of, rewrite_links, static_targe
 from disentangle.web._site import STATIC, Site, agency_href, agreement_href, place_href
 from disentangle.workspace import SiteContents, Workspace
 
+PERSON_ENTRY = "entered by a person"  # how a signatory's date a person typed is marked
 MARKER = ".disentangle-site"  # marks a folder this command wrote: only such a folder is replaced
 FEEDS_HOOK = "feeds"  # per-place feeds (alerts) are written here beside changes.atom
 
@@ -128,42 +130,65 @@ def _json(data: Any) -> str:
 def plan(site: StaticSite) -> Iterator[Item]:
     """Every file of the site, in the order it is written."""
     contents = site.contents
-    yield Item("/", lambda: _pages.home_page(site, DEFAULT_LAYER).body.decode())
+    yield Item("/", partial(_home, site, DEFAULT_LAYER))
     for layer in LAYERS:
         if layer.key != DEFAULT_LAYER:
-            yield Item(f"/map/{layer.key}", lambda k=layer.key: _pages.home_page(site, k).body.decode())
+            yield Item(f"/map/{layer.key}", partial(_home, site, layer.key))
     yield Item(
-        "/search", lambda: site.render_text("search.html", {"places": [], "agencies": [], "href": "/search"})
+        "/search", partial(site.render_text, "search.html", {"places": [], "agencies": [], "href": "/search"})
     )
-    yield Item("/outside", lambda: site.render_text("outside.html", {"href": "/outside"}))
+    yield Item("/glossary", partial(_glossary, site))
+    yield Item("/outside", partial(site.render_text, "outside.html", {"href": "/outside"}))
     for place in contents.jurisdictions:
         key = _key(place)
-        yield Item(f"/place/{key}", lambda k=key: _page_text(_pages.place_page(site, k)))
-        yield Item(f"/place/{key}.json", lambda k=key: _json(site.show(k)), page=False)
-        yield Item(f"/place/{key}.csv", lambda k=key: csv_text(records(site.show(k))), page=False)
+        yield Item(f"/place/{key}", partial(_place, site, key))
+        yield Item(f"/place/{key}.json", partial(_place_data, site, key, "json"), page=False)
+        yield Item(f"/place/{key}.csv", partial(_place_data, site, key, "csv"), page=False)
         if place["level"] in ("state", "county"):
-            yield Item(f"/scorecard/{key}", lambda k=key: _scorecard(site, k))
-            yield Item(f"/detainers/{key}", lambda k=key: _detainers(site, k))
+            yield Item(f"/scorecard/{key}", partial(_scorecard, site, key))
+            yield Item(f"/detainers/{key}", partial(_detainers, site, key))
     for agency in contents.agencies:
-        agency_id = agency["id"]
-        yield Item(agency_href(agency_id), lambda a=agency_id: _pages.agency_page(site, a).body.decode())
-        yield Item(agency_href(agency_id) + ".json", lambda a=agency_id: _json(site.history(a)), page=False)
-        yield Item(
-            agency_href(agency_id) + ".csv",
-            lambda a=agency_id: csv_text(records(site.history(a))),
-            page=False,
-        )
+        href = agency_href(agency["id"])
+        yield Item(href, partial(_agency, site, agency["id"]))
+        yield Item(f"{href}.json", partial(_agency_data, site, agency["id"], "json"), page=False)
+        yield Item(f"{href}.csv", partial(_agency_data, site, agency["id"], "csv"), page=False)
     for agreement in contents.agreements:
-        agreement_id = agreement["id"]
-        yield Item(agreement_href(agreement_id), lambda a=agreement_id: _agreement(site, a))
-        yield Item(
-            agreement_href(agreement_id) + ".json",
-            lambda a=agreement_id: _json(site.agreement(a)),
-            page=False,
-        )
+        href = agreement_href(agreement["id"])
+        yield Item(href, partial(_agreement, site, agreement["id"]))
+        yield Item(f"{href}.json", partial(_agreement_data, site, agreement["id"]), page=False)
     for sha256 in contents.documents:
-        yield Item(f"/documents/{sha256}", lambda s=sha256: _document(site, s))
-    yield Item("/detainers", lambda: _detainers(site, None))
+        yield Item(f"/documents/{sha256}", partial(_document, site, sha256))
+    yield Item("/detainers", partial(_detainers, site, None))
+
+
+def _home(site: StaticSite, layer: str) -> str:
+    return _pages.home_page(site, layer).body.decode()
+
+
+def _glossary(site: StaticSite) -> str:
+    return site.render_text("glossary.html", _pages.glossary_context())
+
+
+def _place(site: StaticSite, key: str) -> str:
+    return _page_text(_pages.place_page(site, key))
+
+
+def _place_data(site: StaticSite, key: str, fmt: str) -> str:
+    shown = site.show(key)
+    return _json(shown) if fmt == "json" else csv_text(records(shown))
+
+
+def _agency(site: StaticSite, agency_id: str) -> str:
+    return _pages.agency_page(site, agency_id).body.decode()
+
+
+def _agency_data(site: StaticSite, agency_id: str, fmt: str) -> str:
+    history = site.history(agency_id)
+    return _json(history) if fmt == "json" else csv_text(records(history))
+
+
+def _agreement_data(site: StaticSite, agreement_id: str) -> str:
+    return _json(site.agreement(agreement_id))
 
 
 def _page_text(page: Page | str) -> str:
@@ -190,8 +215,13 @@ def _agreement(site: StaticSite, agreement_id: str) -> str:
     context = agreement_context(site, agreement_id)
     found = site.workspace.found_of_agreement(agreement_id)
     public_found = None
-    if found and found.get("sha256") in site.documents:
-        public_found = {k: v for k, v in found.items() if k not in ("request_id", "reviewed_by")}
+    if found is not None and found.sha256 in site.documents:
+        # Neither the records request that brought it out nor a value a person typed leaves the workspace.
+        signatories = [
+            replace(s, date=None, date_note=None) if s.date_note == PERSON_ENTRY else s
+            for s in found.signatories
+        ]
+        public_found = replace(found, request_id=None, signatories=signatories)
     context["work"] = {"found": public_found, "actions": [], "recordable": []}
     context["csrf"] = ""
     return site.render_text("agreement.html", context)
