@@ -94,13 +94,14 @@ def test_the_map_is_there_and_zooms(open_tab: Callable[..., Any], origin: str) -
     assert float(tab.get_attribute("svg.map", "data-zoom") or 0) == pytest.approx(4.0)
     assert tab.locator("svg.map .county-labels").is_visible(), "county names show once zoomed in"
     # The wheel zooms about the pointer; a drag pans.
+    tab.evaluate("document.querySelector('svg.map').scrollIntoView()")
     box = tab.locator("svg.map").bounding_box()
-    tab.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.6)
+    tab.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.4)
     tab.mouse.wheel(0, -400)
     tab.wait_for_function("Number(document.querySelector('svg.map').dataset.zoom) > 4.5")
     panned = tab.get_attribute("svg.map", "viewBox")
     tab.mouse.down()
-    tab.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.5, steps=5)
+    tab.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.3, steps=5)
     tab.mouse.up()
     assert tab.get_attribute("svg.map", "viewBox") != panned
     screenshot(tab, f"site-map-zoomed-{_name(origin)}")
@@ -117,9 +118,14 @@ def test_a_county_page_reads_on_a_phone(open_tab: Callable[..., Any], origin: st
     height = tab.evaluate("document.documentElement.scrollHeight")
     assert height < 9000, f"the county page is {height} px tall on a phone"
     # A table's rows are cards, each cell labelled with its column.
-    cell = tab.locator("#agreements-title ~ .table-wrap td").first
+    cell = tab.locator("#agreements-title ~ details .table-wrap td").first
     assert cell.get_attribute("data-label") == "Agency"
     assert tab.evaluate("getComputedStyle(document.querySelector('.table-wrap tr')).display") == "block"
+    # Long sections start folded on a phone; a tap opens one.
+    folded = tab.locator("#agreements-title ~ details")
+    assert folded.get_attribute("open") is None
+    folded.locator("summary").click()
+    assert cell.is_visible()
     screenshot(tab, f"site-county-phone-{_name(origin)}", full_page=True)
 
 

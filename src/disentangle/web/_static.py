@@ -238,22 +238,15 @@ def _document(site: StaticSite, sha256: str) -> str:
 
 
 def search_index(site: StaticSite) -> list[list[str]]:
-    """[name, state, kind, app path, ORI or FIPS] for every page a reader may look for."""
+    """[name, state, kind, page (a path from the language's folder), FIPS or ORI] for every page a reader
+    may look for: the places and agencies of the site."""
     rows: list[list[str]] = []
     for place in site.contents.jurisdictions:
-        rows.append(
-            [place["name"], place["state"] or "", place["level"], place_href(place), place.get("fips") or ""]
-        )
+        page = file_of(place_href(place), _i18n.DEFAULT) or OUTSIDE
+        rows.append([place["name"], place["state"] or "", place["level"], page, place.get("fips") or ""])
     for agency in site.contents.agencies:
-        rows.append(
-            [
-                agency["name"],
-                agency["state"] or "",
-                "agency",
-                agency_href(agency["id"]),
-                agency.get("ori") or "",
-            ]
-        )
+        page = file_of(agency_href(agency["id"]), _i18n.DEFAULT) or OUTSIDE
+        rows.append([agency["name"], agency["state"] or "", "agency", page, agency.get("ori") or ""])
     return rows
 
 

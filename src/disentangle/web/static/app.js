@@ -23,6 +23,13 @@
     });
   });
 
+  // On a phone the long sections start folded: their summaries make the page short enough to scan.
+  if (window.matchMedia && window.matchMedia("(max-width: 640px)").matches) {
+    Array.prototype.forEach.call(document.querySelectorAll("details.fold-on-phone[open]"), function (d) {
+      d.removeAttribute("open");
+    });
+  }
+
   var map = document.querySelector("svg.map");
   var tip = document.getElementById("map-tip");
   if (!map || !tip) { return; }
