@@ -21,9 +21,17 @@ def public_agreement_row(agreement: dict[str, Any], documents: Collection[str]) 
     found = agreement.get("found")
     if not found:
         return agreement
-    kept = {k: v for k, v in found.items() if k not in ("request_ids", "reviewed_by", "entered_by_person")}
+    # Emptied, not dropped: a page shows an empty list where the workspace would show its own.
+    entered = found.get("entered_by_person") or {}
+    kept = {**found, "request_ids": [], "entered_by_person": {}}
+    for own in ("reviewed_by", "person_entries", "signatories"):  # signatories may carry a person's values
+        kept.pop(own, None)
+    if entered:  # a person typed some of its values: publish none of what the reading gave it
+        for read in ("title", "name_in_document"):
+            kept.pop(read, None)
     kept["documents"] = [d for d in found.get("documents") or [] if d in documents]
-    return {**agreement, "found": kept}
+    signed = None if entered else agreement.get("signed")
+    return {**agreement, "signed": signed, "found": kept}
 
 
 def public_event(event: dict[str, Any], documents: Collection[str]) -> dict[str, Any] | None:

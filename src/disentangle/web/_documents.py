@@ -262,6 +262,12 @@ def document_context(
     document = site.workspace.document(sha256)
     extraction = reading["extraction"]
     judgement, place_error = reading["judgement"], None
+    if not with_reviews and site.workspace.person_entries(sha256):
+        # The stored judgement weighed a person's values: judge the machine's reading alone again.
+        try:
+            judgement = site.workspace.judge_stored(sha256)
+        except DisentangleError as exc:
+            judgement = {"error": str(exc)}
     if place.strip():
         try:
             judgement = site.workspace.judge_stored(sha256, place=place.strip())

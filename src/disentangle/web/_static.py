@@ -33,7 +33,6 @@ from disentangle.web._links import OUTSIDE, file_of, rewrite_links, static_targe
 from disentangle.web._site import STATIC, Site, agency_href, agreement_href, place_href
 from disentangle.workspace import SiteContents, Workspace
 
-PERSON_ENTRY = "entered by a person"  # how a signatory's date a person typed is marked
 MARKER = ".disentangle-site"  # marks a folder this command wrote: only such a folder is replaced
 FEEDS_HOOK = "feeds"  # per-place feeds (alerts) are written here beside changes.atom
 
@@ -216,11 +215,10 @@ def _agreement(site: StaticSite, agreement_id: str) -> str:
     found = site.workspace.found_of_agreement(agreement_id)
     public_found = None
     if found is not None and found.sha256 in site.documents:
-        # Neither the records request that brought it out nor a value a person typed leaves the workspace.
-        signatories = [
-            replace(s, date=None, date_note=None) if s.date_note == PERSON_ENTRY else s
-            for s in found.signatories
-        ]
+        # Neither the records request that brought it out nor a value a person typed leaves the workspace:
+        # where a person entered values, the signatories are left out (the document's page has its text).
+        entered = bool(site.workspace.person_entries(found.sha256))
+        signatories = [] if entered else found.signatories
         public_found = replace(found, request_id=None, signatories=signatories)
     context["work"] = {"found": public_found, "actions": [], "recordable": []}
     context["csrf"] = ""
