@@ -1,4 +1,4 @@
-"""`publish site`: a static site of public records only, links from file to file, written whole or not at all."""
+"""`publish site`: a static site of public records only, links file to file, written whole or not at all."""
 
 from __future__ import annotations
 

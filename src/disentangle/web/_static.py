@@ -34,7 +34,6 @@ from disentangle.web._site import STATIC, Site, agency_href, agreement_href, pla
 from disentangle.workspace import SiteContents, Workspace
 
 MARKER = ".disentangle-site"  # marks a folder this command wrote: only such a folder is replaced
-FEEDS_HOOK = "feeds"  # per-place feeds (alerts) are written here beside changes.atom
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +231,27 @@ def _document(site: StaticSite, sha256: str) -> str:
     return site.render_text("document.html", {**context, "csrf": "", "href": f"/documents/{sha256}"})
 
 
+# ------------------------------------------------------------------------------------------- the feeds
+
+# Writes Atom feeds into the site's feeds/ folder and returns the bytes written; `written` is every file
+# of the site, for links (static_target points a link at a file of the site, else at outside.html).
+FeedWriter = Callable[[StaticSite, Path, set[str]], int]
+
+
+def national_feed(site: StaticSite, folder: Path, written: set[str]) -> int:
+    """feeds/changes.atom: the newest changes on ICE's lists, links relative to the feed."""
+    with _i18n.speaking(_i18n.DEFAULT):
+        feed = _pages.changes_feed(site, "").body.decode()
+    return _write(
+        folder / "changes.atom", rewrite_links(feed, static_target("feeds/changes.atom", "en", written))
+    )
+
+
+# The feeds every site gets. Per-place feeds (a state's, a county's, an agency's, a campaign's: the alerts
+# stage) join this list; their files must also be named in `_written` so that pages may link to them.
+FEED_WRITERS: tuple[FeedWriter, ...] = (national_feed,)
+
+
 # ------------------------------------------------------------------------------------------- the index
 
 
@@ -376,13 +396,8 @@ def write_site(
         pages = sum(r[0] for r in results)
         files = sum(r[1] for r in results)
         size = sum(r[2] for r in results)
-        with _i18n.speaking(_i18n.DEFAULT):
-            feed = _pages.changes_feed(site, "").body.decode()
-        size += _write(
-            build / "feeds/changes.atom",
-            rewrite_links(feed, static_target("feeds/changes.atom", "en", written)),
-        )
-        # Per-place feeds (alerts) go beside it: FEEDS_HOOK, one Atom file per state, county and agency.
+        for write_feeds in FEED_WRITERS:
+            size += write_feeds(site, build / "feeds", written)
         index = json.dumps(search_index(site), ensure_ascii=False, separators=(",", ":"))
         size += _write(build / "data/search-index.js", f"window.DISENTANGLE_INDEX={index};\n")
         data_files, data_bytes = _data(site, build / "data")
