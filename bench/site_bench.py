@@ -96,9 +96,8 @@ def main() -> None:
             BEGIN,
             f"Measured {when} on {platform.machine()}, {os.cpu_count()} cores (shared with other work: load "
             f"average {rows[-1]['load']:.1f} at the start of the national build), "
-            f"Python "
-            f"{platform.python_version()}, SQLite registry of the bundled data; `write_site` with its default "
-            "workers (one for a small site, one per core up to four otherwise).",
+            f"Python {platform.python_version()}, SQLite registry of the bundled data; "
+            "`write_site` with its default workers (one for a small site, else one per core, up to four).",
             "",
             table(rows),
             "",
