@@ -16,6 +16,8 @@ from babel.messages import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
+from disentangle.assess._practice import KNOWLEDGE as PRACTICE, Verdict
+from disentangle.knowledge import load_yaml
 from disentangle.publish import LAYERS
 from disentangle.web import _i18n, _labels
 from disentangle.web._site import TEMPLATES
@@ -30,6 +32,7 @@ AGENCY_TYPES = (
     "task_force", "tribal", "university", "unknown", "ward_marshal",
 )  # fmt: skip
 ANSWERS = ("Y", "N", "Other", "unknown")
+DETAINER_SCOPES = ("facility", "agency", "county", "state", "place", "nation")
 
 
 def template_messages() -> dict[str, tuple[str, ...]]:
@@ -59,6 +62,9 @@ def vocabulary() -> Iterator[str]:
     yield from LEVELS
     yield from (kind.replace("_", " ") for kind in AGENCY_TYPES)
     yield from ANSWERS
+    yield from DETAINER_SCOPES
+    yield from (verdict.value for verdict in Verdict)
+    yield from (str(words) for words in load_yaml(PRACTICE)["meanings"].values())
 
 
 def messages() -> dict[str, tuple[str, ...]]:
