@@ -16,7 +16,8 @@ from babel.messages import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from disentangle.assess._practice import KNOWLEDGE as PRACTICE, Verdict
+from disentangle.assess._practice import KNOWLEDGE as PRACTICE
+from disentangle.assess._practice import Verdict
 from disentangle.knowledge import load_yaml
 from disentangle.publish import LAYERS
 from disentangle.web import _i18n, _labels
