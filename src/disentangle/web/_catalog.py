@@ -20,6 +20,7 @@ from disentangle.assess._practice import KNOWLEDGE as PRACTICE
 from disentangle.assess._practice import Verdict
 from disentangle.knowledge import load_yaml
 from disentangle.publish import LAYERS
+from disentangle.publish._map import COUNTY_TITLE
 from disentangle.web import _i18n, _labels
 from disentangle.web._site import TEMPLATES
 
@@ -56,6 +57,7 @@ def vocabulary() -> Iterator[str]:
         yield from table.values()
     yield from _labels.COUNTY_RULES.values()
     yield from _labels.FACTS.values()
+    yield from COUNTY_TITLE.values()
     for layer in LAYERS:
         yield layer.title
         yield layer.description

@@ -34,8 +34,10 @@ def render_map(
     rows: Sequence[CountyRow],
     layer: Layer,
     href: Callable[[str], str],
+    translate: Callable[[str], str] = str,
 ) -> RenderedMap:
-    """The county map as inline SVG: one link per county to its page, hover text in <title>."""
+    """The county map as inline SVG: one link per county to its page, hover text in <title> (in the
+    language of `translate`)."""
     by_fips = {str(row["fips"]): row for row in rows if row.get("fips")}
     counts = [0] * len(layer.bands)
     parts = [
@@ -48,7 +50,7 @@ def render_map(
         row = by_fips.get(fips)
         band = layer.classify(row)
         counts[band] += 1
-        title = escape(county_title(row, shape.name))
+        title = escape(county_title(row, shape.name, translate))
         parts.append(
             f'<a href="{escape(href(fips))}"><path class="{layer.bands[band].css}" d="{shape.path}">'
             f"<title>{title}</title></path></a>"

@@ -143,9 +143,15 @@ class Site:
 
     def county_map(self, layer: str) -> RenderedMap:
         chosen = LAYER_BY_KEY[layer]
+        language = _i18n.current()
         rendered: RenderedMap = self.memo.get(
-            ("map", layer),
-            lambda: render_map(self.atlas(), self.county_rows(scored=chosen.scored), chosen, place_href),
+            ("map", layer, language),
+            _i18n.in_language(
+                language,
+                lambda: render_map(
+                    self.atlas(), self.county_rows(scored=chosen.scored), chosen, place_href, _i18n.translate
+                ),
+            ),
         )
         return rendered
 
