@@ -68,7 +68,11 @@ def open_tab(browser: Any) -> Iterator[Callable[..., Any]]:
         tab.set_default_timeout(20_000)
         tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         tab.on("pageerror", lambda e: errors.append(str(e)))
-        tab.on("requestfailed", lambda r: errors.append(f"failed: {r.url}"))
+        # A request the next navigation cancels (a favicon, say) is not a missing file.
+        tab.on(
+            "requestfailed",
+            lambda r: errors.append(f"failed: {r.url}") if "ERR_ABORTED" not in (r.failure or "") else None,
+        )
         return tab
 
     yield make
@@ -172,4 +176,5 @@ def test_the_home_page_with_its_map_loads_in_under_a_second(
             )
         )
         assert tab.locator("svg.map .counties path").count() > 3000
+    print(f"home page with its map, loaded from a loopback static server: {timings} ms")
     assert min(timings) < 1000, f"the home page loaded in {timings} ms"
