@@ -7,7 +7,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from functools import wraps
 from pathlib import Path
@@ -18,6 +18,7 @@ import click
 from disentangle import assess, extract, letters
 from disentangle.errors import DisentangleError, InputError
 from disentangle.model import FoundReview
+from disentangle.publish import csv_cell
 from disentangle.workspace import DATABASE_ENV, HOME_ENV, RECORDABLE, Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,7 +43,15 @@ def _fail_cleanly(function: F) -> F:
 def _workspace(ctx: click.Context) -> Workspace:
     obj = ctx.ensure_object(dict)
     if "workspace" not in obj:
-        obj["workspace"] = Workspace(obj.get("home"))
+        home = obj.get("home")
+        if home is not None and not Path(home).is_dir():
+            # A mistyped --workspace must not become a new, empty workspace somewhere.
+            raise InputError(
+                "no workspace folder there: create it first (mkdir), "
+                "or leave out --workspace for the default",
+                home,
+            )
+        obj["workspace"] = Workspace(home)
         ctx.call_on_close(obj["workspace"].close)
     workspace: Workspace = obj["workspace"]
     return workspace
@@ -74,12 +83,12 @@ def _progress() -> Callable[[str, int, int], None]:
 
 
 def _emit(
-    rows: Sequence[dict[str, Any]] | dict[str, Any], fmt: str, columns: Sequence[str] | None = None
+    rows: Sequence[Mapping[str, Any]] | Mapping[str, Any], fmt: str, columns: Sequence[str] | None = None
 ) -> None:
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, default=str, ensure_ascii=False))
         return
-    records = [rows] if isinstance(rows, dict) else list(rows)
+    records: list[Mapping[str, Any]] = [rows] if isinstance(rows, Mapping) else list(rows)
     if not records:
         click.echo("(nothing)", err=True)
         return
@@ -89,7 +98,7 @@ def _emit(
         writer = csv.DictWriter(buffer, fieldnames=keys, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for record in records:
-            writer.writerow({k: _cell(record.get(k)) for k in keys})
+            writer.writerow({k: csv_cell(record.get(k)) for k in keys})
         click.echo(buffer.getvalue(), nl=False)
         return
     widths = {k: min(48, max(len(k), *(len(_cell(r.get(k))) for r in records))) for k in keys}
@@ -295,15 +304,60 @@ def ingest_(ctx: click.Context, paths: tuple[Path, ...], workers: int) -> None:
             )
 
     summary = workspace.ingest(list(paths), workers=workers, progress=tick)
+    for path, reason in summary.skipped:  # hidden files, links, folders that cannot be opened
+        click.echo(f"skipped: {path}: {reason}", err=True)
     click.echo(
         f"{summary.documents} documents ({summary.new} new, {summary.already_stored} already stored), "
-        f"{summary.pages} pages, {summary.ocr_pages} by OCR, {len(summary.failures)} failed",
+        f"{summary.pages} pages, {summary.ocr_pages} by OCR, {len(summary.failures)} failed"
+        + (f", {len(summary.skipped)} skipped" if summary.skipped else ""),
         err=True,
     )
     for path, reason in summary.failures:
         click.echo(f"failed: {path}: {reason}", err=True)
     if summary.failures:
         sys.exit(1)  # the batch went on; the exit code still tells a script that some files failed
+
+
+@main.group("job")
+def job_group() -> None:
+    """Ingestion jobs (web uploads): list them, show one, stop one."""
+
+
+@job_group.command("list")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 200))
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_context
+@_fail_cleanly
+def job_list(ctx: click.Context, limit: int, fmt: str) -> None:
+    """The latest jobs, newest first: status and how many files are done or failed."""
+    rows = _workspace(ctx).ingest_jobs(limit)
+    _emit(rows, fmt, ["id", "status", "total", "done", "failed", "created_at"] if fmt == "table" else None)
+
+
+@job_group.command("show")
+@click.argument("job_id")
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_context
+@_fail_cleanly
+def job_show(ctx: click.Context, job_id: str, fmt: str) -> None:
+    """One job's files and what became of each."""
+    job = _workspace(ctx).ingest_job(job_id)
+    click.echo(f"job {job['id']}: {job['status']}, {job['done']} of {job['total']} done", err=True)
+    _emit(
+        job["files"] if fmt != "json" else job,
+        fmt,
+        ["name", "state", "sha256", "error"] if fmt == "table" else None,
+    )
+
+
+@job_group.command("cancel")
+@click.argument("job_id")
+@click.pass_context
+@_fail_cleanly
+def job_cancel(ctx: click.Context, job_id: str) -> None:
+    """Stop a queued or running job: the file being read is stopped, the others are not read."""
+    job = _workspace(ctx).cancel_ingest_job(job_id)
+    click.echo(f"job {job['id']}: cancel asked; it stops within a few seconds", err=True)
 
 
 @main.command("extract")
@@ -603,7 +657,7 @@ def request_bulk(
     drafted = workspace.draft_requests_bulk(
         list(about), _requester(kwargs), today=date.today(), state=state, model=model
     )
-    out_dir.mkdir(parents=True, exist_ok=True)
+    _new_folder(out_dir)
     for request_id, letter in drafted:
         letters.write_letter(letter, out_dir / f"{request_id}.{suffix}")
     click.echo(f"drafted {len(drafted)} requests in {out_dir}", err=True)
@@ -661,7 +715,7 @@ def request_letter(ctx: click.Context, request_id: str, kind: str, out: Path | N
 @_fail_cleanly
 def request_calendar(ctx: click.Context, out: Path) -> None:
     """Write every request's deadlines as an ICS calendar."""
-    out.write_bytes(_workspace(ctx).requests_calendar().encode("utf-8"))
+    _write_new(out, _workspace(ctx).requests_calendar().encode("utf-8"))
     click.echo(f"wrote {out}", err=True)
 
 
@@ -851,6 +905,16 @@ def campaign_export(ctx: click.Context, campaign_id: str, out: Path, fmt: str) -
         raise InputError("the export is a .zip (every letter) or a .csv (mail merge)", out)
     _write_new(out, data)
     click.echo(f"wrote {out}", err=True)
+
+
+def _new_folder(path: Path) -> None:
+    """A folder the person named to write into: made if its parent exists, never a chain of folders."""
+    if not path.parent.is_dir():
+        raise InputError("the folder to write into does not exist", path.parent)
+    try:
+        path.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot make the folder: {exc.strerror or exc}", path) from exc
 
 
 def _write_new(path: Path, data: bytes) -> None:
@@ -1067,30 +1131,82 @@ def export(ctx: click.Context, fmt: str, directory: Path) -> None:
     help="Access token every request must carry (login form or header); required off loopback. "
     "Also read from $DISENTANGLE_TOKEN, which keeps it out of the process list.",
 )
+@click.option(
+    "--ssl-certfile",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Serve HTTPS with this certificate (PEM); give --ssl-keyfile too.",
+)
+@click.option(
+    "--ssl-keyfile",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The certificate's key.",
+)
+@click.option(
+    "--forwarded-allow-ips",
+    help="Behind a reverse proxy that ends TLS: the proxy's addresses (comma-separated), trusted for "
+    "X-Forwarded-For and X-Forwarded-Proto. Without it those headers are ignored.",
+)
+@click.option(
+    "--header-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(1, 300),
+    help="Seconds a client has to send a request's headers before the connection is closed.",
+)
+@click.option(
+    "--max-connections",
+    default=400,
+    show_default=True,
+    type=click.IntRange(10, 50_000),
+    help="Open connections per worker; beyond it the one waiting longest for its headers is closed.",
+)
 @click.pass_context
 @_fail_cleanly
-def serve(ctx: click.Context, host: str, port: int, workers: int, token: str | None) -> None:
+def serve(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    workers: int,
+    token: str | None,
+    ssl_certfile: Path | None,
+    ssl_keyfile: Path | None,
+    forwarded_allow_ips: str | None,
+    header_timeout: float,
+    max_connections: int,
+) -> None:
     """Run the local web app: county map, search, place and agency pages, JSON API under /api."""
-    import uvicorn
-
     from disentangle.web import check_binding, create_app
     from disentangle.web._app import TOKEN_ENV
-    from disentangle.web._serve import serve_workers
+    from disentangle.web._serve import ServeOptions, serve_app, serve_workers
 
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        raise InputError("give both --ssl-certfile and --ssl-keyfile, or neither")
     check_binding(host, token)
     workspace = _workspace(ctx)
     _ensure_registry(workspace)
+    options = ServeOptions(
+        host=host,
+        port=port,
+        workers=workers,
+        ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
+        ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
+        forwarded_allow_ips=forwarded_allow_ips,
+        header_seconds=header_timeout,
+        max_connections=max_connections,
+    )
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"serving on http://{shown}:{port}/ with {workers} worker(s) (Ctrl-C stops)", err=True)
+    click.echo(
+        f"serving on {options.scheme}://{shown}:{port}/ with {workers} worker(s) (Ctrl-C stops)", err=True
+    )
     if workers == 1:
-        uvicorn.run(create_app(workspace, token=token), host=host, port=port, log_level="warning")
+        serve_app(create_app(workspace, token=token), options)
         return
     # Worker processes build their own app from the environment: the same workspace, database and token.
     os.environ[HOME_ENV] = str(workspace.home)
     os.environ[DATABASE_ENV] = workspace.store.url
     if token:
         os.environ[TOKEN_ENV] = token
-    serve_workers(host, port, workers)
+    serve_workers(options)
 
 
 # ------------------------------------------------------------------------------------------ detainers
@@ -1363,3 +1479,7 @@ def review_(
         click.echo(
             "\nnot a terminal: nothing asked; enter a value with --field FIELD --value VALUE", err=True
         )
+
+
+# Alerts, redaction and publishing live in a module of their own, registered on `main` here.
+from disentangle import _cli_publishing  # noqa: E402,F401

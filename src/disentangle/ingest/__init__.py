@@ -9,16 +9,17 @@ bidder reads it. A file that cannot be read is a DocumentError naming the file a
 """
 
 from disentangle.ingest._base import Ingestor, Reading, ReadOptions
-from disentangle.ingest._batch import IngestResult, IngestSummary, expand_paths, ingest_paths
+from disentangle.ingest._batch import IngestResult, IngestSummary, expand_paths, gather_paths, ingest_paths
 from disentangle.ingest._docx import DocxIngestor
 from disentangle.ingest._html import HtmlIngestor
 from disentangle.ingest._image import ImageIngestor
-from disentangle.ingest._jobs import Executor, JobOutcome, LocalProcessExecutor
+from disentangle.ingest._jobs import Executor, JobControl, JobOutcome, LocalProcessExecutor
 from disentangle.ingest._names import sanitize_filename
 from disentangle.ingest._pdf import PdfIngestor
 from disentangle.ingest._read import DEFAULT_INGESTORS, choose_ingestor, read_document
 from disentangle.ingest._store import DocumentStore
 from disentangle.ingest._text import TextIngestor
+from disentangle.ingest._words import ocr_words, page_sizes, page_words
 
 __all__ = [
     "DEFAULT_INGESTORS",
@@ -30,6 +31,7 @@ __all__ = [
     "IngestResult",
     "IngestSummary",
     "Ingestor",
+    "JobControl",
     "JobOutcome",
     "LocalProcessExecutor",
     "PdfIngestor",
@@ -38,7 +40,11 @@ __all__ = [
     "TextIngestor",
     "choose_ingestor",
     "expand_paths",
+    "gather_paths",
     "ingest_paths",
+    "ocr_words",
+    "page_sizes",
+    "page_words",
     "read_document",
     "sanitize_filename",
 ]

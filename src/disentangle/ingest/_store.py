@@ -9,7 +9,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -18,6 +18,7 @@ from disentangle.errors import DocumentError, InputError, NotFoundError, StoreEr
 from disentangle.ingest._base import CHUNK_BYTES, Ingestor, ReadOptions
 from disentangle.ingest._names import printable_path
 from disentangle.ingest._read import DEFAULT_INGESTORS, read_as, sha256_file
+from disentangle.limits import LIMITS, DocumentLimits
 from disentangle.model import Document, Page, PageMethod
 
 PAGES_FORMAT = 1  # version of the pages JSON layout, written into each file
@@ -42,6 +43,7 @@ class DocumentStore:
     ocr_languages: str = "eng"
     ocr_workers: int = 2
     ingestors: Sequence[Ingestor] = field(default=DEFAULT_INGESTORS, repr=False)
+    limits: DocumentLimits = field(default=LIMITS, repr=False)  # the bounds every file is read within
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "root", Path(self.root))
@@ -94,10 +96,16 @@ class DocumentStore:
             raise DocumentError(exc.strerror or str(exc), shown) from exc
         if self.has(sha256):
             return self.get(sha256), False
+        with self._reading(sha256):
+            if self.has(sha256):  # another process read the same bytes while this one waited
+                return self.get(sha256), False
+            return self._add_new(path, sha256, name, shown), True
+
+    def _add_new(self, path: Path, sha256: str, name: str | None, shown: str) -> Document:
         # Read from our own copy, so the pages come from exactly the bytes we keep, even if the
         # source file changes underneath us.
         temporary = self._copy_to_temporary(path, sha256, shown)
-        options = ReadOptions(self.ocr, self.ocr_languages, self.ocr_workers)
+        options = ReadOptions(self.ocr, self.ocr_languages, self.ocr_workers, self.limits)
         try:
             document = read_as(
                 temporary, name if name is not None else path.name, sha256, options, self.ingestors
@@ -107,9 +115,26 @@ class DocumentStore:
             raise DocumentError(exc.problem, shown) from exc
         finally:
             temporary.unlink(missing_ok=True)
-        pages = json.dumps(document_to_json(document), ensure_ascii=False, indent=1).encode("utf-8")
-        self._write_atomic(self._pages(sha256), lambda handle: handle.write(pages))
-        return document, True
+        self._write_atomic(self._pages(sha256), lambda handle: _dump_pages(document, handle))
+        return document
+
+    @contextlib.contextmanager
+    def _reading(self, sha256: str) -> Iterator[None]:
+        """Hold the lock of one content while it is read, so that two ingests of the same file at once
+        (two terminals, two uploads) read it once: the second waits, then finds it stored."""
+        folder = self.root / "locks"
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            import fcntl
+        except ImportError:  # no advisory locks here: at worst the same bytes are read twice
+            yield
+            return
+        with (folder / f"{sha256}.lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def clean_temporary(self, older_than: float = STALE_TEMP_SECONDS) -> int:
         """Remove half-written files left by killed runs (only old ones: a live run may own new ones)."""
@@ -202,22 +227,46 @@ def _fsync_directory(folder: Path) -> None:
         os.close(descriptor)
 
 
-def document_to_json(document: Document) -> dict[str, Any]:
+def _dump_pages(document: Document, handle: IO[bytes]) -> None:
+    """The pages JSON written a page at a time: a document of many pages is never one string in memory."""
+    head = {key: value for key, value in document_to_json(document, with_pages=False).items()}
+    text = json.dumps(head, ensure_ascii=False, indent=1)
+    handle.write(text[: text.rindex("}")].rstrip().encode("utf-8") + b',\n "pages": [')
+    for index, page in enumerate(document.pages):
+        entry = {
+            "number": page.number,
+            "method": page.method.value,
+            "ocr_confidence": page.ocr_confidence,
+            "text": page.text,
+        }
+        handle.write(
+            (",\n  " if index else "\n  ").encode() + json.dumps(entry, ensure_ascii=False).encode("utf-8")
+        )
+    handle.write(b"\n ]\n}")
+
+
+def document_to_json(document: Document, *, with_pages: bool = True) -> dict[str, Any]:
     return {
         "format": PAGES_FORMAT,
         "sha256": document.sha256,
         "filename": document.filename,
         "media_type": document.media_type,
         "metadata": document.metadata,
-        "pages": [
+        **(
             {
-                "number": page.number,
-                "method": page.method.value,
-                "ocr_confidence": page.ocr_confidence,
-                "text": page.text,
+                "pages": [
+                    {
+                        "number": page.number,
+                        "method": page.method.value,
+                        "ocr_confidence": page.ocr_confidence,
+                        "text": page.text,
+                    }
+                    for page in document.pages
+                ]
             }
-            for page in document.pages
-        ],
+            if with_pages
+            else {}
+        ),
     }
 
 

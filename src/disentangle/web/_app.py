@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,7 +20,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from disentangle import __version__
 from disentangle.errors import DisentangleError, InputError, NotFoundError
-from disentangle.web import _act, _api, _detainers, _discovery, _documents, _i18n, _pages
+from disentangle.web import (
+    _act,
+    _alerts,
+    _api,
+    _detainers,
+    _discovery,
+    _documents,
+    _i18n,
+    _pages,
+    _redaction,
+)
 from disentangle.web._links import web_target
 from disentangle.web._security import LOOPBACK_HOSTS, CsrfError, Guard
 from disentangle.web._site import STATIC, Site
@@ -32,6 +43,7 @@ DESCRIPTION = (
 
 
 TOKEN_ENV = "DISENTANGLE_TOKEN"
+JOB_STOP_SECONDS = 10.0  # how long a stopping server waits for its jobs to record their ends
 
 
 def app_from_environment() -> FastAPI:
@@ -67,15 +79,19 @@ def create_app(
     app.include_router(_documents.api)
     app.include_router(_act.api)
     app.include_router(_discovery.api)
+    app.include_router(_alerts.router)
     app.include_router(_pages.router)
     app.include_router(_discovery.router)
+    app.include_router(_redaction.router)
     app.include_router(_documents.router)
     app.include_router(_act.router)
     app.include_router(_detainers.router)
     app.mount("/static", StaticFiles(directory=STATIC, follow_symlink=False), name="static")
     app.add_api_route("/api", _api_index, include_in_schema=False)
     hosts = allowed_hosts if allowed_hosts is not None else (None if token else LOOPBACK_HOSTS)
-    app.add_middleware(Guard, token=token, allowed_hosts=hosts)
+    app.add_middleware(
+        Guard, token=token, allowed_hosts=hosts, sessions=app.state.site.session_principal if token else None
+    )
     app.add_middleware(Language)  # outermost: the guard and the routes see the path without /es
 
     app.add_exception_handler(DisentangleError, _registry_error)
@@ -91,6 +107,11 @@ async def _warm_up(app: FastAPI) -> AsyncIterator[None]:
     if site.memo.seconds > 0:
         threading.Thread(target=_build_home, args=(site,), name="disentangle-warm-up", daemon=True).start()
     yield
+    # The server is stopping (SIGTERM, Ctrl-C): its jobs stop their workers and record what was not read.
+    site.stopping.set()
+    deadline = time.monotonic() + JOB_STOP_SECONDS
+    for thread in list(site.job_threads):
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 def _build_home(site: Site) -> None:

@@ -6,10 +6,12 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from starlette.responses import Response
+
+from disentangle.publish import csv_cell
 
 CSV_COLUMNS = (
     "record",
@@ -49,7 +51,7 @@ def _source(source: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def records(result: dict[str, Any]) -> list[dict[str, Any]]:
+def records(result: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Every agreement, event and fact of a `show` or `history` result as one row each, with its source."""
     rows: list[dict[str, Any]] = []
     agencies = {a["id"]: a for a in result.get("agreements", [])}
@@ -99,24 +101,16 @@ def records(result: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
-
-
 def csv_text(rows: Iterable[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({key: _cell(row.get(key)) for key in CSV_COLUMNS})
+        writer.writerow({key: csv_cell(row.get(key)) for key in CSV_COLUMNS})
     return buffer.getvalue()
 
 
-def download(result: dict[str, Any], stem: str, fmt: str) -> Response:
+def download(result: Mapping[str, Any], stem: str, fmt: str) -> Response:
     """The record as an attachment named from `stem` (sanitised), in `fmt` (csv or json)."""
     name = download_name(stem, fmt)
     headers = {"content-disposition": f'attachment; filename="{name}"'}

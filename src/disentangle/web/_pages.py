@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -12,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from disentangle.errors import InputError, NotFoundError
+from disentangle.model import EventRecord
 from disentangle.publish import DEFAULT_LAYER, LAYER_BY_KEY, LAYER_RECORDS, LAYERS, MODELS_287G
 from disentangle.publish._glossary import load_glossary
 from disentangle.web import _i18n
@@ -25,7 +25,6 @@ from disentangle.web._site import Site, agency_href, agreement_href, cached_resp
 
 router = APIRouter(include_in_schema=False)
 
-FEED_SIZE = 50
 CHANGES_ON_HOME = 12
 
 
@@ -106,7 +105,7 @@ def place_page(site: Site, q: str) -> Page | str:
     if result["type"] == "agency":
         return agency_href(result["agency"]["id"])
     jurisdiction = result["jurisdiction"]
-    events: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    events: dict[str, list[EventRecord]] = defaultdict(list)
     for event in result["events"]:
         events[event["agreement_id"]].append(event)
     counties: list[dict[str, Any]] = []
@@ -163,7 +162,7 @@ async def agency(request: Request, agency_id: str) -> Response:
 
 def agency_page(site: Site, agency_id: str) -> Page:
     result = site.history(agency_id)
-    events: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    events: dict[str, list[EventRecord]] = defaultdict(list)
     for event in result["events"]:
         events[event["agreement_id"]].append(event)
     context = {
@@ -206,32 +205,6 @@ def agreement_context(site: Site, agreement_id: str) -> dict[str, Any]:
     }
 
 
-@router.get("/feed.atom")
-async def feed(request: Request) -> Response:
-    site = site_of(request)
-    base = str(request.base_url).rstrip("/")
-    return cached_response(request, await site.memoised(("feed", base), lambda: changes_feed(site, base)))
-
-
-def changes_feed(site: Site, base: str) -> Page:
-    """The Atom feed of the newest changes; `base` is where the site is served ("" for relative links)."""
-    changes = site.changes(FEED_SIZE)
-    for change in changes:
-        change["uid"] = uuid.uuid5(
-            uuid.NAMESPACE_URL,
-            f"disentangle:event:{change['agreement_id']}:{change['kind']}:{change['date']}",
-        ).urn
-    newest = max((c["date"] for c in changes), default=None)
-    updated = f"{newest}T00:00:00Z" if newest else datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    context = {
-        "base": base,
-        "changes": changes,
-        "updated": updated,
-        "feed_id": uuid.uuid5(uuid.NAMESPACE_URL, f"disentangle:feed:{base or 'static'}").urn,
-    }
-    return Page.of(site.render_text("feed.atom", context), "application/atom+xml; charset=utf-8")
-
-
 @router.get("/glossary")
 def glossary(request: Request) -> Response:
     site = site_of(request)
@@ -249,16 +222,32 @@ def login_form(request: Request, next: str = "/") -> Response:
     site = site_of(request)
     if site.token is None:
         raise NotFoundError("this server has no access token: nothing to sign in to")
-    csrf = request.cookies.get(security.CSRF_COOKIE) or security.new_csrf_token()
+    signed_in = bool(getattr(request.state, "authorized", False))
+    return _login_page(request, next, signed_in=signed_in)
+
+
+def _login_page(
+    request: Request, next: str, *, signed_in: bool = False, failed: bool = False, wait: int = 0
+) -> Response:
+    status = 429 if wait else 401 if failed else 200
     context = {
-        "csrf": csrf,
+        "csrf": security.form_token(request),
         "next": security.safe_next(next),
-        "signed_in": bool(getattr(request.state, "authorized", False)),
-        "failed": False,
+        "signed_in": signed_in,
+        "failed": failed,
+        "wait": wait,
     }
-    response = site.render(request, "login.html", context)
-    security.set_csrf_cookie(response, csrf)
+    response = site_of(request).render(request, "login.html", context, status_code=status)
+    security.remember_binding(request, response)
+    response.headers["cache-control"] = "no-store"
+    if wait:
+        response.headers["retry-after"] = str(wait)
     return response
+
+
+def _client(request: Request) -> str:
+    # Behind a reverse proxy started with --forwarded-allow-ips, uvicorn puts the real client here.
+    return request.client.host if request.client else "unknown"
 
 
 @router.post("/login")
@@ -268,23 +257,40 @@ def login(
     csrf_token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
+    """Sign in with the access token: a server-side session that expires, and that logout ends. Too many
+    wrong tokens from one address (or from all together) in a few minutes make the next tries wait."""
     site = site_of(request)
     if site.token is None:
         raise NotFoundError("this server has no access token: nothing to sign in to")
-    security.check_csrf(request.cookies, csrf_token)
+    security.check_csrf(request, csrf_token)
+    client = _client(request)
+    wait = site.workspace.login_wait(client)
+    if wait:
+        return _login_page(request, next, wait=wait)
     if not security.token_matches(token, site.token):
-        csrf = security.new_csrf_token()
-        context = {"csrf": csrf, "next": security.safe_next(next), "signed_in": False, "failed": True}
-        response = site.render(request, "login.html", context, status_code=401)
-        security.set_csrf_cookie(response, csrf)
-        return response
+        site.workspace.record_login_failure(client)
+        return _login_page(request, next, failed=True)
+    site.workspace.clear_login_failures(client)
+    session_id, session = site.workspace.open_session(security.TOKEN_PRINCIPAL, client=client)
     response = RedirectResponse(security.safe_next(next), status_code=303)
+    secure = request.url.scheme == "https"
+    lifetime = int((session.expires_at - session.created_at).total_seconds())
     response.set_cookie(
         security.SESSION_COOKIE,
-        security.session_value(site.token),
+        session_id,
+        max_age=lifetime,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=secure,
+        path="/",
+    )
+    # A new binding for forms made before signing in: a token seen then is no use now.
+    response.set_cookie(
+        security.CSRF_COOKIE,
+        security.new_csrf_token(),
+        httponly=True,
+        samesite="strict",
+        secure=secure,
         path="/",
     )
     return response
@@ -292,7 +298,12 @@ def login(
 
 @router.post("/logout")
 def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
-    security.check_csrf(request.cookies, csrf_token)
+    """End the session on the server (the cookie stops working everywhere at once) and forget it here."""
+    security.check_csrf(request, csrf_token)
+    session_id = request.cookies.get(security.SESSION_COOKIE)
+    if session_id:
+        site_of(request).workspace.revoke_session(session_id)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(security.SESSION_COOKIE, path="/")
+    response.delete_cookie(security.CSRF_COOKIE, path="/")
     return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import date
@@ -16,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, Response
 
 from disentangle import __version__
+from disentangle.model import AgencyHistory, AgreementView, ChangeRecord
 from disentangle.publish import LAYER_BY_KEY
 from disentangle.web import _i18n, _labels
 from disentangle.web._atlas import Atlas, load_atlas
@@ -117,6 +119,21 @@ class Site:
         self.memo = Memo(cache_seconds, size=1024)
         self._checked = -1.0
         self._generation: tuple[Any, ...] | None = None
+        self._csrf_key: bytes | None = None
+        self.stopping = threading.Event()  # set when the server stops: its running jobs stop too
+        self.job_threads: set[threading.Thread] = set()
+
+    @property
+    def csrf_key(self) -> bytes:
+        """The server-side key that signs every form's token (kept in the database for all workers)."""
+        if self._csrf_key is None:
+            self._csrf_key = self.workspace.web_key()
+        return self._csrf_key
+
+    def session_principal(self, session_id: str) -> str | None:
+        """Whose live session this cookie opens (None: unknown, expired or revoked)."""
+        session = self.workspace.web_session(session_id)
+        return session.principal if session is not None else None
 
     def atlas(self) -> Atlas:
         return load_atlas(self.workspace.data_dir)
@@ -155,7 +172,7 @@ class Site:
         )
         return rendered
 
-    def changes(self, limit: int) -> list[dict[str, Any]]:
+    def changes(self, limit: int) -> list[ChangeRecord]:
         """The newest changes on ICE's lists, for the home page and the feed."""
         return self.workspace.latest_changes(limit)
 
@@ -240,14 +257,14 @@ class Site:
         result: dict[str, Any] = self.memo.get(("show", q), lambda: self.workspace.show(q))
         return result
 
-    def agreement(self, agreement_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = self.memo.get(
+    def agreement(self, agreement_id: str) -> AgreementView:
+        result: AgreementView = self.memo.get(
             ("agreement", agreement_id), lambda: self.workspace.agreement(agreement_id)
         )
         return result
 
-    def history(self, agency_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = self.memo.get(
+    def history(self, agency_id: str) -> AgencyHistory:
+        result: AgencyHistory = self.memo.get(
             ("history", agency_id), lambda: self.workspace.history(agency_id)
         )
         return result

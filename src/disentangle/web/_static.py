@@ -19,13 +19,17 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from disentangle import __version__
 from disentangle.errors import InputError
+from disentangle.model import AgencyHistory, AgreementView, ChangeRecord
 from disentangle.publish import DEFAULT_LAYER, LAYERS
+from disentangle.publish import _feeds as feeds
 from disentangle.publish._public import public_agreement, public_history, public_shown
 from disentangle.publish.exports import write_csv, write_json
 from disentangle.web import _i18n, _pages
+from disentangle.web._alerts import english_words
 from disentangle.web._cache import Page
 from disentangle.web._detainers import detainer_page
 from disentangle.web._downloads import csv_text, records
@@ -80,11 +84,13 @@ class StaticSite(Site):
     def show(self, q: str) -> dict[str, Any]:
         return public_shown(super().show(q), self.private, self.documents)
 
-    def history(self, agency_id: str) -> dict[str, Any]:
-        return public_history(super().history(agency_id), self.private, self.documents)
+    def history(self, agency_id: str) -> AgencyHistory:
+        shown = public_history(cast(dict[str, Any], super().history(agency_id)), self.private, self.documents)
+        return cast(AgencyHistory, shown)
 
-    def agreement(self, agreement_id: str) -> dict[str, Any]:
-        return public_agreement(super().agreement(agreement_id), self.documents)
+    def agreement(self, agreement_id: str) -> AgreementView:
+        shown = public_agreement(cast(dict[str, Any], super().agreement(agreement_id)), self.documents)
+        return cast(AgreementView, shown)
 
     def county_rows(self, *, scored: bool = False) -> list[dict[str, Any]]:
         if scored:
@@ -99,7 +105,7 @@ class StaticSite(Site):
         cards = self.workspace.scorecard_map(exclude=self.private)
         return [{**row, "scorecard": cards.get(str(row.get("fips")))} for row in self.county_rows()]
 
-    def changes(self, limit: int) -> list[dict[str, Any]]:
+    def changes(self, limit: int) -> list[ChangeRecord]:
         # Only ICE's lists and other public records: a person's own events are not news to publish.
         found = self.workspace.latest_changes(limit * 2)
         return [c for c in found if c.get("source") and c["agreement_id"] not in self.private][:limit]
@@ -239,11 +245,12 @@ FeedWriter = Callable[[StaticSite, Path, set[str]], int]
 
 
 def national_feed(site: StaticSite, folder: Path, written: set[str]) -> int:
-    """feeds/changes.atom: the newest changes on ICE's lists, links relative to the feed."""
-    with _i18n.speaking(_i18n.DEFAULT):
-        feed = _pages.changes_feed(site, "").body.decode()
+    """feeds/changes.atom: the newest changes on ICE's lists (public records only), links relative to it."""
+    national = site.workspace.national_feed(english_words())
+    items = tuple(feeds.change_item(change, english_words()) for change in site.changes(feeds.FEED_SIZE))
+    xml = feeds.atom_xml(replace(national, items=items), "", generator_version=__version__)
     return _write(
-        folder / "changes.atom", rewrite_links(feed, static_target("feeds/changes.atom", "en", written))
+        folder / "changes.atom", rewrite_links(xml, static_target("feeds/changes.atom", "en", written))
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +41,7 @@ AGREEMENT_COLUMNS = (
 )
 
 
-def _cited(source: dict[str, Any] | None) -> dict[str, Any]:
+def _cited(source: Mapping[str, Any] | None) -> dict[str, Any]:
     source = source or {}
     return {"source": source.get("label"), "source_url": source.get("url"), "source_row": source.get("row")}
 
