@@ -952,35 +952,6 @@ def found_list(ctx: click.Context, review: str | None, fmt: str) -> None:
     )
 
 
-@main.group()
-def publish() -> None:
-    """Publish the registry's public records: a static site anyone can host."""
-
-
-@publish.command("site")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--in", "within", metavar="PLACE", help="Only one state or county (name, FIPS or OCD id).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.pass_context
-@_fail_cleanly
-def publish_site(ctx: click.Context, directory: Path, within: str | None, fmt: str) -> None:
-    """Write a static site (English and Spanish) of the public records to DIRECTORY: the map, every
-    state, county, place, agency and agreement page, public documents, scorecards, detainers, the
-    changes feed, downloads and a search that runs in the browser. Works from any host or file://."""
-    from disentangle.web import write_site
-
-    workspace = _workspace(ctx)
-    _ensure_registry(workspace)
-    report = write_site(workspace, directory, within=within, progress=_progress())
-    _emit(report.to_dict(), fmt)
-    size = f"{report.files} files, {report.bytes / 1e6:.1f} MB"
-    click.echo(
-        f"wrote {report.pages} pages ({size}) to {report.directory} in {report.seconds:.1f} s;"
-        f" open {report.directory / 'index.html'}",
-        err=True,
-    )
-
-
 @found.command("confirm")
 @click.argument("document")
 @click.option("--agency", help="The agency it binds (name, id or ORI), when the reader could not tell.")
