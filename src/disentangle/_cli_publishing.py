@@ -10,7 +10,17 @@ from typing import Any
 
 import click
 
-from disentangle.cli import DAY, FORMATS, _emit, _fail_cleanly, _person, _workspace, main
+from disentangle.cli import (
+    DAY,
+    FORMATS,
+    _emit,
+    _ensure_registry,
+    _fail_cleanly,
+    _person,
+    _progress,
+    _workspace,
+    main,
+)
 from disentangle.errors import InputError
 from disentangle.model import page_box
 
@@ -219,7 +229,7 @@ def redact(
 
 @main.group()
 def publish() -> None:
-    """Make things public: a document's redacted copy."""
+    """Make things public: a document's redacted copy, a static site of the public records."""
 
 
 @publish.command("document")
@@ -239,5 +249,29 @@ def publish_document(ctx: click.Context, document: str, withdraw: bool) -> None:
     click.echo(
         f"published the redacted copy ({published.pages} page(s), {published.boxes} box(es)); the original "
         "stays private",
+        err=True,
+    )
+
+
+@publish.command("site")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--in", "within", metavar="PLACE", help="Only one state or county (name, FIPS or OCD id).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+@_fail_cleanly
+def publish_site(ctx: click.Context, directory: Path, within: str | None, fmt: str) -> None:
+    """Write a static site (English and Spanish) of the public records to DIRECTORY: the map, every
+    state, county, place, agency and agreement page, public documents, scorecards, detainers, the
+    changes feed, downloads and a search that runs in the browser. Works from any host or file://."""
+    from disentangle.web import write_site
+
+    workspace = _workspace(ctx)
+    _ensure_registry(workspace)
+    report = write_site(workspace, directory, within=within, progress=_progress())
+    _emit(report.to_dict(), fmt)
+    size = f"{report.files} files, {report.bytes / 1e6:.1f} MB"
+    click.echo(
+        f"wrote {report.pages} pages ({size}) to {report.directory} in {report.seconds:.1f} s;"
+        f" open {report.directory / 'index.html'}",
         err=True,
     )

@@ -118,6 +118,7 @@ class ScorecardRow:
             "label": c.label,
             "section": c.section,
             "criterion": c.criterion,
+            "translations": {language: dict(words) for language, words in c.translations.items()},
             "questions": list(c.questions),
             "answer": self.answer.value,
             "origin": self.origin.value,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cache
 from typing import Any
@@ -50,6 +51,8 @@ class Criterion:
     derived_from: tuple[str, ...]
     note: str | None = None
     footnote: str | None = None
+    # Our translations of `label` and `criterion`, by language ({"es": {"label": ..., "criterion": ...}}).
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def aspect_ids(self) -> tuple[str, ...]:
@@ -152,6 +155,27 @@ def _compile(text: Any, origin: str, where: str) -> re.Pattern[str]:
         raise KnowledgeError(f"{origin}: {where} is not a valid regular expression: {exc}") from exc
 
 
+TRANSLATED_LANGUAGES = ("es",)
+TRANSLATED_FIELDS = ("label", "criterion")
+
+
+def _translations(entry: dict[str, Any], origin: str, where: str) -> dict[str, dict[str, str]]:
+    """A criterion's translations: `es: {label: ..., criterion: ...}`, each field a non-empty string."""
+    found: dict[str, dict[str, str]] = {}
+    for language in TRANSLATED_LANGUAGES:
+        given = entry.get(language)
+        if given is None:
+            continue
+        if not isinstance(given, dict) or set(given) - set(TRANSLATED_FIELDS):
+            raise KnowledgeError(
+                f"{origin}: {where}.{language} must map {', '.join(TRANSLATED_FIELDS)} to text"
+            )
+        if not all(isinstance(v, str) and v.strip() for v in given.values()):
+            raise KnowledgeError(f"{origin}: {where}.{language} has an empty translation")
+        found[language] = dict(given)
+    return found
+
+
 def parse_toolkit(doc: Any, origin: str = TOOLKIT_FILE) -> Toolkit:
     """Build the Toolkit from a parsed toolkit.yaml; any missing or inconsistent entry is a KnowledgeError."""
     if not isinstance(doc, dict):
@@ -180,6 +204,7 @@ def parse_toolkit(doc: Any, origin: str = TOOLKIT_FILE) -> Toolkit:
                     derived_from=_strings(entry.get("derived_from"), origin, f"{where}.derived_from"),
                     note=entry.get("note"),
                     footnote=entry.get("footnote"),
+                    translations=_translations(entry, origin, where),
                 )
             )
             if kind == "checklist" and not criteria[-1].questions:

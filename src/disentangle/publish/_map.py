@@ -209,32 +209,54 @@ LAYER_BY_KEY = {layer.key: layer for layer in LAYERS}
 DEFAULT_LAYER = LAYERS[0].key
 
 
-def county_title(row: CountyRow | None, fallback: str) -> str:
-    """The hover text of a county: its name and facts, one per line."""
+# The hover text's phrases, each translated whole (the pages pass their language's gettext).
+COUNTY_TITLE = {
+    "no-record": "No record in the registry",
+    "287g": "287(g) in force: %(counts)s",
+    "287g-none": "287(g) in force: none",
+    "as-of": " (ICE's list of %(date)s)",
+    "detention": "Detention contracts in force (found in records): %(n)s",
+    "facilities": "Facilities ICE used (list of 2017): %(n)s",
+    "last-used": ", last used %(date)s",
+    "secure-communities": "Secure Communities: since %(month)s",
+    "secure-communities-none": "Secure Communities: no record",
+    "found": "Found in records: %(found)s in force, %(ended)s ended",
+    "dhs": "Named by DHS as a “sanctuary jurisdiction” (itself or its state)",
+    "scorecard": (
+        "Scorecard on record: meets %(met)s, fails %(failed)s, partly %(partial)s, unknown %(unknown)s"
+        " of %(criteria)s"
+    ),
+}
+
+
+def county_title(row: CountyRow | None, fallback: str, translate: Callable[[str], str] = str) -> str:
+    """The hover text of a county: its name and facts, one per line, in the language of `translate`."""
+
+    def say(key: str, **values: Any) -> str:
+        return translate(COUNTY_TITLE[key]) % values if values else translate(COUNTY_TITLE[key])
+
     if row is None:
-        return f"{fallback}\nNo record in the registry"
+        return f"{fallback}\n{say('no-record')}"
     counts = ", ".join(f"{row.get(m) or 0} {m[-3:].upper()}" for m in MODELS_287G)
     lines = [
         f"{row['name']}, {row['state']}",
-        (f"287(g) in force: {counts}" if active_287g(row) else "287(g) in force: none")
-        + (f" (ICE's list of {row['as_of']})" if row.get("as_of") else ""),
-        f"Detention contracts in force (found in records): {row.get('detention') or 0}",
-        f"Facilities ICE used (list of 2017): {row.get('facilities_used') or 0}"
-        + (f", last used {row['facilities_last_used']}" if row.get("facilities_last_used") else ""),
-        f"Secure Communities: since {str(row['secure_communities'])[:7]}"
+        (say("287g", counts=counts) if active_287g(row) else say("287g-none"))
+        + (say("as-of", date=row["as_of"]) if row.get("as_of") else ""),
+        say("detention", n=row.get("detention") or 0),
+        say("facilities", n=row.get("facilities_used") or 0)
+        + (say("last-used", date=row["facilities_last_used"]) if row.get("facilities_last_used") else ""),
+        say("secure-communities", month=str(row["secure_communities"])[:7])
         if row.get("secure_communities")
-        else "Secure Communities: no record",
+        else say("secure-communities-none"),
     ]
     if row.get("found_in_force") or row.get("found_ended"):
-        found, ended = row.get("found_in_force") or 0, row.get("found_ended") or 0
-        lines.append(f"Found in records: {found} in force, {ended} ended")
+        lines.append(say("found", found=row.get("found_in_force") or 0, ended=row.get("found_ended") or 0))
     if row.get("dhs_designated"):
-        lines.append("Named by DHS as a “sanctuary jurisdiction” (itself or its state)")
+        lines.append(say("dhs"))
     card = row.get("scorecard")
     if card:
         lines.append(
-            f"Scorecard on record: meets {card['met']}, fails {card['failed']}, partly {card['partial']}, "
-            f"unknown {card['unknown']} of {card['criteria']}"
+            say("scorecard", **{k: card[k] for k in ("met", "failed", "partial", "unknown", "criteria")})
         )
     return "\n".join(lines)
 

@@ -2,5 +2,6 @@
 
 from disentangle.web._app import create_app
 from disentangle.web._security import check_binding, is_loopback
+from disentangle.web._static import SiteReport, write_site
 
-__all__ = ["check_binding", "create_app", "is_loopback"]
+__all__ = ["SiteReport", "check_binding", "create_app", "is_loopback", "write_site"]

@@ -13,12 +13,25 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from disentangle import __version__
 from disentangle.errors import DisentangleError, InputError, NotFoundError
-from disentangle.web import _act, _alerts, _api, _detainers, _discovery, _documents, _pages, _redaction
+from disentangle.web import (
+    _act,
+    _alerts,
+    _api,
+    _detainers,
+    _discovery,
+    _documents,
+    _i18n,
+    _pages,
+    _redaction,
+)
+from disentangle.web._links import web_target
 from disentangle.web._security import LOOPBACK_HOSTS, CsrfError, Guard
 from disentangle.web._site import STATIC, Site
 from disentangle.workspace import Workspace
@@ -79,6 +92,7 @@ def create_app(
     app.add_middleware(
         Guard, token=token, allowed_hosts=hosts, sessions=app.state.site.session_principal if token else None
     )
+    app.add_middleware(Language)  # outermost: the guard and the routes see the path without /es
 
     app.add_exception_handler(DisentangleError, _registry_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -103,7 +117,56 @@ async def _warm_up(app: FastAPI) -> AsyncIterator[None]:
 def _build_home(site: Site) -> None:
     # An empty or unreachable registry fails here silently: the first request will say why.
     with contextlib.suppress(Exception):
-        site.memo.get(("home", _pages.DEFAULT_LAYER), lambda: _pages.home_page(site, _pages.DEFAULT_LAYER))
+        for language in _i18n.LANGUAGES:
+            site.memo.get(
+                (language, ("home", _pages.DEFAULT_LAYER)),
+                _i18n.in_language(language, lambda: _pages.home_page(site, _pages.DEFAULT_LAYER)),
+            )
+
+
+class Language:
+    """Chooses each request's language (_i18n.choose), takes the /es or /en prefix off the path, and keeps
+    the reader in that language: a redirect stays under the prefix, a named language is remembered."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        cookies = _cookies(headers.get("cookie", ""))
+        language, path, named = _i18n.choose(
+            scope["path"], cookies.get(_i18n.COOKIE), headers.get("accept-language", "")
+        )
+        scope = {**scope, "path": path, "raw_path": path.encode()}
+        target = web_target(language)
+
+        async def send_in_language(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response_headers = MutableHeaders(scope=message)
+                location = response_headers.get("location")
+                if location and location.startswith("/"):
+                    response_headers["location"] = target(location)
+                response_headers.add_vary_header("Accept-Language")
+                if named:
+                    response_headers.append(
+                        "set-cookie", f"{_i18n.COOKIE}={language}; Path=/; SameSite=Lax; Max-Age=31536000"
+                    )
+            await send(message)
+
+        with _i18n.speaking(language):
+            await self.app(scope, receive, send_in_language)
+
+
+def _cookies(header: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for part in header.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name:
+            found[name] = value
+    return found
 
 
 def _wants_json(request: Request) -> bool:

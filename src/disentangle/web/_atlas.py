@@ -28,6 +28,7 @@ class Shape:
     id: str
     name: str
     path: str
+    label: Point = (0.0, 0.0)  # where its name is written: the centroid of its largest ring
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,11 +116,28 @@ def object_shapes(topology: dict[str, Any], name: str, arcs: Sequence[Sequence[P
     collection = topology["objects"][name]
     shapes = []
     for geometry in collection.get("geometries", [collection]):
-        path = path_data(geometry_rings(arcs, geometry))
+        rings = geometry_rings(arcs, geometry)
+        path = path_data(rings)
         if path:
             properties = geometry.get("properties") or {}
-            shapes.append(Shape(str(geometry.get("id", "")), str(properties.get("name", "")), path))
+            name_ = str(properties.get("name", ""))
+            shapes.append(Shape(str(geometry.get("id", "")), name_, path, label_point(rings)))
     return shapes
+
+
+def label_point(rings: Sequence[Sequence[Point]]) -> Point:
+    """The area centroid of the largest ring (shoelace formula): inside for all but odd shapes."""
+    best: tuple[float, Point] = (-1.0, (0.0, 0.0))
+    for ring in rings:
+        area = cx = cy = 0.0
+        for (x0, y0), (x1, y1) in itertools.pairwise([*ring, ring[0]] if ring else []):
+            cross = x0 * y1 - x1 * y0
+            area += cross
+            cx += (x0 + x1) * cross
+            cy += (y0 + y1) * cross
+        if area and abs(area) > best[0]:
+            best = (abs(area), (cx / (3 * area), cy / (3 * area)))
+    return best[1]
 
 
 def mesh_path(topology: dict[str, Any], name: str, arcs: Sequence[Sequence[Point]]) -> str:

@@ -105,14 +105,27 @@ def place_section(site: Site, place: dict[str, Any]) -> dict[str, Any] | None:
 
 def _page(site: Site, report: DetainerReport, request: Request, href: str) -> Page:
     period, rates = _choices(request)
+    return detainer_page(site, report, href, period=period, rates=rates, query_string=str(request.url.query))
+
+
+def detainer_page(
+    site: Site,
+    report: DetainerReport,
+    href: str,
+    *,
+    period: tuple[int | None, int | None] = (None, None),
+    rates: dict[str, str] | None = None,
+    query_string: str = "",
+) -> Page:
+    """The detainer page of a report (the nation, a state, county, facility or agency)."""
     context = {
         "report": report,
         "data": report.to_dict(),
         "charts": charts(report),
         "href": href,
         "period": period,
-        "rates": rates,
-        "query_string": str(request.url.query),
+        "rates": rates or {},
+        "query_string": query_string,
     }
     return Page.of(site.render_text("detainers.html", context))
 

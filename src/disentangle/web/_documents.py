@@ -237,10 +237,26 @@ def _document_page(
     request: Request, sha256: str, place: str = "", review_error: tuple[str, str] | None = None
 ) -> Response:
     site = site_of(request)
+    context = document_context(site, sha256, place)
+    context["review_error"] = review_error
+    return render(request, "document.html", context, status_code=400 if review_error else 200)
+
+
+def document_context(
+    site: Site, sha256: str, place: str = "", *, with_reviews: bool = True
+) -> dict[str, Any]:
+    """What the document page shows; without `with_reviews` (the static site) no person's entry or field
+    waiting for one: only what was read from the document."""
     reading = site.workspace.reading(sha256)
     document = site.workspace.document(sha256)
     extraction = reading["extraction"]
     judgement, place_error = reading["judgement"], None
+    if not with_reviews and site.workspace.person_entries(sha256):
+        # The stored judgement weighed a person's values: judge the machine's reading alone again.
+        try:
+            judgement = site.workspace.judge_stored(sha256)
+        except DisentangleError as exc:
+            judgement = {"error": str(exc)}
     if place.strip():
         try:
             judgement = site.workspace.judge_stored(sha256, place=place.strip())
@@ -265,7 +281,12 @@ def _document_page(
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for fact in facts:
         groups[fact_group(fact["field"])].append(fact)
-    context = {
+    reviews = (
+        _review_context(site.workspace, sha256, document)
+        if with_reviews
+        else {"reviews": [], "open_reviews": [], "by_field": {}, "entered": []}
+    )
+    return {
         "reading": reading,
         "x": extraction,
         "judgement": judgement,
@@ -279,10 +300,9 @@ def _document_page(
         "sides": SIDES,
         "kind_label": KIND_LABELS.get(extraction["kind"], extraction["kind"]),
         "function_labels": extract.function_labels(),
-        **_review_context(site.workspace, sha256, document),
-        "review_error": review_error,
+        **reviews,
+        "review_error": None,
     }
-    return render(request, "document.html", context, status_code=400 if review_error else 200)
 
 
 def _review_context(workspace: Workspace, sha256: str, document: Any) -> dict[str, Any]:

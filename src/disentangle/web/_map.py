@@ -34,8 +34,10 @@ def render_map(
     rows: Sequence[CountyRow],
     layer: Layer,
     href: Callable[[str], str],
+    translate: Callable[[str], str] = str,
 ) -> RenderedMap:
-    """The county map as inline SVG: one link per county to its page, hover text in <title>."""
+    """The county map as inline SVG: one link per county to its page, hover text in <title> (in the
+    language of `translate`)."""
     by_fips = {str(row["fips"]): row for row in rows if row.get("fips")}
     counts = [0] * len(layer.bands)
     parts = [
@@ -48,10 +50,21 @@ def render_map(
         row = by_fips.get(fips)
         band = layer.classify(row)
         counts[band] += 1
-        title = escape(county_title(row, shape.name))
+        title = escape(county_title(row, shape.name, translate))
         parts.append(
             f'<a href="{escape(href(fips))}"><path class="{layer.bands[band].css}" d="{shape.path}">'
             f"<title>{title}</title></path></a>"
         )
-    parts.append(f'</g><path class="borders" d="{atlas.state_borders}"/></svg>')
+    parts.append(f'</g><path class="borders" d="{atlas.state_borders}"/>')
+    # Names to read once zoomed in (the stylesheet shows county names only then); never hit by the pointer.
+    parts.append('<g class="labels county-labels" aria-hidden="true">')
+    for shape in atlas.counties:
+        x, y = shape.label
+        parts.append(f'<text x="{x:.1f}" y="{y:.1f}">{escape(shape.name)}</text>')
+    parts.append('</g><g class="labels state-labels" aria-hidden="true">')
+    postal = {str(row["fips"])[:2]: row.get("state") for row in rows if row.get("fips") and row.get("state")}
+    for shape in atlas.states:
+        x, y = shape.label
+        parts.append(f'<text x="{x:.1f}" y="{y:.1f}">{escape(postal.get(shape.id) or shape.name)}</text>')
+    parts.append("</g></svg>")
     return RenderedMap(Markup("".join(parts)), tuple(counts), len(atlas.counties))

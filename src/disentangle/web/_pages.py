@@ -13,6 +13,8 @@ from starlette.responses import RedirectResponse, Response
 from disentangle.errors import InputError, NotFoundError
 from disentangle.model import EventRecord
 from disentangle.publish import DEFAULT_LAYER, LAYER_BY_KEY, LAYER_RECORDS, LAYERS, MODELS_287G
+from disentangle.publish._glossary import load_glossary
+from disentangle.web import _i18n
 from disentangle.web import _security as security
 from disentangle.web._act import agreement_costs, render
 from disentangle.web._cache import Page
@@ -52,7 +54,7 @@ def home_page(site: Site, layer: str) -> Page:
         "map": site.county_map(layer),
         "chart": site.chart(),
         "months": workspace.stats("month"),
-        "changes": workspace.latest_changes(CHANGES_ON_HOME),
+        "changes": site.changes(CHANGES_ON_HOME),
         "states": sorted(atlas.states, key=lambda s: s.name),
     }
     return Page.of(site.render_text("home.html", context))
@@ -92,13 +94,13 @@ def _place_download(request: Request, q: str, fmt: str) -> Response:
 @router.get("/place/{q:path}")
 async def place(request: Request, q: str) -> Response:
     site = site_of(request)
-    page = await site.memoised(("place", q), lambda: _place_page(site, q))
+    page = await site.memoised(("place", q), lambda: place_page(site, q))
     if isinstance(page, str):  # an agency's id or ORI: its own page
         return RedirectResponse(page, status_code=303)
     return cached_response(request, page)
 
 
-def _place_page(site: Site, q: str) -> Page | str:
+def place_page(site: Site, q: str) -> Page | str:
     result = site.show(q)
     if result["type"] == "agency":
         return agency_href(result["agency"]["id"])
@@ -154,11 +156,11 @@ def agency_json(request: Request, agency_id: str) -> Response:
 async def agency(request: Request, agency_id: str) -> Response:
     site = site_of(request)
     return cached_response(
-        request, await site.memoised(("agency", agency_id), lambda: _agency_page(site, agency_id))
+        request, await site.memoised(("agency", agency_id), lambda: agency_page(site, agency_id))
     )
 
 
-def _agency_page(site: Site, agency_id: str) -> Page:
+def agency_page(site: Site, agency_id: str) -> Page:
     result = site.history(agency_id)
     events: dict[str, list[EventRecord]] = defaultdict(list)
     for event in result["events"]:
@@ -185,11 +187,11 @@ async def agreement(request: Request, agreement_id: str) -> Response:
     """An agreement with what was read of it and done about it: this workspace's work, so never memoised,
     and a form (with its CSRF token) to record what happened next."""
     site = site_of(request)
-    context = await run_in_threadpool(_agreement_context, site, agreement_id)
+    context = await run_in_threadpool(agreement_context, site, agreement_id)
     return render(request, "agreement.html", context)
 
 
-def _agreement_context(site: Site, agreement_id: str) -> dict[str, Any]:
+def agreement_context(site: Site, agreement_id: str) -> dict[str, Any]:
     result = site.agreement(agreement_id)
     record = result["agreement"]
     return {
@@ -201,6 +203,18 @@ def _agreement_context(site: Site, agreement_id: str) -> dict[str, Any]:
         "work": agreement_work(site, record["id"]),
         "today": datetime.now(UTC).date().isoformat(),
     }
+
+
+@router.get("/glossary")
+def glossary(request: Request) -> Response:
+    site = site_of(request)
+    return site.render(request, "glossary.html", glossary_context())
+
+
+def glossary_context() -> dict[str, Any]:
+    """The glossary's terms in the language being rendered."""
+    language = _i18n.current()
+    return {"terms": [term.in_language(language) for term in load_glossary()], "href": "/glossary"}
 
 
 @router.get("/login")

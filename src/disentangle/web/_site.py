@@ -14,15 +14,16 @@ import jinja2
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from disentangle import __version__
-from disentangle.model import AgencyHistory, AgreementView
+from disentangle.model import AgencyHistory, AgreementView, ChangeRecord
 from disentangle.publish import LAYER_BY_KEY
-from disentangle.web import _labels
+from disentangle.web import _i18n, _labels
 from disentangle.web._atlas import Atlas, load_atlas
 from disentangle.web._cache import Memo, Page
 from disentangle.web._chart import render_chart
+from disentangle.web._links import rewrite_links, web_target
 from disentangle.web._map import RenderedMap, render_map
 from disentangle.workspace import Workspace
 
@@ -74,16 +75,28 @@ def template_environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # The catalog of the language being rendered (a context variable: one environment serves every
+    # language, each request and each page of the static site in its own).
+    environment.install_gettext_callables(  # type: ignore[attr-defined]
+        _i18n.gettext_, _i18n.ngettext_, newstyle=True
+    )
+    tr = _i18n.translate
     environment.filters.update(
-        model=lambda code: _labels.label(_labels.MODELS, code),
+        model=lambda code: tr(_labels.label(_labels.MODELS, code)),
         short_model=lambda code: _labels.label(_labels.SHORT_MODELS, code),
-        status=lambda code: _labels.label(_labels.STATUSES, code),
-        event=lambda code: _labels.label(_labels.EVENTS, code),
-        review=lambda code: _labels.label(_labels.REVIEWS, code),
-        origin=lambda code: _labels.label(_labels.ORIGINS, code),
-        county_rule=lambda code: _labels.label(_labels.COUNTY_RULES, code),
-        fact=lambda code: _labels.label(_labels.FACTS, code),
+        status=lambda code: tr(_labels.label(_labels.STATUSES, code)),
+        event=lambda code: tr(_labels.label(_labels.EVENTS, code)),
+        review=lambda code: tr(_labels.label(_labels.REVIEWS, code)),
+        origin=lambda code: tr(_labels.label(_labels.ORIGINS, code)),
+        county_rule=lambda code: tr(_labels.label(_labels.COUNTY_RULES, code)),
+        fact=lambda code: tr(_labels.label(_labels.FACTS, code)),
+        tr=tr,
+        # A knowledge entry's own translation of a field (scorecard criteria carry theirs as data).
+        localized=lambda row, name: (
+            (row.get("translations") or {}).get(_i18n.current(), {}).get(name) or row.get(name)
+        ),
         fact_value=_labels.fact_value,
         number=lambda n: f"{int(n or 0):,}",
         place_href=place_href,
@@ -92,7 +105,7 @@ def template_environment() -> jinja2.Environment:
         source_text=source_text,
         external_url=external_url,
     )
-    environment.globals.update(version=__version__)
+    environment.globals.update(version=__version__, language_names=_i18n.LANGUAGE_NAMES)
     return environment
 
 
@@ -147,26 +160,51 @@ class Site:
 
     def county_map(self, layer: str) -> RenderedMap:
         chosen = LAYER_BY_KEY[layer]
+        language = _i18n.current()
         rendered: RenderedMap = self.memo.get(
-            ("map", layer),
-            lambda: render_map(self.atlas(), self.county_rows(scored=chosen.scored), chosen, place_href),
+            ("map", layer, language),
+            _i18n.in_language(
+                language,
+                lambda: render_map(
+                    self.atlas(), self.county_rows(scored=chosen.scored), chosen, place_href, _i18n.translate
+                ),
+            ),
         )
         return rendered
+
+    def changes(self, limit: int) -> list[ChangeRecord]:
+        """The newest changes on ICE's lists, for the home page and the feed."""
+        return self.workspace.latest_changes(limit)
 
     def chart(self) -> Any:
         return self.memo.get("chart", lambda: render_chart(self.workspace.stats("month")))
 
+    static_site = False  # the web app: forms, the workspace's own papers and the API are here
+
     def render(
         self, request: Request, name: str, context: dict[str, Any], status_code: int = 200
     ) -> Response:
-        context = self.context(context)
-        return self.templates.TemplateResponse(request, name, context, status_code=status_code)
+        context = {"page_path": request.scope.get("path", "/"), **context}
+        return HTMLResponse(self.render_text(name, context), status_code=status_code)
 
     def render_text(self, name: str, context: dict[str, Any]) -> str:
-        return self.templates.env.get_template(name).render(self.context(context))
+        return self.finish(self.templates.env.get_template(name).render(self.context(context)))
+
+    def finish(self, html: str) -> str:
+        """The rendered page with its links pointing where this copy lives: the reader's language."""
+        language = _i18n.current()
+        return html if language == _i18n.DEFAULT else rewrite_links(html, web_target(language))
 
     def context(self, context: dict[str, Any]) -> dict[str, Any]:
-        return {"auth": self.token is not None, "query": "", "data_age": self.data_age(), **context}
+        return {
+            "auth": self.token is not None,
+            "query": "",
+            "data_age": self.data_age(),
+            "lang": _i18n.current(),
+            "static_site": self.static_site,
+            "page_path": context.get("href") or "/",
+            **context,
+        }
 
     def record_dates(self) -> dict[str, dict[str, Any]]:
         """Workspace.record_dates for today, memoised."""
@@ -206,6 +244,8 @@ class Site:
         """A memoised value; a fresh one is served on the event loop, a missing one is built in a thread
         (building reads the database, which would otherwise hold every other request up)."""
         self.fresh()
+        language = _i18n.current()
+        key, build = (language, key), _i18n.in_language(language, build)
         found, value = self.memo.peek(key, build)
         if found:
             return value

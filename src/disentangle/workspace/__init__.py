@@ -21,6 +21,7 @@ from disentangle.workspace._discovery import RECORDABLE, DiscoveryMixin
 from disentangle.workspace._exporting import ExportMixin
 from disentangle.workspace._importing import ImportMixin, ImportReport, SheetDiff, SourceFile
 from disentangle.workspace._overview import OverviewMixin
+from disentangle.workspace._publishing import PublishingMixin, SiteContents
 from disentangle.workspace._redacting import PublishedDocument, RedactionMixin, RedactionReview
 from disentangle.workspace._reviewing import QueueEntry, ReviewMixin
 from disentangle.workspace._sessions import SessionsMixin, WebSession
@@ -33,6 +34,7 @@ class Workspace(
     OverviewMixin,
     RedactionMixin,
     ReviewMixin,
+    PublishingMixin,
     DiscoveryMixin,
     DetainersMixin,
     CostMixin,
@@ -55,6 +57,7 @@ __all__ = [
     "QueueEntry",
     "RedactionReview",
     "SheetDiff",
+    "SiteContents",
     "SourceFile",
     "WebSession",
     "Workspace",

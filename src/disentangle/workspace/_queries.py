@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -210,7 +210,7 @@ class QueryMixin(WorkspaceBase):
             }
         return out
 
-    def county_map(self) -> list[dict[str, Any]]:
+    def county_map(self, *, exclude: Collection[str] = ()) -> list[dict[str, Any]]:
         """One row per county: what the national map colours, each count dated by its source.
 
         `287g-*`: agreements on ICE's latest 287(g) list (`as_of` gives its date), counted in every county
@@ -218,14 +218,15 @@ class QueryMixin(WorkspaceBase):
         says are in force (an agreement found in records). `facilities_used`: facilities on ICE's
         detention list of 2017 (an IGSA or USMS IGA), which says only that ICE used them between two
         dates, with the latest of those dates in `facilities_last_used`. `found_*`: agreements found in
-        records. Then Secure Communities' activation month and DHS's designation."""
+        records. Then Secure Communities' activation month and DHS's designation. `exclude`: agreements
+        left out (a static site leaves out those found only in private documents)."""
         j, a, f, ac = t.jurisdictions, t.agreements, t.facts, t.agency_counties
         with self.store.read() as connection:
             counties = connection.execute(
                 select(j.c.id, j.c.name, j.c.state, j.c.fips).where(j.c.level == "county")
             ).all()
             rows = connection.execute(
-                select(a.c.kind, a.c.status, a.c.last_seen, ac.c.county_id)
+                select(a.c.id, a.c.kind, a.c.status, a.c.last_seen, ac.c.county_id)
                 .select_from(a.join(ac, and_(ac.c.agency_id == a.c.agency_id, ac.c.counted)))
                 .where(a.c.status.in_(["active", "listed", *FOUND_STATUSES]), ac.c.county_id.is_not(None))
             ).all()
@@ -257,7 +258,7 @@ class QueryMixin(WorkspaceBase):
         }
         for row in rows:
             entry = out.get(row.county_id)
-            if entry is None:
+            if entry is None or row.id in exclude:
                 continue
             if row.status in FOUND_STATUSES:  # agreements found in records, whatever their kind
                 in_force = row.status == AgreementStatus.IN_FORCE

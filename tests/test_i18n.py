@@ -1,0 +1,119 @@
+"""Spanish: the catalog covers every message of the templates and the registry's words, requests choose
+their language by prefix, cookie and Accept-Language, and the knowledge carries its own translations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from disentangle.assess import load_toolkit
+from disentangle.errors import KnowledgeError
+from disentangle.publish._glossary import load_glossary, parse_glossary
+from disentangle.web import _catalog, _i18n, create_app
+from disentangle.workspace import Workspace
+
+PLACEHOLDER = re.compile(r"%\(\w+\)s|\{\w+\}")
+
+
+def test_every_message_of_the_pages_is_translated_into_spanish() -> None:
+    assert _catalog.missing("es") == []
+
+
+def test_the_catalog_extraction_sees_the_templates_and_the_registry_words() -> None:
+    messages = _catalog.messages()
+    assert "Skip to content" in messages  # base.html
+    assert "Law-enforcement agencies" in messages  # place.html
+    assert "Kinds of arrangement with ICE in force" in messages  # a map layer
+    assert "removed from ICE's list" in messages  # a status
+
+
+def test_translations_keep_every_placeholder() -> None:
+    catalog = _catalog.read_catalog("es")
+    for message in catalog:
+        if not message.id:
+            continue
+        ids = [message.id] if isinstance(message.id, str) else list(message.id)
+        strings = [message.string] if isinstance(message.string, str) else list(message.string)
+        wanted = set(PLACEHOLDER.findall(ids[-1]))
+        for string in strings:
+            found = set(PLACEHOLDER.findall(string))
+            # A singular form may leave the number out ("the active agreement"); nothing else may go.
+            assert found <= wanted and wanted - found <= {"%(num)s"}, (message.id, string)
+
+
+@pytest.mark.parametrize(
+    ("path", "cookie", "accept", "expected"),
+    [
+        ("/es/place/48167", None, "", ("es", "/place/48167", True)),
+        ("/en/place/48167", "es", "es", ("en", "/place/48167", True)),
+        ("/es", None, "", ("es", "/", True)),
+        ("/place/48167", "es", "en", ("es", "/place/48167", False)),
+        ("/place/48167", None, "es-MX,es;q=0.9,en;q=0.8", ("es", "/place/48167", False)),
+        ("/place/48167", None, "en-US,en;q=0.9,es;q=0.8", ("en", "/place/48167", False)),
+        ("/place/48167", None, "fr-FR, es;q=0.5", ("es", "/place/48167", False)),
+        ("/place/48167", None, "es;q=0", ("en", "/place/48167", False)),
+        ("/place/48167", None, "", ("en", "/place/48167", False)),
+        ("/espanol", None, "", ("en", "/espanol", False)),
+    ],
+)
+def test_a_request_chooses_its_language(
+    path: str, cookie: str | None, accept: str, expected: tuple[str, str, bool]
+) -> None:
+    assert _i18n.choose(path, cookie, accept) == expected
+
+
+@pytest.fixture(scope="module")
+def client(registry: Workspace) -> Iterator[TestClient]:
+    with TestClient(create_app(registry, cache_seconds=60.0), base_url="http://127.0.0.1") as test_client:
+        yield test_client
+
+
+def test_the_spanish_pages_say_so_and_keep_their_links_in_spanish(client: TestClient) -> None:
+    home = client.get("/es/")
+    assert home.status_code == 200
+    assert '<html lang="es">' in home.text
+    assert "Los acuerdos de la policía local con ICE" in home.text
+    assert 'href="/es/place/48167"' in home.text  # the map's counties keep the reader in Spanish
+    assert 'href="/static/style.css"' in home.text  # files are the same in both
+    assert "disentangle_lang=es" in home.headers.get("set-cookie", "")
+    county = client.get("/es/place/48167")
+    assert '<html lang="es">' in county.text and "Agencias policiales" in county.text
+    assert "Sin retenciones por órdenes de detención (detainers) de ICE" in county.text  # criteria, as data
+    english = client.get("/en/place/48167")
+    assert '<html lang="en">' in english.text and "Law-enforcement agencies" in english.text
+    assert 'href="/es/place/48167"' in english.text  # the switch to Spanish
+
+
+def test_accept_language_chooses_spanish_without_a_prefix(client: TestClient) -> None:
+    client.cookies.clear()
+    page = client.get("/glossary", headers={"Accept-Language": "es-US,es;q=0.9"})
+    assert '<html lang="es">' in page.text and "Orden de detención migratoria" in page.text
+    assert "accept-language" in page.headers.get("vary", "").lower()
+    plain = client.get("/glossary", headers={"Accept-Language": "en-US"})
+    assert '<html lang="en">' in plain.text and "Detainer (immigration hold)" in plain.text
+
+
+def test_a_redirect_stays_in_spanish(client: TestClient) -> None:
+    client.cookies.clear()
+    response = client.get("/es/place/TX0840000", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/es/agency/tx-galveston-county-sheriff-s-office"
+
+
+def test_every_checklist_criterion_has_its_spanish_words() -> None:
+    for criterion in load_toolkit().criteria:
+        words = criterion.translations.get("es")
+        assert words and words["label"] and words["criterion"], criterion.id
+        assert words["label"] != criterion.label
+
+
+def test_the_glossary_has_both_languages_and_a_source() -> None:
+    terms = load_glossary()
+    assert len(terms) >= 10
+    for term in terms:
+        assert term.in_language("es")["term"] and term.in_language("en")["definition"] and term.source
+    with pytest.raises(KnowledgeError, match=r"terms\[0\].*es: term and definition"):
+        parse_glossary({"terms": [{"id": "x", "source": "s", "en": {"term": "a", "definition": "b"}}]})
