@@ -19,6 +19,7 @@ from disentangle.ingest._pdf import PdfIngestor
 from disentangle.ingest._read import DEFAULT_INGESTORS, choose_ingestor, read_document
 from disentangle.ingest._store import DocumentStore
 from disentangle.ingest._text import TextIngestor
+from disentangle.ingest._words import ocr_words, page_sizes, page_words
 
 __all__ = [
     "DEFAULT_INGESTORS",
@@ -41,6 +42,9 @@ __all__ = [
     "expand_paths",
     "gather_paths",
     "ingest_paths",
+    "ocr_words",
+    "page_sizes",
+    "page_words",
     "read_document",
     "sanitize_filename",
 ]

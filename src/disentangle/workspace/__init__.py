@@ -6,6 +6,7 @@ The Workspace is assembled from one part per step of the workflow, each in its o
 registry; the stages they call never do.
 """
 
+from disentangle.workspace._alerts import AlertRun, AlertsMixin
 from disentangle.workspace._base import (
     DATA_DIR_ENV,
     DATABASE_ENV,
@@ -20,14 +21,17 @@ from disentangle.workspace._discovery import RECORDABLE, DiscoveryMixin
 from disentangle.workspace._exporting import ExportMixin
 from disentangle.workspace._importing import ImportMixin, ImportReport, SheetDiff, SourceFile
 from disentangle.workspace._overview import OverviewMixin
+from disentangle.workspace._redacting import PublishedDocument, RedactionMixin, RedactionReview
 from disentangle.workspace._reviewing import QueueEntry, ReviewMixin
 from disentangle.workspace._sessions import SessionsMixin, WebSession
 
 
 class Workspace(
+    AlertsMixin,
     ImportMixin,
     ExportMixin,
     OverviewMixin,
+    RedactionMixin,
     ReviewMixin,
     DiscoveryMixin,
     DetainersMixin,
@@ -42,11 +46,14 @@ __all__ = [
     "DATA_DIR_ENV",
     "HOME_ENV",
     "RECORDABLE",
+    "AlertRun",
     "DetainerImport",
     "DetainerReport",
     "ImportReport",
     "Progress",
+    "PublishedDocument",
     "QueueEntry",
+    "RedactionReview",
     "SheetDiff",
     "SourceFile",
     "WebSession",
