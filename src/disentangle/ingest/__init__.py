@@ -10,21 +10,29 @@ bidder reads it. A file that cannot be read is a DocumentError naming the file a
 
 from disentangle.ingest._base import Ingestor, Reading, ReadOptions
 from disentangle.ingest._batch import IngestResult, IngestSummary, expand_paths, ingest_paths
+from disentangle.ingest._blobs import BlobStore, FolderBlobs, FolderPages, PagesIndex
+from disentangle.ingest._celery import BROKER_ENV, CeleryExecutor, broker_url, run_worker
 from disentangle.ingest._docx import DocxIngestor
 from disentangle.ingest._html import HtmlIngestor
 from disentangle.ingest._image import ImageIngestor
 from disentangle.ingest._jobs import Executor, JobOutcome, LocalProcessExecutor
 from disentangle.ingest._names import sanitize_filename
-from disentangle.ingest._pdf import PdfIngestor
+from disentangle.ingest._ocr import OcrText
+from disentangle.ingest._pdf import PdfIngestor, ocr_pdf_page
 from disentangle.ingest._read import DEFAULT_INGESTORS, choose_ingestor, read_document
 from disentangle.ingest._store import DocumentStore
 from disentangle.ingest._text import TextIngestor
 
-__all__ = [
+__all__ = [  # noqa: RUF022 -- plain sorted(), the order tests/test_ingest.py pins
+    "BROKER_ENV",
+    "BlobStore",
+    "CeleryExecutor",
     "DEFAULT_INGESTORS",
     "DocumentStore",
     "DocxIngestor",
     "Executor",
+    "FolderBlobs",
+    "FolderPages",
     "HtmlIngestor",
     "ImageIngestor",
     "IngestResult",
@@ -32,13 +40,18 @@ __all__ = [
     "Ingestor",
     "JobOutcome",
     "LocalProcessExecutor",
+    "OcrText",
+    "PagesIndex",
     "PdfIngestor",
     "ReadOptions",
     "Reading",
     "TextIngestor",
+    "broker_url",
     "choose_ingestor",
     "expand_paths",
     "ingest_paths",
+    "ocr_pdf_page",
     "read_document",
+    "run_worker",
     "sanitize_filename",
 ]

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -436,8 +437,62 @@ field_entries = Table(
     Index("ix_field_entries_document", "sha256"),
 )
 
+# 0011: storage every machine of a coalition shares (issue 16). Originals are content-addressed blobs cut in
+# chunks (a row of 1 MB each: PostgreSQL's bytea, SQLite's BLOB); the blobs row is written last, so a blob
+# is whole when its row exists. The pages read from each original are kept once, as the folder store keeps
+# its pages JSON. Neither is ever updated or deleted (AppendOnly below refuses it in the database itself).
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("chunks", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+blob_chunks = Table(
+    "blob_chunks",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+)
+
+document_pages = Table(
+    "document_pages",
+    metadata,
+    Column("sha256", String(64), primary_key=True),  # the original's
+    Column("pages", LargeBinary, nullable=False),  # the pages JSON, as the folder store writes it
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row per page of a document whose OCR is fanned out one task per page: the task's claim (attempts),
+# then its reading. Keyed by (document, page), so a task delivered twice (a worker killed after reading
+# but before acknowledging) finds the page read and does nothing: every page is read into the store once.
+ocr_pages = Table(
+    "ocr_pages",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("page", Integer, primary_key=True),
+    Column("state", String(20), nullable=False),  # an OcrPageState value: claimed | read | failed
+    Column("attempts", Integer, nullable=False),  # how many times a worker started on it
+    Column("text", Text),
+    Column("confidence", Float),
+    Column("error", Text),
+    Column("worker", String(200)),  # the host and process that read it
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AppendOnly:
+    """A migration step: the database itself refuses UPDATE and DELETE on a table (evidence, audit log)."""
+
+    table: Table
+
+
 # Named, ordered migrations: each creates or alters what it names. Never edit a released one.
-MIGRATIONS: tuple[tuple[str, tuple[Table | AddColumn, ...]], ...] = (
+MIGRATIONS: tuple[tuple[str, tuple[Table | AddColumn | AppendOnly, ...]], ...] = (
     (
         "0001_registry",
         (
@@ -473,20 +528,36 @@ MIGRATIONS: tuple[tuple[str, tuple[Table | AddColumn, ...]], ...] = (
     ("0007_detainers", (detainer_datasets, detainer_facilities, detainer_counts)),
     ("0009_registry_truth", (agency_counties,)),
     ("0010_review", (field_entries,)),
+    (
+        "0011_shared_store",
+        (
+            blobs,
+            blob_chunks,
+            document_pages,
+            ocr_pages,
+            AppendOnly(blobs),
+            AppendOnly(blob_chunks),
+            AppendOnly(document_pages),
+        ),
+    ),
 )
 
 __all__ = [
     "MIGRATIONS",
     "AddColumn",
+    "AppendOnly",
     "agencies",
     "agency_aliases",
     "agency_counties",
     "agreement_actions",
     "agreements",
+    "blob_chunks",
+    "blobs",
     "campaigns",
     "detainer_counts",
     "detainer_datasets",
     "detainer_facilities",
+    "document_pages",
     "document_readings",
     "events",
     "facts",
@@ -495,6 +566,7 @@ __all__ = [
     "ingest_jobs",
     "jurisdictions",
     "metadata",
+    "ocr_pages",
     "pending_requests",
     "records_requests",
     "request_documents",
