@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -96,6 +97,11 @@ def _emit(
     click.echo("  ".join(k.upper().ljust(widths[k]) for k in keys))
     for record in records:
         click.echo("  ".join(_cell(record.get(k))[: widths[k]].ljust(widths[k]) for k in keys).rstrip())
+
+
+def _safe_url(url: str) -> str:
+    """A broker or database URL without its password."""
+    return re.sub(r"://([^:@/]*):[^@/]+@", r"://\1:***@", url)
 
 
 def _cell(value: Any) -> str:
@@ -294,7 +300,25 @@ def ingest_(ctx: click.Context, paths: tuple[Path, ...], workers: int) -> None:
                 err=True,
             )
 
-    summary = workspace.ingest(list(paths), workers=workers, progress=tick)
+    shown_pages: dict[str, int] = {}
+
+    def pages(progress: Any) -> None:
+        # Each file's OCR pages as workers read them: on a terminal in place, else every tenth of them.
+        step = max(1, progress.total // 10)
+        due = sys.stderr.isatty() or progress.read % step == 0 or progress.read == progress.total
+        if due and shown_pages.get(progress.filename) != progress.read:
+            end = "\n" if progress.read == progress.total or not sys.stderr.isatty() else "\r"
+            line = f"  ocr   {progress.filename}: {progress.read}/{progress.total} pages{end}"
+            click.echo(line, err=True, nl=False)
+            shown_pages[progress.filename] = progress.read
+
+    executor = workspace.executor()
+    broker = os.environ.get("DISENTANGLE_BROKER_URL")
+    if executor is not None and broker:
+        click.echo(
+            f"reading on the workers of {_safe_url(broker)} (start one: `disentangle worker`)", err=True
+        )
+    summary = workspace.ingest(list(paths), workers=workers, progress=tick, executor=executor, on_pages=pages)
     click.echo(
         f"{summary.documents} documents ({summary.new} new, {summary.already_stored} already stored), "
         f"{summary.pages} pages, {summary.ocr_pages} by OCR, {len(summary.failures)} failed",
@@ -304,6 +328,46 @@ def ingest_(ctx: click.Context, paths: tuple[Path, ...], workers: int) -> None:
         click.echo(f"failed: {path}: {reason}", err=True)
     if summary.failures:
         sys.exit(1)  # the batch went on; the exit code still tells a script that some files failed
+
+
+@main.command("documents")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.pass_context
+@_fail_cleanly
+def documents(ctx: click.Context, fmt: str) -> None:
+    """List the library: each stored document's sha256, file name, pages, OCR pages, state, organisation."""
+    rows = [row.to_json() for row in _workspace(ctx).document_list()]
+    _emit(rows, fmt, ["sha256", "filename", "pages", "ocr_pages", "state", "organisation"])
+
+
+@main.command("worker")
+@click.option("--concurrency", default=2, show_default=True, type=click.IntRange(1, 64), help="Processes.")
+@click.option(
+    "--broker",
+    envvar="DISENTANGLE_BROKER_URL",
+    required=True,
+    help="Redis URL of the broker (also $DISENTANGLE_BROKER_URL), e.g. redis://127.0.0.1:6379/0.",
+)
+@click.option(
+    "--database",
+    envvar="DISENTANGLE_DATABASE_URL",
+    help="The shared database (also $DISENTANGLE_DATABASE_URL).",
+)
+@click.pass_context
+@_fail_cleanly
+def worker(ctx: click.Context, concurrency: int, broker: str, database: str | None) -> None:
+    """Read documents for a server: consume ingest, OCR (one page per task) and extraction tasks."""
+    from disentangle import ingest
+
+    if database:
+        os.environ[DATABASE_ENV] = database
+    workspace = _workspace(ctx)  # checks the database and applies its migrations before taking tasks
+    click.echo(
+        f"worker: {concurrency} process(es) on {_safe_url(broker)}, store {_safe_url(workspace.store.url)}",
+        err=True,
+    )
+    workspace.close()
+    ingest.run_worker(broker, concurrency)
 
 
 @main.command("extract")

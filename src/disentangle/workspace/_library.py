@@ -9,7 +9,7 @@ import shutil
 import tempfile
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -24,7 +24,7 @@ from disentangle.errors import DisentangleError, InputError, NotFoundError
 from disentangle.ingest._base import HEAD_BYTES, NO_BID, describe_head
 from disentangle.model import Document, PageMethod
 from disentangle.registry import tables as t
-from disentangle.workspace._judging import JudgeMixin
+from disentangle.workspace._fanout import FanOutMixin, PageProgress
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # one file; the largest agreement in the corpus is under 20 MB
 MAX_UPLOAD_FILES = 50  # one upload; a folder's worth of agreements, read two at a time
@@ -55,6 +55,35 @@ class FileState(StrEnum):
     STORED = "stored"  # new in the library, and read
     ALREADY_STORED = "already-stored"  # the same bytes were already in the library: nothing changed
     FAILED = "failed"  # refused or unreadable; `error` says why
+
+
+class DocumentState(StrEnum):
+    """Where a stored document stands."""
+
+    STORED = "stored"  # the original and its pages are stored; what it says is not read yet
+    READ = "read"  # extracted, linked and judged by this version
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryDocument:
+    """One stored document as `disentangle documents` lists it."""
+
+    sha256: str
+    filename: str
+    pages: int
+    ocr_pages: int
+    state: DocumentState
+    organisation: str | None  # the organisation it belongs to; None in a single-user workspace
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sha256": self.sha256,
+            "filename": self.filename,
+            "pages": self.pages,
+            "ocr_pages": self.ocr_pages,
+            "state": self.state.value,
+            "organisation": self.organisation,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +150,7 @@ def read_upload(reader: LibraryReader, item: tuple[int, str, str]) -> dict[str, 
     }
 
 
-class LibraryMixin(JudgeMixin):
+class LibraryMixin(FanOutMixin):
     """Documents a person has brought, and the jobs that read them."""
 
     # ------------------------------------------------------------------ the library
@@ -178,6 +207,37 @@ class LibraryMixin(JudgeMixin):
                 entry["review"] = found[entry["sha256"]].review
         entries.sort(key=lambda e: (e["read_at"] or "", e["filename"].casefold()), reverse=True)
         return entries
+
+    def document_list(self) -> list[LibraryDocument]:
+        """Every stored document (sha256 order): file name, pages, OCR pages, state and organisation."""
+        r = t.document_readings
+        with self.store.read() as connection:
+            read = {
+                row.sha256
+                for row in connection.execute(select(r.c.sha256).where(r.c.extractor_version == __version__))
+            }
+        owners = self._document_organisations()
+        found: list[LibraryDocument] = []
+        for sha256 in self.documents.documents():
+            try:
+                document = self.documents.get(sha256)
+            except DisentangleError:  # a damaged pages file: not listed, not fatal for the list
+                continue
+            found.append(
+                LibraryDocument(
+                    sha256,
+                    document.filename,
+                    len(document.pages),
+                    sum(p.method is PageMethod.OCR for p in document.pages),
+                    DocumentState.READ if sha256 in read else DocumentState.STORED,
+                    owners.get(sha256),
+                )
+            )
+        return found
+
+    def _document_organisations(self) -> dict[str, str]:
+        """sha256 -> the organisation a document belongs to (the accounts part fills this in)."""
+        return {}
 
     def reading(self, sha256: str) -> dict[str, Any]:
         """What was read from a stored document: its extraction, registry link, validity judgement and
@@ -316,25 +376,28 @@ class LibraryMixin(JudgeMixin):
         return self.ingest_job(job_id)
 
     def run_ingest_job(
-        self, job_id: str, *, executor: ingest.Executor | None = None, workers: int = 2
+        self,
+        job_id: str,
+        *,
+        executor: ingest.Executor | None = None,
+        workers: int = 2,
+        fan_out: bool | None = None,
     ) -> dict[str, Any]:
         """Store and read a job's waiting files in worker processes, recording each outcome as it comes.
 
         The job's progress lives in the database, so any process can show it. A file that fails is
-        recorded with its reason and the others go on; the uploaded copies are removed at the end."""
+        recorded with its reason and the others go on; the uploaded copies are removed at the end.
+        With a broker configured (or `fan_out`), the files go to Celery workers, each PDF's OCR one task
+        per page, and each file's entry counts its pages read as they come."""
         job = self._job_row(job_id)
         files: list[dict[str, Any]] = [dict(f) for f in job["files"]]
         waiting = [(f["index"], f["path"], f["name"]) for f in files if f["state"] == FileState.WAITING]
         self._save_job(job_id, files, JobStatus.RUNNING if waiting else JobStatus.DONE)
         if not waiting:
             return self.ingest_job(job_id)
-        cores = os.cpu_count() or 1
-        reader = LibraryReader(
-            self.home, self.store.url, self.store.schema, self._data_dir, max(1, cores // max(1, workers))
-        )
-        # forkserver: workers start from a clean process, not a copy of a threaded web server
-        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        runner = executor or ingest.LocalProcessExecutor(workers, multiprocessing.get_context(method))
+        runner = executor if executor is not None else self.executor()
+        if fan_out is None:
+            fan_out = isinstance(runner, ingest.CeleryExecutor)
         status = JobStatus.INTERRUPTED
         stop = threading.Event()
         beat = threading.Thread(
@@ -342,11 +405,13 @@ class LibraryMixin(JudgeMixin):
         )
         beat.start()
         try:
-            for outcome in runner.map_unordered(partial(read_upload, reader), waiting):
-                result = outcome.result or {
-                    "index": outcome.item[0],
-                    "error": outcome.crash or "lost by the executor",
-                }
+            if fan_out:
+                results = self._fanned_out(
+                    job_id, files, waiting, runner or ingest.LocalProcessExecutor(workers)
+                )
+            else:
+                results = self._in_processes(waiting, runner, workers)
+            for result in results:
                 entry = files[result["index"]]
                 if result.get("error"):
                     entry.update(state=FileState.FAILED.value, error=result["error"])
@@ -373,6 +438,41 @@ class LibraryMixin(JudgeMixin):
             self._save_job(job_id, files, status)
             _remove_empty_folders(self.home, files)
         return self.ingest_job(job_id)
+
+    def _in_processes(
+        self, waiting: list[tuple[int, str, str]], executor: ingest.Executor | None, workers: int
+    ) -> Iterator[dict[str, Any]]:
+        """Each waiting file stored and read whole by one local worker process."""
+        cores = os.cpu_count() or 1
+        reader = LibraryReader(
+            self.home, self.store.url, self.store.schema, self._data_dir, max(1, cores // max(1, workers))
+        )
+        # forkserver: workers start from a clean process, not a copy of a threaded web server
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        runner = executor or ingest.LocalProcessExecutor(workers, multiprocessing.get_context(method))
+        for outcome in runner.map_unordered(partial(read_upload, reader), waiting):
+            yield outcome.result or {
+                "index": outcome.item[0],
+                "error": outcome.crash or "lost by the executor",
+            }
+
+    def _fanned_out(
+        self,
+        job_id: str,
+        files: list[dict[str, Any]],
+        waiting: list[tuple[int, str, str]],
+        executor: ingest.Executor,
+    ) -> Iterator[dict[str, Any]]:
+        """The waiting files read on workers; each file's entry counts its OCR pages as they are read."""
+
+        def pages_read(progress: PageProgress) -> None:
+            files[progress.key].update(ocr_read=progress.read, ocr_total=progress.total)
+            if progress.read == progress.total or progress.read % 5 == 0:
+                self._save_job(job_id, files, JobStatus.RUNNING)
+
+        items = [(index, Path(path), name) for index, path, name in waiting]
+        for result in self.read_on_workers(items, executor, extract=True, on_pages=pages_read):
+            yield {**result, "index": result["key"]}
 
     def _heartbeat(self, job_id: str, stop: threading.Event) -> None:
         """Touch the job's row while it runs: the sign, for every process reading it, that it still does."""
