@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -220,8 +221,9 @@ def test_the_web_form_refuses_without_its_token_and_names_a_bad_field(library: W
     with TestClient(create_app(library, cache_seconds=0), base_url="http://127.0.0.1") as client:
         page = client.get(f"/documents/{SHA}")
         assert page.status_code == 200 and "Fields to finish" in page.text
-        token = client.cookies.get("disentangle_csrf") or ""
-        assert token
+        found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert found and client.cookies.get("disentangle_csrf")
+        token = found.group(1)
         refused = client.post(f"/documents/{SHA}/review", data={"field": "signatories[1].name", "value": "X"})
         assert refused.status_code == 403
         unknown = client.post(

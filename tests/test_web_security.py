@@ -226,10 +226,11 @@ def test_login_sets_a_session_and_logout_needs_the_form_token(guarded: TestClien
     guarded.cookies.clear()
     form = guarded.get("/login", params={"next": "/search?q=plain"})
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert csrf and guarded.cookies.get(CSRF_COOKIE) == csrf.group(1)
+    assert csrf and guarded.cookies.get(CSRF_COOKIE), "the form's token is bound to a cookie"
+    assert guarded.cookies.get(CSRF_COOKIE) != csrf.group(1), "the token is signed, not the cookie itself"
     wrong = guarded.post("/login", data={"token": "not-it", "csrf_token": csrf.group(1), "next": "/"})
     assert wrong.status_code == 401 and guarded.cookies.get(SESSION_COOKIE) is None
-    csrf_value = guarded.cookies.get(CSRF_COOKIE)
+    csrf_value = csrf.group(1)
     response = guarded.post(
         "/login",
         data={"token": TOKEN, "csrf_token": csrf_value, "next": "/search?q=plain"},
@@ -246,9 +247,11 @@ def test_login_sets_a_session_and_logout_needs_the_form_token(guarded: TestClien
     refused = guarded.post("/logout", data={"csrf_token": "forged"}, follow_redirects=False)
     assert refused.status_code == 403
     assert guarded.get("/api/summary").status_code == 200, "a forged logout changes nothing"
-    logout = guarded.post(
-        "/logout", data={"csrf_token": guarded.cookies.get(CSRF_COOKIE)}, follow_redirects=False
-    )
+    stale = guarded.post("/logout", data={"csrf_token": csrf_value}, follow_redirects=False)
+    assert stale.status_code == 403, "a token from before signing in is bound to another binding"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', signed_in.text)
+    assert token
+    logout = guarded.post("/logout", data={"csrf_token": token.group(1)}, follow_redirects=False)
     assert logout.status_code == 303
     guarded.cookies.delete(SESSION_COOKIE)
     assert guarded.get("/api/summary").status_code == 401

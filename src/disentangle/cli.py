@@ -1102,30 +1102,82 @@ def export(ctx: click.Context, fmt: str, directory: Path) -> None:
     help="Access token every request must carry (login form or header); required off loopback. "
     "Also read from $DISENTANGLE_TOKEN, which keeps it out of the process list.",
 )
+@click.option(
+    "--ssl-certfile",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Serve HTTPS with this certificate (PEM); give --ssl-keyfile too.",
+)
+@click.option(
+    "--ssl-keyfile",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The certificate's key.",
+)
+@click.option(
+    "--forwarded-allow-ips",
+    help="Behind a reverse proxy that ends TLS: the proxy's addresses (comma-separated), trusted for "
+    "X-Forwarded-For and X-Forwarded-Proto. Without it those headers are ignored.",
+)
+@click.option(
+    "--header-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(1, 300),
+    help="Seconds a client has to send a request's headers before the connection is closed.",
+)
+@click.option(
+    "--max-connections",
+    default=400,
+    show_default=True,
+    type=click.IntRange(10, 50_000),
+    help="Open connections per worker; beyond it the one waiting longest for its headers is closed.",
+)
 @click.pass_context
 @_fail_cleanly
-def serve(ctx: click.Context, host: str, port: int, workers: int, token: str | None) -> None:
+def serve(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    workers: int,
+    token: str | None,
+    ssl_certfile: Path | None,
+    ssl_keyfile: Path | None,
+    forwarded_allow_ips: str | None,
+    header_timeout: float,
+    max_connections: int,
+) -> None:
     """Run the local web app: county map, search, place and agency pages, JSON API under /api."""
-    import uvicorn
-
     from disentangle.web import check_binding, create_app
     from disentangle.web._app import TOKEN_ENV
-    from disentangle.web._serve import serve_workers
+    from disentangle.web._serve import ServeOptions, serve_app, serve_workers
 
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        raise InputError("give both --ssl-certfile and --ssl-keyfile, or neither")
     check_binding(host, token)
     workspace = _workspace(ctx)
     _ensure_registry(workspace)
+    options = ServeOptions(
+        host=host,
+        port=port,
+        workers=workers,
+        ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
+        ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
+        forwarded_allow_ips=forwarded_allow_ips,
+        header_seconds=header_timeout,
+        max_connections=max_connections,
+    )
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"serving on http://{shown}:{port}/ with {workers} worker(s) (Ctrl-C stops)", err=True)
+    click.echo(
+        f"serving on {options.scheme}://{shown}:{port}/ with {workers} worker(s) (Ctrl-C stops)", err=True
+    )
     if workers == 1:
-        uvicorn.run(create_app(workspace, token=token), host=host, port=port, log_level="warning")
+        serve_app(create_app(workspace, token=token), options)
         return
     # Worker processes build their own app from the environment: the same workspace, database and token.
     os.environ[HOME_ENV] = str(workspace.home)
     os.environ[DATABASE_ENV] = workspace.store.url
     if token:
         os.environ[TOKEN_ENV] = token
-    serve_workers(host, port, workers)
+    serve_workers(options)
 
 
 # ------------------------------------------------------------------------------------------ detainers

@@ -7,6 +7,8 @@
     ├── KnowledgeError        a knowledge/ file that does not load or validate
     ├── NotFoundError         a place, agency, agreement or document that is not in the registry
     └── StoreError            the database refused (wrong schema version, unreachable server)
+        ├── StoreBusyError    another process holds the write lock (an import); retrying may succeed
+        └── StoreConflictError two writers wrote the same row at once (concurrent imports)
 
 The CLI turns any of these into one line on stderr and exit code 1; anything else is a bug.
 """
@@ -47,3 +49,11 @@ class NotFoundError(DisentangleError):
 
 class StoreError(DisentangleError):
     """The store refused: unreachable database, unknown schema version."""
+
+
+class StoreBusyError(StoreError):
+    """The database is locked by another writer (SQLite holds one writer at a time): try again shortly."""
+
+
+class StoreConflictError(StoreError):
+    """Two writers collided on the same row (two imports at once on PostgreSQL): one of them lost."""

@@ -267,6 +267,7 @@ ingest_jobs = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True)),
+    Column("cancel", Boolean),  # a person asked the job to stop; its worker stops at the next file or page
 )
 
 # Discovery campaigns: one records request per agency of a place, drafted and tracked together.
@@ -437,7 +438,40 @@ field_entries = Table(
     Index("ix_field_entries_document", "sha256"),
 )
 
-# 0011: storage every machine of a coalition shares (issue 16). Originals are content-addressed blobs cut in
+# Web sign-ins (issue 18): one row per session, keyed by the sha256 of its id (the id itself lives only in
+# the browser's cookie). A session belongs to a principal: today "the token holder"; later a user.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("principal", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),  # set by logout: the cookie stops working at once
+    Column("client", String(100)),  # the address it signed in from, for the person's own list
+    Index("ix_web_sessions_principal", "principal"),
+)
+
+# Failed sign-ins, for throttling: one row per failure, pruned as they age out of the window.
+web_login_failures = Table(
+    "web_login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client", String(100), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_web_login_failures_client_at", "client", "at"),
+)
+
+# Server-side secrets (the key that signs each form's CSRF token), shared by every worker process.
+web_keys = Table(
+    "web_keys",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# 0012: storage every machine of a coalition shares (issue 16). Originals are content-addressed blobs cut in
 # chunks (a row of 1 MB each: PostgreSQL's bytea, SQLite's BLOB); the blobs row is written last, so a blob
 # is whole when its row exists. The pages read from each original are kept once, as the folder store keeps
 # its pages JSON. Neither is ever updated or deleted (AppendOnly below refuses it in the database itself).
@@ -528,8 +562,9 @@ MIGRATIONS: tuple[tuple[str, tuple[Table | AddColumn | AppendOnly, ...]], ...] =
     ("0007_detainers", (detainer_datasets, detainer_facilities, detainer_counts)),
     ("0009_registry_truth", (agency_counties,)),
     ("0010_review", (field_entries,)),
+    ("0011_web_sessions", (web_sessions, web_login_failures, web_keys, AddColumn(ingest_jobs, "cancel"))),
     (
-        "0011_shared_store",
+        "0012_shared_store",
         (
             blobs,
             blob_chunks,
@@ -575,4 +610,7 @@ __all__ = [
     "snapshot_rows",
     "snapshots",
     "sources",
+    "web_keys",
+    "web_login_failures",
+    "web_sessions",
 ]

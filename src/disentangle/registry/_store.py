@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import random
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
-from disentangle.errors import StoreError
+from disentangle.errors import StoreBusyError, StoreConflictError, StoreError
 from disentangle.registry._schema import MIGRATIONS, AddColumn, AppendOnly, schema_migrations
+
+T = TypeVar("T")
+SQLITE_BUSY_SECONDS = 15.0  # how long one statement waits for another writer before "database is locked"
 
 
 def sqlite_url(path: Path) -> str:
@@ -30,17 +36,26 @@ class Store:
             if not re.fullmatch(r"[a-z_][a-z0-9_]*", schema):
                 raise StoreError(f"invalid schema name {schema!r}")
             kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
+        if self.dialect == "sqlite":
+            kwargs["connect_args"] = {"timeout": SQLITE_BUSY_SECONDS}
         self.schema = schema
         try:
             self.engine: Engine = create_engine(url, **kwargs)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
-            raise StoreError(f"cannot open database {self.safe_url}: {exc}") from exc
+            raise StoreError(f"cannot open {self.label}: {exc}") from exc
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
 
     @property
     def safe_url(self) -> str:
         return re.sub(r"://([^:@/]+):[^@/]+@", r"://\1:***@", self.url)
+
+    @property
+    def label(self) -> str:
+        """The database as error messages name it: never a file path, never a password."""
+        if self.dialect == "sqlite":
+            return "the registry database"
+        return f"database {re.sub(r'^[^:]+://([^@/]*@)?', '', self.url).split('?', 1)[0]}"
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -49,7 +64,13 @@ class Store:
             with self.engine.begin() as connection:
                 yield connection
         except OperationalError as exc:
-            raise StoreError(f"database {self.safe_url}: {exc.orig}") from exc
+            raise self._refusal(exc) from exc
+        except IntegrityError as exc:
+            # Two writers at once (two imports on PostgreSQL): the loser's whole transaction is undone.
+            raise StoreConflictError(
+                f"{self.label}: another process wrote the same records at the same time "
+                "(two imports at once?); nothing of this one was kept: run it again"
+            ) from exc
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -57,7 +78,31 @@ class Store:
             with self.engine.connect() as connection:
                 yield connection
         except OperationalError as exc:
-            raise StoreError(f"database {self.safe_url}: {exc.orig}") from exc
+            raise self._refusal(exc) from exc
+
+    def retrying(self, work: Callable[[Connection], T], *, patience: float = 120.0) -> T:
+        """Run `work` in a transaction, again with backoff while the database is busy (another process
+        holds the write lock), for up to `patience` seconds; then StoreBusyError."""
+        deadline = time.monotonic() + patience
+        pause = 0.05
+        while True:
+            try:
+                with self.transaction() as connection:
+                    return work(connection)
+            except StoreBusyError:
+                if time.monotonic() + pause > deadline:
+                    raise
+                time.sleep(pause * random.uniform(0.5, 1.0))
+                pause = min(pause * 2, 5.0)
+
+    def _refusal(self, exc: OperationalError) -> StoreError:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        if "locked" in reason or "busy" in reason:
+            return StoreBusyError(
+                f"{self.label} is busy: another process is writing to it (an import?); try again shortly"
+            )
+        # Messages from SQLite never carry the file's path; PostgreSQL's name host and database only.
+        return StoreError(f"{self.label}: {reason}")
 
     def migrate(self) -> list[str]:
         """Apply the migrations not yet applied, each in its own transaction; return their names."""
@@ -69,7 +114,7 @@ class Store:
         unknown = done - known
         if unknown:
             raise StoreError(
-                f"database {self.safe_url} has migrations this version does not know: {sorted(unknown)}; "
+                f"{self.label} has migrations this version does not know: {sorted(unknown)}; "
                 "upgrade Disentangle"
             )
         for name, steps in MIGRATIONS:

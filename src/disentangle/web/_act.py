@@ -92,18 +92,14 @@ class Fields:
         return pairs
 
 
-def csrf_token(request: Request) -> str:
-    return request.cookies.get(security.CSRF_COOKIE) or security.new_csrf_token()
-
-
 def render(
     request: Request, name: str, context: dict[str, Any], *, status_code: int = 200, csrf: str | None = None
 ) -> Response:
-    """A page with a form: the CSRF token in the page and in its cookie (double submit)."""
+    """A page with a form: the form's CSRF token (signed by the server for this browser) in the page."""
     site = site_of(request)
-    token = csrf or csrf_token(request)
+    token = csrf or security.form_token(request)
     response = site.render(request, name, {"csrf": token, **context}, status_code=status_code)
-    security.set_csrf_cookie(response, token)
+    security.remember_binding(request, response)
     response.headers["cache-control"] = "no-store"  # forms and private requests are never cached
     return response
 
@@ -112,7 +108,7 @@ async def posted(request: Request) -> Fields:
     """The form of a POST, refused unless it carries the token this site put in its cookie."""
     form = await request.form(max_part_size=MAX_UPLOAD)
     submitted = form.get("csrf_token")
-    security.check_csrf(request.cookies, submitted if isinstance(submitted, str) else None)
+    security.check_csrf(request, submitted if isinstance(submitted, str) else None)
     return Fields(form)
 
 

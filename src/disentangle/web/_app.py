@@ -72,7 +72,9 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC, follow_symlink=False), name="static")
     app.add_api_route("/api", _api_index, include_in_schema=False)
     hosts = allowed_hosts if allowed_hosts is not None else (None if token else LOOPBACK_HOSTS)
-    app.add_middleware(Guard, token=token, allowed_hosts=hosts)
+    app.add_middleware(
+        Guard, token=token, allowed_hosts=hosts, sessions=app.state.site.session_principal if token else None
+    )
 
     app.add_exception_handler(DisentangleError, _registry_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -110,15 +110,14 @@ def upload_form(request: Request) -> Response:
 
 def _upload_page(request: Request, error: str | None, status: int) -> Response:
     site = site_of(request)
-    csrf = request.cookies.get(security.CSRF_COOKIE) or security.new_csrf_token()
     context = {
-        "csrf": csrf,
+        "csrf": security.form_token(request),
         "error": error,
         "max_files": MAX_UPLOAD_FILES,
         "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
     }
     response = site.render(request, "upload.html", context, status_code=status)
-    security.set_csrf_cookie(response, csrf)
+    security.remember_binding(request, response)
     return response
 
 
@@ -146,9 +145,7 @@ async def upload(request: Request) -> Response:
         return _upload_page(request, message, 400)
     try:
         submitted = form.get("csrf_token")
-        if not security.csrf_matches(
-            request.cookies.get(security.CSRF_COOKIE), submitted if isinstance(submitted, str) else None
-        ):
+        if not security.csrf_matches(request, submitted if isinstance(submitted, str) else None):
             message = "the form had expired or did not come from this site: choose the files again"
             return _upload_page(request, message, 403)
         uploads = [

@@ -234,16 +234,32 @@ def login_form(request: Request, next: str = "/") -> Response:
     site = site_of(request)
     if site.token is None:
         raise NotFoundError("this server has no access token: nothing to sign in to")
-    csrf = request.cookies.get(security.CSRF_COOKIE) or security.new_csrf_token()
+    signed_in = bool(getattr(request.state, "authorized", False))
+    return _login_page(request, next, signed_in=signed_in)
+
+
+def _login_page(
+    request: Request, next: str, *, signed_in: bool = False, failed: bool = False, wait: int = 0
+) -> Response:
+    status = 429 if wait else 401 if failed else 200
     context = {
-        "csrf": csrf,
+        "csrf": security.form_token(request),
         "next": security.safe_next(next),
-        "signed_in": bool(getattr(request.state, "authorized", False)),
-        "failed": False,
+        "signed_in": signed_in,
+        "failed": failed,
+        "wait": wait,
     }
-    response = site.render(request, "login.html", context)
-    security.set_csrf_cookie(response, csrf)
+    response = site_of(request).render(request, "login.html", context, status_code=status)
+    security.remember_binding(request, response)
+    response.headers["cache-control"] = "no-store"
+    if wait:
+        response.headers["retry-after"] = str(wait)
     return response
+
+
+def _client(request: Request) -> str:
+    # Behind a reverse proxy started with --forwarded-allow-ips, uvicorn puts the real client here.
+    return request.client.host if request.client else "unknown"
 
 
 @router.post("/login")
@@ -253,23 +269,40 @@ def login(
     csrf_token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
+    """Sign in with the access token: a server-side session that expires, and that logout ends. Too many
+    wrong tokens from one address (or from all together) in a few minutes make the next tries wait."""
     site = site_of(request)
     if site.token is None:
         raise NotFoundError("this server has no access token: nothing to sign in to")
-    security.check_csrf(request.cookies, csrf_token)
+    security.check_csrf(request, csrf_token)
+    client = _client(request)
+    wait = site.workspace.login_wait(client)
+    if wait:
+        return _login_page(request, next, wait=wait)
     if not security.token_matches(token, site.token):
-        csrf = security.new_csrf_token()
-        context = {"csrf": csrf, "next": security.safe_next(next), "signed_in": False, "failed": True}
-        response = site.render(request, "login.html", context, status_code=401)
-        security.set_csrf_cookie(response, csrf)
-        return response
+        site.workspace.record_login_failure(client)
+        return _login_page(request, next, failed=True)
+    site.workspace.clear_login_failures(client)
+    session_id, session = site.workspace.open_session(security.TOKEN_PRINCIPAL, client=client)
     response = RedirectResponse(security.safe_next(next), status_code=303)
+    secure = request.url.scheme == "https"
+    lifetime = int((session.expires_at - session.created_at).total_seconds())
     response.set_cookie(
         security.SESSION_COOKIE,
-        security.session_value(site.token),
+        session_id,
+        max_age=lifetime,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=secure,
+        path="/",
+    )
+    # A new binding for forms made before signing in: a token seen then is no use now.
+    response.set_cookie(
+        security.CSRF_COOKIE,
+        security.new_csrf_token(),
+        httponly=True,
+        samesite="strict",
+        secure=secure,
         path="/",
     )
     return response
@@ -277,7 +310,12 @@ def login(
 
 @router.post("/logout")
 def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
-    security.check_csrf(request.cookies, csrf_token)
+    """End the session on the server (the cookie stops working everywhere at once) and forget it here."""
+    security.check_csrf(request, csrf_token)
+    session_id = request.cookies.get(security.SESSION_COOKIE)
+    if session_id:
+        site_of(request).workspace.revoke_session(session_id)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(security.SESSION_COOKIE, path="/")
+    response.delete_cookie(security.CSRF_COOKIE, path="/")
     return response

@@ -1,25 +1,41 @@
-"""Safe defaults for the web app: loopback-only unless a token guards it, security headers, CSRF."""
+"""Safe defaults for the web app: loopback-only unless a token guards it, security headers, CSRF.
+
+Cross-site form posts meet two locks. The guard refuses any unsafe request a browser marks as coming from
+another site (Sec-Fetch-Site) or another origin (Origin); and each form carries a token that is an HMAC,
+under a key only the server knows, of what binds it to this browser (the session id when signed in, else
+a random cookie). A page elsewhere can set cookies for 127.0.0.1 (cookies ignore ports) but cannot compute
+the token for them, so no pair it chooses is accepted.
+"""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import ipaddress
 import json
+import re
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable
 from http.cookies import SimpleCookie
-from urllib.parse import quote
+from typing import Any
+from urllib.parse import quote, urlsplit
 
+import anyio.to_thread
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from disentangle.errors import InputError
 
 SESSION_COOKIE = "disentangle_session"
-CSRF_COOKIE = "disentangle_csrf"
+CSRF_COOKIE = "disentangle_csrf"  # a random value binding forms to this browser when nobody is signed in
 TOKEN_HEADER = "x-disentangle-token"
 MIN_TOKEN_LENGTH = 16
+TOKEN_PRINCIPAL = "token-holder"  # whom a session opened with the server's access token belongs to
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SAME_SITE_FETCHES = frozenset({"same-origin", "none"})  # "none": typed in the address bar, a bookmark
+_BINDING = re.compile(r"^[A-Za-z0-9_-]{16,100}$")
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 
@@ -73,28 +89,91 @@ def token_matches(given: str | None, token: str) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), token.encode())
 
 
-def session_value(token: str) -> str:
-    """What the session cookie holds: derived from the token, so the cookie never carries it."""
-    return hmac.new(token.encode(), b"disentangle-session", hashlib.sha256).hexdigest()
-
-
 def new_csrf_token() -> str:
+    """A new random binding value for the CSRF cookie."""
     return secrets.token_urlsafe(24)
 
 
-def csrf_matches(cookie: str | None, submitted: str | None) -> bool:
-    """Double-submit check: the form's hidden field must equal the cookie this site set."""
-    return bool(cookie) and bool(submitted) and hmac.compare_digest(str(cookie), str(submitted))
+def sign_binding(key: bytes, binding: str) -> str:
+    """The form token for a binding: an HMAC under the server's key, so no client can make one."""
+    digest = hmac.new(key, b"disentangle-csrf:" + binding.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def check_csrf(cookies: Mapping[str, str], submitted: str | None) -> None:
-    """Refuse a form post whose hidden token is not the one in this site's cookie."""
-    if not csrf_matches(cookies.get(CSRF_COOKIE), submitted):
+def _binding(request: Request) -> str | None:
+    """What this browser's forms are bound to: its session when signed in, else its CSRF cookie."""
+    session_id = request.scope.get("state", {}).get("session_id")
+    if session_id:
+        return str(session_id)
+    cookie = request.cookies.get(CSRF_COOKIE)
+    return cookie if cookie and _BINDING.match(cookie) else None
+
+
+def _key(request: Request) -> bytes:
+    key: bytes = request.app.state.site.csrf_key
+    return key
+
+
+def form_token(request: Request) -> str:
+    """The token to put in a form of this page; pair it with `remember_binding` on the response."""
+    binding = _binding(request)
+    if binding is None:
+        state = request.scope.setdefault("state", {})
+        binding = state.get("new_csrf_binding") or new_csrf_token()
+        state["new_csrf_binding"] = binding
+    return sign_binding(_key(request), binding)
+
+
+def remember_binding(request: Request, response: Response) -> None:
+    """Set the CSRF cookie when `form_token` had to make a binding for this browser."""
+    binding = request.scope.get("state", {}).get("new_csrf_binding")
+    if binding:
+        response.set_cookie(
+            CSRF_COOKIE,
+            binding,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+
+
+def csrf_matches(request: Request, submitted: str | None) -> bool:
+    """Whether a posted form's token is the one this server made for this browser."""
+    binding = _binding(request)
+    if not binding or not submitted:
+        return False
+    return hmac.compare_digest(sign_binding(_key(request), binding).encode(), str(submitted).encode())
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    """Refuse a form post whose hidden token is not the one this server made for this browser."""
+    if not csrf_matches(request, submitted):
         raise CsrfError("the form has expired or did not come from this site; reload it and retry")
 
 
-def set_csrf_cookie(response: Response, value: str) -> None:
-    response.set_cookie(CSRF_COOKIE, value, httponly=True, samesite="strict", path="/")
+def same_origin(method: str, headers: dict[str, str]) -> bool:
+    """Whether an unsafe request may come from where the browser says it comes from.
+
+    Browsers send Sec-Fetch-Site and Origin with form posts; a page on another site or port gets
+    "cross-site"/"same-site" and its own origin. Clients that send neither (curl, scripts with the token)
+    are not browsers a page could drive, and pass."""
+    if method.upper() in SAFE_METHODS:
+        return True
+    fetch_site = headers.get("sec-fetch-site")
+    if fetch_site is not None and fetch_site.lower() not in SAME_SITE_FETCHES:
+        return False
+    origin = headers.get("origin")
+    if origin is None:
+        return True
+    if origin.strip().lower() == "null":  # a sandboxed frame, a file: page, a redirect across sites
+        return False
+    host = headers.get("host", "")  # a reverse proxy must pass the Host it was asked for (docs/security.md)
+    try:
+        netloc = urlsplit(origin.strip()).netloc.lower()
+    except ValueError:
+        return False
+    return bool(netloc) and netloc == host.strip().lower()
 
 
 def safe_next(target: str | None) -> str:
@@ -118,7 +197,10 @@ def _cookies(headers: dict[str, str]) -> dict[str, str]:
 
 
 class Guard:
-    """ASGI middleware: host check, token check, security headers on every response."""
+    """ASGI middleware: host check, cross-site check, token or session check, security headers.
+
+    `sessions` maps a session cookie to its principal (None: unknown, expired or revoked); it is called
+    in a worker thread, as it reads the database."""
 
     def __init__(
         self,
@@ -126,10 +208,11 @@ class Guard:
         *,
         token: str | None,
         allowed_hosts: Iterable[str] | None,
+        sessions: Callable[[str], str | None] | None = None,
     ) -> None:
         self.app = app
         self.token = token
-        self.session = session_value(token) if token else None
+        self.sessions = sessions
         self.allowed_hosts = {h.lower() for h in allowed_hosts} if allowed_hosts is not None else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -151,8 +234,16 @@ class Guard:
             # A page elsewhere that points its own domain name at 127.0.0.1 (DNS rebinding) ends here.
             await _plain(send_with_headers, 400, "unknown Host header: this server answers only to loopback")
             return
-        authorized = self.token is None or self._authorized(headers)
-        scope.setdefault("state", {})["authorized"] = authorized
+        if not same_origin(scope["method"], headers):
+            await _plain(
+                send_with_headers,
+                403,
+                "refused: this form was sent from another site or port; use the app's own pages",
+            )
+            return
+        state: dict[str, Any] = scope.setdefault("state", {})
+        authorized = self.token is None or await self._authorized(headers, state)
+        state["authorized"] = authorized
         if not authorized and not self._public(scope["path"]):
             await self._refuse(scope, headers, send_with_headers)
             return
@@ -162,8 +253,8 @@ class Guard:
     def _public(path: str) -> bool:
         return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
-    def _authorized(self, headers: dict[str, str]) -> bool:
-        assert self.token is not None and self.session is not None
+    async def _authorized(self, headers: dict[str, str], state: dict[str, Any]) -> bool:
+        assert self.token is not None
         given = headers.get(TOKEN_HEADER)
         authorization = headers.get("authorization", "")
         if authorization.lower().startswith("bearer "):
@@ -171,7 +262,14 @@ class Guard:
         if given is not None:
             return token_matches(given, self.token)
         cookie = _cookies(headers).get(SESSION_COOKIE)
-        return cookie is not None and hmac.compare_digest(cookie.encode(), self.session.encode())
+        if not cookie or self.sessions is None:
+            return False
+        principal = await anyio.to_thread.run_sync(self.sessions, cookie)
+        if principal is None:
+            return False
+        state["session_id"] = cookie
+        state["principal"] = principal
+        return True
 
     async def _refuse(self, scope: Scope, headers: dict[str, str], send: Send) -> None:
         wants_page = scope["method"] == "GET" and "text/html" in headers.get("accept", "")

@@ -104,6 +104,19 @@ class Site:
         self.memo = Memo(cache_seconds, size=1024)
         self._checked = -1.0
         self._generation: tuple[Any, ...] | None = None
+        self._csrf_key: bytes | None = None
+
+    @property
+    def csrf_key(self) -> bytes:
+        """The server-side key that signs every form's token (kept in the database for all workers)."""
+        if self._csrf_key is None:
+            self._csrf_key = self.workspace.web_key()
+        return self._csrf_key
+
+    def session_principal(self, session_id: str) -> str | None:
+        """Whose live session this cookie opens (None: unknown, expired or revoked)."""
+        session = self.workspace.web_session(session_id)
+        return session.principal if session is not None else None
 
     def atlas(self) -> Atlas:
         return load_atlas(self.workspace.data_dir)

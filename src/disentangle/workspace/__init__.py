@@ -21,10 +21,18 @@ from disentangle.workspace._exporting import ExportMixin
 from disentangle.workspace._importing import ImportMixin, ImportReport, SheetDiff, SourceFile
 from disentangle.workspace._overview import OverviewMixin
 from disentangle.workspace._reviewing import QueueEntry, ReviewMixin
+from disentangle.workspace._sessions import SessionsMixin, WebSession
 
 
 class Workspace(
-    ImportMixin, ExportMixin, OverviewMixin, ReviewMixin, DiscoveryMixin, DetainersMixin, CostMixin
+    ImportMixin,
+    ExportMixin,
+    OverviewMixin,
+    ReviewMixin,
+    DiscoveryMixin,
+    DetainersMixin,
+    CostMixin,
+    SessionsMixin,
 ):
     """A user's workspace: the registry database and stored documents, under one folder."""
 
@@ -41,6 +49,7 @@ __all__ = [
     "QueueEntry",
     "SheetDiff",
     "SourceFile",
+    "WebSession",
     "Workspace",
     "bundled_data_dir",
     "default_home",
