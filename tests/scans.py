@@ -23,7 +23,9 @@ def scanned_pdf(path: Path, pages: int, *, dpi: int = 100) -> Path:
         image = Image.new("L", (int(8.5 * dpi), 11 * dpi), 255)
         draw = ImageDraw.Draw(image)
         draw.text((dpi, dpi), page_words(number), fill=0, font=font)
-        draw.text((dpi, 2 * dpi), "This memorandum was released under the public records law.", fill=0, font=font)
+        draw.text(
+            (dpi, 2 * dpi), "This memorandum was released under the public records law.", fill=0, font=font
+        )
         images.append(image)
     buffer = io.BytesIO()
     images[0].save(buffer, format="PDF", save_all=True, append_images=images[1:], resolution=dpi)
