@@ -1131,6 +1131,16 @@ def export(ctx: click.Context, fmt: str, directory: Path) -> None:
     type=click.IntRange(10, 50_000),
     help="Open connections per worker; beyond it the one waiting longest for its headers is closed.",
 )
+@click.option(
+    "--database",
+    envvar="DISENTANGLE_DATABASE_URL",
+    help="The database to serve (also $DISENTANGLE_DATABASE_URL), e.g. postgresql+psycopg://user@host/db.",
+)
+@click.option(
+    "--broker",
+    envvar="DISENTANGLE_BROKER_URL",
+    help="Redis URL of the broker (also $DISENTANGLE_BROKER_URL): uploads are read by `disentangle worker`s.",
+)
 @click.pass_context
 @_fail_cleanly
 def serve(
@@ -1144,8 +1154,14 @@ def serve(
     forwarded_allow_ips: str | None,
     header_timeout: float,
     max_connections: int,
+    database: str | None,
+    broker: str | None,
 ) -> None:
     """Run the local web app: county map, search, place and agency pages, JSON API under /api."""
+    if database:
+        os.environ[DATABASE_ENV] = database
+    if broker:
+        os.environ["DISENTANGLE_BROKER_URL"] = broker
     from disentangle.web import check_binding, create_app
     from disentangle.web._app import TOKEN_ENV
     from disentangle.web._serve import ServeOptions, serve_app, serve_workers

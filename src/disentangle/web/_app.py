@@ -71,6 +71,8 @@ def create_app(
     app.include_router(_detainers.router)
     app.mount("/static", StaticFiles(directory=STATIC, follow_symlink=False), name="static")
     app.add_api_route("/api", _api_index, include_in_schema=False)
+    app.add_api_route("/healthz", _healthz, include_in_schema=False)
+    app.add_api_route("/readyz", _readyz, include_in_schema=False)
     hosts = allowed_hosts if allowed_hosts is not None else (None if token else LOOPBACK_HOSTS)
     app.add_middleware(
         Guard, token=token, allowed_hosts=hosts, sessions=app.state.site.session_principal if token else None
@@ -139,6 +141,21 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     ]
     summary = "; ".join(f"{p['where']}: {p['problem']}" for p in problems)
     return _error(request, 422 if _wants_json(request) else 400, f"bad request: {summary}", problems)
+
+
+def _healthz() -> Response:
+    """Liveness: the process answers (a load balancer or systemd watchdog restarts it when it does not)."""
+    return JSONResponse({"status": "ok"})
+
+
+def _readyz(request: Request) -> Response:
+    """Readiness: the database answers with its migrations applied, and the broker (when configured)
+    answers; 503 with the failing check named (never an address or a password) when one does not."""
+    checks = request.app.state.site.workspace.readiness()
+    ready = checks["database"] == "ok" and checks["broker"] in ("ok", "not configured")
+    return JSONResponse(
+        {"status": "ok" if ready else "unavailable", **checks}, status_code=200 if ready else 503
+    )
 
 
 def _api_index(request: Request) -> Response:

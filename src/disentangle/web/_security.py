@@ -55,7 +55,7 @@ SECURITY_HEADERS = (
 )
 
 # Reachable without the token: the login form, and the stylesheet and script it uses (no data there).
-PUBLIC_PATHS = ("/login",)
+PUBLIC_PATHS = ("/login", "/healthz", "/readyz")  # the probes say nothing but up or not
 PUBLIC_PREFIXES = ("/static/",)
 
 

@@ -248,6 +248,30 @@ class FanOutMixin(JudgeMixin):
                 progress(found)
         return summary
 
+    def readiness(self) -> dict[str, str]:
+        """Whether this server can work: the database (reachable, migrations applied) and the broker
+        (reachable, with how many workers answer), each "ok", "not configured" or why not, in words."""
+        checks: dict[str, str] = {}
+        try:
+            with self.store.read() as connection:
+                applied = set(connection.scalars(select(t.schema_migrations.c.name)))
+            missing = [name for name, _ in t.MIGRATIONS if name not in applied]
+            checks["database"] = "ok" if not missing else f"{len(missing)} migration(s) not applied"
+        except DisentangleError:
+            checks["database"] = "unreachable"
+        url = ingest.broker_url()
+        if not url:
+            checks["broker"] = "not configured"
+            return checks
+        try:
+            executor = ingest.CeleryExecutor(url)
+            executor.app.backend.client.ping()
+            checks["broker"] = "ok"
+            checks["workers"] = str(len(executor.workers(timeout=1.0)))
+        except Exception:  # any failure to reach it is the same answer to a probe
+            checks["broker"] = "unreachable"
+        return checks
+
     def shared_reader(self) -> SharedReader:
         return SharedReader(
             self.home, self.store.url, self.store.schema, self._data_dir, os.environ.get(BLOB_DIR_ENV)
