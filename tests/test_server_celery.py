@@ -7,6 +7,7 @@ middle of a multi-page OCR job: the job still completes, and every page is read 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -202,3 +203,63 @@ def test_a_worker_killed_mid_ocr_loses_no_page_and_duplicates_none(
     for page in document.pages:
         assert page.method is PageMethod.OCR
         assert page_words(page.number) in " ".join(page.text.split())
+
+
+def test_a_web_upload_is_read_on_workers_with_its_pages_counted(
+    shared: tuple[Workspace, Callable[[int], subprocess.Popen[bytes]]], broker: str, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from disentangle.web import create_app
+
+    workspace, start_worker = shared
+    start_worker(2)
+    scan = scanned_pdf(tmp_path / "release.pdf", 4).read_bytes()
+    wait_for_workers(broker, 1)
+    with TestClient(create_app(workspace, cache_seconds=0), base_url="http://127.0.0.1") as client:
+        ready = client.get("/readyz")
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["database"] == "ok" and ready.json()["broker"] == "ok"
+        assert int(ready.json()["workers"]) >= 1
+        assert client.get("/healthz").json() == {"status": "ok"}
+        form = client.get("/documents/upload").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        assert token
+        parts = [("files", ("release.pdf", scan, "application/pdf"))]
+        posted = client.post(
+            "/documents/upload", data={"csrf_token": token.group(1)}, files=parts, follow_redirects=False
+        )
+        assert posted.status_code == 303, posted.text
+        job_id = posted.headers["location"].rsplit("/", 1)[-1]
+        seen: set[tuple[int, int]] = set()
+        deadline = time.monotonic() + 120
+        while True:
+            job = client.get(f"/api/jobs/{job_id}").json()
+            entry = job["files"][0]
+            if entry.get("ocr_total"):
+                seen.add((entry["ocr_read"], entry["ocr_total"]))
+            if job["status"] not in ("queued", "running"):
+                break
+            assert time.monotonic() < deadline, job
+            time.sleep(0.1)
+        assert job["status"] == "done" and entry["state"] == "stored", job
+        assert (4, 4) in seen  # the job counted the scanned pages as workers read them
+        page = client.get(f"/documents/{entry['sha256']}")
+        assert page.status_code == 200 and "Page 3" in page.text
+
+
+def test_readiness_names_an_unreachable_broker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastapi.testclient import TestClient
+
+    from disentangle.web import create_app
+
+    pytest.importorskip("celery")
+    monkeypatch.setenv("DISENTANGLE_BROKER_URL", "redis://127.0.0.1:1/0")  # nothing listens on port 1
+    workspace = Workspace(tmp_path / "w")
+    try:
+        with TestClient(create_app(workspace, cache_seconds=0), base_url="http://127.0.0.1") as client:
+            answer = client.get("/readyz")
+        assert answer.status_code == 503
+        assert answer.json() == {"status": "unavailable", "database": "ok", "broker": "unreachable"}
+    finally:
+        workspace.close()
