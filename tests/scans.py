@@ -15,17 +15,26 @@ def page_words(number: int) -> str:
     return f"Page {number} {WORDS[number % len(WORDS)]} {WORDS[(number * 3) % len(WORDS)]}"
 
 
-def scanned_pdf(path: Path, pages: int, *, dpi: int = 100) -> Path:
-    """A PDF of `pages` letter-size page images, each with a few typed lines (page_words first)."""
+PROSE = (
+    "The county agrees to hold persons in custody at the request of the federal agency.",
+    "Records of each detainer received shall be kept and released under the public records law.",
+    "The sheriff shall designate officers to perform the functions described in this agreement.",
+    "Either party may terminate this agreement by written notice to the other party.",
+)
+
+
+def scanned_pdf(path: Path, pages: int, *, dpi: int = 100, lines: int = 1) -> Path:
+    """A PDF of `pages` letter-size page images: page_words first, then `lines` lines of typed prose."""
     font = ImageFont.load_default(size=dpi // 3)
+    small = ImageFont.load_default(size=dpi // 6)
     images = []
     for number in range(1, pages + 1):
         image = Image.new("L", (int(8.5 * dpi), 11 * dpi), 255)
         draw = ImageDraw.Draw(image)
         draw.text((dpi, dpi), page_words(number), fill=0, font=font)
-        draw.text(
-            (dpi, 2 * dpi), "This memorandum was released under the public records law.", fill=0, font=font
-        )
+        for line in range(lines):
+            words = PROSE[(number + line) % len(PROSE)]
+            draw.text((dpi, 2 * dpi + line * dpi // 3), words, fill=0, font=small)
         images.append(image)
     buffer = io.BytesIO()
     images[0].save(buffer, format="PDF", save_all=True, append_images=images[1:], resolution=dpi)
