@@ -340,6 +340,64 @@ def documents(ctx: click.Context, fmt: str) -> None:
     _emit(rows, fmt, ["sha256", "filename", "pages", "ocr_pages", "state", "organisation"])
 
 
+@main.group("user")
+def user_group() -> None:
+    """Accounts of a shared server: users of organisations, with roles viewer, editor or admin."""
+
+
+@user_group.command("add")
+@click.argument("email")
+@click.option("--org", "organisation", required=True, help="The user's organisation (made if new).")
+@click.option("--role", type=click.Choice(["viewer", "editor", "admin"]), required=True)
+@click.pass_context
+@_fail_cleanly
+def user_add(ctx: click.Context, email: str, organisation: str, role: str) -> None:
+    """Add a user; prints a one-time password and an API token (shown once, only their hashes are kept)."""
+    made = _workspace(ctx).add_user(email, organisation, role)
+    click.echo(f"password: {made.password}")
+    click.echo(f"token: {made.token}")
+    click.echo(
+        f"{made.user.email} added to {made.user.organisation} as {made.user.role.value}; the password and "
+        "the token above are shown once: give them to the person by a private channel",
+        err=True,
+    )
+
+
+@user_group.command("role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(["viewer", "editor", "admin"]))
+@click.pass_context
+@_fail_cleanly
+def user_role(ctx: click.Context, email: str, role: str) -> None:
+    """Change a user's role."""
+    user = _workspace(ctx).set_role(email, role)
+    click.echo(f"{user.email} ({user.organisation}) is now {user.role.value}", err=True)
+
+
+@user_group.command("list")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.pass_context
+@_fail_cleanly
+def user_list(ctx: click.Context, fmt: str) -> None:
+    """Every user with their organisation and role."""
+    rows = [
+        {"email": u.email, "organisation": u.organisation, "role": u.role.value}
+        for u in _workspace(ctx).users()
+    ]
+    _emit(rows, fmt, ["email", "organisation", "role"])
+
+
+@main.command("audit")
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.pass_context
+@_fail_cleanly
+def audit(ctx: click.Context, limit: int, fmt: str) -> None:
+    """The audit log, newest first: who changed what, when (it can be added to, never edited)."""
+    rows = [entry.to_json() for entry in _workspace(ctx).audit_log(limit=limit)]
+    _emit(rows, fmt, ["at", "actor", "organisation", "action", "subject", "detail"])
+
+
 @main.command("worker")
 @click.option("--concurrency", default=2, show_default=True, type=click.IntRange(1, 64), help="Processes.")
 @click.option(

@@ -518,6 +518,66 @@ ocr_pages = Table(
 )
 
 
+# 0013: people and their work (issue 16). Organisations, their users with a role, each user's API tokens
+# (kept as sha256: the token itself is shown once), what each organisation holds (a document, a records
+# request, a campaign, an ingestion job) at which access level, and the audit log of every change.
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),  # stored lower-cased
+    Column("organisation_id", String(40), ForeignKey("organisations.id"), nullable=False),
+    Column("role", String(20), nullable=False),  # a Role value: viewer | editor | admin
+    Column("password_hash", String(300), nullable=False),  # argon2id, with its own salt and parameters
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("disabled_at", DateTime(timezone=True)),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", String(40), ForeignKey("users.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    Index("ix_api_tokens_user", "user_id"),
+)
+
+holdings = Table(
+    "holdings",
+    metadata,
+    Column("kind", String(20), primary_key=True),  # a HoldingKind value: document | request | campaign | job
+    Column("key", String(200), primary_key=True),  # the sha256 or the id
+    Column("organisation_id", String(40), ForeignKey("organisations.id"), primary_key=True),
+    Column("owner_id", String(40)),  # the user who brought or made it (None: the organisation's)
+    Column("access", String(20), nullable=False),  # an Access value: private | organisation | public
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Index("ix_holdings_organisation", "organisation_id", "kind"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(320), nullable=False),  # the user's email, or "operator" (the command line)
+    Column("organisation", String(200)),  # the actor's organisation
+    Column("action", String(80), nullable=False),  # what was done, e.g. "user.add", "POST /requests/x/status"
+    Column("subject", String(300)),  # what it was done to (a sha256, an id, an email)
+    Column("detail", JSON),  # the rest, small: a role, an access level, the response status
+    Index("ix_audit_log_at", "at"),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class AppendOnly:
     """A migration step: the database itself refuses UPDATE and DELETE on a table (evidence, audit log)."""
@@ -575,6 +635,7 @@ MIGRATIONS: tuple[tuple[str, tuple[Table | AddColumn | AppendOnly, ...]], ...] =
             AppendOnly(document_pages),
         ),
     ),
+    ("0013_accounts", (organisations, users, api_tokens, holdings, audit_log, AppendOnly(audit_log))),
 )
 
 __all__ = [
@@ -586,6 +647,8 @@ __all__ = [
     "agency_counties",
     "agreement_actions",
     "agreements",
+    "api_tokens",
+    "audit_log",
     "blob_chunks",
     "blobs",
     "campaigns",
@@ -598,10 +661,12 @@ __all__ = [
     "facts",
     "field_entries",
     "found_agreements",
+    "holdings",
     "ingest_jobs",
     "jurisdictions",
     "metadata",
     "ocr_pages",
+    "organisations",
     "pending_requests",
     "records_requests",
     "request_documents",
@@ -610,6 +675,7 @@ __all__ = [
     "snapshot_rows",
     "snapshots",
     "sources",
+    "users",
     "web_keys",
     "web_login_failures",
     "web_sessions",

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from disentangle import __version__
-from disentangle.errors import DisentangleError, InputError, NotFoundError
+from disentangle.errors import DisentangleError, ForbiddenError, InputError, NotFoundError
 from disentangle.web import _act, _api, _detainers, _discovery, _documents, _pages
 from disentangle.web._security import LOOPBACK_HOSTS, CsrfError, Guard
 from disentangle.web._site import STATIC, Site
@@ -117,7 +117,7 @@ def _error(request: Request, status: int, message: str, detail: Any = None) -> R
 
 
 async def _registry_error(request: Request, exc: Exception) -> Response:
-    if isinstance(exc, CsrfError):
+    if isinstance(exc, CsrfError | ForbiddenError):
         status = 403
     elif isinstance(exc, NotFoundError):
         status = 404

@@ -24,6 +24,7 @@ from disentangle.errors import DisentangleError, InputError, NotFoundError
 from disentangle.ingest._base import HEAD_BYTES, NO_BID, describe_head
 from disentangle.model import Document, PageMethod
 from disentangle.registry import tables as t
+from disentangle.workspace._accounts import HoldingKind
 from disentangle.workspace._fanout import FanOutMixin, PageProgress
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # one file; the largest agreement in the corpus is under 20 MB
@@ -163,7 +164,9 @@ class LibraryMixin(FanOutMixin):
         with self.store.read() as connection:
             rows = {row.sha256: row for row in connection.execute(select(*columns))}
         entries: list[dict[str, Any]] = []
-        for sha256 in self.documents.documents():
+        stored = self.documents.documents()
+        seen = self.visible(HoldingKind.DOCUMENT, stored)
+        for sha256 in (s for s in stored if s in seen):
             row = rows.get(sha256)
             if row is not None:
                 entries.append({**_summary(row._mapping), "read": True})
@@ -218,7 +221,9 @@ class LibraryMixin(FanOutMixin):
             }
         owners = self._document_organisations()
         found: list[LibraryDocument] = []
-        for sha256 in self.documents.documents():
+        stored = self.documents.documents()
+        seen = self.visible(HoldingKind.DOCUMENT, stored)
+        for sha256 in (s for s in stored if s in seen):
             try:
                 document = self.documents.get(sha256)
             except DisentangleError:  # a damaged pages file: not listed, not fatal for the list
@@ -236,12 +241,24 @@ class LibraryMixin(FanOutMixin):
         return found
 
     def _document_organisations(self) -> dict[str, str]:
-        """sha256 -> the organisation a document belongs to (the accounts part fills this in)."""
-        return {}
+        """sha256 -> the organisations that hold a document (joined by ", " when several do)."""
+        h, o = t.holdings, t.organisations
+        with self.store.read() as connection:
+            rows = connection.execute(
+                select(h.c.key, o.c.name)
+                .join(o, o.c.id == h.c.organisation_id)
+                .where(h.c.kind == HoldingKind.DOCUMENT.value)
+                .order_by(o.c.name)
+            ).all()
+        names: dict[str, list[str]] = {}
+        for row in rows:
+            names.setdefault(row.key, []).append(row.name)
+        return {key: ", ".join(value) for key, value in names.items()}
 
     def reading(self, sha256: str) -> dict[str, Any]:
         """What was read from a stored document: its extraction, registry link, validity judgement and
         comparison with its template. Read now (and stored) if it never was, or by an older version."""
+        self.require_visible(HoldingKind.DOCUMENT, sha256)
         row = self._current_reading(sha256)
         if row is not None:
             return row
@@ -249,6 +266,7 @@ class LibraryMixin(FanOutMixin):
 
     def read_stored(self, sha256: str) -> dict[str, Any]:
         """Read a stored document again and store the result (replacing an earlier reading)."""
+        self.require_visible(HoldingKind.DOCUMENT, sha256)
         values = self._read(self.documents.get(sha256))
         self._store_reading(values)
         found = self._current_reading(sha256)
@@ -340,6 +358,7 @@ class LibraryMixin(FanOutMixin):
             raise InputError("no file to read: choose at least one PDF, Word, HTML, text or image file")
         if len(files) > MAX_UPLOAD_FILES:
             raise InputError(f"too many files: at most {MAX_UPLOAD_FILES} at once; send the rest after")
+        self.require_editor()
         entries = []
         for index, (name, path) in enumerate(files):
             shown = ingest.sanitize_filename(name)
@@ -373,6 +392,8 @@ class LibraryMixin(FanOutMixin):
                     finished_at=None if failed < len(entries) else now,
                 )
             )
+        self.hold(HoldingKind.JOB, job_id)
+        self.audit("job.start", job_id, {"files": len(entries)})
         return self.ingest_job(job_id)
 
     def run_ingest_job(
@@ -418,6 +439,8 @@ class LibraryMixin(FanOutMixin):
                 else:
                     if result.get("reading"):
                         self._store_reading(result["reading"])
+                    self.hold(HoldingKind.DOCUMENT, result["sha256"])
+                    self.audit("document.add", result["sha256"], {"job": job_id, "new": bool(result["new"])})
                     state = FileState.STORED if result["new"] else FileState.ALREADY_STORED
                     entry.update(
                         state=state.value,
@@ -483,6 +506,7 @@ class LibraryMixin(FanOutMixin):
 
     def ingest_job(self, job_id: str) -> dict[str, Any]:
         """A job and each file's outcome, as the job page and /api/jobs/{id} show it."""
+        self.require_visible(HoldingKind.JOB, job_id)
         job = self._job_row(job_id)
         files = []
         for entry in job["files"]:
@@ -496,7 +520,8 @@ class LibraryMixin(FanOutMixin):
         columns = [c for c in j.c if c.name != "files"]
         with self.store.read() as connection:
             rows = connection.execute(select(*columns).order_by(j.c.created_at.desc()).limit(limit)).all()
-        return [_job_json(row._mapping) for row in rows]
+        seen = self.visible(HoldingKind.JOB, [row.id for row in rows])
+        return [_job_json(row._mapping) for row in rows if row.id in seen]
 
     def _job_row(self, job_id: str) -> dict[str, Any]:
         j = t.ingest_jobs

@@ -15,7 +15,8 @@ from disentangle.model import Document
 from disentangle.registry import DatabaseBlobs, DatabasePages
 from disentangle.registry import tables as t
 from disentangle.sources.ice_history import agency_similarity, name_contained
-from disentangle.workspace._base import BLOB_DIR_ENV, WorkspaceBase
+from disentangle.workspace._accounts import AccountsMixin, HoldingKind
+from disentangle.workspace._base import BLOB_DIR_ENV
 
 LINK_NAME_FLOOR = 82.0  # below this two agency names are two agencies (as in the history replay)
 STATE_UNKNOWN_FACTOR = 0.8  # a match across all states rests on the name and date alone
@@ -23,7 +24,7 @@ CONTAINED_NAME_SCORE = 82.0  # one name holding every word of the other counts a
 AMBIGUOUS_MARGIN = 0.05  # ... and is no match when another state's agreement scores within this
 
 
-class ReadMixin(WorkspaceBase):
+class ReadMixin(AccountsMixin):
     @property
     def documents(self) -> ingest.DocumentStore:
         """The content-addressed store of originals and their page texts: in the workspace folder on a
@@ -59,6 +60,7 @@ class ReadMixin(WorkspaceBase):
         )
 
     def document(self, sha256: str) -> Document:
+        self.require_visible(HoldingKind.DOCUMENT, sha256)
         return self.documents.get(sha256)
 
     def read_agreement(self, path: Path, *, ocr: bool = True) -> extract.Extraction:
