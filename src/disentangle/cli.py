@@ -19,7 +19,7 @@ import click
 from disentangle import assess, extract, letters
 from disentangle.errors import DisentangleError, InputError
 from disentangle.model import FoundReview
-from disentangle.workspace import DATABASE_ENV, HOME_ENV, RECORDABLE, Workspace
+from disentangle.workspace import DATABASE_ENV, HOME_ENV, RECORDABLE, Workspace, default_home
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -1226,7 +1226,15 @@ def serve(
 
     if (ssl_certfile is None) != (ssl_keyfile is None):
         raise InputError("give both --ssl-certfile and --ssl-keyfile, or neither")
-    check_binding(host, token)
+    try:
+        check_binding(host, token)
+    except InputError:
+        # Off loopback without a token is safe when the workspace has user accounts (all must sign in);
+        # only an existing workspace can have them, and a refused serve must not create one.
+        home = ctx.ensure_object(dict).get("home") or default_home()
+        if not (os.environ.get(DATABASE_ENV) or (Path(home) / "registry.sqlite").exists()):
+            raise
+        check_binding(host, token, accounts=_workspace(ctx).has_users())
     workspace = _workspace(ctx)
     _ensure_registry(workspace)
     options = ServeOptions(

@@ -73,9 +73,15 @@ def create_app(
     app.add_api_route("/api", _api_index, include_in_schema=False)
     app.add_api_route("/healthz", _healthz, include_in_schema=False)
     app.add_api_route("/readyz", _readyz, include_in_schema=False)
-    hosts = allowed_hosts if allowed_hosts is not None else (None if token else LOOPBACK_HOSTS)
+    # Signed-in users (or the token) guard a server that others reach; without either, only loopback names.
+    open_to_hosts = bool(token) or workspace.has_users()
+    hosts = allowed_hosts if allowed_hosts is not None else (None if open_to_hosts else LOOPBACK_HOSTS)
     app.add_middleware(
-        Guard, token=token, allowed_hosts=hosts, sessions=app.state.site.session_principal if token else None
+        Guard,
+        token=token,
+        allowed_hosts=hosts,
+        sessions=app.state.site.session_principal,
+        people=app.state.site,
     )
 
     app.add_exception_handler(DisentangleError, _registry_error)

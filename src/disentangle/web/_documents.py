@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import html
 import itertools
 import re
@@ -160,8 +161,13 @@ async def upload(request: Request) -> Response:
     finally:
         await form.close()
     if job["status"] != JobStatus.DONE:
+        # The job runs as the person who uploaded (what it stores belongs to their organisation).
+        context = contextvars.copy_context()
         threading.Thread(
-            target=_run_job, args=(site.workspace, job["id"]), name=f"ingest-{job['id']}", daemon=True
+            target=context.run,
+            args=(_run_job, site.workspace, job["id"]),
+            name=f"ingest-{job['id']}",
+            daemon=True,
         ).start()
     return RedirectResponse(f"/jobs/{job['id']}", status_code=303)
 
