@@ -504,8 +504,7 @@ async def stored_upload(workspace: Workspace, form: Fields) -> Fields:
         with TemporaryDirectory() as folder:
             path = Path(folder) / name
             path.write_bytes(content)
-            document, _ = workspace.documents.add(path, name=name)
-        return document.sha256
+            return workspace.store_document(path, name=name).sha256
 
     sha256 = await run_in_threadpool(store)
     values = (

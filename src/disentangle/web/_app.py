@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 
 from disentangle import __version__
 from disentangle.errors import DisentangleError, ForbiddenError, InputError, NotFoundError
-from disentangle.web import _act, _api, _detainers, _discovery, _documents, _pages
+from disentangle.web import _act, _api, _detainers, _discovery, _documents, _pages, _people
 from disentangle.web._security import LOOPBACK_HOSTS, CsrfError, Guard
 from disentangle.web._site import STATIC, Site
 from disentangle.workspace import Workspace
@@ -69,6 +69,8 @@ def create_app(
     app.include_router(_documents.router)
     app.include_router(_act.router)
     app.include_router(_detainers.router)
+    app.include_router(_people.router)
+    app.include_router(_people.api)
     app.mount("/static", StaticFiles(directory=STATIC, follow_symlink=False), name="static")
     app.add_api_route("/api", _api_index, include_in_schema=False)
     app.add_api_route("/healthz", _healthz, include_in_schema=False)

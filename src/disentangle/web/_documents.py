@@ -29,7 +29,7 @@ from disentangle.web import _security as security
 from disentangle.web._act import posted, render
 from disentangle.web._downloads import download, download_name
 from disentangle.web._site import Site
-from disentangle.workspace import Workspace
+from disentangle.workspace import HoldingKind, Workspace
 from disentangle.workspace._library import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, JobStatus
 
 router = APIRouter(include_in_schema=False)
@@ -294,9 +294,22 @@ def _document_page(
         "kind_label": KIND_LABELS.get(extraction["kind"], extraction["kind"]),
         "function_labels": extract.function_labels(),
         **_review_context(site.workspace, sha256, document),
+        **_access_context(site.workspace, sha256),
         "review_error": review_error,
     }
     return render(request, "document.html", context, status_code=400 if review_error else 200)
+
+
+def _access_context(workspace: Workspace, sha256: str) -> dict[str, Any]:
+    """Which organisations hold the document and at which level; whether the viewer may change theirs."""
+    viewer = workspace.viewer
+    holdings = workspace.holdings_of(HoldingKind.DOCUMENT, sha256)
+    own = next((h["access"] for h in holdings if viewer and h["organisation"] == viewer.organisation), None)
+    return {
+        "holdings": holdings,
+        "may_publish": bool(viewer and viewer.may_edit and own),
+        "own_access": own,
+    }
 
 
 def _review_context(workspace: Workspace, sha256: str, document: Any) -> dict[str, Any]:

@@ -191,7 +191,8 @@ class Site:
         return self.templates.env.get_template(name).render(self.context(context))
 
     def context(self, context: dict[str, Any]) -> dict[str, Any]:
-        return {"auth": self.token is not None, "query": "", "data_age": self.data_age(), **context}
+        auth = self.token is not None or self.accounts()
+        return {"auth": auth, "query": "", "data_age": self.data_age(), **context}
 
     def record_dates(self) -> dict[str, dict[str, Any]]:
         """Workspace.record_dates for today, memoised."""

@@ -437,9 +437,11 @@ class LibraryMixin(FanOutMixin):
                 if result.get("error"):
                     entry.update(state=FileState.FAILED.value, error=result["error"])
                 else:
+                    # Held before its reading is stored: an agreement read from it must not enter the shared
+                    # registry while it is private.
+                    self.hold(HoldingKind.DOCUMENT, result["sha256"])
                     if result.get("reading"):
                         self._store_reading(result["reading"])
-                    self.hold(HoldingKind.DOCUMENT, result["sha256"])
                     self.audit("document.add", result["sha256"], {"job": job_id, "new": bool(result["new"])})
                     state = FileState.STORED if result["new"] else FileState.ALREADY_STORED
                     entry.update(

@@ -59,6 +59,14 @@ class ReadMixin(AccountsMixin):
             [Path(p) for p in paths], self.documents, workers=workers, progress=progress
         )
 
+    def store_document(self, path: Path, *, name: str | None = None) -> Document:
+        """Store one file (read now, in this process) as the viewer's organisation's, private to it."""
+        self.require_editor()
+        document, new = self.documents.add(Path(path), name=name)
+        self.hold(HoldingKind.DOCUMENT, document.sha256)
+        self.audit("document.add", document.sha256, {"new": new})
+        return document
+
     def document(self, sha256: str) -> Document:
         self.require_visible(HoldingKind.DOCUMENT, sha256)
         return self.documents.get(sha256)
