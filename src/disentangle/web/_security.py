@@ -173,8 +173,11 @@ def same_origin(method: str, headers: dict[str, str]) -> bool:
     origin = headers.get("origin")
     if origin is None:
         return True
-    if origin.strip().lower() == "null":  # a sandboxed frame, a file: page, a redirect across sites
-        return False
+    if origin.strip().lower() == "null":
+        # Our own pages send Referrer-Policy: no-referrer, under which Chromium posts their forms with
+        # Origin: null; Sec-Fetch-Site (which no page can set) still says same-origin. Otherwise a null
+        # origin is a sandboxed frame, a file: page or a redirect across sites.
+        return fetch_site is not None and fetch_site.lower() == "same-origin"
     host = headers.get("host", "")  # a reverse proxy must pass the Host it was asked for (docs/security.md)
     try:
         netloc = urlsplit(origin.strip()).netloc.lower()
