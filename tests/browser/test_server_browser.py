@@ -68,7 +68,7 @@ def test_an_editor_uploads_publishes_and_sees_it_in_the_audit_log(
     assert "(public)" in tab.locator("form.access").inner_text()
     tab.goto("/audit")
     log = tab.locator("table.audit").inner_text()
-    for action in ("session.open", "job.start", "document.add", "document.access", "POST /access/document/"):
+    for action in ("session.open", "job.start", "document.add", "document.access", "web POST"):
         assert action in log, action
     screenshot(tab, "server-audit-log", full_page=True)
 

@@ -571,7 +571,7 @@ audit_log = Table(
     Column("at", DateTime(timezone=True), nullable=False),
     Column("actor", String(320), nullable=False),  # the user's email, or "operator" (the command line)
     Column("organisation", String(200)),  # the actor's organisation
-    Column("action", String(80), nullable=False),  # what was done, e.g. "user.add", "POST /requests/x/status"
+    Column("action", String(80), nullable=False),  # what was done: "user.add", "request.status", "web POST"
     Column("subject", String(300)),  # what it was done to (a sha256, an id, an email)
     Column("detail", JSON),  # the rest, small: a role, an access level, the response status
     Index("ix_audit_log_at", "at"),

@@ -140,7 +140,7 @@ class Site:
         return self.workspace.acting_as(user)
 
     def record_change(self, method: str, path: str, status: int) -> None:
-        self.workspace.audit(f"{method} {path}"[:80], None, {"status": status})
+        self.workspace.audit(f"web {method}", path, {"status": status})
 
     def session_principal(self, session_id: str) -> str | None:
         """Whose live session this cookie opens (None: unknown, expired or revoked)."""
