@@ -12,11 +12,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from disentangle.cli import main
 from disentangle.workspace import Workspace
 
 
 def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    home.mkdir(parents=True, exist_ok=True)  # --workspace names an existing folder
     return subprocess.run(
         [sys.executable, "-m", "disentangle", "--workspace", str(home), *args],
         capture_output=True,
@@ -139,6 +142,7 @@ def test_a_truncated_csv_in_the_data_is_one_line_and_nothing_written(tmp_path: P
     (sheets / first.name).write_bytes(first.read_bytes())
     env = {**os.environ, "DISENTANGLE_DATA_DIR": str(data)}
     home = tmp_path / "ws"
+    home.mkdir()
     ok = subprocess.run(
         [sys.executable, "-m", "disentangle", "--workspace", str(home), "import"],
         env=env,
@@ -258,3 +262,30 @@ def test_compare_reports_the_deviations_from_the_family_template(tmp_path: Path)
     assert kinds <= {"added", "removed", "changed", "local"} and data["diffs"]
     markdown = run(tmp_path / "empty", "compare", str(ARCADIA))
     assert markdown.returncode == 0 and "287g-tfm-2025" in markdown.stdout
+
+
+def test_nothing_is_created_that_was_not_asked_for(tmp_path: Path) -> None:
+    """A mistyped --workspace or --out is one clear line, and no folder appears."""
+    missing = tmp_path / "nowhere" / "ws"
+    result = CliRunner().invoke(main, ["--workspace", str(missing), "summary"])
+    assert result.exit_code == 1
+    assert result.output.strip().endswith(
+        "no workspace folder there: create it first (mkdir), or leave out --workspace for the default"
+    )
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_export_to_a_folder_that_cannot_be_written_is_one_line(home: Path, tmp_path: Path) -> None:
+    # /proc takes no new folders, even from root (a read-only folder would not stop root)
+    if not Path("/proc/self").is_dir():
+        pytest.skip("needs /proc")
+    result = CliRunner().invoke(
+        main, ["--workspace", str(home), "export", "--format", "csv", "/proc/disentangle-export"]
+    )
+    assert result.exit_code == 1
+    assert len(result.output.strip().splitlines()) == 1 and "cannot" in result.output
+    nested = CliRunner().invoke(
+        main, ["--workspace", str(home), "export", "--format", "csv", str(tmp_path / "a" / "b" / "c")]
+    )
+    assert nested.exit_code == 1 and "the folder to write into does not exist" in nested.output
+    assert not (tmp_path / "a").exists()

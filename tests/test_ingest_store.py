@@ -19,6 +19,7 @@ from disentangle.errors import DocumentError, InputError, NotFoundError
 from disentangle.ingest import (
     DocumentStore,
     IngestResult,
+    JobControl,
     JobOutcome,
     LocalProcessExecutor,
     ingest_paths,
@@ -219,7 +220,7 @@ class InlineExecutor:
         self.items: list[object] = []
 
     def map_unordered(
-        self, job: Callable[[Path], IngestResult], items: Sequence[Path]
+        self, job: Callable[[Path], IngestResult], items: Sequence[Path], control: JobControl | None = None
     ) -> Iterator[JobOutcome]:
         for item in items:
             self.items.append(item)

@@ -15,7 +15,7 @@ import pytest
 
 from disentangle import extract, ingest
 from disentangle.errors import InputError, NotFoundError
-from disentangle.ingest import JobOutcome
+from disentangle.ingest import JobControl, JobOutcome
 from disentangle.registry import tables as t
 from disentangle.workspace import Workspace
 from disentangle.workspace import _library as library_module
@@ -47,7 +47,7 @@ class InThisProcess:
         self.items: list[Any] = []
 
     def map_unordered(
-        self, job: Callable[[Item], Result], items: Sequence[Item]
+        self, job: Callable[[Item], Result], items: Sequence[Item], control: JobControl | None = None
     ) -> Iterator[JobOutcome[Item, Result]]:
         for item in items:
             self.items.append(item)
@@ -201,7 +201,7 @@ def test_a_file_gone_before_it_is_read_fails_alone(library: Workspace) -> None:
 def test_a_job_that_stops_midway_says_so(library: Workspace) -> None:
     class DiesAfterOne(InThisProcess):
         def map_unordered(
-            self, job: Callable[[Item], Result], items: Sequence[Item]
+            self, job: Callable[[Item], Result], items: Sequence[Item], control: JobControl | None = None
         ) -> Iterator[JobOutcome[Item, Result]]:
             yield JobOutcome(items[0], result=job(items[0]))
             raise RuntimeError("the worker machine went away")
@@ -326,7 +326,7 @@ def test_a_running_job_keeps_touching_its_row(library: Workspace, monkeypatch: p
 
     class WaitsForAHeartbeat(InThisProcess):
         def map_unordered(
-            self, job_: Callable[[Item], Result], items: Sequence[Item]
+            self, job_: Callable[[Item], Result], items: Sequence[Item], control: JobControl | None = None
         ) -> Iterator[JobOutcome[Item, Result]]:
             first = library.ingest_job(job["id"])["updated_at"]
             deadline = time.monotonic() + 30  # a bound on the wait, not a speed test

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from lxml import html as lxml_html
 
 from disentangle import extract, ingest
-from disentangle.web import _documents, create_app
+from disentangle.web import _uploads, create_app
 from disentangle.web._documents import marked_text
 from disentangle.web._security import CSRF_COOKIE
 from disentangle.workspace import Workspace
@@ -262,7 +262,7 @@ def test_a_request_over_the_total_limit_is_refused_before_reading(
     client: TestClient, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     jobs = len(workspace.ingest_jobs(200))
-    monkeypatch.setattr(_documents, "MAX_REQUEST_BYTES", 1000)
+    monkeypatch.setattr(_uploads, "MAX_REQUEST_BYTES", 1000)
     response = post_files(client, [("a.txt", b"x" * 2000)])
     assert response.status_code == 413 and "too much at once" in response.text
     assert len(workspace.ingest_jobs(200)) == jobs

@@ -19,6 +19,7 @@ import click
 from disentangle import assess, extract, letters
 from disentangle.errors import DisentangleError, InputError
 from disentangle.model import FoundReview
+from disentangle.publish import csv_cell
 from disentangle.workspace import DATABASE_ENV, HOME_ENV, RECORDABLE, Workspace, default_home
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -43,7 +44,15 @@ def _fail_cleanly(function: F) -> F:
 def _workspace(ctx: click.Context) -> Workspace:
     obj = ctx.ensure_object(dict)
     if "workspace" not in obj:
-        obj["workspace"] = Workspace(obj.get("home"))
+        home = obj.get("home")
+        if home is not None and not Path(home).is_dir():
+            # A mistyped --workspace must not become a new, empty workspace somewhere.
+            raise InputError(
+                "no workspace folder there: create it first (mkdir), "
+                "or leave out --workspace for the default",
+                home,
+            )
+        obj["workspace"] = Workspace(home)
         ctx.call_on_close(obj["workspace"].close)
     workspace: Workspace = obj["workspace"]
     return workspace
@@ -90,7 +99,7 @@ def _emit(
         writer = csv.DictWriter(buffer, fieldnames=keys, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for record in records:
-            writer.writerow({k: _cell(record.get(k)) for k in keys})
+            writer.writerow({k: csv_cell(record.get(k)) for k in keys})
         click.echo(buffer.getvalue(), nl=False)
         return
     widths = {k: min(48, max(len(k), *(len(_cell(r.get(k))) for r in records))) for k in keys}
@@ -319,9 +328,12 @@ def ingest_(ctx: click.Context, paths: tuple[Path, ...], workers: int) -> None:
             f"reading on the workers of {_safe_url(broker)} (start one: `disentangle worker`)", err=True
         )
     summary = workspace.ingest(list(paths), workers=workers, progress=tick, executor=executor, on_pages=pages)
+    for path, reason in summary.skipped:  # hidden files, links, folders that cannot be opened
+        click.echo(f"skipped: {path}: {reason}", err=True)
     click.echo(
         f"{summary.documents} documents ({summary.new} new, {summary.already_stored} already stored), "
-        f"{summary.pages} pages, {summary.ocr_pages} by OCR, {len(summary.failures)} failed",
+        f"{summary.pages} pages, {summary.ocr_pages} by OCR, {len(summary.failures)} failed"
+        + (f", {len(summary.skipped)} skipped" if summary.skipped else ""),
         err=True,
     )
     for path, reason in summary.failures:
@@ -426,6 +438,48 @@ def worker(ctx: click.Context, concurrency: int, broker: str, database: str | No
     )
     workspace.close()
     ingest.run_worker(broker, concurrency)
+
+
+@main.group("job")
+def job_group() -> None:
+    """Ingestion jobs (web uploads): list them, show one, stop one."""
+
+
+@job_group.command("list")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 200))
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_context
+@_fail_cleanly
+def job_list(ctx: click.Context, limit: int, fmt: str) -> None:
+    """The latest jobs, newest first: status and how many files are done or failed."""
+    rows = _workspace(ctx).ingest_jobs(limit)
+    _emit(rows, fmt, ["id", "status", "total", "done", "failed", "created_at"] if fmt == "table" else None)
+
+
+@job_group.command("show")
+@click.argument("job_id")
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@click.pass_context
+@_fail_cleanly
+def job_show(ctx: click.Context, job_id: str, fmt: str) -> None:
+    """One job's files and what became of each."""
+    job = _workspace(ctx).ingest_job(job_id)
+    click.echo(f"job {job['id']}: {job['status']}, {job['done']} of {job['total']} done", err=True)
+    _emit(
+        job["files"] if fmt != "json" else job,
+        fmt,
+        ["name", "state", "sha256", "error"] if fmt == "table" else None,
+    )
+
+
+@job_group.command("cancel")
+@click.argument("job_id")
+@click.pass_context
+@_fail_cleanly
+def job_cancel(ctx: click.Context, job_id: str) -> None:
+    """Stop a queued or running job: the file being read is stopped, the others are not read."""
+    job = _workspace(ctx).cancel_ingest_job(job_id)
+    click.echo(f"job {job['id']}: cancel asked; it stops within a few seconds", err=True)
 
 
 @main.command("extract")
@@ -725,7 +779,7 @@ def request_bulk(
     drafted = workspace.draft_requests_bulk(
         list(about), _requester(kwargs), today=date.today(), state=state, model=model
     )
-    out_dir.mkdir(parents=True, exist_ok=True)
+    _new_folder(out_dir)
     for request_id, letter in drafted:
         letters.write_letter(letter, out_dir / f"{request_id}.{suffix}")
     click.echo(f"drafted {len(drafted)} requests in {out_dir}", err=True)
@@ -783,7 +837,7 @@ def request_letter(ctx: click.Context, request_id: str, kind: str, out: Path | N
 @_fail_cleanly
 def request_calendar(ctx: click.Context, out: Path) -> None:
     """Write every request's deadlines as an ICS calendar."""
-    out.write_bytes(_workspace(ctx).requests_calendar().encode("utf-8"))
+    _write_new(out, _workspace(ctx).requests_calendar().encode("utf-8"))
     click.echo(f"wrote {out}", err=True)
 
 
@@ -973,6 +1027,16 @@ def campaign_export(ctx: click.Context, campaign_id: str, out: Path, fmt: str) -
         raise InputError("the export is a .zip (every letter) or a .csv (mail merge)", out)
     _write_new(out, data)
     click.echo(f"wrote {out}", err=True)
+
+
+def _new_folder(path: Path) -> None:
+    """A folder the person named to write into: made if its parent exists, never a chain of folders."""
+    if not path.parent.is_dir():
+        raise InputError("the folder to write into does not exist", path.parent)
+    try:
+        path.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot make the folder: {exc.strerror or exc}", path) from exc
 
 
 def _write_new(path: Path, data: bytes) -> None:

@@ -9,13 +9,13 @@ bidder reads it. A file that cannot be read is a DocumentError naming the file a
 """
 
 from disentangle.ingest._base import Ingestor, Reading, ReadOptions
-from disentangle.ingest._batch import IngestResult, IngestSummary, expand_paths, ingest_paths
+from disentangle.ingest._batch import IngestResult, IngestSummary, expand_paths, gather_paths, ingest_paths
 from disentangle.ingest._blobs import BlobStore, FolderBlobs, FolderPages, PagesIndex
 from disentangle.ingest._celery import BROKER_ENV, CeleryExecutor, broker_url, run_worker
 from disentangle.ingest._docx import DocxIngestor
 from disentangle.ingest._html import HtmlIngestor
 from disentangle.ingest._image import ImageIngestor
-from disentangle.ingest._jobs import Executor, JobOutcome, LocalProcessExecutor
+from disentangle.ingest._jobs import Executor, JobControl, JobOutcome, LocalProcessExecutor
 from disentangle.ingest._names import sanitize_filename
 from disentangle.ingest._ocr import OcrText
 from disentangle.ingest._pdf import PdfIngestor, ocr_pdf_page
@@ -38,6 +38,7 @@ __all__ = [  # noqa: RUF022 -- plain sorted(), the order tests/test_ingest.py pi
     "IngestResult",
     "IngestSummary",
     "Ingestor",
+    "JobControl",
     "JobOutcome",
     "LocalProcessExecutor",
     "OcrText",
@@ -49,6 +50,7 @@ __all__ = [  # noqa: RUF022 -- plain sorted(), the order tests/test_ingest.py pi
     "broker_url",
     "choose_ingestor",
     "expand_paths",
+    "gather_paths",
     "ingest_paths",
     "ocr_pdf_page",
     "read_document",

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from disentangle.limits import LIMITS, DocumentLimits
 from disentangle.model import Page
 
 # How sure a bid is. The content's own signature beats the file name, and the name beats a guess, so a
@@ -27,11 +28,13 @@ CHUNK_BYTES = 1024 * 1024  # how much of a file is hashed or copied at a time
 
 @dataclass(frozen=True, slots=True)
 class ReadOptions:
-    """How to read: OCR pages without text or not, in which Tesseract languages, with how many processes."""
+    """How to read: OCR pages without text or not, in which Tesseract languages, with how many processes,
+    within which bounds of work (pages, characters, pixels, OCR time)."""
 
     ocr: bool = True
     ocr_languages: str = "eng"
     ocr_workers: int = 2  # Tesseract processes run at once for one document's pages
+    limits: DocumentLimits = LIMITS
     # Pages already read by OCR elsewhere (page number -> OcrText, one task per page on a worker): the
     # ingestor takes these instead of running Tesseract, and runs none itself.
     page_texts: Mapping[int, Any] | None = None

@@ -23,7 +23,8 @@ from functools import cache
 from typing import Any, TypeVar
 
 from disentangle.errors import InputError
-from disentangle.ingest._jobs import JobOutcome
+from disentangle.ingest._jobs import POLL_SECONDS as JOB_POLL_SECONDS
+from disentangle.ingest._jobs import JobControl, JobOutcome
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -111,14 +112,27 @@ class CeleryExecutor:
         self.on_wait = on_wait  # called now and then with (finished, sent) while waiting
 
     def map_unordered(
-        self, job: Callable[[Item], Result], items: Sequence[Item]
+        self, job: Callable[[Item], Result], items: Sequence[Item], control: JobControl | None = None
     ) -> Iterator[JobOutcome[Item, Result]]:
+        """`control.should_stop` revokes the tasks not finished (a task already running finishes; its
+        result is dropped) and yields them as stopped; `control.item_seconds` is not enforced here."""
+        control = control or JobControl()
         task = self.app.tasks[TASK_NAME]
         backend = self.app.backend
         pending = {task.apply_async((job, item)).id: item for item in items}
-        sent, finished, last_report = len(pending), 0, time.monotonic()
+        sent, finished, last_report, last_poll = len(pending), 0, time.monotonic(), 0.0
         try:
             while pending:
+                now = time.monotonic()
+                if now - last_poll >= JOB_POLL_SECONDS:
+                    last_poll = now
+                    if control.progress is not None:
+                        control.progress()
+                    if control.should_stop is not None and control.should_stop():
+                        self.app.control.revoke(list(pending))
+                        for task_id in list(pending):
+                            yield JobOutcome(pending.pop(task_id), stopped=True)
+                        return
                 # One MGET for every task still out: polling each result would cost a round trip each.
                 ids = list(pending)
                 raw = backend.client.mget([backend.get_key_for_task(task_id) for task_id in ids])

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import docx
 from docx.oxml.ns import qn
@@ -19,6 +18,7 @@ from disentangle.ingest._base import (
     ReadOptions,
     clean_page_text,
 )
+from disentangle.limits import check_zip
 from disentangle.model import Page, PageMethod
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -45,10 +45,6 @@ class DocxIngestor(Ingestor):
     name = "docx"
     media_types = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",)
     extensions = (".docx", ".doc", ".docm")
-    max_entries: ClassVar[int] = 5_000
-    max_uncompressed_bytes: ClassVar[int] = 256 * 1024 * 1024
-    max_ratio: ClassVar[int] = 200  # uncompressed / compressed, for members bigger than ratio_floor_bytes
-    ratio_floor_bytes: ClassVar[int] = 1024 * 1024
 
     def content_score(self, head: bytes) -> float:
         if head.startswith(_ZIP_MAGIC) and b"word/" in head:
@@ -69,7 +65,7 @@ class DocxIngestor(Ingestor):
             )
         if not head.startswith(_ZIP_MAGIC):
             raise DocumentError("not a DOCX: a .docx file is a zip archive and this one is not")
-        self._check_zip(path)
+        check_zip(path, "DOCX", options.limits)
         try:
             document = docx.Document(str(path))
         except Exception as exc:  # python-docx raises KeyError, ValueError, lxml and zip errors alike
@@ -88,34 +84,6 @@ class DocxIngestor(Ingestor):
                     value.isoformat() if hasattr(value, "isoformat") else clean_page_text(str(value))
                 )
         return Reading(self.media_types[0], pages, metadata)
-
-    def _check_zip(self, path: Path) -> None:
-        """Refuse a zip bomb from its declared sizes, before a byte is inflated.
-
-        Declared sizes can be trusted as an upper bound: zipfile stops inflating a member at its declared
-        size and raises on a CRC mismatch, so a member that lies about its size fails instead of growing.
-        """
-        try:
-            with zipfile.ZipFile(path) as archive:
-                members = archive.infolist()
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            raise DocumentError(f"damaged DOCX: the zip archive cannot be read ({exc})") from exc
-        if len(members) > self.max_entries:
-            raise DocumentError(f"suspicious DOCX: {len(members)} zip members (limit {self.max_entries})")
-        total = sum(member.file_size for member in members)
-        if total > self.max_uncompressed_bytes:
-            raise DocumentError(
-                f"suspicious DOCX (zip bomb?): it would inflate to {total:,} bytes "
-                f"(limit {self.max_uncompressed_bytes:,})"
-            )
-        for member in members:
-            if member.file_size > self.ratio_floor_bytes:
-                ratio = member.file_size / max(1, member.compress_size)
-                if ratio > self.max_ratio:
-                    raise DocumentError(
-                        f"suspicious DOCX (zip bomb?): {member.filename} inflates {ratio:,.0f} times "
-                        f"(limit {self.max_ratio})"
-                    )
 
 
 class _PageBuilder:

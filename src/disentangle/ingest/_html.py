@@ -79,13 +79,13 @@ class HtmlIngestor(Ingestor):
     name = "html"
     media_types = ("text/html",)
     extensions = (".html", ".htm", ".xhtml")
-    max_bytes: ClassVar[int] = 64 * 1024 * 1024
+    max_bytes: ClassVar[int] = 16 * 1024 * 1024  # a saved web page is a few MB; parsing holds it all
 
     def content_score(self, head: bytes) -> float:
         return LOOKS_LIKE if _LOOKS_HTML.search(head[:4096]) else NO_BID
 
     def read(self, path: Path, options: ReadOptions) -> Reading:
-        data = read_limited(path, self.max_bytes)
+        data = read_limited(path, self.max_bytes, options.limits)
         declared = _CHARSET.search(data[:4096])
         markup, encoding = decode_text(data, declared.group(1).decode("ascii") if declared else None)
         parser = _VisibleText()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
 
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from disentangle.errors import DocumentError
 from disentangle.ingest._base import NO_BID, SIGNATURE, Ingestor, Reading, ReadOptions
-from disentangle.ingest._ocr import MAX_PIXELS, OCR_DPI, recognize_images
+from disentangle.ingest._ocr import OCR_DPI, recognize_images
+from disentangle.limits import check_page_count
 from disentangle.model import Page, PageMethod
 
 _SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
@@ -22,30 +22,41 @@ class ImageIngestor(Ingestor):
     name = "image"
     media_types = ("image/tiff", "image/png", "image/jpeg")
     extensions = (".tif", ".tiff", ".png", ".jpg", ".jpeg")
-    max_frames: ClassVar[int] = 2_000
 
     def content_score(self, head: bytes) -> float:
         return SIGNATURE if head.startswith(_SIGNATURES) else NO_BID
 
     def read(self, path: Path, options: ReadOptions) -> Reading:
+        # PIL refuses to decode more pixels than twice this, and warns above it; ours is the lower bound.
+        Image.MAX_IMAGE_PIXELS = options.limits.max_pixels
         try:
             image = Image.open(path)
         except Image.DecompressionBombError as exc:
-            raise DocumentError(f"image too large to decode safely ({exc})") from exc
+            raise DocumentError(
+                f"image too large: more than {2 * options.limits.max_pixels:,} pixels "
+                f"(the limit is {options.limits.max_pixels:,} per page)"
+            ) from exc
         except (UnidentifiedImageError, OSError) as exc:
             raise DocumentError("not a readable image (damaged, or not the format its name says)") from exc
         with image:
             media_type = Image.MIME.get(image.format or "", self.media_types[0])
             frames = getattr(image, "n_frames", 1)
-            if frames > self.max_frames:
+            check_page_count(frames, options.limits, "frames (pages) in the image")
+            if options.ocr and frames > options.limits.max_ocr_pages:
                 raise DocumentError(
-                    f"the image has {frames} frames, more than the limit of {self.max_frames}"
+                    f"{frames:,} frames to OCR, more than the limit of {options.limits.max_ocr_pages:,} "
+                    "for one document: split it, or ingest it with OCR off"
                 )
             if not options.ocr:
                 pages = [Page(number, "", PageMethod.EMPTY) for number in range(1, frames + 1)]
             else:
                 try:
-                    found = recognize_images(_frames(image), options.ocr_languages, options.ocr_workers)
+                    found = recognize_images(
+                        _frames(image, options.limits.max_pixels),
+                        options.ocr_languages,
+                        options.ocr_workers,
+                        options.limits,
+                    )
                 except (OSError, ValueError) as exc:
                     raise DocumentError(f"damaged image: {exc}") from exc
                 pages = [
@@ -57,11 +68,13 @@ class ImageIngestor(Ingestor):
         return Reading(media_type, pages, {"frames": frames, "image_format": image.format})
 
 
-def _frames(image: Image.Image) -> Iterator[tuple[int, Image.Image, int]]:
+def _frames(image: Image.Image, max_pixels: int) -> Iterator[tuple[int, Image.Image, int]]:
     for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
         width, height = frame.size
-        if width * height > MAX_PIXELS:
-            raise DocumentError(f"frame {number} is {width}x{height} pixels, too large to OCR")
+        if width * height > max_pixels:
+            raise DocumentError(
+                f"frame {number} is {width}x{height} pixels, more than the limit of {max_pixels:,} per page"
+            )
         dpi = frame.info.get("dpi", (OCR_DPI, OCR_DPI))[0]
         dpi = round(float(dpi)) if 70 <= float(dpi) <= 1200 else OCR_DPI
         yield number, frame.convert("L"), dpi

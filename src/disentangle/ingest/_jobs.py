@@ -1,113 +1,306 @@
-"""Where ingest jobs run: a small Executor protocol, and local worker processes as the default."""
+"""Where ingest jobs run: a small Executor protocol, and local worker processes that die with their owner.
+
+    LocalProcessExecutor(workers).map_unordered(job, items, control)
+
+Each worker is a process of its own that takes one item at a time over a pipe, so when a worker dies (PDFium
+is C++ and hostile PDFs exist) or runs past its time, exactly the item it held fails and a fresh worker
+takes the rest. Workers never outlive the process that started them (the owner), however it ends:
+
+* each worker asks the kernel to kill it when its parent dies (Linux PR_SET_PDEATHSIG), and watches the
+  owner itself (a pidfd, or its parent id elsewhere) in case that signal is lost;
+* a janitor, a tiny process holding the read end of a pipe from the owner, sees the pipe close when the
+  owner dies (SIGTERM, kill -9 or a crash), kills every worker and the programs they started (Tesseract,
+  pdftotext: one process group), and removes the job's upload copies and half-written files.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import multiprocessing
 import os
+import select
+import signal
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
 from multiprocessing.context import BaseContext
-from typing import Generic, Protocol, TypeVar
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any, Generic, Protocol, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
+POLL_SECONDS = 0.5  # how often a running job asks whether it should stop
+_PR_SET_PDEATHSIG = 1
+
 
 @dataclass(frozen=True, slots=True)
 class JobOutcome(Generic[Item, Result]):
-    """What became of one item: its job's result, or why the process running it died."""
+    """What became of one item: its job's result, why the process running it died, or that it was not run."""
 
     item: Item
     result: Result | None = None
-    crash: str | None = None  # set when the job killed its process (a native crash on a hostile file)
+    crash: str | None = None  # set when the job killed its process, or ran past its time and was stopped
+    stopped: bool = False  # the job was stopped (cancelled, or its budget spent) before this item was done
+
+
+@dataclass(frozen=True, slots=True)
+class JobControl:
+    """How a job may be bounded and stopped, and what to clean up if its owner dies mid-way."""
+
+    item_seconds: float | None = None  # one item taking longer is stopped and fails with that reason
+    should_stop: Callable[[], bool] | None = None  # asked every POLL_SECONDS; True stops the job at once
+    cleanup: tuple[Path, ...] = ()  # files or folders to remove if the owner dies (upload copies)
+    temporary: tuple[Path, ...] = ()  # folders whose files named "<worker pid>-..." a dead worker left
+    progress: Callable[[], None] | None = field(default=None)  # called about every POLL_SECONDS
 
 
 class Executor(Protocol):
     """Runs a picklable job on each item and yields each outcome as it finishes, in any order.
 
-    The job itself must not raise: it turns per-item failures into its result. The executor only
-    reports what the job cannot: its process dying. A Celery or Dask executor implements this one method.
+    The job itself must not raise: it turns per-item failures into its result. The executor only reports
+    what the job cannot: its process dying, an item running past `control.item_seconds`, or the job being
+    stopped (`control.should_stop`), which yields every item not done as `stopped`. A Celery or Dask
+    executor implements this one method.
     """
 
     def map_unordered(
-        self, job: Callable[[Item], Result], items: Sequence[Item]
+        self, job: Callable[[Item], Result], items: Sequence[Item], control: JobControl | None = None
     ) -> Iterator[JobOutcome[Item, Result]]: ...
 
 
-class LocalProcessExecutor:
-    """Worker processes on this machine (ProcessPoolExecutor), surviving a worker that crashes.
+@dataclass(slots=True)
+class _Worker:
+    process: BaseProcess
+    connection: Connection
+    item: tuple[int, Any] | None = None
+    started: float = 0.0
 
-    When a worker dies (PDFium is C++ and hostile PDFs exist), the pool breaks and every unfinished item
-    fails with it. Only the items that were already handed to workers can be the culprit: those are
-    retried one at a time in a fresh process, so the culprit alone is reported as a crash and the
-    innocent ones still complete; the rest go back to a new pool.
-    """
+
+class LocalProcessExecutor:
+    """Worker processes on this machine, at most `workers` at once, that die with the process owning them."""
 
     def __init__(self, workers: int = 2, context: BaseContext | None = None) -> None:
         self.workers = max(1, workers)
-        self.context = context
+        # spawn: a worker starts from a clean interpreter, not a copy of a threaded web server, and its
+        # parent is the owner itself, so the kernel's parent-death signal reaches it.
+        self.context = context or multiprocessing.get_context("spawn")
 
     def map_unordered(
-        self, job: Callable[[Item], Result], items: Sequence[Item]
+        self, job: Callable[[Item], Result], items: Sequence[Item], control: JobControl | None = None
     ) -> Iterator[JobOutcome[Item, Result]]:
-        pending = list(items)
-        while pending:
-            unfinished = yield from self._run_pool(job, pending, self.workers)
-            # Workers take items in submission order, so the ones running when the pool broke are the
-            # first unfinished ones (one more, in case a finished item's result was lost in the break).
-            # Suspects leave `pending` either way, so every round makes progress.
-            suspects, pending = unfinished[: self.workers + 1], unfinished[self.workers + 1 :]
-            for item in suspects:
-                again = yield from self._run_pool(job, [item], 1)
-                if again:
-                    yield JobOutcome(item, crash="the process reading it crashed")
-
-    def _run_pool(
-        self, job: Callable[[Item], Result], items: list[Item], workers: int
-    ) -> Generator[JobOutcome[Item, Result], None, list[Item]]:
-        """Run items in one pool; return (as the generator's value) the items left unfinished by a crash."""
-        unfinished: list[Item] = []
-        pool = ProcessPoolExecutor(
-            max_workers=min(workers, len(items)),
-            mp_context=self.context,
-            initializer=_exit_with_parent,
-        )
+        control = control or JobControl()
+        pending: deque[tuple[int, Item]] = deque(enumerate(items))
+        workers: list[_Worker] = []
+        janitor = _Janitor.start(control)
+        last_poll = 0.0
         try:
-            futures: dict[Future[Result], int] = {
-                pool.submit(job, item): index for index, item in enumerate(items)
-            }
-            broken: set[int] = set()
-            for future in as_completed(futures):
-                index = futures[future]
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    broken.add(index)
-                    continue
-                except Exception as exc:  # the job broke its promise not to raise; report, do not stop
-                    yield JobOutcome(items[index], crash=f"the job failed: {type(exc).__name__}: {exc}")
-                    continue
-                yield JobOutcome(items[index], result=result)
-            unfinished = [items[index] for index in sorted(broken)]
+            while pending or any(w.item is not None for w in workers):
+                now = time.monotonic()
+                if now - last_poll >= POLL_SECONDS:
+                    last_poll = now
+                    if control.progress is not None:
+                        control.progress()
+                    if control.should_stop is not None and control.should_stop():
+                        for worker in workers:
+                            if worker.item is not None:
+                                yield JobOutcome(worker.item[1], stopped=True)
+                                worker.item = None
+                            _kill(worker, control.temporary)
+                        workers.clear()
+                        while pending:
+                            yield JobOutcome(pending.popleft()[1], stopped=True)
+                        return
+                for worker in workers:
+                    if worker.item is None and pending:
+                        self._give(worker, pending.popleft())
+                while pending and len(workers) < self.workers:
+                    worker = self._start(job, janitor.group)
+                    workers.append(worker)
+                    self._give(worker, pending.popleft())
+                yield from self._collect(workers, control)
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-        return unfinished
+            for worker in workers:
+                _stop(worker, control.temporary)
+            janitor.finish()
+
+    def _start(self, job: Callable[[Any], Any], group: int | None) -> _Worker:
+        ours, theirs = self.context.Pipe()
+        process = self.context.Process(  # type: ignore[attr-defined]
+            target=_work, args=(theirs, os.getpid(), group), name="disentangle-worker", daemon=True
+        )
+        process.start()
+        theirs.close()
+        ours.send(job)
+        return _Worker(process, ours)
+
+    @staticmethod
+    def _give(worker: _Worker, item: tuple[int, Any]) -> None:
+        worker.item = item
+        worker.started = time.monotonic()
+        with contextlib.suppress(OSError, ValueError):  # a worker already gone: _collect reports it
+            worker.connection.send(item[1])
+
+    def _collect(self, workers: list[_Worker], control: JobControl) -> Iterator[JobOutcome[Any, Any]]:
+        busy = [w for w in workers if w.item is not None]
+        if not busy:
+            return
+        timeout = POLL_SECONDS
+        if control.item_seconds is not None:
+            left = min(w.started + control.item_seconds for w in busy) - time.monotonic()
+            timeout = max(0.0, min(timeout, left))
+        ready = set(wait([w.connection for w in busy] + [w.process.sentinel for w in busy], timeout))
+        for worker in busy:
+            assert worker.item is not None
+            item = worker.item[1]
+            if worker.connection in ready or worker.process.sentinel in ready:
+                try:
+                    status, value = worker.connection.recv()
+                except (EOFError, OSError):
+                    worker.item = None
+                    _kill(worker, control.temporary)
+                    workers.remove(worker)
+                    yield JobOutcome(item, crash="the process reading it crashed")
+                    continue
+                worker.item = None
+                if status == "ok":
+                    yield JobOutcome(item, result=value)
+                else:  # the job broke its promise not to raise; report, do not stop
+                    yield JobOutcome(item, crash=f"the job failed: {value}")
+            elif (
+                control.item_seconds is not None and time.monotonic() - worker.started > control.item_seconds
+            ):
+                worker.item = None
+                _kill(worker, control.temporary)
+                workers.remove(worker)
+                yield JobOutcome(
+                    item, crash=f"stopped: reading it took longer than {control.item_seconds:g} s (the limit)"
+                )
 
 
-def _exit_with_parent() -> None:
-    """Worker initializer: exit when the parent is gone (kill -9 leaves workers orphaned otherwise).
+def _kill(worker: _Worker, temporary: Sequence[Path] = ()) -> None:
+    """End a worker now, and remove what it left half-written (its files are named after its pid)."""
+    with contextlib.suppress(Exception):
+        worker.process.kill()
+    with contextlib.suppress(Exception):
+        worker.process.join(timeout=5)
+    with contextlib.suppress(Exception):
+        worker.connection.close()
+    prefix = f"{worker.process.pid}-"
+    for folder in temporary:
+        with contextlib.suppress(OSError):
+            for entry in folder.iterdir():
+                if entry.name.startswith(prefix):
+                    entry.unlink(missing_ok=True)
 
-    The parent is whoever started the worker: our process with "fork", the fork server with
-    "forkserver" (which itself exits with our process)."""
-    parent = os.getppid()
 
-    def watch() -> None:
-        while True:
-            time.sleep(0.5)
-            if os.getppid() != parent:
-                os._exit(1)
+def _stop(worker: _Worker, temporary: Sequence[Path]) -> None:
+    """Ask an idle worker to exit; kill a busy one (the job is ending: nobody will read its result)."""
+    if worker.item is None:
+        with contextlib.suppress(Exception):
+            worker.connection.send(None)
+        worker.process.join(timeout=2)
+    _kill(worker, temporary)
 
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+# -------------------------------------------------------------------------------------- inside a worker
+
+
+def _work(connection: Connection, owner: int, group: int | None) -> None:
+    """A worker's life: die with the owner; run the job on each item it is sent until told to stop."""
+    die_with_owner(owner, group)
+    job = connection.recv()
+    while True:
+        try:
+            item = connection.recv()
+        except (EOFError, OSError):
+            return
+        if item is None:
+            return
+        try:
+            result = job(item)
+        except BaseException as exc:
+            connection.send(("error", f"{type(exc).__name__}: {exc}"))
+        else:
+            connection.send(("ok", result))
+
+
+def die_with_owner(owner: int, group: int | None = None) -> None:
+    """Make this process end when `owner` does: the kernel's parent-death signal, and a watching thread.
+
+    `group` is the janitor's process group, joined so that the janitor can end this process and the
+    programs it starts (Tesseract) together."""
+    if group is not None:
+        with contextlib.suppress(OSError):
+            os.setpgid(0, group)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != owner:  # the owner died before the signal was asked for
+        os._exit(1)
+    threading.Thread(target=_watch, args=(owner,), name="die-with-owner", daemon=True).start()
+
+
+def _watch(owner: int) -> None:
+    descriptor: int | None = None
+    with contextlib.suppress(OSError, AttributeError):
+        descriptor = os.pidfd_open(owner)  # readable when the owner exits (Linux 5.3+)
+    if descriptor is not None:
+        select.select([descriptor], [], [])
+        os._exit(1)
+    while os.getppid() == owner:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+# -------------------------------------------------------------------------------------- the janitor
+
+
+class _Janitor:
+    """The process that cleans up if the owner dies: it holds a pipe whose other end only the owner has."""
+
+    def __init__(self, process: subprocess.Popen[bytes] | None) -> None:
+        self.process = process
+
+    @property
+    def group(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    @classmethod
+    def start(cls, control: JobControl) -> _Janitor:
+        if os.name != "posix":
+            return cls(None)
+        # Run as a file, isolated (-I): it needs the standard library only, so it starts in milliseconds.
+        arguments = [sys.executable, "-I", str(Path(__file__).with_name("_janitor.py"))]
+        arguments += [f"--remove={path}" for path in control.cleanup]
+        arguments += [f"--temporary={path}" for path in control.temporary]
+        try:
+            process = subprocess.Popen(
+                arguments,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                process_group=0,  # its own group, which the workers join; terminal signals skip it
+                close_fds=True,
+            )
+        except OSError:
+            return cls(None)
+        return cls(process)
+
+    def finish(self) -> None:
+        """The job ended in the owner's hands: tell the janitor there is nothing to clean."""
+        if self.process is None or self.process.stdin is None:
+            return
+        with contextlib.suppress(OSError):
+            self.process.stdin.write(b"done\n")
+            self.process.stdin.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)

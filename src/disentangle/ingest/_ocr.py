@@ -10,6 +10,7 @@ import shutil
 import statistics
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -18,10 +19,12 @@ from functools import cache, partial
 from PIL import Image
 
 from disentangle.errors import DocumentError, InputError
+from disentangle.limits import LIMITS, DocumentLimits
 
 OCR_DPI = 300
-MAX_PIXELS = 60_000_000  # a 300-dpi letter page is 8.4 Mpx; a hostile 200-inch page is rendered smaller
-PAGE_TIMEOUT_SECONDS = 300
+# A 300-dpi letter page is 8.4 Mpx; a hostile huge page is rendered smaller.
+MAX_PIXELS = LIMITS.max_pixels
+PAGE_TIMEOUT_SECONDS = LIMITS.ocr_page_seconds
 
 _LANGUAGES = re.compile(r"^[A-Za-z0-9_]+(\+[A-Za-z0-9_]+)*$")
 
@@ -185,7 +188,7 @@ def parse_tsv(tsv: str, *, layout: bool = False) -> OcrText:
     return OcrText("\n\n".join("\n".join(rows) for rows in paragraphs.values()), mean)
 
 
-def recognize(image: bytes, dpi: int, languages: str) -> OcrText:
+def recognize(image: bytes, dpi: int, languages: str, timeout: float = PAGE_TIMEOUT_SECONDS) -> OcrText:
     """One Tesseract process on one encoded page image (PNM or PNG) given on its stdin."""
     command = ["tesseract", "stdin", "stdout", "--dpi", str(dpi), "-l", languages, "tsv"]
     try:
@@ -194,11 +197,13 @@ def recognize(image: bytes, dpi: int, languages: str) -> OcrText:
             input=image,
             capture_output=True,
             env=tesseract_environment(),
-            timeout=PAGE_TIMEOUT_SECONDS,
+            timeout=max(1.0, timeout),
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
-        raise DocumentError(f"Tesseract took longer than {PAGE_TIMEOUT_SECONDS} s on one page") from exc
+        raise DocumentError(
+            f"OCR stopped: Tesseract took longer than {timeout:g} s on one page (the limit)"
+        ) from exc
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise DocumentError(f"Tesseract failed (exit {done.returncode}): {message[-1] if message else ''}")
@@ -220,19 +225,28 @@ class PagePipeline:
     Rendering stays in the caller's thread (PDFium is not thread-safe); each worker thread only waits on
     its own `tesseract` process, so the parallel work is done by processes. One page more than `workers`
     may be in flight, so the next page is rendered while Tesseract reads the last one; submitting blocks
-    beyond that, which bounds memory to a few page images whatever the page count.
+    beyond that, which bounds memory to a few page images whatever the page count. The pages one document
+    may send to OCR, the time of one page and of all of them are bounded by `limits`.
     """
 
-    def __init__(self, languages: str, workers: int = 2) -> None:
+    def __init__(self, languages: str, workers: int = 2, limits: DocumentLimits = LIMITS) -> None:
         check_languages(languages)
         self.languages = languages
         self.workers = max(1, workers)
+        self.limits = limits
+        self._deadline = time.monotonic() + limits.ocr_document_seconds
         self._slots = threading.Semaphore(self.workers + 1)
         self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="tesseract")
         self._futures: dict[int, Future[OcrText]] = {}
 
     def submit(self, number: int, render: Callable[[], tuple[bytes, int]]) -> None:
         """Queue page `number`; `render` returns (encoded image, dpi) and is called in this thread."""
+        if len(self._futures) >= self.limits.max_ocr_pages:
+            raise DocumentError(
+                f"more than {self.limits.max_ocr_pages:,} pages need OCR, the limit for one document: "
+                "split it, or ingest it with OCR off"
+            )
+        self._check_time()
         self._slots.acquire()
         try:
             image, dpi = render()
@@ -241,9 +255,18 @@ class PagePipeline:
             raise
         self._futures[number] = self._pool.submit(self._run, image, dpi)
 
+    def _check_time(self) -> None:
+        if time.monotonic() > self._deadline:
+            raise DocumentError(
+                f"OCR stopped: this document's pages took longer than {self.limits.ocr_document_seconds:g} s "
+                "(the limit for one document)"
+            )
+
     def _run(self, image: bytes, dpi: int) -> OcrText:
         try:
-            return recognize(image, dpi, self.languages)
+            self._check_time()
+            left = self._deadline - time.monotonic()
+            return recognize(image, dpi, self.languages, min(self.limits.ocr_page_seconds, left))
         finally:
             self._slots.release()
 
@@ -272,10 +295,13 @@ def _encoded(image: Image.Image, dpi: int) -> tuple[bytes, int]:
 
 
 def recognize_images(
-    images: Iterable[tuple[int, Image.Image, int]], languages: str, workers: int = 2
+    images: Iterable[tuple[int, Image.Image, int]],
+    languages: str,
+    workers: int = 2,
+    limits: DocumentLimits = LIMITS,
 ) -> dict[int, OcrText]:
     """OCR already-loaded images (number, image, dpi), e.g. the frames of a TIFF."""
-    with PagePipeline(languages, workers) as pipeline:
+    with PagePipeline(languages, workers, limits) as pipeline:
         for number, image, dpi in images:
             pipeline.submit(number, partial(_encoded, image, dpi))
         return dict(pipeline.results())

@@ -25,7 +25,6 @@ from disentangle.ingest._base import (
     letter_share,
 )
 from disentangle.ingest._ocr import (
-    MAX_PIXELS,
     OCR_DPI,
     OcrText,
     PagePipeline,
@@ -33,6 +32,7 @@ from disentangle.ingest._ocr import (
     encode_for_tesseract,
     recognize,
 )
+from disentangle.limits import LIMITS, DocumentLimits, check_page_count, check_page_text
 from disentangle.model import Page, PageMethod
 
 _PDFIUM_ERRORS = {
@@ -98,6 +98,9 @@ class PdfIngestor(Ingestor):
                 raise DocumentError("the PDF has no pages")
             if count > self.max_pages:
                 raise DocumentError(f"the PDF has {count} pages, more than the limit of {self.max_pages}")
+            check_page_count(count, options.limits, "pages in the PDF")
+            if options.ocr and count > options.limits.max_ocr_pages:
+                self._check_ocr_pages(document, options)
             metadata = _metadata(document.current)
             fixed, per_page = self.layout_seconds
             layout, metadata["text_layout"] = _layout_pages(
@@ -127,9 +130,11 @@ class PdfIngestor(Ingestor):
                 page = document.page(index)
                 try:
                     text, needs_ocr, layer_letters = self._text_layer(page)
+                    check_page_text(index + 1, text, options.limits)
                     if layer_letters is not None:
                         few_letters[index + 1] = layer_letters
                     if layout is not None:
+                        check_page_text(index + 1, layout[index], options.limits)
                         laid_out = clean_page_text(_BLANK_CONTROLS.sub(" ", layout[index]))
                         layout[index] = ""  # each page's layout is needed once
                         if laid_out.strip():
@@ -143,8 +148,10 @@ class PdfIngestor(Ingestor):
                             unread.append(index + 1)
                     elif needs_ocr and options.ocr:
                         if pipeline is None:
-                            pipeline = PagePipeline(options.ocr_languages, options.ocr_workers)
-                        pipeline.submit(index + 1, partial(_render, page))
+                            pipeline = PagePipeline(
+                                options.ocr_languages, options.ocr_workers, options.limits
+                            )
+                        pipeline.submit(index + 1, partial(_render, page, options.limits.max_pixels))
                     elif needs_ocr:
                         unread.append(index + 1)
                     method = PageMethod.TEXT_LAYER if text.strip() else PageMethod.EMPTY
@@ -163,6 +170,23 @@ class PdfIngestor(Ingestor):
             if pipeline is not None:
                 pipeline.close()
         return pages, unread, unlaid
+
+    def _check_ocr_pages(self, document: _Reopening, options: ReadOptions) -> None:
+        """Refuse, before any page is OCRed, a PDF with more pages to OCR than the limit (a scan of
+        20,000 pages would otherwise queue a day of Tesseract)."""
+        limit = options.limits.max_ocr_pages
+        scanned = 0
+        for index in range(document.count):
+            page = document.page(index)
+            try:
+                scanned += self._text_layer(page)[1]
+            finally:
+                page.close()
+            if scanned > limit:
+                raise DocumentError(
+                    f"more than {limit:,} of its {document.count:,} pages need OCR, the limit for one "
+                    "document: split it, or ingest it with OCR off"
+                )
 
     def _text_layer(self, page: pdfium.PdfPage) -> tuple[str, bool, float | None]:
         """PDFium's text of the page, whether the page must be OCRed to be read, and, for a layer with many
@@ -223,7 +247,7 @@ def _layout_pages(
     return pages, " ".join(command[:2])
 
 
-def ocr_pdf_page(path: Path, number: int, languages: str = "eng") -> OcrText:
+def ocr_pdf_page(path: Path, number: int, languages: str = "eng", limits: DocumentLimits = LIMITS) -> OcrText:
     """One page of a PDF rendered at 300 dpi and read by Tesseract, exactly as a whole-document read does
     it: the unit of work a worker does when a document's OCR is fanned out one task per page."""
     check_languages(languages)
@@ -233,7 +257,7 @@ def ocr_pdf_page(path: Path, number: int, languages: str = "eng") -> OcrText:
             raise DocumentError(f"the PDF has no page {number}")
         page = _flattened_page(document, number - 1)
         try:
-            image, dpi = _render(page)
+            image, dpi = _render(page, limits.max_pixels)
         finally:
             page.close()
     finally:
@@ -295,12 +319,12 @@ def _draws_more_than_text(page: pdfium.PdfPage) -> bool:
     return any(obj.type not in only_text for obj in page.get_objects(max_depth=4))
 
 
-def _render(page: pdfium.PdfPage) -> tuple[bytes, int]:
+def _render(page: pdfium.PdfPage, max_pixels: int) -> tuple[bytes, int]:
     """The page at 300 dpi in grayscale, or less for a page so large that 300 dpi would blow memory."""
     width, height = page.get_size()
     scale = OCR_DPI / 72
-    if width * height * scale * scale > MAX_PIXELS:
-        scale = math.sqrt(MAX_PIXELS / (width * height))
+    if width * height * scale * scale > max_pixels:
+        scale = math.sqrt(max_pixels / (width * height))
     bitmap = page.render(scale=scale, grayscale=True)
     try:
         return encode_for_tesseract(bitmap.to_pil()), max(1, round(scale * 72))

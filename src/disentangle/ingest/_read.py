@@ -14,6 +14,7 @@ from disentangle.ingest._image import ImageIngestor
 from disentangle.ingest._names import printable_path, sanitize_filename
 from disentangle.ingest._pdf import PdfIngestor
 from disentangle.ingest._text import TextIngestor
+from disentangle.limits import LIMITS, DocumentLimits, check_pages, check_size
 from disentangle.model import Document
 
 # The built-in formats, in tie-break order. Extensions enter through the same door: pass your own list.
@@ -55,6 +56,7 @@ def read_document(
     ocr_workers: int = 2,
     name: str | None = None,
     ingestors: Sequence[Ingestor] = DEFAULT_INGESTORS,
+    limits: DocumentLimits = LIMITS,
 ) -> Document:
     """Read one file into a Document (sha256, sanitised name, media type, pages). Pure: stores nothing.
 
@@ -63,7 +65,7 @@ def read_document(
     DocumentError naming it.
     """
     path = Path(path)
-    return read_as(path, name, None, ReadOptions(ocr, ocr_languages, ocr_workers), ingestors)
+    return read_as(path, name, None, ReadOptions(ocr, ocr_languages, ocr_workers, limits), ingestors)
 
 
 def read_as(
@@ -75,7 +77,7 @@ def read_as(
     try:
         if not path.is_file():
             raise DocumentError("no such file" if not path.exists() else "not a regular file")
-        size = path.stat().st_size
+        size = check_size(path, options.limits)
         if size == 0:
             raise DocumentError("empty file (0 bytes)")
         with path.open("rb") as handle:
@@ -85,10 +87,14 @@ def read_as(
             reading = ingestor.read(path, options)
         except DisentangleError:
             raise
+        except MemoryError as exc:
+            raise DocumentError(f"could not be read as {ingestor.name}: it needs too much memory") from exc
         except Exception as exc:  # hostile files reach library corners nobody documents; name the file
             raise DocumentError(
                 f"could not be read as {ingestor.name} ({type(exc).__name__}: {exc})"
             ) from exc
+        # Whatever the format, what extraction will read is bounded (pages, characters, lines).
+        check_pages([page.text for page in reading.pages], options.limits)
         digest = sha256 or sha256_file(path)
     except DocumentError as exc:
         if exc.path is None:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from disentangle.errors import DocumentError, NotFoundError, StoreError
 from disentangle.ingest._base import CHUNK_BYTES, Ingestor, ReadOptions
@@ -19,6 +20,7 @@ from disentangle.ingest._blobs import BlobStore, FolderBlobs, FolderPages, Pages
 from disentangle.ingest._names import printable_path
 from disentangle.ingest._ocr import OcrText
 from disentangle.ingest._read import DEFAULT_INGESTORS, read_as, sha256_file
+from disentangle.limits import LIMITS, DocumentLimits
 from disentangle.model import Document, Page, PageMethod
 
 PAGES_FORMAT = 1  # version of the pages JSON layout, written into each file
@@ -48,6 +50,7 @@ class DocumentStore:
     ingestors: Sequence[Ingestor] = field(default=DEFAULT_INGESTORS, repr=False)
     blobs: BlobStore | None = field(default=None, repr=False, compare=False)
     pages_index: PagesIndex | None = field(default=None, repr=False, compare=False)
+    limits: DocumentLimits = field(default=LIMITS, repr=False)  # the bounds every file is read within
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "root", Path(self.root))
@@ -113,10 +116,16 @@ class DocumentStore:
         sha256 = self._hash(path, shown)
         if self.has(sha256):
             return self.get(sha256), False
+        with self._reading(sha256):
+            if self.has(sha256):  # another process read the same bytes while this one waited
+                return self.get(sha256), False
+            return self._add_new(path, sha256, name, shown), True
+
+    def _add_new(self, path: Path, sha256: str, name: str | None, shown: str) -> Document:
         # Read from our own copy, so the pages come from exactly the bytes we keep, even if the
         # source file changes underneath us.
         temporary = self._copy_to_temporary(path, sha256, shown)
-        options = ReadOptions(self.ocr, self.ocr_languages, self.ocr_workers)
+        options = ReadOptions(self.ocr, self.ocr_languages, self.ocr_workers, self.limits)
         try:
             document = read_as(
                 temporary, name if name is not None else path.name, sha256, options, self.ingestors
@@ -127,7 +136,25 @@ class DocumentStore:
         finally:
             temporary.unlink(missing_ok=True)
         self.commit(document)
-        return document, True
+        return document
+
+    @contextlib.contextmanager
+    def _reading(self, sha256: str) -> Iterator[None]:
+        """Hold the lock of one content while it is read, so that two ingests of the same file at once
+        (two terminals, two uploads) read it once: the second waits, then finds it stored."""
+        folder = self.root / "locks"
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            import fcntl
+        except ImportError:  # no advisory locks here: at worst the same bytes are read twice
+            yield
+            return
+        with (folder / f"{sha256}.lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def put_original(self, path: Path, *, name: str | None = None) -> tuple[str, bool]:
         """Store a file's bytes only (its sha256, and whether they were new), for a worker to read later,
@@ -156,7 +183,11 @@ class DocumentStore:
         by OCR elsewhere (one task per page); with them Tesseract is not run here."""
         local = self.original_path(sha256)
         options = ReadOptions(
-            self.ocr if ocr is None else ocr, self.ocr_languages, self.ocr_workers, page_texts=page_texts
+            self.ocr if ocr is None else ocr,
+            self.ocr_languages,
+            self.ocr_workers,
+            self.limits,
+            page_texts=page_texts,
         )
         return read_as(local, name, sha256, options, self.ingestors)
 
@@ -166,8 +197,9 @@ class DocumentStore:
             raise NotFoundError(f"document {document.sha256}: its original is not stored")
         if self._index.get(document.sha256) is not None:
             return False
-        pages = json.dumps(document_to_json(document), ensure_ascii=False, indent=1).encode("utf-8")
-        self._index.put(document.sha256, pages)
+        buffer = io.BytesIO()
+        _dump_pages(document, buffer)  # a page at a time: the text is never one more string in memory
+        self._index.put(document.sha256, buffer.getvalue())
         return True
 
     def with_options(self, **changes: Any) -> DocumentStore:
@@ -271,22 +303,46 @@ def _fsync_directory(folder: Path) -> None:
         os.close(descriptor)
 
 
-def document_to_json(document: Document) -> dict[str, Any]:
+def _dump_pages(document: Document, handle: IO[bytes]) -> None:
+    """The pages JSON written a page at a time: a document of many pages is never one string in memory."""
+    head = {key: value for key, value in document_to_json(document, with_pages=False).items()}
+    text = json.dumps(head, ensure_ascii=False, indent=1)
+    handle.write(text[: text.rindex("}")].rstrip().encode("utf-8") + b',\n "pages": [')
+    for index, page in enumerate(document.pages):
+        entry = {
+            "number": page.number,
+            "method": page.method.value,
+            "ocr_confidence": page.ocr_confidence,
+            "text": page.text,
+        }
+        handle.write(
+            (",\n  " if index else "\n  ").encode() + json.dumps(entry, ensure_ascii=False).encode("utf-8")
+        )
+    handle.write(b"\n ]\n}")
+
+
+def document_to_json(document: Document, *, with_pages: bool = True) -> dict[str, Any]:
     return {
         "format": PAGES_FORMAT,
         "sha256": document.sha256,
         "filename": document.filename,
         "media_type": document.media_type,
         "metadata": document.metadata,
-        "pages": [
+        **(
             {
-                "number": page.number,
-                "method": page.method.value,
-                "ocr_confidence": page.ocr_confidence,
-                "text": page.text,
+                "pages": [
+                    {
+                        "number": page.number,
+                        "method": page.method.value,
+                        "ocr_confidence": page.ocr_confidence,
+                        "text": page.text,
+                    }
+                    for page in document.pages
+                ]
             }
-            for page in document.pages
-        ],
+            if with_pages
+            else {}
+        ),
     }
 
 

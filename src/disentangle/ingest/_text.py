@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from disentangle.errors import DocumentError
 from disentangle.ingest._base import FALLBACK, NO_BID, Ingestor, Reading, ReadOptions, clean_page_text
+from disentangle.limits import DocumentLimits, check_page_count
 from disentangle.model import Page, PageMethod
 
 _BOMS = (
@@ -55,7 +56,9 @@ class TextIngestor(Ingestor):
         return FALLBACK if looks_like_text(head) else NO_BID
 
     def read(self, path: Path, options: ReadOptions) -> Reading:
-        data = read_limited(path, self.max_bytes)
+        data = read_limited(path, self.max_bytes, options.limits)
+        # Counted in the bytes, before a string or a page is made: a file of form feeds is a page bomb.
+        check_page_count(data.count(b"\f") + 1, options.limits, "pages (form feeds)")
         if b"\x00" in data and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             raise DocumentError("not a text file: it contains NUL bytes (a binary file with a text name?)")
         text, encoding = decode_text(data)
@@ -68,9 +71,20 @@ class TextIngestor(Ingestor):
         return Reading(self.media_types[0], pages, {"encoding": encoding})
 
 
-def read_limited(path: Path, limit: int) -> bytes:
-    """The whole file, refused when it is bigger than `limit` (a text format is read in one piece)."""
+def read_limited(path: Path, limit: int, limits: DocumentLimits) -> bytes:
+    """The whole file, refused when it is bigger than `limit` or could hold more characters or lines than
+    a document may have (a text format is read in one piece, so this is checked first)."""
     size = path.stat().st_size
     if size > limit:
         raise DocumentError(f"too large for a text document: {size:,} bytes (limit {limit:,})")
-    return path.read_bytes()
+    # A character is at least one byte in every encoding read here but UTF-16/32 (2 and 4).
+    if size > 4 * limits.max_chars:
+        raise DocumentError(
+            f"too much text: {size:,} bytes, more than the {limits.max_chars:,} characters "
+            "a document may have"
+        )
+    data = path.read_bytes()
+    lines = data.count(b"\n") + data.count(b"\r")
+    if lines > 2 * limits.max_lines:  # CRLF counts twice here
+        raise DocumentError(f"{lines:,} line breaks, more than the limit of {limits.max_lines:,} lines")
+    return data

@@ -206,16 +206,22 @@ def write_letter(letter: Letter, path: str | Path) -> Path:
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix == ".md":
-        target.write_text(letter.markdown, encoding="utf-8")
+        data = letter.markdown.encode("utf-8")
     elif suffix == ".html":
-        target.write_text(to_html(letter), encoding="utf-8")
+        data = to_html(letter).encode("utf-8")
     elif suffix == ".docx":
-        target.write_bytes(to_docx(letter))
+        data = to_docx(letter)
     elif suffix == ".pdf":
-        target.write_bytes(to_pdf(letter))
+        data = to_pdf(letter)
     else:
         raise InputError(
             f"cannot write a letter as {suffix or 'a file without suffix'!r}: use .md, .html, .docx or .pdf",
             target,
         )
+    if not target.parent.is_dir():  # nothing is created that was not asked for: the folder must exist
+        raise InputError("the folder to write into does not exist", target.parent)
+    try:
+        target.write_bytes(data)
+    except OSError as exc:
+        raise InputError(f"cannot write the letter: {exc.strerror or exc}", target) from exc
     return target

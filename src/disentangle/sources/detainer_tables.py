@@ -29,7 +29,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from disentangle.errors import SourceFormatError
+from disentangle.limits import DocumentLimits, check_zip
 from disentangle.model import normalize_state
+
+# Streamed: no bound on the inflated size, only on how far one entry inflates (text XML: about 10 times).
+TABLE_LIMITS = DocumentLimits(zip_inflated_bytes=2**62, zip_xml_bytes=2**62)
 
 Layout = Literal["ddp", "trac"]
 Dimension = Literal["total", "type", "lift_reason", "method", "case_status"]
@@ -431,6 +435,9 @@ def _read_xlsx(path: Path) -> DetainerTally:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    # Read row by row, so a large table costs no more memory than a small one; only an archive that
+    # inflates far beyond what XML compresses to (a zip bomb) is refused, before anything is inflated.
+    check_zip(path, "Excel workbook", TABLE_LIMITS, SourceFormatError, named=True)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, OSError, KeyError, ValueError) as exc:

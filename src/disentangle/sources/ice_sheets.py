@@ -17,7 +17,10 @@ from rapidfuzz import fuzz, process
 
 from disentangle.errors import SourceFormatError
 from disentangle.knowledge import load_yaml
+from disentangle.limits import DocumentLimits, check_zip
 from disentangle.model import STATES, AgreementKind, normalize_state
+
+SHEET_LIMITS = DocumentLimits(zip_xml_bytes=16 * 1024 * 1024)  # a sheet of ~100,000 rows
 
 ListKind = Literal["participating", "pending"]
 
@@ -296,6 +299,8 @@ _NS = {
 def _read_first_sheet(path: Path) -> tuple[list[tuple[Any, ...]], dict[tuple[int, int], str]]:
     import openpyxl  # deferred: openpyxl is slow to import and only this reader needs it
 
+    # ICE's sheets are a few hundred kilobytes; the sheet's XML is parsed whole for its hyperlinks.
+    check_zip(path, "Excel workbook", SHEET_LIMITS, SourceFormatError, named=True)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken archive

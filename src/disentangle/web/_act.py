@@ -12,8 +12,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
-from pathlib import Path
-from tempfile import TemporaryDirectory
 from typing import Any
 from urllib.parse import quote
 
@@ -28,6 +26,7 @@ from disentangle.errors import InputError, KnowledgeError
 from disentangle.knowledge import load_yaml
 from disentangle.web import _security as security
 from disentangle.web._site import Site
+from disentangle.web._uploads import check_length, read_one
 from disentangle.workspace import Workspace
 
 router = APIRouter(include_in_schema=False)
@@ -105,8 +104,10 @@ def render(
 
 
 async def posted(request: Request) -> Fields:
-    """The form of a POST, refused unless it carries the token this site put in its cookie."""
-    form = await request.form(max_part_size=MAX_UPLOAD)
+    """The form of a POST, refused unless it carries the token this server made for this browser. Its
+    declared size is checked before it is parsed; a file in it is spooled to disk by the parser."""
+    check_length(request)
+    form = await request.form(max_part_size=MAX_UPLOAD, max_files=2, max_fields=200)
     submitted = form.get("csrf_token")
     security.check_csrf(request, submitted if isinstance(submitted, str) else None)
     return Fields(form)
@@ -468,7 +469,7 @@ async def letter_preview(request: Request, kind: str) -> Response:
     form = await posted(request)
     wizard = wizard_of(kind)
     if wizard.subject == "document":
-        form = await stored_upload(site.workspace, form)
+        form = await stored_upload(site, form)
     subject = form.text("subject")
     try:
         wizard, subject, letter = await letter_of(request, kind, form)
@@ -488,25 +489,15 @@ async def letter_preview(request: Request, kind: str) -> Response:
     return render(request, "letter_preview.html", context)
 
 
-async def stored_upload(workspace: Workspace, form: Fields) -> Fields:
-    """The uploaded agreement, kept in the workspace's document store; the form then names it by sha256."""
+async def stored_upload(site: Site, form: Fields) -> Fields:
+    """The uploaded agreement, read by a job (worker processes) into the workspace's document store; the
+    form then names it by sha256. Its name is only a label: ".", ".." or "/" are names like any other."""
     upload = form.form.get("file") if isinstance(form.form, FormData) else None
     if not isinstance(upload, UploadFile) or not upload.filename:
         if re.fullmatch(r"[0-9a-f]{64}", form.text("subject")):
             return form
         raise InputError("choose the signed agreement to upload (PDF, DOCX or text)")
-    content = await upload.read()
-    if not content:
-        raise InputError(f"the uploaded file {upload.filename!r} is empty")
-    name = Path(upload.filename).name
-
-    def store() -> str:
-        with TemporaryDirectory() as folder:
-            path = Path(folder) / name
-            path.write_bytes(content)
-            return workspace.store_document(path, name=name).sha256
-
-    sha256 = await run_in_threadpool(store)
+    sha256 = await run_in_threadpool(read_one, site, upload)
     values = (
         {k: v for k, v in form.form.multi_items() if isinstance(v, str)}
         if isinstance(form.form, FormData)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -29,6 +30,7 @@ DESCRIPTION = (
 
 
 TOKEN_ENV = "DISENTANGLE_TOKEN"
+JOB_STOP_SECONDS = 10.0  # how long a stopping server waits for its jobs to record their ends
 
 
 def app_from_environment() -> FastAPI:
@@ -99,6 +101,11 @@ async def _warm_up(app: FastAPI) -> AsyncIterator[None]:
     if site.memo.seconds > 0:
         threading.Thread(target=_build_home, args=(site,), name="disentangle-warm-up", daemon=True).start()
     yield
+    # The server is stopping (SIGTERM, Ctrl-C): its jobs stop their workers and record what was not read.
+    site.stopping.set()
+    deadline = time.monotonic() + JOB_STOP_SECONDS
+    for thread in list(site.job_threads):
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 def _build_home(site: Site) -> None:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import html
 import itertools
 import re
-import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +23,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from disentangle import extract
 from disentangle.errors import DisentangleError, InputError
 from disentangle.web import _security as security
+from disentangle.web import _uploads as uploads
 from disentangle.web._act import posted, render
 from disentangle.web._downloads import download, download_name
 from disentangle.web._site import Site
@@ -39,10 +37,6 @@ SHA256 = r"^[0-9a-f]{64}$"
 JOB_ID = r"^[0-9a-f]{32}$"
 Sha256 = Annotated[str, PathParam(pattern=SHA256, description="the document's sha256 (64 hex digits)")]
 JobId = Annotated[str, PathParam(pattern=JOB_ID, description="the job's id (32 hex digits)")]
-# The whole request: every file at its limit, plus the form's own bytes. Anything larger is refused
-# before a byte of it is parsed.
-MAX_REQUEST_BYTES = MAX_UPLOAD_FILES * MAX_UPLOAD_BYTES + 1024 * 1024
-CHUNK = 1024 * 1024
 REFRESH_SECONDS = 2  # how often the job page reloads itself while the job runs (without JavaScript)
 
 # How each group of extracted facts is titled on the document page, by the field's first word.
@@ -126,15 +120,12 @@ def _upload_page(request: Request, error: str | None, status: int) -> Response:
 async def upload(request: Request) -> Response:
     """Take the files, record a job, read them in the background, and send the browser to the job."""
     site = site_of(request)
-    length = request.headers.get("content-length", "")
-    if not length.isdigit():
-        return _upload_page(request, "the upload did not say its size; send it from the form", 411)
-    if int(length) > MAX_REQUEST_BYTES:
-        return _upload_page(
-            request,
-            f"too much at once: at most {MAX_UPLOAD_FILES} files of {MAX_UPLOAD_BYTES // 2**20} MB each",
-            413,
-        )
+    try:
+        uploads.check_length(request)
+    except uploads.UploadTooLarge as exc:
+        return _upload_page(request, exc.problem, 413)
+    except InputError as exc:
+        return _upload_page(request, exc.problem, 411)
     try:
         # Two more parts than files: an unused file input still sends one, empty (counted after).
         form = await request.form(max_files=MAX_UPLOAD_FILES + 2, max_fields=10)
@@ -149,59 +140,20 @@ async def upload(request: Request) -> Response:
         if not security.csrf_matches(request, submitted if isinstance(submitted, str) else None):
             message = "the form had expired or did not come from this site: choose the files again"
             return _upload_page(request, message, 403)
-        uploads = [
+        parts = [
             part
             for part in form.getlist("files")
-            if isinstance(part, UploadFile) and part.filename and not _hidden(part.filename)
+            if isinstance(part, UploadFile) and part.filename and not uploads.hidden(part.filename)
         ]
         try:
-            job = await run_in_threadpool(_save_and_start, site.workspace, uploads)
+            job = await run_in_threadpool(uploads.save_uploads, site.workspace, parts)
         except InputError as exc:
             return _upload_page(request, exc.problem, 400)
     finally:
         await form.close()
     if job["status"] != JobStatus.DONE:
-        # The job runs as the person who uploaded (what it stores belongs to their organisation).
-        context = contextvars.copy_context()
-        threading.Thread(
-            target=context.run,
-            args=(_run_job, site.workspace, job["id"]),
-            name=f"ingest-{job['id']}",
-            daemon=True,
-        ).start()
+        uploads.start_job(site, job["id"])
     return RedirectResponse(f"/jobs/{job['id']}", status_code=303)
-
-
-def _hidden(name: str) -> bool:
-    # A folder's worth brings .DS_Store and the like with it; they are not documents anyone chose.
-    return name.replace("\\", "/").rsplit("/", 1)[-1].startswith(".")
-
-
-def _save_and_start(workspace: Workspace, uploads: Sequence[UploadFile]) -> dict[str, Any]:
-    """Copy each upload into a private folder of the workspace under a number (never under its name),
-    at most one byte past the limit (the workspace refuses it for its size), and record the job."""
-    if len(uploads) > MAX_UPLOAD_FILES:
-        raise InputError(f"too many files: at most {MAX_UPLOAD_FILES} at once; send the rest after")
-    if not uploads:
-        raise InputError("no file was chosen: choose one or more PDF, Word, HTML, text or image files")
-    folder = workspace.upload_folder()
-    files: list[tuple[str, Path]] = []
-    for index, part in enumerate(uploads):
-        target = folder / f"{index:04d}.upload"
-        left = MAX_UPLOAD_BYTES + 1
-        with target.open("wb") as out:
-            while left > 0 and (chunk := part.file.read(min(CHUNK, left))):
-                out.write(chunk)
-                left -= len(chunk)
-        files.append((part.filename or "unnamed", target))
-    return workspace.start_ingest_job(files)
-
-
-def _run_job(workspace: Workspace, job_id: str) -> None:
-    # The job records its own failures; whatever escapes it must not kill the server's thread quietly
-    # without the job saying it stopped (run_ingest_job marks it interrupted on the way out).
-    with contextlib.suppress(Exception):
-        workspace.run_ingest_job(job_id)
 
 
 # ---------------------------------------------------------------------- jobs
@@ -213,7 +165,15 @@ def job_page(request: Request, job_id: JobId) -> Response:
     job = site.workspace.ingest_job(job_id)
     running = job["status"] in (JobStatus.QUEUED, JobStatus.RUNNING)
     context = {"job": job, "running": running, "refresh": REFRESH_SECONDS}
-    return site.render(request, "job.html", context)
+    return render(request, "job.html", context)
+
+
+@router.post("/jobs/{job_id}/cancel")
+async def job_cancel(request: Request, job_id: JobId) -> Response:
+    """Stop a queued or running job: the file being read is stopped, the others are not read."""
+    await posted(request)
+    await run_in_threadpool(site_of(request).workspace.cancel_ingest_job, job_id)
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 
 # ---------------------------------------------------------------------- one document
@@ -486,6 +446,13 @@ def api_jobs(request: Request, limit: int = 20) -> list[dict[str, Any]]:
     if not 1 <= limit <= 200:
         raise InputError("limit must be between 1 and 200")
     return site_of(request).workspace.ingest_jobs(limit)
+
+
+@api.post("/jobs/{job_id}/cancel", summary="Stop an ingestion job")
+def api_job_cancel(request: Request, job_id: JobId) -> dict[str, Any]:
+    """`cancel_ingest_job(id)`: a queued or running job stops within a second or two; the file being read
+    is stopped and those not read say so. A finished job is refused (400)."""
+    return site_of(request).workspace.cancel_ingest_job(job_id)
 
 
 @api.get("/jobs/{job_id}", summary="An ingestion job's progress and each file's outcome")

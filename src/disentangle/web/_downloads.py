@@ -11,6 +11,8 @@ from typing import Any
 
 from starlette.responses import Response
 
+from disentangle.publish import csv_cell
+
 CSV_COLUMNS = (
     "record",
     "agreement_id",
@@ -99,20 +101,12 @@ def records(result: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
-
-
 def csv_text(rows: Iterable[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({key: _cell(row.get(key)) for key in CSV_COLUMNS})
+        writer.writerow({key: csv_cell(row.get(key)) for key in CSV_COLUMNS})
     return buffer.getvalue()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -110,6 +111,8 @@ class Site:
         self._csrf_key: bytes | None = None
         self._accounts = False
         self._accounts_checked = -1e9
+        self.stopping = threading.Event()  # set when the server stops: its running jobs stop too
+        self.job_threads: set[threading.Thread] = set()
 
     @property
     def csrf_key(self) -> bytes:

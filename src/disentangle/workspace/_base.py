@@ -40,6 +40,12 @@ def bundled_data_dir() -> Path:
     raise InputError(f"bundled data not found; set {DATA_DIR_ENV} to the folder holding PROVENANCE.md")
 
 
+def escape_like(text: str) -> str:
+    """LIKE's wildcards taken literally (use with escape="\\"): "100%" or "a_b" finds those characters,
+    the same on SQLite and PostgreSQL."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def default_home() -> Path:
     return Path(os.environ.get(HOME_ENV) or user_data_dir("disentangle", appauthor=False))
 
@@ -140,7 +146,8 @@ class WorkspaceBase:
                 rows = connection.execute(query.order_by(j.c.level, j.c.state)).all()
                 if not rows:  # Census names carry the kind of place: "Springfield city", "Union township"
                     query = select(j).where(
-                        func.lower(j.c.name).like(f"{name.lower()} %"), j.c.level != "state"
+                        func.lower(j.c.name).like(f"{escape_like(name.lower())} %", escape="\\"),
+                        j.c.level != "state",
                     )
                     if code:
                         query = query.where(j.c.state == code)

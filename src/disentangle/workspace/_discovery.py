@@ -28,6 +28,7 @@ from disentangle.registry import tables as t
 from disentangle.sources.ice_history import agency_similarity
 from disentangle.workspace._accounts import HoldingKind
 from disentangle.workspace._acting import ActMixin, _keep_requests, _requester_json
+from disentangle.workspace._base import escape_like
 from disentangle.workspace._found import (
     FOUND_PREFIX,
     found_from_row,
@@ -557,7 +558,12 @@ class DiscoveryMixin(LibraryMixin, ActMixin):
         with self.store.read() as connection:
             rows = (
                 connection.execute(
-                    select(f).where(or_(f.c.agreement_id == needle, f.c.sha256.like(f"{needle.lower()}%")))
+                    select(f).where(
+                        or_(
+                            f.c.agreement_id == needle,
+                            f.c.sha256.like(f"{escape_like(needle.lower())}%", escape="\\"),
+                        )
+                    )
                 ).all()
                 if len(needle) >= 8
                 else []

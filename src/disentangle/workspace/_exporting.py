@@ -44,7 +44,15 @@ class ExportMixin(WorkspaceBase):
         if fmt not in exports.FORMATS:
             raise InputError(f"unknown export format {fmt!r}: use {', '.join(exports.FORMATS)}")
         directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
+        if not directory.parent.is_dir():  # the folder is made if asked for, never a chain of them
+            raise InputError("the folder to write into does not exist", directory.parent)
+        try:
+            directory.mkdir(exist_ok=True)
+            probe = directory / f".write-test-{os.getpid()}"
+            probe.touch()
+            probe.unlink()
+        except OSError as exc:
+            raise InputError(f"cannot write there: {exc.strerror or exc}", directory) from exc
         written: dict[str, int] = {}
         if fmt == "sqlite":
             target_path = directory / "disentangle.sqlite"

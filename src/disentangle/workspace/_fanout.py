@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from disentangle import ingest
 from disentangle.errors import DisentangleError
-from disentangle.ingest import Executor, OcrText
+from disentangle.ingest import Executor, JobControl, OcrText
 from disentangle.ingest._names import printable_path
 from disentangle.model import Document, PageMethod
 from disentangle.registry import tables as t
@@ -180,6 +180,11 @@ class _PagesOf:
     read: int = 0
 
 
+def _why(outcome: Any) -> str:
+    """Why an item has no result: the job was stopped before it, or the process reading it died."""
+    return "not read: the job was stopped" if outcome.stopped else outcome.crash or "lost by the executor"
+
+
 def _fresh(result: dict[str, Any], fresh: dict[Any, bool]) -> dict[str, Any]:
     """`new` is True only when the file's bytes were new to the store (the first of two copies wins)."""
     if result.get("error"):
@@ -222,8 +227,9 @@ class FanOutMixin(JudgeMixin):
             fan_out = isinstance(runner, ingest.CeleryExecutor)
         if not fan_out:
             return super().ingest(paths, workers=workers, progress=progress)
-        files = [(path, path, path.name) for path in ingest.expand_paths([Path(p) for p in paths])]
-        summary = ingest.IngestSummary()
+        gathered, skipped = ingest.gather_paths([Path(p) for p in paths])
+        files = [(path, path, path.name) for path in gathered]
+        summary = ingest.IngestSummary(skipped=skipped)
         stored_now: set[str] = set()
         for result in self.read_on_workers(
             files, runner or ingest.LocalProcessExecutor(workers), on_pages=on_pages
@@ -285,6 +291,7 @@ class FanOutMixin(JudgeMixin):
         extract: bool = False,
         on_pages: Callable[[PageProgress], None] | None = None,
         languages: str = "eng",
+        control: JobControl | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Store and read files (key, path, name) through `executor`; yield each file's outcome as it
         is known: {key, error} or {key, sha256, filename, new, pages, ocr_pages[, reading]}."""
@@ -303,15 +310,15 @@ class FanOutMixin(JudgeMixin):
         results: list[dict[str, Any]] = []
         assemble: list[tuple[Any, str, str]] = []
         ocr: dict[str, _PagesOf] = {}
-        for outcome in executor.map_unordered(partial(prepare_job, reader), prepared):
-            result = outcome.result or {"key": outcome.item[0], "error": outcome.crash or "lost"}
+        for outcome in executor.map_unordered(partial(prepare_job, reader), prepared, control):
+            result = outcome.result or {"key": outcome.item[0], "error": _why(outcome)}
             if result.get("error") or result.get("done"):
                 results.append(result)
                 continue
             assemble.append((result["key"], result["sha256"], names[result["key"]]))
             ocr.setdefault(result["sha256"], _PagesOf([], result["ocr"])).keys.append(result["key"])
         items = [(sha256, page, languages) for sha256 in sorted(ocr) for page in ocr[sha256].pages]
-        for page_outcome in executor.map_unordered(partial(ocr_page_job, reader), items):
+        for page_outcome in executor.map_unordered(partial(ocr_page_job, reader), items, control):
             of = ocr[page_outcome.item[0]]
             of.read += 1
             if on_pages is not None:
@@ -319,15 +326,15 @@ class FanOutMixin(JudgeMixin):
                     on_pages(PageProgress(key, names[key], of.read, len(of.pages)))
         once = list({sha256: (key, sha256, name) for key, sha256, name in assemble}.values())
         assembled: dict[str, dict[str, Any]] = {}
-        for outcome in executor.map_unordered(partial(assemble_job, reader), once):
-            assembled[outcome.item[1]] = outcome.result or {"error": outcome.crash or "lost"}
+        for outcome in executor.map_unordered(partial(assemble_job, reader), once, control):
+            assembled[outcome.item[1]] = outcome.result or {"error": _why(outcome)}
         results.extend({**assembled[sha256], "key": key} for key, sha256, _ in assemble)
         results = [_fresh(result, fresh) for result in results]
         if extract:
             wanted = [(r["key"], r["sha256"]) for r in results if not r.get("error")]
             readings = {
-                outcome.item[0]: outcome.result or {"error": outcome.crash or "lost"}
-                for outcome in executor.map_unordered(partial(extract_job, reader), wanted)
+                outcome.item[0]: outcome.result or {"error": _why(outcome)}
+                for outcome in executor.map_unordered(partial(extract_job, reader), wanted, control)
             }
             for result in results:
                 done = readings.get(result["key"], {})

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import shutil
 import tempfile
 import threading
+import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -20,14 +20,15 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from disentangle import __version__, extract, ingest
-from disentangle.errors import DisentangleError, InputError, NotFoundError
+from disentangle.errors import DisentangleError, InputError, NotFoundError, StoreBusyError
 from disentangle.ingest._base import HEAD_BYTES, NO_BID, describe_head
+from disentangle.limits import LIMITS
 from disentangle.model import Document, PageMethod
 from disentangle.registry import tables as t
 from disentangle.workspace._accounts import HoldingKind
 from disentangle.workspace._fanout import FanOutMixin, PageProgress
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # one file; the largest agreement in the corpus is under 20 MB
+MAX_UPLOAD_BYTES = LIMITS.max_bytes  # one file; the largest agreement in the corpus is under 20 MB
 MAX_UPLOAD_FILES = 50  # one upload; a folder's worth of agreements, read two at a time
 UPLOADS = "uploads"  # the folder in the workspace where uploads wait to be read, removed afterwards
 _ZIP_MAGIC = b"PK\x03\x04"  # a DOCX is a zip whose word/ entry may start past the first bytes
@@ -40,13 +41,41 @@ class JobStatus(StrEnum):
     QUEUED = "queued"  # recorded; its files wait for a worker
     RUNNING = "running"  # files are being read
     DONE = "done"  # every file has an outcome (stored, already stored or failed)
-    INTERRUPTED = "interrupted"  # the process running it stopped before every file had an outcome
+    CANCELLED = "cancelled"  # a person stopped it; files not read say so
+    INTERRUPTED = "interrupted"  # it stopped before every file had an outcome (server stopped, budget spent)
 
 
 # A running job's thread touches its row this often; a queued or running job not touched for STALE_AFTER
 # lost the process that ran it (a server killed or restarted) and is shown as interrupted.
 HEARTBEAT_SECONDS = 10.0
 STALE_AFTER = timedelta(seconds=60)
+CANCEL_POLL_SECONDS = 1.0  # how often a running job looks for a person's cancel
+JOB_RECORD_PATIENCE = 600.0  # how long a job waits out a locked database to record an outcome
+RUNNING_JOBS = 1  # jobs reading at once in one process (each with its own worker processes); others queue
+_RUNNING = threading.BoundedSemaphore(RUNNING_JOBS)
+
+
+@dataclass(frozen=True, slots=True)
+class JobBudget:
+    """What one ingestion job may spend before it is stopped, and one file of it."""
+
+    seconds: float = 2 * 3600.0  # the whole job
+    pages: int = 10_000  # pages read by the whole job
+    file_seconds: float = 40 * 60.0  # one file (OCR of a 1,000-page scan fits)
+
+
+def _patiently(write: Callable[[], Any], patience: float = JOB_RECORD_PATIENCE) -> Any:
+    """Run a write again with backoff while the database is busy, up to `patience` seconds."""
+    deadline = time.monotonic() + patience
+    pause = 0.05
+    while True:
+        try:
+            return write()
+        except StoreBusyError:
+            if time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
 
 
 class FileState(StrEnum):
@@ -402,83 +431,154 @@ class LibraryMixin(FanOutMixin):
         *,
         executor: ingest.Executor | None = None,
         workers: int = 2,
+        stop: threading.Event | None = None,
+        budget: JobBudget | None = None,
         fan_out: bool | None = None,
     ) -> dict[str, Any]:
         """Store and read a job's waiting files in worker processes, recording each outcome as it comes.
 
         The job's progress lives in the database, so any process can show it. A file that fails is
-        recorded with its reason and the others go on; the uploaded copies are removed at the end.
-        With a broker configured (or `fan_out`), the files go to Celery workers, each PDF's OCR one task
-        per page, and each file's entry counts its pages read as they come."""
+        recorded with its reason and the others go on; the uploaded copies are removed at the end. The job
+        stops early when a person cancels it (`cancel_ingest_job`), when `stop` is set (the server is
+        shutting down) or when it spends its `budget`; the files not read then say why. At most
+        RUNNING_JOBS jobs read at once in one process; the others wait their turn, queued. With a broker
+        configured (or `fan_out`), the files go to Celery workers, each PDF's OCR one task per page, and
+        each file's entry counts its pages read as they come."""
+        budget = budget or JobBudget()
+        if executor is None:
+            executor = self.executor()
+        if fan_out is None:
+            fan_out = isinstance(executor, ingest.CeleryExecutor)
         job = self._job_row(job_id)
         files: list[dict[str, Any]] = [dict(f) for f in job["files"]]
         waiting = [(f["index"], f["path"], f["name"]) for f in files if f["state"] == FileState.WAITING]
-        self._save_job(job_id, files, JobStatus.RUNNING if waiting else JobStatus.DONE)
         if not waiting:
+            self._save_job(job_id, files, JobStatus.DONE)
             return self.ingest_job(job_id)
-        runner = executor if executor is not None else self.executor()
-        if fan_out is None:
-            fan_out = isinstance(runner, ingest.CeleryExecutor)
-        status = JobStatus.INTERRUPTED
-        stop = threading.Event()
+        cancelled = threading.Event()
+        if job.get("cancel"):  # cancelled while it waited to start
+            cancelled.set()
+        done_beating = threading.Event()
         beat = threading.Thread(
-            target=self._heartbeat, args=(job_id, stop), name=f"job-{job_id}", daemon=True
+            target=self._heartbeat, args=(job_id, done_beating, cancelled), name=f"job-{job_id}", daemon=True
         )
         beat.start()
+        status = JobStatus.INTERRUPTED
+        why_stopped = "not read: the job stopped first"
+        turn = False
         try:
-            if fan_out:
-                results = self._fanned_out(
-                    job_id, files, waiting, runner or ingest.LocalProcessExecutor(workers)
+            while not (turn := _RUNNING.acquire(timeout=0.5)):
+                if cancelled.is_set() or (stop is not None and stop.is_set()):
+                    break
+            if turn:
+                status, why_stopped = self._run_files(
+                    job_id, files, waiting, executor, workers, stop, cancelled, budget, fan_out
                 )
+            elif cancelled.is_set():
+                status, why_stopped = JobStatus.CANCELLED, "not read: the job was cancelled"
             else:
-                results = self._in_processes(waiting, runner, workers)
-            for result in results:
-                entry = files[result["index"]]
-                if result.get("error"):
-                    entry.update(state=FileState.FAILED.value, error=result["error"])
-                else:
-                    # Held before its reading is stored: an agreement read from it must not enter the shared
-                    # registry while it is private.
-                    self.hold(HoldingKind.DOCUMENT, result["sha256"])
-                    if result.get("reading"):
-                        self._store_reading(result["reading"])
-                    self.audit("document.add", result["sha256"], {"job": job_id, "new": bool(result["new"])})
-                    state = FileState.STORED if result["new"] else FileState.ALREADY_STORED
-                    entry.update(
-                        state=state.value,
-                        sha256=result["sha256"],
-                        stored_name=result["filename"],
-                        pages=result["pages"],
-                    )
-                _remove_upload(self.home, Path(entry["path"]))
-                self._save_job(job_id, files, JobStatus.RUNNING)
-            status = JobStatus.DONE
+                why_stopped = "not read: the server stopped before the job's turn"
         finally:
-            stop.set()
+            if turn:
+                _RUNNING.release()
+            done_beating.set()
             beat.join()
             for entry in files:
                 if entry["state"] == FileState.WAITING:
-                    entry.update(state=FileState.FAILED.value, error="not read: the job stopped first")
+                    entry.update(state=FileState.FAILED.value, error=why_stopped)
                 _remove_upload(self.home, Path(entry["path"]))
             self._save_job(job_id, files, status)
             _remove_empty_folders(self.home, files)
         return self.ingest_job(job_id)
 
-    def _in_processes(
-        self, waiting: list[tuple[int, str, str]], executor: ingest.Executor | None, workers: int
-    ) -> Iterator[dict[str, Any]]:
-        """Each waiting file stored and read whole by one local worker process."""
+    def _run_files(
+        self,
+        job_id: str,
+        files: list[dict[str, Any]],
+        waiting: list[tuple[int, str, str]],
+        executor: ingest.Executor | None,
+        workers: int,
+        stop: threading.Event | None,
+        cancelled: threading.Event,
+        budget: JobBudget,
+        fan_out: bool = False,
+    ) -> tuple[JobStatus, str]:
+        """Read the waiting files of a job; (its final status, why files left unread were not read)."""
+        self._save_job(job_id, files, JobStatus.RUNNING)
         cores = os.cpu_count() or 1
         reader = LibraryReader(
             self.home, self.store.url, self.store.schema, self._data_dir, max(1, cores // max(1, workers))
         )
-        # forkserver: workers start from a clean process, not a copy of a threaded web server
-        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        runner = executor or ingest.LocalProcessExecutor(workers, multiprocessing.get_context(method))
-        for outcome in runner.map_unordered(partial(read_upload, reader), waiting):
+        runner = executor or ingest.LocalProcessExecutor(workers)
+        started = time.monotonic()
+        pages = 0
+        reason: list[str] = []  # why the job stopped early, once it has
+
+        def should_stop() -> bool:
+            if not reason:
+                if cancelled.is_set():
+                    reason.append("not read: the job was cancelled")
+                elif stop is not None and stop.is_set():
+                    reason.append("not read: the server stopped")
+                elif time.monotonic() - started > budget.seconds:
+                    reason.append(f"not read: the job's time budget of {budget.seconds:g} s was spent")
+                elif pages > budget.pages:
+                    reason.append(f"not read: the job's budget of {budget.pages:,} pages was spent")
+            return bool(reason)
+
+        uploads = (self.home / UPLOADS).resolve()
+        folders = {Path(path).resolve().parent for _, path, _ in waiting}
+        control = ingest.JobControl(
+            item_seconds=budget.file_seconds,
+            should_stop=should_stop,
+            cleanup=tuple(sorted(f for f in folders if f.is_relative_to(uploads) and f != uploads)),
+            temporary=(self.documents.root / "tmp",),
+        )
+        for result in (
+            self._fanned_out(job_id, files, waiting, runner, control)
+            if fan_out
+            else self._in_processes(runner, reader, waiting, control, reason)
+        ):
+            entry = files[result["index"]]
+            if result.get("error"):
+                entry.update(state=FileState.FAILED.value, error=result["error"])
+            else:
+                # Held before its reading is stored: an agreement read from a private document must not
+                # enter the shared registry.
+                self.hold(HoldingKind.DOCUMENT, result["sha256"])
+                if result.get("reading"):
+                    _patiently(partial(self._store_reading, result["reading"]))
+                self.audit("document.add", result["sha256"], {"job": job_id, "new": bool(result["new"])})
+                state = FileState.STORED if result["new"] else FileState.ALREADY_STORED
+                entry.update(
+                    state=state.value,
+                    sha256=result["sha256"],
+                    stored_name=result["filename"],
+                    pages=result["pages"],
+                )
+                pages += int(result.get("pages") or 0)
+            _remove_upload(self.home, Path(entry["path"]))
+            self._save_job(job_id, files, JobStatus.RUNNING)
+        if not reason:
+            return JobStatus.DONE, "not read: the job stopped first"
+        status = JobStatus.CANCELLED if cancelled.is_set() else JobStatus.INTERRUPTED
+        return status, reason[0]
+
+    def _in_processes(
+        self,
+        runner: ingest.Executor,
+        reader: LibraryReader,
+        waiting: list[tuple[int, str, str]],
+        control: ingest.JobControl,
+        reason: list[str],
+    ) -> Iterator[dict[str, Any]]:
+        """Each waiting file stored and read whole by one worker process."""
+        for outcome in runner.map_unordered(partial(read_upload, reader), waiting, control):
             yield outcome.result or {
                 "index": outcome.item[0],
-                "error": outcome.crash or "lost by the executor",
+                "error": (reason[0] if reason else "not read: the job was stopped")
+                if outcome.stopped
+                else outcome.crash or "lost by the executor",
             }
 
     def _fanned_out(
@@ -487,6 +587,7 @@ class LibraryMixin(FanOutMixin):
         files: list[dict[str, Any]],
         waiting: list[tuple[int, str, str]],
         executor: ingest.Executor,
+        control: ingest.JobControl,
     ) -> Iterator[dict[str, Any]]:
         """The waiting files read on workers; each file's entry counts its OCR pages as they are read."""
 
@@ -496,15 +597,43 @@ class LibraryMixin(FanOutMixin):
                 self._save_job(job_id, files, JobStatus.RUNNING)
 
         items = [(index, Path(path), name) for index, path, name in waiting]
-        for result in self.read_on_workers(items, executor, extract=True, on_pages=pages_read):
+        for result in self.read_on_workers(
+            items, executor, extract=True, on_pages=pages_read, control=control
+        ):
             yield {**result, "index": result["key"]}
 
-    def _heartbeat(self, job_id: str, stop: threading.Event) -> None:
-        """Touch the job's row while it runs: the sign, for every process reading it, that it still does."""
+    def cancel_ingest_job(self, job_id: str) -> dict[str, Any]:
+        """Ask a queued or running job to stop: its running files are stopped at once, the rest not read.
+        The process running it stops within a second or two; a finished job is left as it is."""
         j = t.ingest_jobs
-        while not stop.wait(HEARTBEAT_SECONDS):
-            with self.store.transaction() as connection:
-                connection.execute(j.update().where(j.c.id == job_id).values(updated_at=datetime.now(UTC)))
+        job = self._job_row(job_id)
+        if job["status"] not in (JobStatus.QUEUED, JobStatus.RUNNING):
+            raise InputError(f"job {job_id} has already finished ({job['status']}); nothing to cancel")
+        self.store.retrying(
+            lambda connection: connection.execute(j.update().where(j.c.id == job_id).values(cancel=True)),
+            patience=30.0,
+        )
+        return self.ingest_job(job_id)
+
+    def _heartbeat(self, job_id: str, stop: threading.Event, cancelled: threading.Event) -> None:
+        """Touch the job's row while it runs (the sign, for every process reading it, that it still
+        does) and notice when a person cancels it. A busy or unreachable database is waited out: this
+        thread never dies while its job runs."""
+        j = t.ingest_jobs
+        touched = time.monotonic()
+        while not stop.wait(CANCEL_POLL_SECONDS):
+            try:
+                with self.store.read() as connection:
+                    if connection.scalar(select(j.c.cancel).where(j.c.id == job_id)):
+                        cancelled.set()
+                if time.monotonic() - touched >= HEARTBEAT_SECONDS:
+                    with self.store.transaction() as connection:
+                        connection.execute(
+                            j.update().where(j.c.id == job_id).values(updated_at=datetime.now(UTC))
+                        )
+                    touched = time.monotonic()
+            except Exception:
+                continue
 
     def ingest_job(self, job_id: str) -> dict[str, Any]:
         """A job and each file's outcome, as the job page and /api/jobs/{id} show it."""
@@ -534,12 +663,15 @@ class LibraryMixin(FanOutMixin):
         return _job_json(row._mapping)
 
     def _save_job(self, job_id: str, files: list[dict[str, Any]], status: JobStatus) -> None:
+        """Record the job's state; waits out a busy database (an import holding the write lock) rather
+        than lose an outcome."""
         done = sum(f["state"] != FileState.WAITING for f in files)
         failed = sum(f["state"] == FileState.FAILED for f in files)
         now = datetime.now(UTC)
-        finished = status in (JobStatus.DONE, JobStatus.INTERRUPTED)
+        finished = status in (JobStatus.DONE, JobStatus.INTERRUPTED, JobStatus.CANCELLED)
         j = t.ingest_jobs
-        with self.store.transaction() as connection:
+
+        def write(connection: Any) -> None:
             connection.execute(
                 j.update()
                 .where(j.c.id == job_id)
@@ -552,6 +684,8 @@ class LibraryMixin(FanOutMixin):
                     finished_at=now if finished else None,
                 )
             )
+
+        self.store.retrying(write, patience=JOB_RECORD_PATIENCE)
 
 
 def _size(path: Path) -> int | None:

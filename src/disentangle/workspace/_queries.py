@@ -11,7 +11,7 @@ from disentangle.errors import InputError, NotFoundError
 from disentangle.model import AgreementStatus, normalize_state
 from disentangle.registry import tables as t
 from disentangle.sources.citations import record_dates
-from disentangle.workspace._base import WorkspaceBase
+from disentangle.workspace._base import WorkspaceBase, escape_like
 from disentangle.workspace._found import FOUND_STATUSES
 from disentangle.workspace._rows import (
     _agreement_json,
@@ -412,7 +412,7 @@ class QueryMixin(WorkspaceBase):
         head, _, tail = needle.rpartition(",")
         if head.strip() and normalize_state(tail.strip()):
             name, state = head.strip(), normalize_state(tail.strip())
-        like = "%" + _escape_like(name.lower()) + "%"
+        like = "%" + escape_like(name.lower()) + "%"
         j, g, al = t.jurisdictions, t.agencies, t.agency_aliases
         with self.store.read() as connection:
             place_query = select(j.c.id, j.c.name, j.c.level, j.c.state, j.c.fips).where(
@@ -617,11 +617,6 @@ def _latest_list(connection: Connection) -> Any:
     """The capture date of ICE's newest 287(g) participating list in the registry, or None."""
     s = t.snapshots
     return connection.scalar(select(func.max(s.c.captured)).where(s.c.list == "participating"))
-
-
-def _escape_like(text: str) -> str:
-    """LIKE's wildcards taken literally: a search for "100%" or "a_b" finds those characters."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _place_name_is(census_name: str, name: str) -> bool:
