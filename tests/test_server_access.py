@@ -74,7 +74,7 @@ def work(
         assert time.monotonic() < deadline, job
         time.sleep(0.2)
     (entry,) = job["files"]
-    assert entry["state"] == "stored", job
+    assert entry["state"] == "stored", (entry, job)
     with workspace.acting_as(workspace.user_by_email("alice@org-a.example")):
         request_id, _ = workspace.draft_request(
             "Pasadena Police Department, CA", ["tff-mou"], REQUESTER, today=TODAY
@@ -101,34 +101,34 @@ def test_with_accounts_everyone_signs_in_even_on_loopback(client: TestClient) ->
 def test_a_password_signs_in_and_the_session_knows_the_person(
     client: TestClient, people: dict[str, NewUser]
 ) -> None:
-    with TestClient(client.app, base_url="http://127.0.0.1") as browser:
-        form = browser.get("/login").text
-        assert 'name="email"' in form and 'name="password"' in form
-        token = re.search(r'name="csrf_token" value="([^"]+)"', form)
-        assert token
-        wrong = browser.post(
-            "/login",
-            data={"email": "val@org-a.example", "password": "wrong", "csrf_token": token.group(1)},
-            follow_redirects=False,
-        )
-        assert wrong.status_code == 401
-        form = browser.get("/login").text
-        token = re.search(r'name="csrf_token" value="([^"]+)"', form)
-        assert token
-        right = browser.post(
-            "/login",
-            data={
-                "email": "VAL@org-a.example",
-                "password": people["val"].password,
-                "csrf_token": token.group(1),
-            },
-            follow_redirects=False,
-        )
-        assert right.status_code == 303, right.text
-        me = browser.get("/api/me").json()
-        assert me == {
-            "user": {"email": "val@org-a.example", "organisation": "Organisation A", "role": "viewer"}
-        }
+    # A second client of the same app, with its own cookies; not started as a context manager, so its end
+    # does not shut the app down (which would stop the jobs the other tests run).
+    browser = TestClient(client.app, base_url="http://127.0.0.1")
+    form = browser.get("/login").text
+    assert 'name="email"' in form and 'name="password"' in form
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token
+    wrong = browser.post(
+        "/login",
+        data={"email": "val@org-a.example", "password": "wrong", "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+    assert wrong.status_code == 401
+    form = browser.get("/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token
+    right = browser.post(
+        "/login",
+        data={
+            "email": "VAL@org-a.example",
+            "password": people["val"].password,
+            "csrf_token": token.group(1),
+        },
+        follow_redirects=False,
+    )
+    assert right.status_code == 303, right.text
+    me = browser.get("/api/me").json()
+    assert me == {"user": {"email": "val@org-a.example", "organisation": "Organisation A", "role": "viewer"}}
 
 
 def test_a_viewer_cannot_upload_or_edit(
