@@ -73,7 +73,7 @@ def main() -> int:
         "| step | seconds | target | against the raw tool |",
         "|---|---:|---:|---|",
         f"| full import from a cold start ({report.files} files: {counts}; QA after it) | {cold:.2f} "
-        f"(CPU {cpu:.2f}) | ≤ 30 "
+        f"(CPU {cpu:.2f}) | ≤ 10 "
         f"| openpyxl alone reading the same workbooks: {raw:.2f} s (import = {cold / raw:.1f}× it) |",
         f"| second import (nothing changed: hashes only) | {warm:.2f} | — | — |",
     ]

@@ -65,6 +65,9 @@ def test_every_variant_family_is_read_whole(tmp_path: Path, key: str, fmt: str) 
     assert result.termination.by_lea and result.termination.by_ice
     assert result.effective_rule == "upon_signature"
     assert result.effective_date == max(s.signed for s in variant.signers)
+    # The title as printed over its several lines, quoted whole (a letter names the agreement by it).
+    (title,) = [f.value for f in result.findings if f.field == "title"]
+    assert title == _words(" ".join(variant.title))
 
 
 @pytest.mark.parametrize(("key", "fmt"), CASES)
@@ -122,3 +125,23 @@ def test_ncic_codes_read_through_ocr_confusions(tmp_path: Path, printed: str, re
     if read and read != printed:
         [fact] = result.evidence_for("agency.ori")
         assert fact.evidence.quote == printed and fact.evidence.rule.endswith("~ocr")
+
+
+def test_a_title_is_its_heading_lines_and_never_body_text() -> None:
+    from disentangle.model import Document, Page, PageMethod
+
+    def title(text: str) -> str | None:
+        document = Document("0" * 64, "t.txt", "text/plain", [Page(1, text, PageMethod.TEXT_LAYER)])
+        result = extract_agreement(document)
+        headings = [f.value for f in result.findings if f.field == "title"]
+        return headings[0] if headings else None
+
+    body = (
+        "This Agreement is entered into by the Alder Grove Police Department and ICE so that costs of joint\n"
+        "operations are paid back from the Treasury Forfeiture Fund, as 31 USC 9705 provides, and the\n"
+        "Alder Grove Police Department shall assign dedicated officers to investigations.\n"
+    )
+    heading = "MEMORANDUM OF UNDERSTANDING\nBetween\nICE and the Alder Grove Police Department\n"
+    heading += "For the Reimbursement of Joint Operations Expenses from the\nTreasury Forfeiture Fund\n"
+    assert title(heading + "I. PARTIES\n" + body) == " ".join(heading.split())
+    assert title("I. PARTIES\n" + body) is None  # the kind told from body text: no title invented

@@ -155,6 +155,8 @@ def private_views(work: dict[str, Any]) -> list[str]:
         f"/documents/{sha}",
         f"/documents/{sha}.json",
         f"/documents/{sha}/original",
+        f"/documents/{sha}/redact",
+        f"/documents/{sha}/pages/1.png",
         f"/api/documents/{sha}",
         f"/api/documents/{sha}/review",
         f"/jobs/{work['job']}",

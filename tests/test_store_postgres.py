@@ -46,3 +46,40 @@ def test_full_import_on_postgres(tmp_path: Path, postgres_url: str, postgres_sch
 def test_unreachable_server_is_a_store_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match=r"127\.0\.0\.1:1"):
         Workspace(tmp_path, database_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
+
+
+def test_two_imports_at_once_end_in_one_registry_and_at_most_one_line(
+    tmp_path: Path, postgres_url: str, postgres_schema: str
+) -> None:
+    """Two processes importing into one PostgreSQL registry at once (issue 18): each ends in the registry
+    or in one line saying another import won, never in a traceback."""
+    import os
+    import subprocess
+    import sys
+
+    Workspace(tmp_path / "a", database_url=postgres_url, schema=postgres_schema).close()  # migrations first
+    env = {
+        **os.environ,
+        "DISENTANGLE_DATABASE_URL": f"{postgres_url}?options=-csearch_path%3D{postgres_schema}",
+    }
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "disentangle", "--workspace", str(folder), "import", "--force"],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for folder in (tmp_path / "a", tmp_path / "b")
+        if folder.mkdir(exist_ok=True) is None
+    ]
+    outcomes = [(run.wait(timeout=600), run.stderr.read() if run.stderr else "") for run in runs]
+    for code, stderr in outcomes:
+        assert "Traceback" not in stderr, stderr
+        if code != 0:
+            assert stderr.strip().splitlines()[-1].startswith("error: ")
+    assert any(code == 0 for code, _ in outcomes)
+    check = Workspace(tmp_path / "a", database_url=postgres_url, schema=postgres_schema)
+    try:
+        assert check.summary()["agencies"] > 1000
+    finally:
+        check.close()

@@ -8,7 +8,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from functools import wraps
 from pathlib import Path
@@ -84,12 +84,12 @@ def _progress() -> Callable[[str, int, int], None]:
 
 
 def _emit(
-    rows: Sequence[dict[str, Any]] | dict[str, Any], fmt: str, columns: Sequence[str] | None = None
+    rows: Sequence[Mapping[str, Any]] | Mapping[str, Any], fmt: str, columns: Sequence[str] | None = None
 ) -> None:
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, default=str, ensure_ascii=False))
         return
-    records = [rows] if isinstance(rows, dict) else list(rows)
+    records: list[Mapping[str, Any]] = [rows] if isinstance(rows, Mapping) else list(rows)
     if not records:
         click.echo("(nothing)", err=True)
         return
@@ -1596,3 +1596,7 @@ def review_(
         click.echo(
             "\nnot a terminal: nothing asked; enter a value with --field FIELD --value VALUE", err=True
         )
+
+
+# Alerts, redaction and publishing live in a module of their own, registered on `main` here.
+from disentangle import _cli_publishing  # noqa: E402,F401

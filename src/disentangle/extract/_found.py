@@ -141,9 +141,15 @@ def _evidence(fact: dict[str, Any], sha256: str) -> Evidence:
     )
 
 
+def _title_facts(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The title as the document prints it: its heading block, else the title line that told its kind."""
+    headings = [f for f in facts if f.get("field") == "title"]
+    lines = [f for f in facts if f.get("field") == "kind" and str(f.get("rule", "")).endswith("title")]
+    return headings or lines
+
+
 def _title(facts: list[dict[str, Any]]) -> str | None:
-    """The title as the document prints it: the kind's title evidence (rule ending in ".title")."""
-    titles = [f for f in facts if f.get("field") == "kind" and str(f.get("rule", "")).endswith("title")]
+    titles = _title_facts(facts)
     return str(titles[0]["quote"]) if titles else None
 
 
@@ -159,8 +165,7 @@ def _clauses(facts: list[dict[str, Any]], sha256: str, sides: list[str]) -> list
             seen.add(key)
             out.append(FoundClause(part, label, _evidence(fact, sha256)))
 
-    titles = [f for f in facts if f.get("field") == "kind" and str(f.get("rule", "")).endswith("title")]
-    for fact in titles[:1]:
+    for fact in _title_facts(facts)[:1]:
         add("title", "the title", fact)
     for part, label, prefix in _CLAUSE_FIELDS:
         for fact in facts:

@@ -73,6 +73,73 @@ class Match:
         return replace(evidence, start=start, end=end, quote=" ".join(self.page.text[start:end].split()))
 
 
+HEADING_LIMIT = 400  # a title longer than this is body text, not a heading
+SECTION_NUMBER = re.compile(r"\s*(?:[IVXL]+|\d+|[A-Z])[.)]\s")  # "I. PARTIES", "1. Purpose": a section
+
+
+# Words a title leaves in lower case ("For the Reimbursement of Joint Operations Expenses from the").
+TITLE_SMALL_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "between",
+        "by",
+        "for",
+        "from",
+        "in",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+    ]
+)
+
+
+def _heading_line(line: str) -> bool:
+    """A line of a title block: not blank, not a numbered section, its words capitalised (as titles are)."""
+    if SECTION_NUMBER.match(line):
+        return False
+    every = [w for w in line.split() if any(c.isalpha() for c in w)]
+    words = [w for w in every if w.lower() not in TITLE_SMALL_WORDS]
+    if not words:
+        return 0 < len(every) <= 2  # "Between", "and": a title's joining line
+    capitalised = sum(1 for w in words if not w[0].islower())
+    return capitalised / len(words) >= 0.7
+
+
+def heading_evidence(match: Match, sha256: str) -> Evidence | None:
+    """The evidence widened to the title lines around the match, on its page (the lines above and below
+    that are capitalised as a title is, up to a blank line or a numbered section): a title printed over
+    several lines is quoted whole, or None when the match stands in body text."""
+    text = match.page.text
+    start = text.rfind("\n", 0, match.start) + 1
+    end = text.find("\n", match.end)
+    end = len(text) if end < 0 else end
+    if not _heading_line(text[start:end]):
+        return None
+    while start > 0:
+        above = text.rfind("\n", 0, start - 1) + 1
+        if not _heading_line(text[above : start - 1]):
+            break
+        start = above
+    while end < len(text):
+        below = text.find("\n", end + 1)
+        below = len(text) if below < 0 else below
+        if not _heading_line(text[end + 1 : below]):
+            break
+        end = below
+    quote = " ".join(text[start:end].split())
+    if len(quote) > HEADING_LIMIT:
+        return None
+    evidence = match.evidence(sha256)
+    return replace(evidence, start=start, end=end, quote=quote, rule=evidence.rule + "~heading")
+
+
 def _with_after(match: Match) -> Match:
     """The match extended by the pattern's `after` regex, when it reads right after it."""
     if match.pattern.after is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from disentangle.extract._classify import UNKNOWN, classify_kind, classify_template
 from disentangle.extract._extraction import Extraction
 from disentangle.extract._fields import DEFAULT_EXTRACTORS, FieldExtractor
+from disentangle.extract._match import heading_evidence
 from disentangle.extract._text import DocumentView
 from disentangle.model import Document
 
@@ -27,6 +28,11 @@ def extract_agreement(
     )
     for match in kind_matches:
         result.add("kind", kind, match.evidence(view.sha256))
+    # The title as printed: the heading block of the first title line that recognised the kind.
+    titles = [m for m in kind_matches if m.pattern.id.endswith(".title") and not m.across]
+    heading = heading_evidence(titles[0], view.sha256) if titles and kind != UNKNOWN else None
+    if heading is not None:
+        result.add("title", heading.quote, heading)
     if view.readability < MIN_READABILITY_WARNING:
         result.warnings.append(
             f"text is hard to read (readability {view.readability:.2f}): a broken font encoding or a poor "

@@ -22,6 +22,7 @@ from disentangle.ingest._pdf import PdfIngestor, ocr_pdf_page
 from disentangle.ingest._read import DEFAULT_INGESTORS, choose_ingestor, read_document
 from disentangle.ingest._store import DocumentStore
 from disentangle.ingest._text import TextIngestor
+from disentangle.ingest._words import ocr_words, page_sizes, page_words
 
 __all__ = [  # noqa: RUF022 -- plain sorted(), the order tests/test_ingest.py pins
     "BROKER_ENV",
@@ -53,6 +54,9 @@ __all__ = [  # noqa: RUF022 -- plain sorted(), the order tests/test_ingest.py pi
     "gather_paths",
     "ingest_paths",
     "ocr_pdf_page",
+    "ocr_words",
+    "page_sizes",
+    "page_words",
     "read_document",
     "run_worker",
     "sanitize_filename",

@@ -438,6 +438,56 @@ field_entries = Table(
     Index("ix_field_entries_document", "sha256"),
 )
 
+# Alerts (issue 17): who follows a place or a campaign by e-mail, and every item each subscription was sent
+# (or already had when it began: a baseline), so a digest carries each change once and a re-run sends nothing.
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(254), nullable=False),
+    Column("scope", String(20), nullable=False),  # an AlertScope value
+    Column("scope_id", String(200), nullable=False),  # the OCD id, agency id or campaign id
+    Column("label", String(300), nullable=False),  # the place, agency or campaign as its pages name it
+    Column("status", String(20), nullable=False),  # a SubscriptionStatus value: active | ended
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True)),
+    Index("ix_subscriptions_email", "email"),
+)
+
+alerts_sent = Table(
+    "alerts_sent",
+    metadata,
+    Column("subscription_id", Integer, ForeignKey("subscriptions.id"), nullable=False),
+    Column("item", String(400), nullable=False),  # the AlertItem key: stable across registry rebuilds
+    Column("baseline", Boolean, nullable=False),  # True: already there when the subscription began, not sent
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Column("message_id", String(200)),  # the Message-ID of the digest that carried it
+    UniqueConstraint("subscription_id", "item", name="uq_alerts_sent_item"),
+)
+
+# Redaction (issue 17): a person's review of what to black out of a stored document before it is published,
+# and the redacted copy that publishing wrote. The original is never touched; only the copy leaves.
+redaction_reviews = Table(
+    "redaction_reviews",
+    metadata,
+    Column("sha256", String(64), primary_key=True),  # the stored original
+    Column("boxes", JSON, nullable=False),  # every box to black out, each a Redaction
+    Column("dropped", JSON, nullable=False),  # the machine's suggestions a person dropped (their keys)
+    Column("reviewed_by", String(200), nullable=False),
+    Column("reviewed_at", DateTime(timezone=True), nullable=False),
+)
+
+published_documents = Table(
+    "published_documents",
+    metadata,
+    Column("sha256", String(64), primary_key=True),  # the stored original
+    Column("redacted_sha256", String(64), nullable=False),  # the copy that is public, in the workspace
+    Column("boxes", Integer, nullable=False),  # how many boxes were blacked out
+    Column("pages", Integer, nullable=False),
+    Column("published_by", String(200), nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+)
+
 # Web sign-ins (issue 18): one row per session, keyed by the sha256 of its id (the id itself lives only in
 # the browser's cookie). A session belongs to a principal: today "the token holder"; later a user.
 web_sessions = Table(
@@ -471,7 +521,7 @@ web_keys = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
-# 0012: storage every machine of a coalition shares (issue 16). Originals are content-addressed blobs cut in
+# 0014: storage every machine of a coalition shares (issue 16). Originals are content-addressed blobs cut in
 # chunks (a row of 1 MB each: PostgreSQL's bytea, SQLite's BLOB); the blobs row is written last, so a blob
 # is whole when its row exists. The pages read from each original are kept once, as the folder store keeps
 # its pages JSON. Neither is ever updated or deleted (AppendOnly below refuses it in the database itself).
@@ -518,7 +568,7 @@ ocr_pages = Table(
 )
 
 
-# 0013: people and their work (issue 16). Organisations, their users with a role, each user's API tokens
+# 0015: people and their work (issue 16). Organisations, their users with a role, each user's API tokens
 # (kept as sha256: the token itself is shown once), what each organisation holds (a document, a records
 # request, a campaign, an ingestion job) at which access level, and the audit log of every change.
 organisations = Table(
@@ -622,9 +672,11 @@ MIGRATIONS: tuple[tuple[str, tuple[Table | AddColumn | AppendOnly, ...]], ...] =
     ("0007_detainers", (detainer_datasets, detainer_facilities, detainer_counts)),
     ("0009_registry_truth", (agency_counties,)),
     ("0010_review", (field_entries,)),
-    ("0011_web_sessions", (web_sessions, web_login_failures, web_keys, AddColumn(ingest_jobs, "cancel"))),
+    ("0011_alerts", (subscriptions, alerts_sent)),
+    ("0012_redaction", (redaction_reviews, published_documents)),
+    ("0013_web_sessions", (web_sessions, web_login_failures, web_keys, AddColumn(ingest_jobs, "cancel"))),
     (
-        "0012_shared_store",
+        "0014_shared_store",
         (
             blobs,
             blob_chunks,
@@ -635,7 +687,7 @@ MIGRATIONS: tuple[tuple[str, tuple[Table | AddColumn | AppendOnly, ...]], ...] =
             AppendOnly(document_pages),
         ),
     ),
-    ("0013_accounts", (organisations, users, api_tokens, holdings, audit_log, AppendOnly(audit_log))),
+    ("0015_accounts", (organisations, users, api_tokens, holdings, audit_log, AppendOnly(audit_log))),
 )
 
 __all__ = [
@@ -647,6 +699,7 @@ __all__ = [
     "agency_counties",
     "agreement_actions",
     "agreements",
+    "alerts_sent",
     "api_tokens",
     "audit_log",
     "blob_chunks",
@@ -668,13 +721,16 @@ __all__ = [
     "ocr_pages",
     "organisations",
     "pending_requests",
+    "published_documents",
     "records_requests",
+    "redaction_reviews",
     "request_documents",
     "request_events",
     "schema_migrations",
     "snapshot_rows",
     "snapshots",
     "sources",
+    "subscriptions",
     "users",
     "web_keys",
     "web_login_failures",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
@@ -350,9 +350,11 @@ def _resolution(workspace: Workspace, subject: str, form: Fields, day: date) -> 
 
 def _invalidity(workspace: Workspace, subject: str, form: Fields, day: date) -> letters.Letter:
     # The stored document as read, never its file: no server path can reach the letter.
-    return workspace.invalidity_notice_for_document(
-        subject, _signatory(form), today=day, place=form.text("place") or None
-    )
+    place = form.text("place") or None
+    if re.fullmatch(r"[0-9a-f]{64}", subject):
+        return workspace.invalidity_notice_for_document(subject, _signatory(form), today=day, place=place)
+    # A registry agreement read from a document (one found in records): judged from that document.
+    return workspace.invalidity_notice_of_agreement(subject, _signatory(form), today=day, place=place)
 
 
 WIZARDS = {
@@ -424,6 +426,11 @@ def subject_context(site: Site, wizard: LetterWizard, subject: str) -> dict[str,
             "place": shown["jurisdiction"],
             "active": [a for a in shown["agreements"] if a["status"] == "active"],
         }
+    if not re.fullmatch(r"[0-9a-f]{64}", subject):  # an agreement read from a document, by its id
+        found = [a for a in workspace.agreements() if a["id"] == subject]
+        if not found:
+            raise InputError(f"no agreement {subject!r}; upload the signed agreement instead")
+        return {"agreement": found[0]}
     return {"document": subject}
 
 
@@ -442,14 +449,14 @@ async def letter_wizard(request: Request, kind: str, q: str = "", subject: str =
     return render(request, "letter_find.html", context)
 
 
-def letter_choices(site: Site, wizard: LetterWizard, q: str) -> list[dict[str, Any]]:
+def letter_choices(site: Site, wizard: LetterWizard, q: str) -> list[Mapping[str, Any]]:
     """Search results for step 1: agencies with their agreements, or places."""
     if not q.strip():
         return []
     found = site.workspace.search(q)
     if wizard.subject == "place":
         return [r for r in found if r["match"] == "jurisdiction"]
-    choices = []
+    choices: list[Mapping[str, Any]] = []
     for row in [r for r in found if r["match"] == "agency"][:10]:
         choices.append({**row, "agreements": site.history(row["id"])["agreements"]})
     return choices
@@ -485,6 +492,8 @@ async def letter_preview(request: Request, kind: str) -> Response:
         "body": letter_body(letter),
         "hidden": form.hidden(),
         "subject": subject,
+        "agreement_id": await run_in_threadpool(site.workspace.letter_agreement, kind, subject),
+        "today": today().isoformat(),
     }
     return render(request, "letter_preview.html", context)
 
@@ -494,7 +503,7 @@ async def stored_upload(site: Site, form: Fields) -> Fields:
     form then names it by sha256. Its name is only a label: ".", ".." or "/" are names like any other."""
     upload = form.form.get("file") if isinstance(form.form, FormData) else None
     if not isinstance(upload, UploadFile) or not upload.filename:
-        if re.fullmatch(r"[0-9a-f]{64}", form.text("subject")):
+        if form.text("subject"):  # a stored document's sha256, or an agreement read from one
             return form
         raise InputError("choose the signed agreement to upload (PDF, DOCX or text)")
     sha256 = await run_in_threadpool(read_one, site, upload)
@@ -504,6 +513,21 @@ async def stored_upload(site: Site, form: Fields) -> Fields:
         else {}
     )
     return Fields({**values, "subject": sha256})
+
+
+@router.post("/act/letter/{kind}/sent")
+async def letter_sent(request: Request, kind: str) -> Response:
+    """Record that the letter, as drafted from these fields, was sent on the date given: the agreement's
+    page then shows it, the letter as evidence (a termination also shows the end its clause gives)."""
+    site = site_of(request)
+    form = await posted(request)
+    _, subject, letter = await letter_of(request, kind, form)
+    on = form.day("on", "The date it was sent") or today()
+    agreement_id = await run_in_threadpool(
+        site.workspace.record_letter_sent, kind, subject, letter.markdown, on
+    )
+    site.memo.clear()
+    return RedirectResponse(f"/agreement/{quote(agreement_id)}#life-title", status_code=303)
 
 
 @router.post("/act/letter/{kind}/letter.{fmt}")
@@ -550,6 +574,7 @@ def tracker_context(site: Site, place: str) -> dict[str, Any]:
                 "next": sorted(s.value for s in letters.TRANSITIONS[item.status]),
                 "follow_up": item.may_follow_up(),
                 "appeal": item.may_appeal(day),
+                "documents": workspace.request_documents(row["id"]),
             }
         )
     return {

@@ -18,7 +18,17 @@ from starlette.responses import JSONResponse, Response
 
 from disentangle import __version__
 from disentangle.errors import DisentangleError, ForbiddenError, InputError, NotFoundError
-from disentangle.web import _act, _api, _detainers, _discovery, _documents, _pages, _people
+from disentangle.web import (
+    _act,
+    _alerts,
+    _api,
+    _detainers,
+    _discovery,
+    _documents,
+    _pages,
+    _people,
+    _redaction,
+)
 from disentangle.web._security import LOOPBACK_HOSTS, CsrfError, Guard
 from disentangle.web._site import STATIC, Site
 from disentangle.workspace import Workspace
@@ -66,8 +76,10 @@ def create_app(
     app.include_router(_documents.api)
     app.include_router(_act.api)
     app.include_router(_discovery.api)
+    app.include_router(_alerts.router)
     app.include_router(_pages.router)
     app.include_router(_discovery.router)
+    app.include_router(_redaction.router)
     app.include_router(_documents.router)
     app.include_router(_act.router)
     app.include_router(_detainers.router)

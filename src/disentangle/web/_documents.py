@@ -103,13 +103,24 @@ def upload_form(request: Request) -> Response:
     return _upload_page(request, None, 200)
 
 
-def _upload_page(request: Request, error: str | None, status: int) -> Response:
+@router.get("/requests/{request_id}/attach")
+def attach_form(request: Request, request_id: str) -> Response:
+    """The upload form for what an agency released in answer to a records request."""
+    return _upload_page(request, None, 200, request_id=request_id)
+
+
+def _upload_page(
+    request: Request, error: str | None, status: int, *, request_id: str | None = None
+) -> Response:
     site = site_of(request)
+    answering = site.workspace.tracked_request(request_id) if request_id is not None else None
     context = {
         "csrf": security.form_token(request),
         "error": error,
         "max_files": MAX_UPLOAD_FILES,
         "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
+        "answering": answering,
+        "action": f"/requests/{quote(request_id)}/attach" if request_id else "/documents/upload",
     }
     response = site.render(request, "upload.html", context, status_code=status)
     security.remember_binding(request, response)
@@ -119,13 +130,29 @@ def _upload_page(request: Request, error: str | None, status: int) -> Response:
 @router.post("/documents/upload")
 async def upload(request: Request) -> Response:
     """Take the files, record a job, read them in the background, and send the browser to the job."""
+    return await _receive(request, None)
+
+
+@router.post("/requests/{request_id}/attach")
+async def attach(request: Request, request_id: str) -> Response:
+    """Take what an agency released, read it in the background and file each document under the request:
+    an agreement read from one is found in answer to the request."""
+    site_of(request).workspace.tracked_request(request_id)  # the request must exist (404 otherwise)
+    return await _receive(request, request_id)
+
+
+async def _receive(request: Request, request_id: str | None) -> Response:
     site = site_of(request)
+
+    def page(message: str, status: int) -> Response:
+        return _upload_page(request, message, status, request_id=request_id)
+
     try:
         uploads.check_length(request)
     except uploads.UploadTooLarge as exc:
-        return _upload_page(request, exc.problem, 413)
+        return page(exc.problem, 413)
     except InputError as exc:
-        return _upload_page(request, exc.problem, 411)
+        return page(exc.problem, 411)
     try:
         # Two more parts than files: an unused file input still sends one, empty (counted after).
         form = await request.form(max_files=MAX_UPLOAD_FILES + 2, max_fields=10)
@@ -134,21 +161,20 @@ async def upload(request: Request) -> Response:
             message = f"too many files: at most {MAX_UPLOAD_FILES} at once; send the rest after"
         else:
             message = f"the upload could not be read: {exc.detail}"
-        return _upload_page(request, message, 400)
+        return page(message, 400)
     try:
         submitted = form.get("csrf_token")
         if not security.csrf_matches(request, submitted if isinstance(submitted, str) else None):
-            message = "the form had expired or did not come from this site: choose the files again"
-            return _upload_page(request, message, 403)
+            return page("the form had expired or did not come from this site: choose the files again", 403)
         parts = [
             part
             for part in form.getlist("files")
             if isinstance(part, UploadFile) and part.filename and not uploads.hidden(part.filename)
         ]
         try:
-            job = await run_in_threadpool(uploads.save_uploads, site.workspace, parts)
+            job = await run_in_threadpool(uploads.save_uploads, site.workspace, parts, request_id)
         except InputError as exc:
-            return _upload_page(request, exc.problem, 400)
+            return page(exc.problem, 400)
     finally:
         await form.close()
     if job["status"] != JobStatus.DONE:
@@ -189,7 +215,7 @@ def document_json(request: Request, sha256: Sha256) -> Response:
 def document_original(request: Request, sha256: Sha256) -> Response:
     """The original bytes, always as an attachment: an uploaded HTML file is never shown as a page."""
     workspace = site_of(request).workspace
-    path = workspace.documents.original_path(sha256)
+    path = workspace.original_file(sha256)
     document = workspace.document(sha256)
     stem, _, suffix = document.filename.rpartition(".")
     suffix = re.sub(r"[^a-z0-9]", "", suffix.lower())[:8] or "bin"

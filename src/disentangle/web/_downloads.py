@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from starlette.responses import Response
@@ -51,7 +51,7 @@ def _source(source: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def records(result: dict[str, Any]) -> list[dict[str, Any]]:
+def records(result: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Every agreement, event and fact of a `show` or `history` result as one row each, with its source."""
     rows: list[dict[str, Any]] = []
     agencies = {a["id"]: a for a in result.get("agreements", [])}
@@ -110,7 +110,7 @@ def csv_text(rows: Iterable[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def download(result: dict[str, Any], stem: str, fmt: str) -> Response:
+def download(result: Mapping[str, Any], stem: str, fmt: str) -> Response:
     """The record as an attachment named from `stem` (sanitised), in `fmt` (csv or json)."""
     name = download_name(stem, fmt)
     headers = {"content-disposition": f'attachment; filename="{name}"'}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -12,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from disentangle.errors import InputError, NotFoundError
+from disentangle.model import EventRecord
 from disentangle.publish import DEFAULT_LAYER, LAYER_BY_KEY, LAYER_RECORDS, LAYERS, MODELS_287G
 from disentangle.web import _security as security
 from disentangle.web._act import agreement_costs, render
@@ -23,7 +23,6 @@ from disentangle.web._site import Site, agency_href, agreement_href, cached_resp
 
 router = APIRouter(include_in_schema=False)
 
-FEED_SIZE = 50
 CHANGES_ON_HOME = 12
 
 
@@ -104,7 +103,7 @@ def _place_page(site: Site, q: str) -> Page | str:
     if result["type"] == "agency":
         return agency_href(result["agency"]["id"])
     jurisdiction = result["jurisdiction"]
-    events: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    events: dict[str, list[EventRecord]] = defaultdict(list)
     for event in result["events"]:
         events[event["agreement_id"]].append(event)
     counties: list[dict[str, Any]] = []
@@ -161,7 +160,7 @@ async def agency(request: Request, agency_id: str) -> Response:
 
 def _agency_page(site: Site, agency_id: str) -> Page:
     result = site.history(agency_id)
-    events: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    events: dict[str, list[EventRecord]] = defaultdict(list)
     for event in result["events"]:
         events[event["agreement_id"]].append(event)
     context = {
@@ -202,31 +201,6 @@ def _agreement_context(site: Site, agreement_id: str) -> dict[str, Any]:
         "work": agreement_work(site, record["id"]),
         "today": datetime.now(UTC).date().isoformat(),
     }
-
-
-@router.get("/feed.atom")
-async def feed(request: Request) -> Response:
-    site = site_of(request)
-    base = str(request.base_url).rstrip("/")
-
-    def build() -> Page:
-        changes = site.workspace.latest_changes(FEED_SIZE)
-        for change in changes:
-            change["uid"] = uuid.uuid5(
-                uuid.NAMESPACE_URL,
-                f"disentangle:event:{change['agreement_id']}:{change['kind']}:{change['date']}",
-            ).urn
-        newest = max((c["date"] for c in changes), default=None)
-        updated = f"{newest}T00:00:00Z" if newest else datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        context = {
-            "base": base,
-            "changes": changes,
-            "updated": updated,
-            "feed_id": uuid.uuid5(uuid.NAMESPACE_URL, f"disentangle:feed:{base}").urn,
-        }
-        return Page.of(site.render_text("feed.atom", context), "application/atom+xml; charset=utf-8")
-
-    return cached_response(request, await site.memoised(("feed", base), build))
 
 
 @router.get("/login")

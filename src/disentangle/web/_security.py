@@ -50,7 +50,10 @@ SECURITY_HEADERS = (
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+    # same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" with the app's own form
+    # posts, and the cross-site check could not tell them from a sandboxed frame's. Other sites still get
+    # no referrer.
+    (b"referrer-policy", b"same-origin"),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
@@ -173,11 +176,8 @@ def same_origin(method: str, headers: dict[str, str]) -> bool:
     origin = headers.get("origin")
     if origin is None:
         return True
-    if origin.strip().lower() == "null":
-        # Our own pages send Referrer-Policy: no-referrer, under which Chromium posts their forms with
-        # Origin: null; Sec-Fetch-Site (which no page can set) still says same-origin. Otherwise a null
-        # origin is a sandboxed frame, a file: page or a redirect across sites.
-        return fetch_site is not None and fetch_site.lower() == "same-origin"
+    if origin.strip().lower() == "null":  # a sandboxed frame, a file: page, a redirect across sites...
+        return fetch_site is not None and fetch_site.lower() == "same-origin"  # ...or a no-referrer page
     host = headers.get("host", "")  # a reverse proxy must pass the Host it was asked for (docs/security.md)
     try:
         netloc = urlsplit(origin.strip()).netloc.lower()

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from disentangle import __version__
+from disentangle.model import AgencyHistory, AgreementView
 from disentangle.publish import LAYER_BY_KEY
 from disentangle.web import _labels
 from disentangle.web._atlas import Atlas, load_atlas
@@ -246,14 +247,14 @@ class Site:
         result: dict[str, Any] = self.memo.get(("show", q), lambda: self.workspace.show(q))
         return result
 
-    def agreement(self, agreement_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = self.memo.get(
+    def agreement(self, agreement_id: str) -> AgreementView:
+        result: AgreementView = self.memo.get(
             ("agreement", agreement_id), lambda: self.workspace.agreement(agreement_id)
         )
         return result
 
-    def history(self, agency_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = self.memo.get(
+    def history(self, agency_id: str) -> AgencyHistory:
+        result: AgencyHistory = self.memo.get(
             ("history", agency_id), lambda: self.workspace.history(agency_id)
         )
         return result

@@ -50,7 +50,9 @@ def hidden(name: str) -> bool:
     return name.replace("\\", "/").rsplit("/", 1)[-1].startswith(".")
 
 
-def save_uploads(workspace: Workspace, uploads: Sequence[UploadFile]) -> dict[str, Any]:
+def save_uploads(
+    workspace: Workspace, uploads: Sequence[UploadFile], request_id: str | None = None
+) -> dict[str, Any]:
     """Copy each upload into a private folder of the workspace under a number (never under its name, which
     is only a label), at most one byte past the limit (the job refuses it for its size), and record the
     job. Runs in a thread: the copy is plain file I/O, in chunks."""
@@ -68,6 +70,8 @@ def save_uploads(workspace: Workspace, uploads: Sequence[UploadFile]) -> dict[st
                 out.write(chunk)
                 left -= len(chunk)
         files.append((part.filename or "unnamed", target))
+    if request_id is not None:  # what an agency released in answer to a request: filed under it
+        return workspace.start_request_upload(request_id, files)
     return workspace.start_ingest_job(files)
 
 

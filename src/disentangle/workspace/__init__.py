@@ -7,6 +7,7 @@ registry; the stages they call never do.
 """
 
 from disentangle.workspace._accounts import Access, AuditEntry, HoldingKind, NewUser, Role, User
+from disentangle.workspace._alerts import AlertRun, AlertsMixin
 from disentangle.workspace._base import (
     DATA_DIR_ENV,
     DATABASE_ENV,
@@ -21,14 +22,17 @@ from disentangle.workspace._discovery import RECORDABLE, DiscoveryMixin
 from disentangle.workspace._exporting import ExportMixin
 from disentangle.workspace._importing import ImportMixin, ImportReport, SheetDiff, SourceFile
 from disentangle.workspace._overview import OverviewMixin
+from disentangle.workspace._redacting import PublishedDocument, RedactionMixin, RedactionReview
 from disentangle.workspace._reviewing import QueueEntry, ReviewMixin
 from disentangle.workspace._sessions import SessionsMixin, WebSession
 
 
 class Workspace(
+    AlertsMixin,
     ImportMixin,
     ExportMixin,
     OverviewMixin,
+    RedactionMixin,
     ReviewMixin,
     DiscoveryMixin,
     DetainersMixin,
@@ -44,6 +48,7 @@ __all__ = [
     "HOME_ENV",
     "RECORDABLE",
     "Access",
+    "AlertRun",
     "AuditEntry",
     "DetainerImport",
     "DetainerReport",
@@ -51,7 +56,9 @@ __all__ = [
     "ImportReport",
     "NewUser",
     "Progress",
+    "PublishedDocument",
     "QueueEntry",
+    "RedactionReview",
     "Role",
     "SheetDiff",
     "SourceFile",

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, insert, select
 
 from disentangle import assess, extract, letters
 from disentangle.errors import InputError, NotFoundError
-from disentangle.model import EventKind, FoundAgreement, Level
+from disentangle.model import EventKind, EventRecord, FoundAgreement, Level
 from disentangle.registry import tables as t
 from disentangle.workspace._accounts import HoldingKind
 from disentangle.workspace._binding import BindingMixin
@@ -259,7 +259,7 @@ class ActMixin(BindingMixin):
         note: str = "",
         evidence: dict[str, Any] | None = None,
         letter: str | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[EventRecord]:
         """Record a dated action on any registry agreement (found ones included), or what became of it;
         a termination letter sent also records the end the agreement's own notice clause gives. Returns
         the agreement's events."""

@@ -83,6 +83,9 @@ class WorkspaceBase:
     def _after_reading(self, reading: dict[str, Any], *, request_id: str | None = None) -> None:
         """Called with every reading stored; the discovery part records the agreements read."""
 
+    def _after_job_file(self, entry: dict[str, Any]) -> None:
+        """Called with each file an upload job stored; the discovery part files answers to requests."""
+
     # Hooks of the registry rebuild for data kept in tables of their own (the detainer counts).
     def _bundled_detainers_stale(self) -> bool:
         return False

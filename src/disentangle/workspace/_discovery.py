@@ -4,6 +4,7 @@ any agreement as a locality acts on it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -14,7 +15,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import delete, insert, or_, select
 
 from disentangle import ingest, letters
-from disentangle.errors import InputError, NotFoundError
+from disentangle.errors import DisentangleError, InputError, NotFoundError
 from disentangle.extract._found import LISTED_SURE, AgencyMatch, found_agreement, found_id
 from disentangle.letters._campaigns import CampaignLetter, bundle_zip, campaign_topic, mail_merge_csv
 from disentangle.model import (
@@ -57,6 +58,9 @@ RECORDABLE = (
     EventKind.EXPIRED,
     EventKind.SUPERSEDED,
 )
+
+# What sending each kind of letter does to the agreement it is about.
+LETTER_SENT = {"terminate": EventKind.TERMINATION_SENT, "invalidity": EventKind.CHALLENGED}
 
 
 class DiscoveryMixin(LibraryMixin, ActMixin):
@@ -340,52 +344,109 @@ class DiscoveryMixin(LibraryMixin, ActMixin):
         for result in results:
             if result.error or result.sha256 is None:
                 continue
-            with self.store.transaction() as connection:
-                exists = connection.execute(
-                    select(t.request_documents.c.id).where(
-                        t.request_documents.c.request_id == request_id,
-                        t.request_documents.c.sha256 == result.sha256,
-                    )
-                ).first()
-                record = {
-                    "request_id": request_id,
-                    "sha256": result.sha256,
-                    "filename": result.filename or Path(result.path).name,
-                    "attached_on": today,
-                }
-                if exists is None:
-                    connection.execute(insert(t.request_documents).values(**record))
-            reading = self.reading(result.sha256)
-            found = self.record_found(reading, request_id=request_id)
-            match = (reading.get("judgement") or {}).get("registry_match")
-            with self.store.transaction() as connection:
-                connection.execute(
-                    t.request_documents.update()
-                    .where(
-                        t.request_documents.c.request_id == request_id,
-                        t.request_documents.c.sha256 == result.sha256,
-                    )
-                    .values(
-                        kind=reading["kind"],
-                        agreement_id=found.agreement_id if found else None,
-                        confidence=match["confidence"] if match else None,
-                    )
-                )
-            attached.append(
-                {
-                    **record,
-                    "attached_on": today.isoformat(),
-                    "already_attached": exists is not None,
-                    "kind": reading["kind"],
-                    "agreement_id": found.agreement_id if found else None,
-                    "review": found.review.value if found else None,
-                    "reasons": list(found.reasons) if found else [],
-                    "confidence": match["confidence"] if match else None,
-                }
-            )
+            filename = result.filename or Path(result.path).name
+            attached.append(self.file_under_request(request_id, result.sha256, filename, today=today))
         for path, reason in summary.failures:
             attached.append({"request_id": request_id, "filename": path, "error": reason})
         return attached
+
+    def start_request_upload(self, request_id: str, files: Sequence[tuple[str, Path]]) -> dict[str, Any]:
+        """An upload job of what an agency released in answer to a request (run with run_ingest_job):
+        each file it stores is filed under the request, as `attach_to_request` does on the command line."""
+        self.tracked_request(request_id)  # the request must exist
+        return self.start_ingest_job(files, request_id=request_id)
+
+    def file_under_request(
+        self, request_id: str, sha256: str, filename: str, *, today: date
+    ) -> dict[str, Any]:
+        """File a stored document under the request that brought it out (once: a second time says so),
+        and record an agreement read from it as found in answer to that request."""
+        rd = t.request_documents
+        with self.store.transaction() as connection:
+            exists = connection.execute(
+                select(rd.c.id).where(rd.c.request_id == request_id, rd.c.sha256 == sha256)
+            ).first()
+            record = {
+                "request_id": request_id,
+                "sha256": sha256,
+                "filename": filename,
+                "attached_on": today,
+            }
+            if exists is None:
+                connection.execute(insert(rd).values(**record))
+        reading = self.reading(sha256)
+        found = self.record_found(reading, request_id=request_id)
+        match = (reading.get("judgement") or {}).get("registry_match")
+        with self.store.transaction() as connection:
+            connection.execute(
+                rd.update()
+                .where(rd.c.request_id == request_id, rd.c.sha256 == sha256)
+                .values(
+                    kind=reading["kind"],
+                    agreement_id=found.agreement_id if found else None,
+                    confidence=match["confidence"] if match else None,
+                )
+            )
+        return {
+            **record,
+            "attached_on": today.isoformat(),
+            "already_attached": exists is not None,
+            "kind": reading["kind"],
+            "agreement_id": found.agreement_id if found else None,
+            "review": found.review.value if found else None,
+            "reasons": list(found.reasons) if found else [],
+            "confidence": match["confidence"] if match else None,
+        }
+
+    def letter_agreement(self, kind: str, subject: str) -> str | None:
+        """The registry agreement a drafted letter is about (its subject is an agreement id, or the sha256
+        of a document an agreement was read from), or None when it is about no registry agreement."""
+        if kind not in LETTER_SENT:
+            return None
+        if re.fullmatch(r"[0-9a-f]{64}", subject):
+            try:
+                return self.found(subject).agreement_id
+            except DisentangleError:
+                return None
+        with self.store.read() as connection:
+            row = connection.execute(select(t.agreements.c.id).where(t.agreements.c.id == subject)).first()
+        return row.id if row is not None else None
+
+    def record_letter_sent(self, kind: str, subject: str, letter: str, on: date) -> str:
+        """Record that a drafted letter was sent on `on`, the letter's text as the event's evidence (a
+        termination also records the end its clause gives). Returns the agreement's id."""
+        agreement_id = self.letter_agreement(kind, subject)
+        if agreement_id is None:
+            raise InputError("this letter is about no agreement of the registry: nothing to record it on")
+        self.record_action(agreement_id, LETTER_SENT[kind], on, evidence={"letter": kind}, letter=letter)
+        return agreement_id
+
+    def request_documents(self, request_id: str) -> list[dict[str, Any]]:
+        """What an agency released in answer to a request: each document with the agreement read from it."""
+        rd = t.request_documents
+        with self.store.read() as connection:
+            rows = connection.execute(
+                select(rd).where(rd.c.request_id == request_id).order_by(rd.c.attached_on, rd.c.id)
+            ).all()
+        return [
+            {
+                "sha256": row.sha256,
+                "filename": row.filename,
+                "attached_on": _iso(row.attached_on),
+                "kind": row.kind,
+                "agreement_id": row.agreement_id,
+            }
+            for row in rows
+        ]
+
+    def _after_job_file(self, entry: dict[str, Any]) -> None:
+        """A file of an upload job was stored: one sent in answer to a request is filed under it."""
+        request_id, sha256 = entry.get("request_id"), entry.get("sha256")
+        if request_id and sha256:
+            filed = self.file_under_request(
+                request_id, sha256, entry.get("name") or sha256, today=date.today()
+            )
+            entry["agreement_id"] = filed["agreement_id"]
 
     def _after_reading(self, reading: dict[str, Any], *, request_id: str | None = None) -> None:
         """Every stored reading: an agreement read from it is recorded as found (or updated)."""

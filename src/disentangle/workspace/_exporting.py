@@ -24,6 +24,10 @@ PRIVATE_TABLES = frozenset(
         "request_documents",
         "document_readings",
         "ingest_jobs",
+        "subscriptions",  # subscribers' e-mail addresses, and what each was sent
+        "alerts_sent",
+        "redaction_reviews",  # where a document's personal data is: never published
+        "published_documents",
     }
 )
 

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, delete, insert, select
 
 from disentangle.errors import InputError, SourceFormatError
-from disentangle.model import AgencyOrigin, AgreementStatus, CountyScope, Event, QACheck
+from disentangle.model import AgencyOrigin, AgreementStatus, CountyScope, Event, EventRecord, QACheck
 from disentangle.registry import tables as t
 from disentangle.sources import counties, ice_archive, ice_history, ice_sheets
 from disentangle.sources import places as places_stage
@@ -91,7 +91,8 @@ class SheetDiff:
     list_kind: str
     rows: int
     already_imported: bool
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[EventRecord] = field(default_factory=list)
+    sha256: str = ""  # the workbook's content hash
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -193,7 +194,9 @@ class ImportMixin(QAMixin):
                 select(t.sources.c.file).where(t.sources.c.sha256 == sheet.sha256)
             ).first()
         if known is not None:
-            return SheetDiff(sheet.file, sheet.captured, sheet.list, len(sheet.rows), True)
+            return SheetDiff(
+                sheet.file, sheet.captured, sheet.list, len(sheet.rows), True, sha256=sheet.sha256
+            )
         self.sheets_dir.mkdir(parents=True, exist_ok=True)
         stored_name = f"{sheet.captured:%Y%m%d}__{sheet.sha256[:12]}__{_safe_name(path.name)}"
         target = self.sheets_dir / stored_name
@@ -223,6 +226,7 @@ class ImportMixin(QAMixin):
             len(sheet.rows),
             False,
             [_event_json(row._mapping) for row in rows],
+            sha256=sheet.sha256,
         )
 
 

@@ -110,6 +110,8 @@ class JudgeMixin(QueryMixin, ReadMixin):
                 ).first()
             agency = dict(row._mapping) if row else None
             status = match["status"]
+        if agency is None:
+            agency = self._agency_of_document(extraction)
         given = self._judged_place(place) if place else None
         state = extraction.state or (agency["state"] if agency else None) or (given.state if given else None)
         name = extraction.agency_name or (agency["name"] if agency else None)
@@ -159,6 +161,19 @@ class JudgeMixin(QueryMixin, ReadMixin):
             "flags": [flag.to_dict() for flag in flags],
             "conflicts": [conflict.to_dict() for conflict in conflicts],
         }
+
+    def _agency_of_document(self, extraction: extract.Extraction) -> dict[str, Any] | None:
+        """The registry agency a document ICE does not list binds: the one its found agreement was tied to
+        (by NCIC code, name or the records request it answers), else the agency of its NCIC code."""
+        a, f = t.agencies, t.found_agreements
+        with self.store.read() as connection:
+            row = connection.execute(
+                select(a).join(f, f.c.agency_id == a.c.id).where(f.c.sha256 == extraction.sha256).limit(1)
+            ).first()
+            if row is None and extraction.ori:
+                rows = connection.execute(select(a).where(a.c.ori == extraction.ori.upper())).all()
+                row = rows[0] if len(rows) == 1 else None
+        return dict(row._mapping) if row is not None else None
 
     def judge_stored(self, sha256: str, *, place: str | None = None) -> dict[str, Any]:
         """check_extraction of a stored document, for the place a person names (not stored: a question)."""

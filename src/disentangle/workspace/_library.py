@@ -380,9 +380,12 @@ class LibraryMixin(FanOutMixin):
         root.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(dir=root, prefix="upload-"))
 
-    def start_ingest_job(self, files: Sequence[tuple[str, Path]]) -> dict[str, Any]:
+    def start_ingest_job(
+        self, files: Sequence[tuple[str, Path]], *, request_id: str | None = None
+    ) -> dict[str, Any]:
         """Record a job for files (name as the person gave it, path of the bytes); refuse at once, each
-        with its reason, files that are too big, empty or of a type not read. Run it with run_ingest_job."""
+        with its reason, files that are too big, empty or of a type not read. Run it with run_ingest_job.
+        With `request_id` (see `start_request_upload`), each file stored is filed under that request."""
         if not files:
             raise InputError("no file to read: choose at least one PDF, Word, HTML, text or image file")
         if len(files) > MAX_UPLOAD_FILES:
@@ -401,6 +404,8 @@ class LibraryMixin(FanOutMixin):
                 "sha256": None,
                 "path": str(path),
             }
+            if request_id is not None:
+                entry["request_id"] = request_id
             entries.append(entry)
             if refusal:
                 _remove_upload(self.home, Path(path))
@@ -556,6 +561,7 @@ class LibraryMixin(FanOutMixin):
                     stored_name=result["filename"],
                     pages=result["pages"],
                 )
+                _patiently(partial(self._after_job_file, entry))
                 pages += int(result.get("pages") or 0)
             _remove_upload(self.home, Path(entry["path"]))
             self._save_job(job_id, files, JobStatus.RUNNING)

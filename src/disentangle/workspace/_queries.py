@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, or_, select
 
 from disentangle.errors import InputError, NotFoundError
-from disentangle.model import AgreementStatus, normalize_state
+from disentangle.model import (
+    AgencyHistory,
+    AgreementRecord,
+    AgreementStatus,
+    AgreementView,
+    ChangeRecord,
+    SearchHit,
+    normalize_state,
+)
 from disentangle.registry import tables as t
 from disentangle.sources.citations import record_dates
 from disentangle.workspace._base import WorkspaceBase, escape_like
@@ -34,7 +43,7 @@ class QueryMixin(WorkspaceBase):
         model: str | None = None,
         status: str | None = None,
         as_of: date | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[AgreementRecord]:
         """Agreements with their status; with as_of, those on ICE's latest list published by that date."""
         kind = _kind_filter(model)
         code = _state_filter(state)
@@ -276,7 +285,7 @@ class QueryMixin(WorkspaceBase):
                 out[county.id]["dhs_designated"] = True
         return sorted(out.values(), key=lambda r: r["fips"] or "")
 
-    def latest_changes(self, limit: int = 50) -> list[dict[str, Any]]:
+    def latest_changes(self, limit: int = 50) -> list[ChangeRecord]:
         """The newest events on ICE's lists (added, removed, re-signed, renamed...), newest first."""
         e, a, src = t.events, t.agreements, t.sources
         with self.store.read() as connection:
@@ -307,7 +316,7 @@ class QueryMixin(WorkspaceBase):
             for row in rows
         ]
 
-    def history(self, agency: str) -> dict[str, Any]:
+    def history(self, agency: str) -> AgencyHistory:
         """An agency's agreements and every dated event, each with its source."""
         record = self._find_agency(agency)
         a, e, src = t.agreements, t.events, t.sources
@@ -348,7 +357,7 @@ class QueryMixin(WorkspaceBase):
             "events": [_event_json(row._mapping) for row in events],
         }
 
-    def agreement(self, agreement_id: str) -> dict[str, Any]:
+    def agreement(self, agreement_id: str) -> AgreementView:
         """One agreement on ICE's lists: its record with the sheet and row it was read from, its agency,
         and every dated event with its source."""
         a, g, e, src = t.agreements, t.agencies, t.events, t.sources
@@ -401,7 +410,7 @@ class QueryMixin(WorkspaceBase):
             ).one()
         return tuple(row)
 
-    def search(self, text: str, *, limit: int = 25) -> list[dict[str, Any]]:
+    def search(self, text: str, *, limit: int = 25) -> list[SearchHit]:
         """Jurisdictions and agencies whose name, a name people use, id, FIPS or ORI contains the text;
         "NAME, ST" keeps to one state, and a place found by its exact name brings its agencies along.
         Exact names come first, then names that begin with the text, then the rest."""
@@ -461,9 +470,25 @@ class QueryMixin(WorkspaceBase):
 
         ranked_places = sorted(places, key=lambda p: (0 if p.id in exact_places else 1, len(p.name), p.name))
         ranked_agencies = sorted(agencies, key=lambda a: rank(a, [a.name, *names_of.get(a.id, [])]))
-        return [{"match": "jurisdiction", **row._mapping} for row in ranked_places[:limit]] + [
-            {"match": "agency", **row._mapping} for row in ranked_agencies[:limit]
+        hits = [
+            SearchHit(match="jurisdiction", id=p.id, name=p.name, state=p.state, level=p.level, fips=p.fips)
+            for p in ranked_places[:limit]
         ]
+        hits += [
+            SearchHit(
+                match="agency",
+                id=a.id,
+                name=a.name,
+                state=a.state,
+                type=a.type,
+                ori=a.ori,
+                jurisdiction_id=a.jurisdiction_id,
+                county_id=a.county_id,
+                origin=a.origin,
+            )
+            for a in ranked_agencies[:limit]
+        ]
+        return hits
 
     def show(self, place: str) -> dict[str, Any]:
         """Everything known about a jurisdiction or an agency, each fact with its source and date.
@@ -508,7 +533,7 @@ class QueryMixin(WorkspaceBase):
             record["agency_type"] = row.agency_type
             record["source"] = _source_json(row._mapping)
             agreements.append(record)
-        by_agency: dict[str, list[dict[str, Any]]] = {}
+        by_agency: dict[str, list[AgreementRecord]] = {}
         for record in agreements:
             by_agency.setdefault(record["agency_id"], []).append(record)
         agencies = [
@@ -584,7 +609,7 @@ def _placement(connection: Connection, agency_id: str) -> dict[str, Any] | None:
     }
 
 
-def _place_summary(agreements: list[dict[str, Any]], as_of: Any) -> dict[str, Any]:
+def _place_summary(agreements: Sequence[Mapping[str, Any]], as_of: Any) -> dict[str, Any]:
     """What a place's cards say, each count with the date of its source: 287(g) agreements on ICE's
     latest list, detention contracts a dated record says are in force, and the facilities ICE's 2017
     detention list says it used, with the span of that use (never "in force": the list does not say)."""

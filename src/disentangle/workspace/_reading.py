@@ -67,6 +67,11 @@ class ReadMixin(AccountsMixin):
         self.audit("document.add", document.sha256, {"new": new})
         return document
 
+    def original_file(self, sha256: str) -> Path:
+        """The stored original, checked against its sha256, when the viewer may see the document."""
+        self.require_visible(HoldingKind.DOCUMENT, sha256)
+        return self.documents.original_path(sha256)
+
     def document(self, sha256: str) -> Document:
         self.require_visible(HoldingKind.DOCUMENT, sha256)
         return self.documents.get(sha256)

@@ -11,8 +11,11 @@ from disentangle.errors import InputError, StoreError
 from disentangle.model import (
     Agreement,
     AgreementKind,
+    AgreementRecord,
     AgreementStatus,
+    EventRecord,
     Source,
+    SourceRef,
     normalize_state,
 )
 from disentangle.registry import tables as t
@@ -58,7 +61,7 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def _agreement_json(row: dict[str, Any]) -> dict[str, Any]:
+def _agreement_json(row: dict[str, Any]) -> AgreementRecord:
     return {
         "id": row["id"],
         "state": row["state"],
@@ -80,7 +83,7 @@ def _agreement_json(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _source_json(mapping: Any, *, row: int | None = None) -> dict[str, Any] | None:
+def _source_json(mapping: Any, *, row: int | None = None) -> SourceRef | None:
     """A fact's source as its public record cites it (label, publisher, url, row, the record's date),
     never the bundled file's path. None when nothing is recorded."""
     file = mapping.get("file")
@@ -96,10 +99,11 @@ def _source_json(mapping: Any, *, row: int | None = None) -> dict[str, Any] | No
             "dated": None,
             "copy": None,
         }
-    return found.to_json()
+    cited: SourceRef = found.to_json()  # type: ignore[assignment]  # Citation.to_json's keys, declared
+    return cited
 
 
-def _event_json(row: Any) -> dict[str, Any]:
+def _event_json(row: Any) -> EventRecord:
     return {
         "agreement_id": row["agreement_id"],
         "kind": row["kind"],
@@ -110,7 +114,7 @@ def _event_json(row: Any) -> dict[str, Any]:
     }
 
 
-def _agreement_model(record: dict[str, Any]) -> Agreement:
+def _agreement_model(record: AgreementRecord | dict[str, Any]) -> Agreement:
     return Agreement(
         id=record["id"],
         kind=AgreementKind(record["model"]),
@@ -128,7 +132,7 @@ def _agreement_model(record: dict[str, Any]) -> Agreement:
     )
 
 
-def _source_model(cited: dict[str, Any] | None) -> Source | None:
+def _source_model(cited: SourceRef | dict[str, Any] | None) -> Source | None:
     """A model Source from a cited source: the record's label and address stand where a dataset and a
     file would (the stages that take a Source print them, never a path)."""
     if not cited:
