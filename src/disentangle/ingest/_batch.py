@@ -106,17 +106,6 @@ def _is_dir_quietly(path: Path) -> bool:
     except OSError:
         return False
 
-    def add(self, result: IngestResult) -> None:
-        """Count one file's outcome."""
-        if result.error is not None:
-            self.failures.append((result.path, result.error))
-            return
-        self.documents += 1
-        self.new += result.new
-        self.already_stored += not result.new
-        self.pages += result.pages
-        self.ocr_pages += result.ocr_pages
-
 
 def expand_paths(paths: Sequence[Path]) -> Iterator[Path]:
     """The files gather_paths finds, without what it skipped."""

@@ -22,7 +22,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, func, select
 
@@ -401,20 +401,24 @@ def _grants(row: Any, user: User) -> bool:
     return row.owner_id == user.id or user.role is Role.ADMIN
 
 
-def _role(role: str) -> Role:
+Choice = TypeVar("Choice", Role, Access)
+
+
+def _choice(kind: type[Choice], value: str, what: str) -> Choice:
+    """A Role or Access from what a person typed; InputError listing the choices otherwise."""
     try:
-        return Role(role.strip().lower())
+        return kind(value.strip().lower())
     except ValueError as exc:
-        choices = ", ".join(r.value for r in Role)
-        raise InputError(f"unknown role {role!r}: choose one of {choices}") from exc
+        choices = ", ".join(member.value for member in kind)
+        raise InputError(f"unknown {what} {value!r}: choose one of {choices}") from exc
+
+
+def _role(role: str) -> Role:
+    return _choice(Role, role, "role")
 
 
 def _access(access: str) -> Access:
-    try:
-        return Access(access.strip().lower())
-    except ValueError as exc:
-        choices = ", ".join(a.value for a in Access)
-        raise InputError(f"unknown access level {access!r}: choose one of {choices}") from exc
+    return _choice(Access, access, "access level")
 
 
 _USER_QUERY = select(
