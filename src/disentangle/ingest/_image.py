@@ -27,8 +27,9 @@ class ImageIngestor(Ingestor):
         return SIGNATURE if head.startswith(_SIGNATURES) else NO_BID
 
     def read(self, path: Path, options: ReadOptions) -> Reading:
-        # PIL refuses to decode more pixels than twice this, and warns above it; ours is the lower bound.
-        Image.MAX_IMAGE_PIXELS = options.limits.max_pixels
+        # PIL refuses at open an image of more than twice its MAX_IMAGE_PIXELS: ours, for this open only
+        # (it is a global of the library; each frame is checked against ours again below).
+        previous, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, options.limits.max_pixels
         try:
             image = Image.open(path)
         except Image.DecompressionBombError as exc:
@@ -38,6 +39,8 @@ class ImageIngestor(Ingestor):
             ) from exc
         except (UnidentifiedImageError, OSError) as exc:
             raise DocumentError("not a readable image (damaged, or not the format its name says)") from exc
+        finally:
+            Image.MAX_IMAGE_PIXELS = previous
         with image:
             media_type = Image.MIME.get(image.format or "", self.media_types[0])
             frames = getattr(image, "n_frames", 1)

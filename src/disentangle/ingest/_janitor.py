@@ -29,6 +29,22 @@ def group_members(group: int) -> list[int]:
     return found
 
 
+def descendants(root: int) -> list[int]:
+    """Every process started, directly or not, by `root` (from /proc; empty where it is not there)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            stat = (entry / "stat").read_text()
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found: list[int] = []
+    frontier = {root}
+    while frontier:
+        children = {pid for pid, parent in parents.items() if parent in frontier and pid not in found}
+        found.extend(sorted(children))
+        frontier = children
+    return found
+
+
 def clean_up(remove: list[Path], temporary: list[Path]) -> None:
     me = os.getpid()
     workers = [pid for pid in group_members(os.getpgid(0)) if pid != me]

@@ -34,6 +34,8 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
+from disentangle.ingest._janitor import descendants
+
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -186,9 +188,14 @@ class LocalProcessExecutor:
 
 
 def _kill(worker: _Worker, temporary: Sequence[Path] = ()) -> None:
-    """End a worker now, and remove what it left half-written (its files are named after its pid)."""
+    """End a worker now with the programs it started (Tesseract), and remove what it left half-written
+    (its files are named after its pid)."""
+    children = descendants(worker.process.pid) if worker.process.pid is not None else []
     with contextlib.suppress(Exception):
         worker.process.kill()
+    for pid in children:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
     with contextlib.suppress(Exception):
         worker.process.join(timeout=5)
     with contextlib.suppress(Exception):

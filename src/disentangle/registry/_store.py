@@ -142,6 +142,9 @@ class Store:
 def _add_column(connection: Connection, step: AddColumn) -> None:
     """ALTER TABLE ... ADD COLUMN, unless the table already has it (a database made by this version
     creates its tables whole, new columns included)."""
+    if not inspect(connection).has_table(step.table.name):  # made whole, the new column with it
+        step.table.create(connection)
+        return
     present = {column["name"] for column in inspect(connection).get_columns(step.table.name)}
     if step.column in present:
         return
