@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
@@ -19,7 +20,7 @@ from disentangle import assess, extract, letters
 from disentangle.errors import DisentangleError, InputError
 from disentangle.model import FoundReview
 from disentangle.publish import csv_cell
-from disentangle.workspace import DATABASE_ENV, HOME_ENV, RECORDABLE, Workspace
+from disentangle.workspace import DATABASE_ENV, HOME_ENV, RECORDABLE, Workspace, default_home
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -105,6 +106,11 @@ def _emit(
     click.echo("  ".join(k.upper().ljust(widths[k]) for k in keys))
     for record in records:
         click.echo("  ".join(_cell(record.get(k))[: widths[k]].ljust(widths[k]) for k in keys).rstrip())
+
+
+def _safe_url(url: str) -> str:
+    """A broker or database URL without its password."""
+    return re.sub(r"://([^:@/]*):[^@/]+@", r"://\1:***@", url)
 
 
 def _cell(value: Any) -> str:
@@ -303,7 +309,25 @@ def ingest_(ctx: click.Context, paths: tuple[Path, ...], workers: int) -> None:
                 err=True,
             )
 
-    summary = workspace.ingest(list(paths), workers=workers, progress=tick)
+    shown_pages: dict[str, int] = {}
+
+    def pages(progress: Any) -> None:
+        # Each file's OCR pages as workers read them: on a terminal in place, else every tenth of them.
+        step = max(1, progress.total // 10)
+        due = sys.stderr.isatty() or progress.read % step == 0 or progress.read == progress.total
+        if due and shown_pages.get(progress.filename) != progress.read:
+            end = "\n" if progress.read == progress.total or not sys.stderr.isatty() else "\r"
+            line = f"  ocr   {progress.filename}: {progress.read}/{progress.total} pages{end}"
+            click.echo(line, err=True, nl=False)
+            shown_pages[progress.filename] = progress.read
+
+    executor = workspace.executor()
+    broker = os.environ.get("DISENTANGLE_BROKER_URL")
+    if executor is not None and broker:
+        click.echo(
+            f"reading on the workers of {_safe_url(broker)} (start one: `disentangle worker`)", err=True
+        )
+    summary = workspace.ingest(list(paths), workers=workers, progress=tick, executor=executor, on_pages=pages)
     for path, reason in summary.skipped:  # hidden files, links, folders that cannot be opened
         click.echo(f"skipped: {path}: {reason}", err=True)
     click.echo(
@@ -316,6 +340,104 @@ def ingest_(ctx: click.Context, paths: tuple[Path, ...], workers: int) -> None:
         click.echo(f"failed: {path}: {reason}", err=True)
     if summary.failures:
         sys.exit(1)  # the batch went on; the exit code still tells a script that some files failed
+
+
+@main.command("documents")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.pass_context
+@_fail_cleanly
+def documents(ctx: click.Context, fmt: str) -> None:
+    """List the library: each stored document's sha256, file name, pages, OCR pages, state, organisation."""
+    rows = [row.to_json() for row in _workspace(ctx).document_list()]
+    _emit(rows, fmt, ["sha256", "filename", "pages", "ocr_pages", "state", "organisation"])
+
+
+@main.group("user")
+def user_group() -> None:
+    """Accounts of a shared server: users of organisations, with roles viewer, editor or admin."""
+
+
+@user_group.command("add")
+@click.argument("email")
+@click.option("--org", "organisation", required=True, help="The user's organisation (made if new).")
+@click.option("--role", type=click.Choice(["viewer", "editor", "admin"]), required=True)
+@click.pass_context
+@_fail_cleanly
+def user_add(ctx: click.Context, email: str, organisation: str, role: str) -> None:
+    """Add a user; prints a one-time password and an API token (shown once, only their hashes are kept)."""
+    made = _workspace(ctx).add_user(email, organisation, role)
+    click.echo(f"password: {made.password}")
+    click.echo(f"token: {made.token}")
+    click.echo(
+        f"{made.user.email} added to {made.user.organisation} as {made.user.role.value}; the password and "
+        "the token above are shown once: give them to the person by a private channel",
+        err=True,
+    )
+
+
+@user_group.command("role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(["viewer", "editor", "admin"]))
+@click.pass_context
+@_fail_cleanly
+def user_role(ctx: click.Context, email: str, role: str) -> None:
+    """Change a user's role."""
+    user = _workspace(ctx).set_role(email, role)
+    click.echo(f"{user.email} ({user.organisation}) is now {user.role.value}", err=True)
+
+
+@user_group.command("list")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.pass_context
+@_fail_cleanly
+def user_list(ctx: click.Context, fmt: str) -> None:
+    """Every user with their organisation and role."""
+    rows = [
+        {"email": u.email, "organisation": u.organisation, "role": u.role.value}
+        for u in _workspace(ctx).users()
+    ]
+    _emit(rows, fmt, ["email", "organisation", "role"])
+
+
+@main.command("audit")
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.pass_context
+@_fail_cleanly
+def audit(ctx: click.Context, limit: int, fmt: str) -> None:
+    """The audit log, newest first: who changed what, when (it can be added to, never edited)."""
+    rows = [entry.to_json() for entry in _workspace(ctx).audit_log(limit=limit)]
+    _emit(rows, fmt, ["at", "actor", "organisation", "action", "subject", "detail"])
+
+
+@main.command("worker")
+@click.option("--concurrency", default=2, show_default=True, type=click.IntRange(1, 64), help="Processes.")
+@click.option(
+    "--broker",
+    envvar="DISENTANGLE_BROKER_URL",
+    required=True,
+    help="Redis URL of the broker (also $DISENTANGLE_BROKER_URL), e.g. redis://127.0.0.1:6379/0.",
+)
+@click.option(
+    "--database",
+    envvar="DISENTANGLE_DATABASE_URL",
+    help="The shared database (also $DISENTANGLE_DATABASE_URL).",
+)
+@click.pass_context
+@_fail_cleanly
+def worker(ctx: click.Context, concurrency: int, broker: str, database: str | None) -> None:
+    """Read documents for a server: consume ingest, OCR (one page per task) and extraction tasks."""
+    from disentangle import ingest
+
+    if database:
+        os.environ[DATABASE_ENV] = database
+    workspace = _workspace(ctx)  # checks the database and applies its migrations before taking tasks
+    click.echo(
+        f"worker: {concurrency} process(es) on {_safe_url(broker)}, store {_safe_url(workspace.store.url)}",
+        err=True,
+    )
+    workspace.close()
+    ingest.run_worker(broker, concurrency)
 
 
 @main.group("job")
@@ -1131,6 +1253,16 @@ def export(ctx: click.Context, fmt: str, directory: Path) -> None:
     type=click.IntRange(10, 50_000),
     help="Open connections per worker; beyond it the one waiting longest for its headers is closed.",
 )
+@click.option(
+    "--database",
+    envvar="DISENTANGLE_DATABASE_URL",
+    help="The database to serve (also $DISENTANGLE_DATABASE_URL), e.g. postgresql+psycopg://user@host/db.",
+)
+@click.option(
+    "--broker",
+    envvar="DISENTANGLE_BROKER_URL",
+    help="Redis URL of the broker (also $DISENTANGLE_BROKER_URL): uploads are read by `disentangle worker`s.",
+)
 @click.pass_context
 @_fail_cleanly
 def serve(
@@ -1144,15 +1276,29 @@ def serve(
     forwarded_allow_ips: str | None,
     header_timeout: float,
     max_connections: int,
+    database: str | None,
+    broker: str | None,
 ) -> None:
     """Run the local web app: county map, search, place and agency pages, JSON API under /api."""
+    if database:
+        os.environ[DATABASE_ENV] = database
+    if broker:
+        os.environ["DISENTANGLE_BROKER_URL"] = broker
     from disentangle.web import check_binding, create_app
     from disentangle.web._app import TOKEN_ENV
     from disentangle.web._serve import ServeOptions, serve_app, serve_workers
 
     if (ssl_certfile is None) != (ssl_keyfile is None):
         raise InputError("give both --ssl-certfile and --ssl-keyfile, or neither")
-    check_binding(host, token)
+    try:
+        check_binding(host, token)
+    except InputError:
+        # Off loopback without a token is safe when the workspace has user accounts (all must sign in);
+        # only an existing workspace can have them, and a refused serve must not create one.
+        home = ctx.ensure_object(dict).get("home") or default_home()
+        if not (os.environ.get(DATABASE_ENV) or (Path(home) / "registry.sqlite").exists()):
+            raise
+        check_binding(host, token, accounts=_workspace(ctx).has_users())
     workspace = _workspace(ctx)
     _ensure_registry(workspace)
     options = ServeOptions(

@@ -3,7 +3,8 @@
     DisentangleError
     ├── InputError            bad input a person gave us (names the file and the problem)
     │   ├── SourceFormatError a dataset file that is corrupt, truncated or has unknown columns
-    │   └── DocumentError     a document that cannot be ingested (encrypted, truncated, hostile)
+    │   ├── DocumentError     a document that cannot be ingested (encrypted, truncated, hostile)
+    │   └── ForbiddenError    a change the person's role does not allow (a viewer uploading)
     ├── KnowledgeError        a knowledge/ file that does not load or validate
     ├── NotFoundError         a place, agency, agreement or document that is not in the registry
     └── StoreError            the database refused (wrong schema version, unreachable server)
@@ -37,6 +38,10 @@ class SourceFormatError(InputError):
 
 class DocumentError(InputError):
     """A document that cannot be ingested: encrypted, truncated, empty, or hostile."""
+
+
+class ForbiddenError(InputError):
+    """A change the person's role does not allow (a viewer uploading or editing)."""
 
 
 class KnowledgeError(DisentangleError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -34,6 +35,9 @@ class ReadOptions:
     ocr_languages: str = "eng"
     ocr_workers: int = 2  # Tesseract processes run at once for one document's pages
     limits: DocumentLimits = LIMITS
+    # Pages already read by OCR elsewhere (page number -> OcrText, one task per page on a worker): the
+    # ingestor takes these instead of running Tesseract, and runs none itself.
+    page_texts: Mapping[int, Any] | None = None
 
 
 @dataclass(slots=True)

@@ -47,6 +47,17 @@ class IngestSummary:
     failures: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file or folder, why it was not read)
 
+    def add(self, result: IngestResult) -> None:
+        """Count one file's outcome."""
+        if result.error is not None:
+            self.failures.append((result.path, result.error))
+            return
+        self.documents += 1
+        self.new += result.new
+        self.already_stored += not result.new
+        self.pages += result.pages
+        self.ocr_pages += result.ocr_pages
+
 
 def gather_paths(paths: Sequence[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
     """Files as given, and every file under given folders, sorted; and what was skipped, with why.
@@ -150,18 +161,7 @@ def ingest_paths(
             if sha256 in stored_now:  # two copies in one batch raced; one of them was first
                 result = replace(result, new=False)
             stored_now.add(sha256)
-        _count(summary, result)
+        summary.add(result)
         if progress is not None:
             progress(result)
     return summary
-
-
-def _count(summary: IngestSummary, result: IngestResult) -> None:
-    if result.error is not None:
-        summary.failures.append((result.path, result.error))
-        return
-    summary.documents += 1
-    summary.new += result.new
-    summary.already_stored += not result.new
-    summary.pages += result.pages
-    summary.ocr_pages += result.ocr_pages

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import subprocess
@@ -23,8 +24,15 @@ from disentangle.ingest._base import (
     describe_head,
     letter_share,
 )
-from disentangle.ingest._ocr import OCR_DPI, PagePipeline, encode_for_tesseract
-from disentangle.limits import check_page_count, check_page_text
+from disentangle.ingest._ocr import (
+    OCR_DPI,
+    OcrText,
+    PagePipeline,
+    check_languages,
+    encode_for_tesseract,
+    recognize,
+)
+from disentangle.limits import LIMITS, DocumentLimits, check_page_count, check_page_text
 from disentangle.model import Page, PageMethod
 
 _PDFIUM_ERRORS = {
@@ -116,6 +124,7 @@ class PdfIngestor(Ingestor):
         unlaid: list[int] = []
         few_letters: dict[int, float] = {}  # page -> letter share of a text layer with few letters
         pipeline: PagePipeline | None = None
+        given: dict[int, OcrText] = {}
         try:
             for index in range(document.count):
                 page = document.page(index)
@@ -132,7 +141,12 @@ class PdfIngestor(Ingestor):
                             text = laid_out
                         elif text.strip():
                             unlaid.append(index + 1)
-                    if needs_ocr and options.ocr:
+                    if needs_ocr and options.page_texts is not None:
+                        if index + 1 in options.page_texts:  # read by OCR elsewhere already
+                            given[index + 1] = options.page_texts[index + 1]
+                        else:
+                            unread.append(index + 1)
+                    elif needs_ocr and options.ocr:
                         if pipeline is None:
                             pipeline = PagePipeline(
                                 options.ocr_languages, options.ocr_workers, options.limits
@@ -144,8 +158,9 @@ class PdfIngestor(Ingestor):
                     pages.append(Page(index + 1, text, method))
                 finally:
                     page.close()
-            if pipeline is not None:
-                for number, found in pipeline.results():
+            found_pages = itertools.chain(pipeline.results() if pipeline else (), sorted(given.items()))
+            if pipeline is not None or given:
+                for number, found in found_pages:
                     layer = few_letters.get(number)
                     if found.text.strip() and (layer is None or letter_share(found.text)[1] >= layer + 0.2):
                         # A layer of many characters but few letters is a broken encoding, or a table of
@@ -230,6 +245,24 @@ def _layout_pages(
     if len(pages) != count:
         return None, f"{fallback} ({tool} found {len(pages)} pages, PDFium {count})"
     return pages, " ".join(command[:2])
+
+
+def ocr_pdf_page(path: Path, number: int, languages: str = "eng", limits: DocumentLimits = LIMITS) -> OcrText:
+    """One page of a PDF rendered at 300 dpi and read by Tesseract, exactly as a whole-document read does
+    it: the unit of work a worker does when a document's OCR is fanned out one task per page."""
+    check_languages(languages)
+    document = _open(path)
+    try:
+        if not 1 <= number <= len(document):
+            raise DocumentError(f"the PDF has no page {number}")
+        page = _flattened_page(document, number - 1)
+        try:
+            image, dpi = _render(page, limits.max_pixels)
+        finally:
+            page.close()
+    finally:
+        document.close()
+    return recognize(image, dpi, languages)
 
 
 def _open(path: Path) -> pdfium.PdfDocument:

@@ -4,31 +4,32 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
-import re
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
-from disentangle.errors import DocumentError, InputError, NotFoundError, StoreError
+from disentangle.errors import DocumentError, NotFoundError, StoreError
 from disentangle.ingest._base import CHUNK_BYTES, Ingestor, ReadOptions
+from disentangle.ingest._blobs import BlobStore, FolderBlobs, FolderPages, PagesIndex
 from disentangle.ingest._names import printable_path
+from disentangle.ingest._ocr import OcrText
 from disentangle.ingest._read import DEFAULT_INGESTORS, read_as, sha256_file
 from disentangle.limits import LIMITS, DocumentLimits
 from disentangle.model import Document, Page, PageMethod
 
 PAGES_FORMAT = 1  # version of the pages JSON layout, written into each file
 STALE_TEMP_SECONDS = 3600
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 @dataclass(frozen=True)
 class DocumentStore:
-    """A folder of originals addressed by content, and the pages read from each.
+    """Originals addressed by content, and the pages read from each.
 
         root/originals/ab/cd/<sha256>   the bytes as received, read-only, never modified
         root/pages/<sha256>.json        the Document read from them (written after the original)
@@ -36,6 +37,10 @@ class DocumentStore:
 
     A document is in the store when its pages JSON exists. Each file is written to root/tmp, flushed to
     disk, then renamed into place, so a reader (or a run killed with kill -9) sees a whole file or none.
+
+    `blobs` and `pages_index` move the originals and the pages elsewhere (the database, or a folder every
+    machine mounts: see ingest._blobs); `root` then only holds temporary files and a cache of originals
+    fetched from there, each checked against its sha256 before it is used.
     """
 
     root: Path
@@ -43,41 +48,61 @@ class DocumentStore:
     ocr_languages: str = "eng"
     ocr_workers: int = 2
     ingestors: Sequence[Ingestor] = field(default=DEFAULT_INGESTORS, repr=False)
+    blobs: BlobStore | None = field(default=None, repr=False, compare=False)
+    pages_index: PagesIndex | None = field(default=None, repr=False, compare=False)
     limits: DocumentLimits = field(default=LIMITS, repr=False)  # the bounds every file is read within
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "root", Path(self.root))
 
+    @property
+    def shared(self) -> bool:
+        """Whether originals live beyond this folder (a worker elsewhere can read them)."""
+        return self.blobs is not None
+
+    @property
+    def _blobs(self) -> BlobStore:
+        return self.blobs if self.blobs is not None else FolderBlobs(self.root / "originals")
+
+    @property
+    def _index(self) -> PagesIndex:
+        return self.pages_index if self.pages_index is not None else FolderPages(self.root / "pages")
+
     # -- reading ------------------------------------------------------------------------------------------
 
     def original_path(self, sha256: str) -> Path:
-        """Where the original bytes are; NotFoundError when they are not stored."""
-        path = self._original(sha256)
-        if not path.is_file():
-            raise NotFoundError(f"document {sha256} is not in the store at {self.root}")
-        return path
+        """A file on this machine holding the original bytes, checked against their sha256 once per
+        process (a damaged store is a StoreError, never wrong evidence); NotFoundError when not stored."""
+        local = self._blobs.local_path(sha256)
+        if local is None:
+            local = self.root / "cache" / sha256
+            if not local.is_file():
+                self._blobs.copy_to(sha256, local)  # checked on the way
+                _VERIFIED[str(local)] = _stamp(local)
+        if _VERIFIED.get(str(local)) != _stamp(local):
+            _verify(local, sha256)
+            _VERIFIED[str(local)] = _stamp(local)
+        return local
 
     def has(self, sha256: str) -> bool:
-        return self._pages(sha256).is_file() and self._original(sha256).is_file()
+        return self._index.get(sha256) is not None and self._blobs.has(sha256)
+
+    def has_original(self, sha256: str) -> bool:
+        return self._blobs.has(sha256)
 
     def get(self, sha256: str) -> Document:
         """The stored Document; NotFoundError when absent, StoreError when its pages file is unreadable."""
-        path = self._pages(sha256)
+        raw = self._index.get(sha256)
+        if raw is None:
+            raise NotFoundError(f"document {sha256} is not in the store")
         try:
-            raw = path.read_text(encoding="utf-8")
-        except FileNotFoundError as exc:
-            raise NotFoundError(f"document {sha256} is not in the store at {self.root}") from exc
-        try:
-            return document_from_json(json.loads(raw))
+            return document_from_json(json.loads(raw.decode("utf-8")))
         except (ValueError, KeyError, TypeError) as exc:
-            raise StoreError(f"{path}: pages file is not valid ({exc})") from exc
+            raise StoreError(f"the pages of document {sha256} are not valid ({exc})") from exc
 
     def documents(self) -> list[str]:
         """The sha256 of every stored document, sorted."""
-        folder = self.root / "pages"
-        if not folder.is_dir():
-            return []
-        return sorted(path.stem for path in folder.glob("*.json") if _SHA256.match(path.stem))
+        return self._index.all()
 
     # -- writing ------------------------------------------------------------------------------------------
 
@@ -88,12 +113,7 @@ class DocumentStore:
         """
         path = Path(path)
         shown = name if name is not None else printable_path(path)
-        if not path.is_file():
-            raise DocumentError("no such file" if not path.exists() else "not a regular file", shown)
-        try:
-            sha256 = sha256_file(path)
-        except OSError as exc:
-            raise DocumentError(exc.strerror or str(exc), shown) from exc
+        sha256 = self._hash(path, shown)
         if self.has(sha256):
             return self.get(sha256), False
         with self._reading(sha256):
@@ -115,7 +135,7 @@ class DocumentStore:
             raise DocumentError(exc.problem, shown) from exc
         finally:
             temporary.unlink(missing_ok=True)
-        self._write_atomic(self._pages(sha256), lambda handle: _dump_pages(document, handle))
+        self.commit(document)
         return document
 
     @contextlib.contextmanager
@@ -136,6 +156,63 @@ class DocumentStore:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    def put_original(self, path: Path, *, name: str | None = None) -> tuple[str, bool]:
+        """Store a file's bytes only (its sha256, and whether they were new), for a worker to read later,
+        perhaps on another machine. Nothing is read: a file that is not a document is refused when read."""
+        path = Path(path)
+        shown = name if name is not None else printable_path(path)
+        sha256 = self._hash(path, shown)
+        if self._blobs.has(sha256):
+            return sha256, False
+        temporary = self._copy_to_temporary(path, sha256, shown)
+        try:
+            self._commit_original(temporary, sha256)
+        finally:
+            temporary.unlink(missing_ok=True)
+        return sha256, True
+
+    def read_original(
+        self,
+        sha256: str,
+        name: str,
+        *,
+        ocr: bool | None = None,
+        page_texts: Mapping[int, OcrText] | None = None,
+    ) -> Document:
+        """Read a stored original into a Document (nothing stored). `page_texts` are pages already read
+        by OCR elsewhere (one task per page); with them Tesseract is not run here."""
+        local = self.original_path(sha256)
+        options = ReadOptions(
+            self.ocr if ocr is None else ocr,
+            self.ocr_languages,
+            self.ocr_workers,
+            self.limits,
+            page_texts=page_texts,
+        )
+        return read_as(local, name, sha256, options, self.ingestors)
+
+    def commit(self, document: Document) -> bool:
+        """Record a document's pages unless a reading is recorded already; True when recorded now."""
+        if not self._blobs.has(document.sha256):
+            raise NotFoundError(f"document {document.sha256}: its original is not stored")
+        if self._index.get(document.sha256) is not None:
+            return False
+        buffer = io.BytesIO()
+        _dump_pages(document, buffer)  # a page at a time: the text is never one more string in memory
+        self._index.put(document.sha256, buffer.getvalue())
+        return True
+
+    def with_options(self, **changes: Any) -> DocumentStore:
+        return replace(self, **changes)
+
+    def _hash(self, path: Path, shown: str) -> str:
+        if not path.is_file():
+            raise DocumentError("no such file" if not path.exists() else "not a regular file", shown)
+        try:
+            return sha256_file(path)
+        except OSError as exc:
+            raise DocumentError(exc.strerror or str(exc), shown) from exc
+
     def clean_temporary(self, older_than: float = STALE_TEMP_SECONDS) -> int:
         """Remove half-written files left by killed runs (only old ones: a live run may own new ones)."""
         folder = self.root / "tmp"
@@ -151,14 +228,6 @@ class DocumentStore:
         return removed
 
     # -- inside -------------------------------------------------------------------------------------------
-
-    def _original(self, sha256: str) -> Path:
-        _check_sha256(sha256)
-        return self.root / "originals" / sha256[:2] / sha256[2:4] / sha256
-
-    def _pages(self, sha256: str) -> Path:
-        _check_sha256(sha256)
-        return self.root / "pages" / f"{sha256}.json"
 
     def _temporary(self, suffix: str) -> tuple[int, Path]:
         folder = self.root / "tmp"
@@ -185,7 +254,10 @@ class DocumentStore:
         return temporary
 
     def _commit_original(self, temporary: Path, sha256: str) -> None:
-        target = self._original(sha256)
+        if self.blobs is not None:
+            self.blobs.put(temporary, sha256)
+            return
+        target = FolderBlobs(self.root / "originals").path(sha256)
         if target.is_file():  # stored by an earlier run whose pages file was not written yet
             return
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -193,24 +265,28 @@ class DocumentStore:
         os.replace(temporary, target)
         _fsync_directory(target.parent)
 
-    def _write_atomic(self, target: Path, write: Callable[[IO[bytes]], Any]) -> None:
-        handle, temporary = self._temporary(target.suffix)
-        try:
-            with os.fdopen(handle, "wb") as out:
-                write(out)
-                out.flush()
-                os.fsync(out.fileno())
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(temporary, target)
-        finally:
-            temporary.unlink(missing_ok=True)
-        _fsync_directory(target.parent)
+
+_VERIFIED: dict[str, tuple[int, int, int]] = {}  # path -> (inode, size, mtime) when its sha256 was checked
 
 
-def _check_sha256(sha256: str) -> None:
-    # The only thing that ever becomes part of a path inside the store, so it must be exactly hex.
-    if not isinstance(sha256, str) or not _SHA256.match(sha256):
-        raise InputError(f"not a sha256 (64 lower-case hex digits): {sha256!r}")
+def _stamp(path: Path) -> tuple[int, int, int]:
+    try:
+        info = path.stat()
+    except FileNotFoundError as exc:
+        raise NotFoundError(f"document {path.name} is not in the store") from exc
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def _verify(path: Path, sha256: str) -> None:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            digest.update(chunk)
+    if digest.hexdigest() != sha256:
+        raise StoreError(
+            f"the stored original {sha256} does not match its sha256: the store is damaged; "
+            "restore it from a backup"
+        )
 
 
 def _fsync_directory(folder: Path) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -520,8 +521,122 @@ web_keys = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+# 0014: storage every machine of a coalition shares (issue 16). Originals are content-addressed blobs cut in
+# chunks (a row of 1 MB each: PostgreSQL's bytea, SQLite's BLOB); the blobs row is written last, so a blob
+# is whole when its row exists. The pages read from each original are kept once, as the folder store keeps
+# its pages JSON. Neither is ever updated or deleted (AppendOnly below refuses it in the database itself).
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("chunks", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+blob_chunks = Table(
+    "blob_chunks",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+)
+
+document_pages = Table(
+    "document_pages",
+    metadata,
+    Column("sha256", String(64), primary_key=True),  # the original's
+    Column("pages", LargeBinary, nullable=False),  # the pages JSON, as the folder store writes it
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row per page of a document whose OCR is fanned out one task per page: the task's claim (attempts),
+# then its reading. Keyed by (document, page), so a task delivered twice (a worker killed after reading
+# but before acknowledging) finds the page read and does nothing: every page is read into the store once.
+ocr_pages = Table(
+    "ocr_pages",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("page", Integer, primary_key=True),
+    Column("state", String(20), nullable=False),  # an OcrPageState value: claimed | read | failed
+    Column("attempts", Integer, nullable=False),  # how many times a worker started on it
+    Column("text", Text),
+    Column("confidence", Float),
+    Column("error", Text),
+    Column("worker", String(200)),  # the host and process that read it
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+
+# 0015: people and their work (issue 16). Organisations, their users with a role, each user's API tokens
+# (kept as sha256: the token itself is shown once), what each organisation holds (a document, a records
+# request, a campaign, an ingestion job) at which access level, and the audit log of every change.
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),  # stored lower-cased
+    Column("organisation_id", String(40), ForeignKey("organisations.id"), nullable=False),
+    Column("role", String(20), nullable=False),  # a Role value: viewer | editor | admin
+    Column("password_hash", String(300), nullable=False),  # argon2id, with its own salt and parameters
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("disabled_at", DateTime(timezone=True)),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", String(40), ForeignKey("users.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    Index("ix_api_tokens_user", "user_id"),
+)
+
+holdings = Table(
+    "holdings",
+    metadata,
+    Column("kind", String(20), primary_key=True),  # a HoldingKind value: document | request | campaign | job
+    Column("key", String(200), primary_key=True),  # the sha256 or the id
+    Column("organisation_id", String(40), ForeignKey("organisations.id"), primary_key=True),
+    Column("owner_id", String(40)),  # the user who brought or made it (None: the organisation's)
+    Column("access", String(20), nullable=False),  # an Access value: private | organisation | public
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Index("ix_holdings_organisation", "organisation_id", "kind"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(320), nullable=False),  # the user's email, or "operator" (the command line)
+    Column("organisation", String(200)),  # the actor's organisation
+    Column("action", String(80), nullable=False),  # what was done: "user.add", "request.status", "web POST"
+    Column("subject", String(300)),  # what it was done to (a sha256, an id, an email)
+    Column("detail", JSON),  # the rest, small: a role, an access level, the response status
+    Index("ix_audit_log_at", "at"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AppendOnly:
+    """A migration step: the database itself refuses UPDATE and DELETE on a table (evidence, audit log)."""
+
+    table: Table
+
+
 # Named, ordered migrations: each creates or alters what it names. Never edit a released one.
-MIGRATIONS: tuple[tuple[str, tuple[Table | AddColumn, ...]], ...] = (
+MIGRATIONS: tuple[tuple[str, tuple[Table | AddColumn | AppendOnly, ...]], ...] = (
     (
         "0001_registry",
         (
@@ -560,29 +675,51 @@ MIGRATIONS: tuple[tuple[str, tuple[Table | AddColumn, ...]], ...] = (
     ("0011_alerts", (subscriptions, alerts_sent)),
     ("0012_redaction", (redaction_reviews, published_documents)),
     ("0013_web_sessions", (web_sessions, web_login_failures, web_keys, AddColumn(ingest_jobs, "cancel"))),
+    (
+        "0014_shared_store",
+        (
+            blobs,
+            blob_chunks,
+            document_pages,
+            ocr_pages,
+            AppendOnly(blobs),
+            AppendOnly(blob_chunks),
+            AppendOnly(document_pages),
+        ),
+    ),
+    ("0015_accounts", (organisations, users, api_tokens, holdings, audit_log, AppendOnly(audit_log))),
 )
 
 __all__ = [
     "MIGRATIONS",
     "AddColumn",
+    "AppendOnly",
     "agencies",
     "agency_aliases",
     "agency_counties",
     "agreement_actions",
     "agreements",
     "alerts_sent",
+    "api_tokens",
+    "audit_log",
+    "blob_chunks",
+    "blobs",
     "campaigns",
     "detainer_counts",
     "detainer_datasets",
     "detainer_facilities",
+    "document_pages",
     "document_readings",
     "events",
     "facts",
     "field_entries",
     "found_agreements",
+    "holdings",
     "ingest_jobs",
     "jurisdictions",
     "metadata",
+    "ocr_pages",
+    "organisations",
     "pending_requests",
     "published_documents",
     "records_requests",
@@ -594,6 +731,7 @@ __all__ = [
     "snapshots",
     "sources",
     "subscriptions",
+    "users",
     "web_keys",
     "web_login_failures",
     "web_sessions",

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from disentangle.errors import StoreBusyError, StoreConflictError, StoreError
-from disentangle.registry._schema import MIGRATIONS, AddColumn, schema_migrations
+from disentangle.registry._schema import MIGRATIONS, AddColumn, AppendOnly, schema_migrations
 
 T = TypeVar("T")
 SQLITE_BUSY_SECONDS = 15.0  # how long one statement waits for another writer before "database is locked"
@@ -124,6 +124,8 @@ class Store:
                 for step in steps:
                     if isinstance(step, AddColumn):
                         _add_column(connection, step)
+                    elif isinstance(step, AppendOnly):
+                        _append_only(connection, step)
                     else:
                         step.create(connection, checkfirst=True)
                 connection.execute(schema_migrations.insert().values(name=name, applied_at=datetime.now(UTC)))
@@ -152,6 +154,35 @@ def _add_column(connection: Connection, step: AddColumn) -> None:
     connection.execute(
         text(f"ALTER TABLE {preparer.quote(step.table.name)} ADD COLUMN {preparer.quote(column.name)} {kind}")
     )
+
+
+def _append_only(connection: Connection, step: AppendOnly) -> None:
+    """Triggers that make the database refuse to change or remove a row of the table, whoever asks."""
+    name = step.table.name
+    message = f"{name} is append-only: rows are added, never changed or removed"
+    if connection.dialect.name == "sqlite":
+        for verb in ("UPDATE", "DELETE"):
+            connection.execute(
+                text(
+                    f"CREATE TRIGGER IF NOT EXISTS {name}_no_{verb.lower()} BEFORE {verb} ON {name} "
+                    f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
+                )
+            )
+        return
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text(
+                f"CREATE OR REPLACE FUNCTION {name}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+                f"$$ BEGIN RAISE EXCEPTION '{message}'; END $$"
+            )
+        )
+        connection.execute(text(f"DROP TRIGGER IF EXISTS {name}_append_only ON {name}"))
+        connection.execute(
+            text(
+                f"CREATE TRIGGER {name}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {name} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {name}_append_only()"
+            )
+        )
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

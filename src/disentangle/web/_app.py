@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from disentangle import __version__
-from disentangle.errors import DisentangleError, InputError, NotFoundError
+from disentangle.errors import DisentangleError, ForbiddenError, InputError, NotFoundError
 from disentangle.web import (
     _act,
     _alerts,
@@ -29,6 +29,7 @@ from disentangle.web import (
     _documents,
     _i18n,
     _pages,
+    _people,
     _redaction,
 )
 from disentangle.web._links import web_target
@@ -86,11 +87,21 @@ def create_app(
     app.include_router(_documents.router)
     app.include_router(_act.router)
     app.include_router(_detainers.router)
+    app.include_router(_people.router)
+    app.include_router(_people.api)
     app.mount("/static", StaticFiles(directory=STATIC, follow_symlink=False), name="static")
     app.add_api_route("/api", _api_index, include_in_schema=False)
-    hosts = allowed_hosts if allowed_hosts is not None else (None if token else LOOPBACK_HOSTS)
+    app.add_api_route("/healthz", _healthz, include_in_schema=False)
+    app.add_api_route("/readyz", _readyz, include_in_schema=False)
+    # Signed-in users (or the token) guard a server that others reach; without either, only loopback names.
+    open_to_hosts = bool(token) or workspace.has_users()
+    hosts = allowed_hosts if allowed_hosts is not None else (None if open_to_hosts else LOOPBACK_HOSTS)
     app.add_middleware(
-        Guard, token=token, allowed_hosts=hosts, sessions=app.state.site.session_principal if token else None
+        Guard,
+        token=token,
+        allowed_hosts=hosts,
+        sessions=app.state.site.session_principal,
+        people=app.state.site,
     )
     app.add_middleware(Language)  # outermost: the guard and the routes see the path without /es
 
@@ -187,7 +198,7 @@ def _error(request: Request, status: int, message: str, detail: Any = None) -> R
 
 
 async def _registry_error(request: Request, exc: Exception) -> Response:
-    if isinstance(exc, CsrfError):
+    if isinstance(exc, CsrfError | ForbiddenError):
         status = 403
     elif isinstance(exc, NotFoundError):
         status = 404
@@ -211,6 +222,21 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     ]
     summary = "; ".join(f"{p['where']}: {p['problem']}" for p in problems)
     return _error(request, 422 if _wants_json(request) else 400, f"bad request: {summary}", problems)
+
+
+def _healthz() -> Response:
+    """Liveness: the process answers (a load balancer or systemd watchdog restarts it when it does not)."""
+    return JSONResponse({"status": "ok"})
+
+
+def _readyz(request: Request) -> Response:
+    """Readiness: the database answers with its migrations applied, and the broker (when configured)
+    answers; 503 with the failing check named (never an address or a password) when one does not."""
+    checks = request.app.state.site.workspace.readiness()
+    ready = checks["database"] == "ok" and checks["broker"] in ("ok", "not configured")
+    return JSONResponse(
+        {"status": "ok" if ready else "unavailable", **checks}, status_code=200 if ready else 503
+    )
 
 
 def _api_index(request: Request) -> Response:

@@ -27,7 +27,7 @@ from disentangle.web import _uploads as uploads
 from disentangle.web._act import posted, render
 from disentangle.web._downloads import download, download_name
 from disentangle.web._site import Site
-from disentangle.workspace import Workspace
+from disentangle.workspace import HoldingKind, Workspace
 from disentangle.workspace._library import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, JobStatus
 
 router = APIRouter(include_in_schema=False)
@@ -215,7 +215,7 @@ def document_json(request: Request, sha256: Sha256) -> Response:
 def document_original(request: Request, sha256: Sha256) -> Response:
     """The original bytes, always as an attachment: an uploaded HTML file is never shown as a page."""
     workspace = site_of(request).workspace
-    path = workspace.documents.original_path(sha256)
+    path = workspace.original_file(sha256)
     document = workspace.document(sha256)
     stem, _, suffix = document.filename.rpartition(".")
     suffix = re.sub(r"[^a-z0-9]", "", suffix.lower())[:8] or "bin"
@@ -301,7 +301,24 @@ def document_context(
         "kind_label": KIND_LABELS.get(extraction["kind"], extraction["kind"]),
         "function_labels": extract.function_labels(),
         **reviews,
+        **(
+            _access_context(site.workspace, sha256)
+            if with_reviews
+            else {"holdings": [], "may_publish": False, "own_access": None}
+        ),
         "review_error": None,
+    }
+
+
+def _access_context(workspace: Workspace, sha256: str) -> dict[str, Any]:
+    """Which organisations hold the document and at which level; whether the viewer may change theirs."""
+    viewer = workspace.viewer
+    holdings = workspace.holdings_of(HoldingKind.DOCUMENT, sha256)
+    own = next((h["access"] for h in holdings if viewer and h["organisation"] == viewer.organisation), None)
+    return {
+        "holdings": holdings,
+        "may_publish": bool(viewer and viewer.may_edit and own),
+        "own_access": own,
     }
 
 

@@ -220,7 +220,7 @@ def glossary_context() -> dict[str, Any]:
 @router.get("/login")
 def login_form(request: Request, next: str = "/") -> Response:
     site = site_of(request)
-    if site.token is None:
+    if site.token is None and not site.accounts():
         raise NotFoundError("this server has no access token: nothing to sign in to")
     signed_in = bool(getattr(request.state, "authorized", False))
     return _login_page(request, next, signed_in=signed_in)
@@ -230,12 +230,17 @@ def _login_page(
     request: Request, next: str, *, signed_in: bool = False, failed: bool = False, wait: int = 0
 ) -> Response:
     status = 429 if wait else 401 if failed else 200
+    site = site_of(request)
+    user = getattr(request.state, "user", None)
     context = {
         "csrf": security.form_token(request),
         "next": security.safe_next(next),
         "signed_in": signed_in,
         "failed": failed,
         "wait": wait,
+        "accounts": site.accounts(),
+        "with_token": site.token is not None,
+        "user": user,
     }
     response = site_of(request).render(request, "login.html", context, status_code=status)
     security.remember_binding(request, response)
@@ -254,24 +259,36 @@ def _client(request: Request) -> str:
 def login(
     request: Request,
     token: Annotated[str, Form()] = "",
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    """Sign in with the access token: a server-side session that expires, and that logout ends. Too many
-    wrong tokens from one address (or from all together) in a few minutes make the next tries wait."""
+    """Sign in with an account's email and password, or with the server's access token: a server-side
+    session that expires, and that logout ends. Too many wrong tries from one address (or from all
+    together) in a few minutes make the next tries wait."""
     site = site_of(request)
-    if site.token is None:
+    if site.token is None and not site.accounts():
         raise NotFoundError("this server has no access token: nothing to sign in to")
     security.check_csrf(request, csrf_token)
     client = _client(request)
     wait = site.workspace.login_wait(client)
     if wait:
         return _login_page(request, next, wait=wait)
-    if not security.token_matches(token, site.token):
+    principal: str | None = None
+    if email.strip():
+        user = site.workspace.check_password(email, password)
+        if user is not None:
+            principal = f"{security.USER_PRINCIPAL}{user.id}"
+            with site.workspace.acting_as(user):
+                site.workspace.audit("session.open", user.email, {"client": client})
+    elif site.token is not None and security.token_matches(token, site.token):
+        principal = security.TOKEN_PRINCIPAL
+    if principal is None:
         site.workspace.record_login_failure(client)
         return _login_page(request, next, failed=True)
     site.workspace.clear_login_failures(client)
-    session_id, session = site.workspace.open_session(security.TOKEN_PRINCIPAL, client=client)
+    session_id, session = site.workspace.open_session(principal, client=client)
     response = RedirectResponse(security.safe_next(next), status_code=303)
     secure = request.url.scheme == "https"
     lifetime = int((session.expires_at - session.created_at).total_seconds())

@@ -66,7 +66,7 @@ def page_image(request: Request, sha256: Sha256, number: int) -> Response:
     from disentangle.publish._flatten import page_images
 
     workspace = _site(request).workspace
-    images = page_images(workspace.documents.original_path(sha256), dpi=PAGE_DPI, pages={number})
+    images = page_images(workspace.original_file(sha256), dpi=PAGE_DPI, pages={number})
     if number not in images:
         raise NotFoundError(f"the document has no page {number}")
     buffer = io.BytesIO()

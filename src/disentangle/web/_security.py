@@ -17,8 +17,9 @@ import json
 import re
 import secrets
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 import anyio.to_thread
@@ -33,6 +34,7 @@ CSRF_COOKIE = "disentangle_csrf"  # a random value binding forms to this browser
 TOKEN_HEADER = "x-disentangle-token"
 MIN_TOKEN_LENGTH = 16
 TOKEN_PRINCIPAL = "token-holder"  # whom a session opened with the server's access token belongs to
+USER_PRINCIPAL = "user:"  # a session or API token of a user account: "user:" and the user's id
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SAME_SITE_FETCHES = frozenset({"same-origin", "none"})  # "none": typed in the address bar, a bookmark
 _BINDING = re.compile(r"^[A-Za-z0-9_-]{16,100}$")
@@ -58,7 +60,7 @@ SECURITY_HEADERS = (
 )
 
 # Reachable without the token: the login form, and the stylesheet and script it uses (no data there).
-PUBLIC_PATHS = ("/login",)
+PUBLIC_PATHS = ("/login", "/healthz", "/readyz")  # the probes say nothing but up or not
 PUBLIC_PREFIXES = ("/static/",)
 
 
@@ -73,14 +75,16 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_binding(host: str, token: str | None) -> None:
-    """Refuse to serve beyond this machine without a token, and refuse a token that is easy to guess."""
+def check_binding(host: str, token: str | None, *, accounts: bool = False) -> None:
+    """Refuse to serve beyond this machine without a token or user accounts (then everyone signs in),
+    and refuse a token that is easy to guess."""
     if token is not None and len(token) < MIN_TOKEN_LENGTH:
         raise InputError(f"the access token must be at least {MIN_TOKEN_LENGTH} characters long")
-    if not is_loopback(host) and not token:
+    if not is_loopback(host) and not token and not accounts:
         raise InputError(
             f"binding to {host} would expose the app beyond this machine: give --token "
-            "(every request must then carry it), or bind to 127.0.0.1"
+            "(every request must then carry it), add users (`disentangle user add`: everyone then signs "
+            "in), or bind to 127.0.0.1"
         )
 
 
@@ -142,7 +146,10 @@ def remember_binding(request: Request, response: Response) -> None:
 
 
 def csrf_matches(request: Request, submitted: str | None) -> bool:
-    """Whether a posted form's token is the one this server made for this browser."""
+    """Whether a posted form's token is the one this server made for this browser. A request signed in by
+    its Authorization header (an API client) carries no cookie another site could ride: it passes."""
+    if request.scope.get("state", {}).get("by_header"):
+        return True
     binding = _binding(request)
     if not binding or not submitted:
         return False
@@ -199,6 +206,30 @@ def _cookies(headers: dict[str, str]) -> dict[str, str]:
     return {key: morsel.value for key, morsel in jar.items()}
 
 
+class People(Protocol):
+    """User accounts as the Guard needs them (the Site implements this over the Workspace)."""
+
+    def accounts(self) -> bool:
+        """Whether any user exists: then every request must come from someone signed in."""
+        ...
+
+    def principal_of_token(self, token: str) -> str | None:
+        """USER_PRINCIPAL + id of the user an API token belongs to, or None."""
+        ...
+
+    def user_of(self, principal: str) -> Any | None:
+        """The user (with `may_edit`) of a principal, or None when the account is gone."""
+        ...
+
+    def acting_as(self, user: Any | None) -> AbstractContextManager[None]:
+        """Everything inside runs as this user (what they may see)."""
+        ...
+
+    def record_change(self, method: str, path: str, status: int) -> None:
+        """Write a change made through the web into the audit log (as the user acting)."""
+        ...
+
+
 class Guard:
     """ASGI middleware: host check, cross-site check, token or session check, security headers.
 
@@ -212,10 +243,12 @@ class Guard:
         token: str | None,
         allowed_hosts: Iterable[str] | None,
         sessions: Callable[[str], str | None] | None = None,
+        people: People | None = None,
     ) -> None:
         self.app = app
         self.token = token
         self.sessions = sessions
+        self.people = people
         self.allowed_hosts = {h.lower() for h in allowed_hosts} if allowed_hosts is not None else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -245,25 +278,65 @@ class Guard:
             )
             return
         state: dict[str, Any] = scope.setdefault("state", {})
-        authorized = self.token is None or await self._authorized(headers, state)
+        people = self.people
+        # With user accounts, everyone signs in, on loopback too: the laptop's no-login mode ends there.
+        accounts = people is not None and await anyio.to_thread.run_sync(people.accounts)
+        state["accounts"] = accounts
+        required = self.token is not None or accounts
+        authorized = not required or await self._authorized(headers, state)
+        user = None
+        principal = str(state.get("principal") or "")
+        if authorized and people is not None and principal.startswith(USER_PRINCIPAL):
+            user = await anyio.to_thread.run_sync(people.user_of, principal)
+            authorized = user is not None  # an account removed since: its sessions and tokens stop
         state["authorized"] = authorized
+        state["user"] = user
         if not authorized and not self._public(scope["path"]):
             await self._refuse(scope, headers, send_with_headers)
             return
-        await self.app(scope, receive, send_with_headers)
+        unsafe = scope["method"].upper() not in SAFE_METHODS
+        if user is not None and unsafe and not user.may_edit and scope["path"] not in ("/login", "/logout"):
+            await _plain(send_with_headers, 403, "refused: a viewer can read but not change anything")
+            return
+        if people is None:
+            await self.app(scope, receive, send_with_headers)
+            return
+        status = 0
+
+        async def send_noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send_with_headers(message)
+
+        with people.acting_as(user):
+            await self.app(scope, receive, send_noting_status)
+            if required and unsafe and status < 400 and scope["path"] != "/login":
+                # Every change through the web, by whom and when, besides the workspace's own entries.
+                await anyio.to_thread.run_sync(
+                    people.record_change, scope["method"].upper(), scope["path"], status
+                )
 
     @staticmethod
     def _public(path: str) -> bool:
         return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
     async def _authorized(self, headers: dict[str, str], state: dict[str, Any]) -> bool:
-        assert self.token is not None
         given = headers.get(TOKEN_HEADER)
         authorization = headers.get("authorization", "")
         if authorization.lower().startswith("bearer "):
             given = authorization[7:].strip()
         if given is not None:
-            return token_matches(given, self.token)
+            if self.token is not None and token_matches(given, self.token):
+                state["principal"] = TOKEN_PRINCIPAL
+                state["by_header"] = True
+                return True
+            if self.people is None:
+                return False
+            principal = await anyio.to_thread.run_sync(self.people.principal_of_token, given)
+            state["principal"] = principal
+            state["by_header"] = principal is not None
+            return principal is not None
         cookie = _cookies(headers).get(SESSION_COOKIE)
         if not cookie or self.sessions is None:
             return False
@@ -289,7 +362,9 @@ class Guard:
             )
             await send({"type": "http.response.body", "body": b""})
             return
-        body = json.dumps({"error": "this server needs its access token (header or login)"}).encode()
+        body = json.dumps(
+            {"error": "sign in first: send Authorization: Bearer TOKEN (your API token), or log in"}
+        ).encode()
         await send(
             {
                 "type": "http.response.start",

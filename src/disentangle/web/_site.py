@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,13 +26,15 @@ from disentangle.web._cache import Memo, Page
 from disentangle.web._chart import render_chart
 from disentangle.web._links import rewrite_links, web_target
 from disentangle.web._map import RenderedMap, render_map
-from disentangle.workspace import Workspace
+from disentangle.web._security import USER_PRINCIPAL
+from disentangle.workspace import User, Workspace
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 
 T = TypeVar("T")
+ACCOUNTS_RECHECK_SECONDS = 2.0
 
 
 def place_href(place: Any) -> str:
@@ -120,6 +123,8 @@ class Site:
         self._checked = -1.0
         self._generation: tuple[Any, ...] | None = None
         self._csrf_key: bytes | None = None
+        self._accounts = False
+        self._accounts_checked = -1e9
         self.stopping = threading.Event()  # set when the server stops: its running jobs stop too
         self.job_threads: set[threading.Thread] = set()
 
@@ -129,6 +134,30 @@ class Site:
         if self._csrf_key is None:
             self._csrf_key = self.workspace.web_key()
         return self._csrf_key
+
+    # -- people (the Guard's view of user accounts) -------------------------------------------------------
+
+    def accounts(self) -> bool:
+        """Whether any user exists (asked again every few seconds: adding the first user on the command
+        line makes a running server ask everyone to sign in)."""
+        now = time.monotonic()
+        if now - self._accounts_checked > ACCOUNTS_RECHECK_SECONDS:
+            self._accounts = self.workspace.has_users()
+            self._accounts_checked = now
+        return self._accounts
+
+    def principal_of_token(self, token: str) -> str | None:
+        user = self.workspace.user_by_token(token)
+        return f"{USER_PRINCIPAL}{user.id}" if user is not None else None
+
+    def user_of(self, principal: str) -> User | None:
+        return self.workspace.user_by_id(principal.removeprefix(USER_PRINCIPAL))
+
+    def acting_as(self, user: Any | None) -> AbstractContextManager[None]:
+        return self.workspace.acting_as(user)
+
+    def record_change(self, method: str, path: str, status: int) -> None:
+        self.workspace.audit(f"web {method}", path, {"status": status})
 
     def session_principal(self, session_id: str) -> str | None:
         """Whose live session this cookie opens (None: unknown, expired or revoked)."""
@@ -197,7 +226,7 @@ class Site:
 
     def context(self, context: dict[str, Any]) -> dict[str, Any]:
         return {
-            "auth": self.token is not None,
+            "auth": self.token is not None or self.accounts(),
             "query": "",
             "data_age": self.data_age(),
             "lang": _i18n.current(),

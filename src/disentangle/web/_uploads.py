@@ -8,6 +8,7 @@ itself runs in the job executor's worker processes, never in the server's own.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -76,7 +77,11 @@ def save_uploads(
 
 def start_job(site: Site, job_id: str) -> None:
     """Read a job's files in the background (worker processes); the server stops it when it stops."""
-    thread = threading.Thread(target=run_job, args=(site, job_id), name=f"ingest-{job_id}", daemon=True)
+    # The job runs as the person who uploaded: what it stores belongs to their organisation.
+    context = contextvars.copy_context()
+    thread = threading.Thread(
+        target=context.run, args=(run_job, site, job_id), name=f"ingest-{job_id}", daemon=True
+    )
     site.job_threads.add(thread)
     thread.start()
 

@@ -6,6 +6,7 @@ The Workspace is assembled from one part per step of the workflow, each in its o
 registry; the stages they call never do.
 """
 
+from disentangle.workspace._accounts import Access, AuditEntry, HoldingKind, NewUser, Role, User
 from disentangle.workspace._alerts import AlertRun, AlertsMixin
 from disentangle.workspace._base import (
     DATA_DIR_ENV,
@@ -48,17 +49,23 @@ __all__ = [
     "DATA_DIR_ENV",
     "HOME_ENV",
     "RECORDABLE",
+    "Access",
     "AlertRun",
+    "AuditEntry",
     "DetainerImport",
     "DetainerReport",
+    "HoldingKind",
     "ImportReport",
+    "NewUser",
     "Progress",
     "PublishedDocument",
     "QueueEntry",
     "RedactionReview",
+    "Role",
     "SheetDiff",
     "SiteContents",
     "SourceFile",
+    "User",
     "WebSession",
     "Workspace",
     "bundled_data_dir",

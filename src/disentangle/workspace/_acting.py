@@ -14,6 +14,7 @@ from disentangle import assess, extract, letters
 from disentangle.errors import InputError, NotFoundError
 from disentangle.model import EventKind, EventRecord, FoundAgreement, Level
 from disentangle.registry import tables as t
+from disentangle.workspace._accounts import HoldingKind
 from disentangle.workspace._binding import BindingMixin
 from disentangle.workspace._found import action_from_row, found_from_row, project_found
 from disentangle.workspace._rows import (
@@ -38,10 +39,13 @@ class ActMixin(BindingMixin):
         since: date | None = None,
     ) -> tuple[str, letters.Letter]:
         """Draft a state-specific public-records request to an agency and keep it, in status draft."""
+        self.require_editor()
         record = self._find_agency(agency)
         letter = self.preview_request(record["id"], about, requester, today=today, custom=custom, since=since)
         with self.store.transaction() as connection:
             (request_id,) = _keep_requests(connection, [(record, letter)], about, custom, requester, today)
+        self.hold(HoldingKind.REQUEST, request_id)
+        self.audit("request.draft", request_id, {"agency": record["id"]})
         return request_id, letter
 
     def draft_requests_bulk(
@@ -79,6 +83,7 @@ class ActMixin(BindingMixin):
         )
 
     def tracked_request(self, request_id: str) -> letters.TrackedRequest:
+        self.require_visible(HoldingKind.REQUEST, request_id)
         with self.store.read() as connection:
             row = connection.execute(
                 select(t.records_requests).where(t.records_requests.c.id == request_id)
@@ -108,6 +113,7 @@ class ActMixin(BindingMixin):
         self, request_id: str, status: str, on: date, note: str = "", *, promised: date | None = None
     ) -> letters.TrackedRequest:
         """Record a dated status change; the law's transitions decide what is allowed."""
+        self.require_editor()
         request = self.tracked_request(request_id).advance(status, on, note, promised=promised)
         change = request.history[-1]
         with self.store.transaction() as connection:
@@ -125,12 +131,15 @@ class ActMixin(BindingMixin):
                 .where(t.records_requests.c.id == request_id)
                 .values(status=change.status.value)
             )
+        self.audit("request.status", request_id, {"status": change.status.value, "on": change.on.isoformat()})
         return request
 
     def records_requests(self, *, today: date, overdue: bool = False) -> list[dict[str, Any]]:
         """Every tracked request with its status, due date and days overdue."""
         with self.store.read() as connection:
             ids = list(connection.scalars(select(t.records_requests.c.id).order_by(t.records_requests.c.id)))
+        seen = self.visible(HoldingKind.REQUEST, ids)
+        ids = [i for i in ids if i in seen]
         rows = []
         for request_id in ids:
             request = self.tracked_request(request_id)
@@ -163,6 +172,7 @@ class ActMixin(BindingMixin):
 
     def request_requester(self, request_id: str) -> letters.Requester:
         """Who asked, as the request was drafted: the follow-up and the appeal are signed the same way."""
+        self.require_visible(HoldingKind.REQUEST, request_id)
         with self.store.read() as connection:
             stored = connection.scalar(
                 select(t.records_requests.c.requester).where(t.records_requests.c.id == request_id)
@@ -193,6 +203,8 @@ class ActMixin(BindingMixin):
         """An ICS calendar of every tracked request's deadlines."""
         with self.store.read() as connection:
             ids = list(connection.scalars(select(t.records_requests.c.id).order_by(t.records_requests.c.id)))
+        seen = self.visible(HoldingKind.REQUEST, ids)
+        ids = [i for i in ids if i in seen]
         return letters.to_ics([self.tracked_request(i) for i in ids])
 
     def termination_letter(
@@ -251,6 +263,7 @@ class ActMixin(BindingMixin):
         """Record a dated action on any registry agreement (found ones included), or what became of it;
         a termination letter sent also records the end the agreement's own notice clause gives. Returns
         the agreement's events."""
+        self.require_editor()
         event = EventKind(kind.replace("-", "_") if isinstance(kind, str) else kind)
         record = self.agreement(agreement_id)["agreement"]
         rows = [
@@ -283,6 +296,7 @@ class ActMixin(BindingMixin):
         with self.store.transaction() as connection:
             connection.execute(insert(t.agreement_actions), rows)
             project_found(connection)
+        self.audit("agreement.action", record["id"], {"kind": event.value, "on": on.isoformat()})
         return self.agreement(record["id"])["events"]
 
     def agreement_actions(self, agreement_id: str) -> list[dict[str, Any]]:

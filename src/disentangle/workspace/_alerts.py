@@ -23,6 +23,7 @@ from disentangle.model import (
 from disentangle.publish import _feeds as feeds
 from disentangle.publish._mail import SmtpRelay
 from disentangle.registry import tables as t
+from disentangle.workspace._accounts import HoldingKind
 from disentangle.workspace._discovery import DiscoveryMixin
 from disentangle.workspace._importing import ImportMixin, SheetDiff, _sha256
 from disentangle.workspace._rows import _event_json
@@ -118,6 +119,8 @@ class AlertsMixin(ImportMixin, DiscoveryMixin):
     ) -> feeds.Feed:
         """The Atom feed of a state, county, place, agency or campaign: its newest items. Only a campaign's
         feed (the person's own work, served by the local app) carries records requests."""
+        if campaign is not None:  # a campaign's feed is its organisation's work
+            self.require_visible(HoldingKind.CAMPAIGN, campaign)
         scope, scope_id, label = self.alert_scope(place=place, agency=agency, campaign=campaign)
         today = today or datetime.now(UTC).date()
         items = self.alert_items(scope, scope_id, words, today=today, private=scope is AlertScope.CAMPAIGN)

@@ -22,6 +22,7 @@ Progress = Callable[[str, int, int], None]  # (step, done, total)
 DATA_DIR_ENV = "DISENTANGLE_DATA_DIR"
 HOME_ENV = "DISENTANGLE_HOME"
 DATABASE_ENV = "DISENTANGLE_DATABASE_URL"
+BLOB_DIR_ENV = "DISENTANGLE_BLOB_DIR"  # a folder every machine mounts, for originals and their pages
 
 # Tables an import rebuilds, children first (the order deletes run in).
 

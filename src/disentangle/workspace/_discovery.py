@@ -27,6 +27,7 @@ from disentangle.model import (
 )
 from disentangle.registry import tables as t
 from disentangle.sources.ice_history import agency_similarity
+from disentangle.workspace._accounts import HoldingKind
 from disentangle.workspace._acting import ActMixin, _keep_requests, _requester_json
 from disentangle.workspace._base import escape_like
 from disentangle.workspace._found import (
@@ -113,6 +114,11 @@ class DiscoveryMixin(LibraryMixin, ActMixin):
             raise InputError("the list names no agency", path)
         return _one_per_agency(found)
 
+    def _after_access_change(self, kind: HoldingKind, key: str) -> None:
+        if kind is HoldingKind.DOCUMENT:  # a published document's agreement may now enter the registry
+            with self.store.transaction() as connection:
+                project_found(connection)
+
     def start_campaign(
         self,
         about: str,
@@ -124,6 +130,7 @@ class DiscoveryMixin(LibraryMixin, ActMixin):
     ) -> dict[str, Any]:
         """Draft one request per agency of the scope under each agency's state law, kept together as a
         campaign (all of them or none)."""
+        self.require_editor()
         topic = campaign_topic(about)
         title, scope_id, agencies = self.campaign_agencies(scope)
         if not agencies:
@@ -161,6 +168,10 @@ class DiscoveryMixin(LibraryMixin, ActMixin):
             ids = _keep_requests(
                 connection, drafted, list(topic.topics), (), requester, today, campaign_id=campaign_id
             )
+        self.hold(HoldingKind.CAMPAIGN, campaign_id)
+        for request_id in ids:
+            self.hold(HoldingKind.REQUEST, request_id)
+        self.audit("campaign.start", campaign_id, {"requests": len(ids), "scope": scope})
         return {
             "id": campaign_id,
             "title": f"{topic.label}: {title}",
@@ -182,6 +193,8 @@ class DiscoveryMixin(LibraryMixin, ActMixin):
         c, r = t.campaigns, t.records_requests
         with self.store.read() as connection:
             rows = connection.execute(select(c).order_by(c.c.id)).all()
+            seen = self.visible(HoldingKind.CAMPAIGN, [row.id for row in rows])
+            rows = [row for row in rows if row.id in seen]
             counts: dict[str, int] = {}
             tagged = select(r.c.campaign_id).where(r.c.campaign_id.is_not(None))
             for campaign_id in connection.scalars(tagged):
@@ -201,6 +214,7 @@ class DiscoveryMixin(LibraryMixin, ActMixin):
     def campaign(self, campaign_id: str, *, today: date) -> dict[str, Any]:
         """A campaign and each agency's request: status, due and overdue, replies, documents received and
         agreements found."""
+        self.require_visible(HoldingKind.CAMPAIGN, campaign_id)
         c, r = t.campaigns, t.records_requests
         with self.store.read() as connection:
             row = connection.execute(select(c).where(c.c.id == campaign_id.strip())).first()
@@ -595,7 +609,8 @@ class DiscoveryMixin(LibraryMixin, ActMixin):
             query = query.where(f.c.review == FoundReview(review).value)
         with self.store.read() as connection:
             rows = connection.execute(query).all()
-        return [_found_json(found_from_row(row), row) for row in rows]
+        seen = self.visible(HoldingKind.DOCUMENT, [row.sha256 for row in rows])
+        return [_found_json(found_from_row(row), row) for row in rows if row.sha256 in seen]
 
     def found(self, key: str) -> FoundAgreement:
         """A found agreement by its document's sha256 (or a prefix of 8 or more) or its agreement id."""
@@ -618,6 +633,12 @@ class DiscoveryMixin(LibraryMixin, ActMixin):
             raise NotFoundError(
                 f"no document read as an agreement matches {key!r}; see `disentangle found list`"
             )
+        seen = self.visible(HoldingKind.DOCUMENT, [r.sha256 for r in rows])
+        rows = [r for r in rows if r.sha256 in seen]
+        if not rows:
+            raise NotFoundError(
+                f"no document read as an agreement matches {key!r}; see `disentangle found list`"
+            )
         if len({r.sha256 for r in rows}) > 1 and not all(r.agreement_id == needle for r in rows):
             raise InputError(f"{key!r} matches several documents; give more of the sha256")
         return found_from_row(rows[0])
@@ -627,6 +648,7 @@ class DiscoveryMixin(LibraryMixin, ActMixin):
     ) -> dict[str, Any]:
         """A person's decision on a found agreement: confirm it (optionally tying it to another agency)
         or reject it. Kept beside the machine's reading, which is never overwritten."""
+        self.require_editor()
         found = self.found(key)
         if decision not in ("confirm", "reject"):
             raise InputError(f"unknown decision {decision!r}: confirm or reject")
@@ -654,6 +676,7 @@ class DiscoveryMixin(LibraryMixin, ActMixin):
             connection.execute(f.update().where(f.c.sha256 == found.sha256).values(**values))
             project_found(connection)
             row = connection.execute(select(f).where(f.c.sha256 == found.sha256)).one()
+        self.audit(f"found.{decision}", found.sha256, {"agreement": row.agreement_id})
         return _found_json(found_from_row(row), row)
 
 

@@ -114,6 +114,12 @@ def project_found(connection: Connection) -> dict[str, int]:
     connection.execute(delete(e).where(e.c.source_id.is_(None)))
     connection.execute(delete(a).where(a.c.id.like(f"{FOUND_PREFIX}%")))
     rows = connection.execute(select(t.found_agreements).order_by(t.found_agreements.c.created_at)).all()
+    # On a shared server, an organisation's document enters the shared registry only once it is public.
+    held = connection.execute(
+        select(t.holdings.c.key, t.holdings.c.access).where(t.holdings.c.kind == "document")
+    ).all()
+    private = {r.key for r in held} - {r.key for r in held if r.access == "public"}
+    rows = [row for row in rows if row.sha256 not in private]
     actions = [action_from_row(r) for r in connection.execute(select(t.agreement_actions))]
     agencies = {
         r.id: r

@@ -9,7 +9,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -25,7 +25,8 @@ from disentangle.ingest._base import HEAD_BYTES, NO_BID, describe_head
 from disentangle.limits import LIMITS
 from disentangle.model import Document, PageMethod
 from disentangle.registry import tables as t
-from disentangle.workspace._judging import JudgeMixin
+from disentangle.workspace._accounts import HoldingKind
+from disentangle.workspace._fanout import FanOutMixin, PageProgress
 
 MAX_UPLOAD_BYTES = LIMITS.max_bytes  # one file; the largest agreement in the corpus is under 20 MB
 MAX_UPLOAD_FILES = 50  # one upload; a folder's worth of agreements, read two at a time
@@ -84,6 +85,35 @@ class FileState(StrEnum):
     STORED = "stored"  # new in the library, and read
     ALREADY_STORED = "already-stored"  # the same bytes were already in the library: nothing changed
     FAILED = "failed"  # refused or unreadable; `error` says why
+
+
+class DocumentState(StrEnum):
+    """Where a stored document stands."""
+
+    STORED = "stored"  # the original and its pages are stored; what it says is not read yet
+    READ = "read"  # extracted, linked and judged by this version
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryDocument:
+    """One stored document as `disentangle documents` lists it."""
+
+    sha256: str
+    filename: str
+    pages: int
+    ocr_pages: int
+    state: DocumentState
+    organisation: str | None  # the organisation it belongs to; None in a single-user workspace
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sha256": self.sha256,
+            "filename": self.filename,
+            "pages": self.pages,
+            "ocr_pages": self.ocr_pages,
+            "state": self.state.value,
+            "organisation": self.organisation,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +180,7 @@ def read_upload(reader: LibraryReader, item: tuple[int, str, str]) -> dict[str, 
     }
 
 
-class LibraryMixin(JudgeMixin):
+class LibraryMixin(FanOutMixin):
     """Documents a person has brought, and the jobs that read them."""
 
     # ------------------------------------------------------------------ the library
@@ -163,7 +193,9 @@ class LibraryMixin(JudgeMixin):
         with self.store.read() as connection:
             rows = {row.sha256: row for row in connection.execute(select(*columns))}
         entries: list[dict[str, Any]] = []
-        for sha256 in self.documents.documents():
+        stored = self.documents.documents()
+        seen = self.visible(HoldingKind.DOCUMENT, stored)
+        for sha256 in (s for s in stored if s in seen):
             row = rows.get(sha256)
             if row is not None:
                 entries.append({**_summary(row._mapping), "read": True})
@@ -208,9 +240,54 @@ class LibraryMixin(JudgeMixin):
         entries.sort(key=lambda e: (e["read_at"] or "", e["filename"].casefold()), reverse=True)
         return entries
 
+    def document_list(self) -> list[LibraryDocument]:
+        """Every stored document (sha256 order): file name, pages, OCR pages, state and organisation."""
+        r = t.document_readings
+        with self.store.read() as connection:
+            read = {
+                row.sha256
+                for row in connection.execute(select(r.c.sha256).where(r.c.extractor_version == __version__))
+            }
+        owners = self._document_organisations()
+        found: list[LibraryDocument] = []
+        stored = self.documents.documents()
+        seen = self.visible(HoldingKind.DOCUMENT, stored)
+        for sha256 in (s for s in stored if s in seen):
+            try:
+                document = self.documents.get(sha256)
+            except DisentangleError:  # a damaged pages file: not listed, not fatal for the list
+                continue
+            found.append(
+                LibraryDocument(
+                    sha256,
+                    document.filename,
+                    len(document.pages),
+                    sum(p.method is PageMethod.OCR for p in document.pages),
+                    DocumentState.READ if sha256 in read else DocumentState.STORED,
+                    owners.get(sha256),
+                )
+            )
+        return found
+
+    def _document_organisations(self) -> dict[str, str]:
+        """sha256 -> the organisations that hold a document (joined by ", " when several do)."""
+        h, o = t.holdings, t.organisations
+        with self.store.read() as connection:
+            rows = connection.execute(
+                select(h.c.key, o.c.name)
+                .join(o, o.c.id == h.c.organisation_id)
+                .where(h.c.kind == HoldingKind.DOCUMENT.value)
+                .order_by(o.c.name)
+            ).all()
+        names: dict[str, list[str]] = {}
+        for row in rows:
+            names.setdefault(row.key, []).append(row.name)
+        return {key: ", ".join(value) for key, value in names.items()}
+
     def reading(self, sha256: str) -> dict[str, Any]:
         """What was read from a stored document: its extraction, registry link, validity judgement and
         comparison with its template. Read now (and stored) if it never was, or by an older version."""
+        self.require_visible(HoldingKind.DOCUMENT, sha256)
         row = self._current_reading(sha256)
         if row is not None:
             return row
@@ -218,6 +295,7 @@ class LibraryMixin(JudgeMixin):
 
     def read_stored(self, sha256: str) -> dict[str, Any]:
         """Read a stored document again and store the result (replacing an earlier reading)."""
+        self.require_visible(HoldingKind.DOCUMENT, sha256)
         values = self._read(self.documents.get(sha256))
         self._store_reading(values)
         found = self._current_reading(sha256)
@@ -312,6 +390,7 @@ class LibraryMixin(JudgeMixin):
             raise InputError("no file to read: choose at least one PDF, Word, HTML, text or image file")
         if len(files) > MAX_UPLOAD_FILES:
             raise InputError(f"too many files: at most {MAX_UPLOAD_FILES} at once; send the rest after")
+        self.require_editor()
         entries = []
         for index, (name, path) in enumerate(files):
             shown = ingest.sanitize_filename(name)
@@ -347,6 +426,8 @@ class LibraryMixin(JudgeMixin):
                     finished_at=None if failed < len(entries) else now,
                 )
             )
+        self.hold(HoldingKind.JOB, job_id)
+        self.audit("job.start", job_id, {"files": len(entries)})
         return self.ingest_job(job_id)
 
     def run_ingest_job(
@@ -357,6 +438,7 @@ class LibraryMixin(JudgeMixin):
         workers: int = 2,
         stop: threading.Event | None = None,
         budget: JobBudget | None = None,
+        fan_out: bool | None = None,
     ) -> dict[str, Any]:
         """Store and read a job's waiting files in worker processes, recording each outcome as it comes.
 
@@ -364,8 +446,14 @@ class LibraryMixin(JudgeMixin):
         recorded with its reason and the others go on; the uploaded copies are removed at the end. The job
         stops early when a person cancels it (`cancel_ingest_job`), when `stop` is set (the server is
         shutting down) or when it spends its `budget`; the files not read then say why. At most
-        RUNNING_JOBS jobs read at once in one process; the others wait their turn, queued."""
+        RUNNING_JOBS jobs read at once in one process; the others wait their turn, queued. With a broker
+        configured (or `fan_out`), the files go to Celery workers, each PDF's OCR one task per page, and
+        each file's entry counts its pages read as they come."""
         budget = budget or JobBudget()
+        if executor is None:
+            executor = self.executor()
+        if fan_out is None:
+            fan_out = isinstance(executor, ingest.CeleryExecutor)
         job = self._job_row(job_id)
         files: list[dict[str, Any]] = [dict(f) for f in job["files"]]
         waiting = [(f["index"], f["path"], f["name"]) for f in files if f["state"] == FileState.WAITING]
@@ -389,7 +477,7 @@ class LibraryMixin(JudgeMixin):
                     break
             if turn:
                 status, why_stopped = self._run_files(
-                    job_id, files, waiting, executor, workers, stop, cancelled, budget
+                    job_id, files, waiting, executor, workers, stop, cancelled, budget, fan_out
                 )
             elif cancelled.is_set():
                 status, why_stopped = JobStatus.CANCELLED, "not read: the job was cancelled"
@@ -418,6 +506,7 @@ class LibraryMixin(JudgeMixin):
         stop: threading.Event | None,
         cancelled: threading.Event,
         budget: JobBudget,
+        fan_out: bool = False,
     ) -> tuple[JobStatus, str]:
         """Read the waiting files of a job; (its final status, why files left unread were not read)."""
         self._save_job(job_id, files, JobStatus.RUNNING)
@@ -450,19 +539,21 @@ class LibraryMixin(JudgeMixin):
             cleanup=tuple(sorted(f for f in folders if f.is_relative_to(uploads) and f != uploads)),
             temporary=(self.documents.root / "tmp",),
         )
-        for outcome in runner.map_unordered(partial(read_upload, reader), waiting, control):
-            result = outcome.result or {
-                "index": outcome.item[0],
-                "error": (reason[0] if reason else "not read: the job was stopped")
-                if outcome.stopped
-                else outcome.crash or "lost by the executor",
-            }
+        for result in (
+            self._fanned_out(job_id, files, waiting, runner, control)
+            if fan_out
+            else self._in_processes(runner, reader, waiting, control, reason)
+        ):
             entry = files[result["index"]]
             if result.get("error"):
                 entry.update(state=FileState.FAILED.value, error=result["error"])
             else:
+                # Held before its reading is stored: an agreement read from a private document must not
+                # enter the shared registry.
+                self.hold(HoldingKind.DOCUMENT, result["sha256"])
                 if result.get("reading"):
                     _patiently(partial(self._store_reading, result["reading"]))
+                self.audit("document.add", result["sha256"], {"job": job_id, "new": bool(result["new"])})
                 state = FileState.STORED if result["new"] else FileState.ALREADY_STORED
                 entry.update(
                     state=state.value,
@@ -478,6 +569,44 @@ class LibraryMixin(JudgeMixin):
             return JobStatus.DONE, "not read: the job stopped first"
         status = JobStatus.CANCELLED if cancelled.is_set() else JobStatus.INTERRUPTED
         return status, reason[0]
+
+    def _in_processes(
+        self,
+        runner: ingest.Executor,
+        reader: LibraryReader,
+        waiting: list[tuple[int, str, str]],
+        control: ingest.JobControl,
+        reason: list[str],
+    ) -> Iterator[dict[str, Any]]:
+        """Each waiting file stored and read whole by one worker process."""
+        for outcome in runner.map_unordered(partial(read_upload, reader), waiting, control):
+            yield outcome.result or {
+                "index": outcome.item[0],
+                "error": (reason[0] if reason else "not read: the job was stopped")
+                if outcome.stopped
+                else outcome.crash or "lost by the executor",
+            }
+
+    def _fanned_out(
+        self,
+        job_id: str,
+        files: list[dict[str, Any]],
+        waiting: list[tuple[int, str, str]],
+        executor: ingest.Executor,
+        control: ingest.JobControl,
+    ) -> Iterator[dict[str, Any]]:
+        """The waiting files read on workers; each file's entry counts its OCR pages as they are read."""
+
+        def pages_read(progress: PageProgress) -> None:
+            files[progress.key].update(ocr_read=progress.read, ocr_total=progress.total)
+            if progress.read == progress.total or progress.read % 5 == 0:
+                self._save_job(job_id, files, JobStatus.RUNNING)
+
+        items = [(index, Path(path), name) for index, path, name in waiting]
+        for result in self.read_on_workers(
+            items, executor, extract=True, on_pages=pages_read, control=control
+        ):
+            yield {**result, "index": result["key"]}
 
     def cancel_ingest_job(self, job_id: str) -> dict[str, Any]:
         """Ask a queued or running job to stop: its running files are stopped at once, the rest not read.
@@ -514,6 +643,7 @@ class LibraryMixin(JudgeMixin):
 
     def ingest_job(self, job_id: str) -> dict[str, Any]:
         """A job and each file's outcome, as the job page and /api/jobs/{id} show it."""
+        self.require_visible(HoldingKind.JOB, job_id)
         job = self._job_row(job_id)
         files = []
         for entry in job["files"]:
@@ -527,7 +657,8 @@ class LibraryMixin(JudgeMixin):
         columns = [c for c in j.c if c.name != "files"]
         with self.store.read() as connection:
             rows = connection.execute(select(*columns).order_by(j.c.created_at.desc()).limit(limit)).all()
-        return [_job_json(row._mapping) for row in rows]
+        seen = self.visible(HoldingKind.JOB, [row.id for row in rows])
+        return [_job_json(row._mapping) for row in rows if row.id in seen]
 
     def _job_row(self, job_id: str) -> dict[str, Any]:
         j = t.ingest_jobs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -11,9 +12,11 @@ from sqlalchemy import func, select
 
 from disentangle import extract, ingest
 from disentangle.model import Document
+from disentangle.registry import DatabaseBlobs, DatabasePages
 from disentangle.registry import tables as t
 from disentangle.sources.ice_history import agency_similarity, name_contained
-from disentangle.workspace._base import WorkspaceBase
+from disentangle.workspace._accounts import AccountsMixin, HoldingKind
+from disentangle.workspace._base import BLOB_DIR_ENV
 
 LINK_NAME_FLOOR = 82.0  # below this two agency names are two agencies (as in the history replay)
 STATE_UNKNOWN_FACTOR = 0.8  # a match across all states rests on the name and date alone
@@ -21,11 +24,28 @@ CONTAINED_NAME_SCORE = 82.0  # one name holding every word of the other counts a
 AMBIGUOUS_MARGIN = 0.05  # ... and is no match when another state's agreement scores within this
 
 
-class ReadMixin(WorkspaceBase):
+class ReadMixin(AccountsMixin):
     @property
     def documents(self) -> ingest.DocumentStore:
-        """The content-addressed store of originals and their page texts, inside the workspace."""
-        return ingest.DocumentStore(self.home / "documents")
+        """The content-addressed store of originals and their page texts: in the workspace folder on a
+        laptop; in the database on PostgreSQL, or in the shared folder $DISENTANGLE_BLOB_DIR when the
+        operator sets one, so every server and worker of a coalition reads the same bytes."""
+        local = self.home / "documents"
+        shared = os.environ.get(BLOB_DIR_ENV)
+        if shared:
+            folder = Path(shared)
+            return ingest.DocumentStore(
+                local,
+                blobs=ingest.FolderBlobs(folder / "originals"),
+                pages_index=ingest.FolderPages(folder / "pages"),
+            )
+        if self.store.dialect == "postgresql":
+            return ingest.DocumentStore(
+                local,
+                blobs=DatabaseBlobs(self.store.url, self.store.schema, self.store),
+                pages_index=DatabasePages(self.store.url, self.store.schema, self.store),
+            )
+        return ingest.DocumentStore(local)
 
     def ingest(
         self,
@@ -39,7 +59,21 @@ class ReadMixin(WorkspaceBase):
             [Path(p) for p in paths], self.documents, workers=workers, progress=progress
         )
 
+    def store_document(self, path: Path, *, name: str | None = None) -> Document:
+        """Store one file (read now, in this process) as the viewer's organisation's, private to it."""
+        self.require_editor()
+        document, new = self.documents.add(Path(path), name=name)
+        self.hold(HoldingKind.DOCUMENT, document.sha256)
+        self.audit("document.add", document.sha256, {"new": new})
+        return document
+
+    def original_file(self, sha256: str) -> Path:
+        """The stored original, checked against its sha256, when the viewer may see the document."""
+        self.require_visible(HoldingKind.DOCUMENT, sha256)
+        return self.documents.original_path(sha256)
+
     def document(self, sha256: str) -> Document:
+        self.require_visible(HoldingKind.DOCUMENT, sha256)
         return self.documents.get(sha256)
 
     def read_agreement(self, path: Path, *, ocr: bool = True) -> extract.Extraction:

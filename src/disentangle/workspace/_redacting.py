@@ -139,6 +139,7 @@ class RedactionMixin(ReviewMixin):
         """A person's review: the current boxes (numbered from 1 as `redactions` lists them) less those
         dropped (or, with `keep`, only the keys kept), plus the boxes the person drew. Stored as the
         document's reviewed list; accepting the suggestions as they are is a review with no change."""
+        self.require_editor()
         current = self.redactions(document)
         numbers = {n for n in drop}
         wrong = sorted(n for n in numbers if not 1 <= n <= len(current.redactions))
@@ -189,6 +190,7 @@ class RedactionMixin(ReviewMixin):
         """Make a document public: its reviewed boxes blacked out in a new flattened copy, which is the only
         file that leaves (the site and the web app serve it; the original stays private). Refused before a
         person has reviewed the boxes, and when a box's words can still be read elsewhere in the copy."""
+        self.require_editor()
         review = self.redactions(document)
         if not review.reviewed:
             raise InputError(

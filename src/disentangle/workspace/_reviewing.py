@@ -29,6 +29,7 @@ from disentangle.model import (
     normalize_state,
 )
 from disentangle.registry import tables as t
+from disentangle.workspace._accounts import HoldingKind
 from disentangle.workspace._discovery import DiscoveryMixin
 from disentangle.workspace._found import project_found
 
@@ -81,7 +82,9 @@ class ReviewMixin(DiscoveryMixin):
             raise InputError(
                 f"{key!r} is not a document's sha256 (8 to 64 hex characters); see `disentangle review`"
             )
-        matches = [s for s in self.documents.documents() if s.startswith(needle)]
+        stored = self.documents.documents()
+        seen = self.visible(HoldingKind.DOCUMENT, stored)
+        matches = [s for s in stored if s.startswith(needle) and s in seen]
         if not matches:
             raise NotFoundError(f"no stored document's sha256 starts with {key!r}; see `disentangle review`")
         if len(matches) > 1:
@@ -130,6 +133,7 @@ class ReviewMixin(DiscoveryMixin):
         """A person's value for one field: `confirm` takes the machine's suggestion as it stands; otherwise
         `value` is what the person read (None: the document shows no value there). Checked for its kind
         (a date is a date, a state a state); the machine's reading stays as it was."""
+        self.require_editor()
         reviews = {r.field: r for r in self.field_reviews(sha256)}
         review = reviews.get(field)
         if review is None:
@@ -159,6 +163,7 @@ class ReviewMixin(DiscoveryMixin):
             )
         self._judge_with_entries(sha256)
         self._carry_to_found(sha256)
+        self.audit("field.enter", sha256, {"field": field, "confirm": confirm})
         return next(r for r in self.field_reviews(sha256) if r.field == field)
 
     def _judge_with_entries(self, sha256: str) -> None:

@@ -63,6 +63,14 @@
           const state = await response.json();
           bar.value = state.done;
           done.textContent = String(state.done);
+          for (const file of state.files || []) {  // a scan read on workers: its pages as they are read
+            const pages = document.getElementById(`ocr-${file.index}`);
+            if (pages && file.ocr_total) {
+              pages.hidden = false;
+              pages.querySelector(".ocr-read").textContent = String(file.ocr_read);
+              pages.querySelector(".ocr-total").textContent = String(file.ocr_total);
+            }
+          }
           if (state.status !== "queued" && state.status !== "running") {
             window.location.reload();  // the server renders each file's link or error
             return;
