@@ -15,7 +15,9 @@ from disentangle.workspace import Workspace
 pytestmark = pytest.mark.postgres
 
 
-def test_full_import_on_postgres(tmp_path: Path, postgres_url: str, postgres_schema: str) -> None:
+def test_full_import_on_postgres(
+    tmp_path: Path, postgres_url: str, postgres_schema: str, registry: Workspace
+) -> None:
     workspace = Workspace(tmp_path, database_url=postgres_url, schema=postgres_schema)
     try:
         with workspace.store.read() as connection:
@@ -32,6 +34,12 @@ def test_full_import_on_postgres(tmp_path: Path, postgres_url: str, postgres_sch
         assert workspace.stats("month")[-1]["total"] == 1843
         history = workspace.history("ak-department-of-corrections")
         assert [e["kind"] for e in history["events"]] == ["added", "renamed"]
+        # Search finds the same rows in the same order as on SQLite, wildcards and accents included.
+        queries = ("Pasadena", "pasadena police", "Sheriff's Office, TX", "CA0195300", "%", "_", "doña ana")
+        for query in queries:
+            assert workspace.search(query) == registry.search(query), query
+        assert workspace.search("%") == [] and workspace.search("_") == []
+        assert workspace.search("DOÑA ANA") == registry.search("doña ana") != []
         before = workspace.summary()
         assert workspace.import_bundled().changed is False
         assert workspace.summary() == before
