@@ -26,7 +26,7 @@ from disentangle.registry import tables as t
 from disentangle.workspace._accounts import HoldingKind
 from disentangle.workspace._discovery import DiscoveryMixin
 from disentangle.workspace._importing import ImportMixin, SheetDiff, _sha256
-from disentangle.workspace._rows import _event_json
+from disentangle.workspace._rows import _change_json, _changes_select
 
 _EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 WATCH_FOLDER = "watch"  # under the workspace: ICE sheets dropped here are imported by `alerts send`
@@ -211,36 +211,13 @@ class AlertsMixin(ImportMixin, DiscoveryMixin):
         """The events of these agreements, as `latest_changes` gives them."""
         if not agreement_ids:
             return []
-        e, a, src = t.events, t.agreements, t.sources
         out: list[dict[str, Any]] = []
         ids = list(agreement_ids)
         with self.store.read() as connection:
             for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
-                rows = connection.execute(
-                    select(
-                        e,
-                        a.c.agency_name,
-                        a.c.state,
-                        a.c.kind.label("model"),
-                        a.c.agency_id,
-                        src.c.file,
-                        src.c.dataset,
-                        src.c.retrieved,
-                    )
-                    .join(a, a.c.id == e.c.agreement_id)
-                    .outerjoin(src, src.c.id == e.c.source_id)
-                    .where(e.c.agreement_id.in_(ids[start : start + 900]))
-                ).all()
-                out += [
-                    {
-                        **_event_json(row._mapping),
-                        "agency": row.agency_name,
-                        "state": row.state,
-                        "model": row.model,
-                        "agency_id": row.agency_id,
-                    }
-                    for row in rows
-                ]
+                chunk = ids[start : start + 900]
+                rows = connection.execute(_changes_select().where(t.events.c.agreement_id.in_(chunk))).all()
+                out += [dict(_change_json(row)) for row in rows]
         return out
 
     def _request_agencies(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:

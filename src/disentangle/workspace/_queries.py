@@ -24,6 +24,8 @@ from disentangle.workspace._base import WorkspaceBase, escape_like
 from disentangle.workspace._found import FOUND_STATUSES
 from disentangle.workspace._rows import (
     _agreement_json,
+    _change_json,
+    _changes_select,
     _event_json,
     _iso,
     _kind_filter,
@@ -288,34 +290,12 @@ class QueryMixin(WorkspaceBase):
 
     def latest_changes(self, limit: int = 50) -> list[ChangeRecord]:
         """The newest events on ICE's lists (added, removed, re-signed, renamed...), newest first."""
-        e, a, src = t.events, t.agreements, t.sources
+        e = t.events
         with self.store.read() as connection:
             rows = connection.execute(
-                select(
-                    e,
-                    a.c.agency_name,
-                    a.c.state,
-                    a.c.kind.label("model"),
-                    a.c.agency_id,
-                    src.c.file,
-                    src.c.dataset,
-                    src.c.retrieved,
-                )
-                .join(a, a.c.id == e.c.agreement_id)
-                .outerjoin(src, src.c.id == e.c.source_id)
-                .order_by(e.c.date.desc(), e.c.id.desc())
-                .limit(limit)
+                _changes_select().order_by(e.c.date.desc(), e.c.id.desc()).limit(limit)
             ).all()
-        return [
-            {
-                **_event_json(row._mapping),
-                "agency": row.agency_name,
-                "state": row.state,
-                "model": row.model,
-                "agency_id": row.agency_id,
-            }
-            for row in rows
-        ]
+        return [_change_json(row) for row in rows]
 
     def history(self, agency: str) -> AgencyHistory:
         """An agency's agreements and every dated event, each with its source."""

@@ -13,6 +13,7 @@ from disentangle.model import (
     AgreementKind,
     AgreementRecord,
     AgreementStatus,
+    ChangeRecord,
     EventRecord,
     Source,
     SourceRef,
@@ -111,6 +112,35 @@ def _event_json(row: Any) -> EventRecord:
         "detail": row["detail"] or {},
         # An event a person recorded, or a document found, rests on its detail's evidence, not a dataset.
         "source": _source_json(row),
+    }
+
+
+def _changes_select() -> Any:
+    """Events with the agreement each changed and its source: what `_change_json` turns into a record."""
+    e, a, src = t.events, t.agreements, t.sources
+    return (
+        select(
+            e,
+            a.c.agency_name,
+            a.c.state,
+            a.c.kind.label("model"),
+            a.c.agency_id,
+            src.c.file,
+            src.c.dataset,
+            src.c.retrieved,
+        )
+        .join(a, a.c.id == e.c.agreement_id)
+        .outerjoin(src, src.c.id == e.c.source_id)
+    )
+
+
+def _change_json(row: Any) -> ChangeRecord:
+    return {
+        **_event_json(row._mapping),
+        "agency": row.agency_name,
+        "state": row.state,
+        "model": row.model,
+        "agency_id": row.agency_id,
     }
 
 
