@@ -31,6 +31,7 @@ Result = TypeVar("Result")
 
 BROKER_ENV = "DISENTANGLE_BROKER_URL"
 VISIBILITY_ENV = "DISENTANGLE_TASK_VISIBILITY_SECONDS"
+QUEUE_ENV = "DISENTANGLE_QUEUE"  # the queue name: servers sharing one broker keep to their own
 TASK_NAME = "disentangle.run"
 MAX_RETRIES = 3
 MAX_DELIVERIES = 3
@@ -62,6 +63,7 @@ def celery_app(url: str) -> Any:
         task_serializer="pickle",
         result_serializer="pickle",
         accept_content=["pickle"],
+        task_default_queue=os.environ.get(QUEUE_ENV) or "disentangle",
         task_acks_late=True,  # acknowledged when done: a worker killed mid-task leaves it in the queue
         task_reject_on_worker_lost=True,  # ... and a pool process killed mid-task puts it back at once
         worker_prefetch_multiplier=1,  # one task at a time per process: pages spread over all workers
