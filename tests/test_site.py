@@ -106,6 +106,38 @@ def test_the_feed_and_downloads_carry_sources_not_paths(county_site: Path) -> No
         assert ".xlsx" not in text and "seed" not in text.lower()
 
 
+def test_a_county_page_links_its_own_atom_feed_written_into_the_site(county_site: Path) -> None:
+    from xml.etree import ElementTree
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    for page_name in ("place/48167.html", "es/place/48167.html"):
+        page = county_site / page_name
+        html = page.read_text(encoding="utf-8")
+        alternates = re.findall(
+            r'<link rel="alternate" type="application/atom\+xml" title="[^"]*" href="([^"]*)"', html
+        )
+        follow = re.search(r'<p class="follow">.*?<a href="([^"]*)"', html)
+        assert follow, "the county page offers its feed"
+        assert follow.group(1) in alternates, "and names it in <head> beside the nation's"
+        feed_file = (page.parent / follow.group(1)).resolve()
+        assert feed_file == (county_site / "feeds/county/48167.atom").resolve()
+    root = ElementTree.parse(feed_file).getroot()
+    assert root.tag == f"{atom}feed"
+    assert "Galveston County" in (root.findtext(f"{atom}title") or "")
+    entries = root.findall(f"{atom}entry")
+    assert entries, "Galveston County's agencies have changes on ICE's lists"
+    for entry in entries:
+        href = entry.find(f"{atom}link").get("href")  # type: ignore[union-attr]
+        assert href.startswith("../../") and (feed_file.parent / href).is_file(), href
+        assert "Source:" in (entry.findtext(f"{atom}content") or "")
+    # The agency's own page links its feed too, and every feed written is one a page may link.
+    agency = (county_site / "agency/tx-galveston-county-sheriff-s-office.html").read_text(encoding="utf-8")
+    assert 'href="../feeds/agency/tx-galveston-county-sheriff-s-office.atom"' in agency
+    assert (county_site / "feeds/agency/tx-galveston-county-sheriff-s-office.atom").is_file()
+    assert (county_site / "feeds/state/TX.atom").is_file()
+    assert "disentangle subscribe" not in (county_site / "place/48167.html").read_text(encoding="utf-8")
+
+
 def test_a_folder_with_other_files_is_refused_and_a_site_is_replaced_whole(
     registry: Workspace, tmp_path: Path
 ) -> None:

@@ -105,6 +105,13 @@ class StaticSite(Site):
         cards = self.workspace.scorecard_map(exclude=self.private)
         return [{**row, "scorecard": cards.get(str(row.get("fips")))} for row in self.county_rows()]
 
+    def alert_feeds(self) -> list[feeds.Feed]:
+        """The site's per-place and per-agency feeds (public records only), built once."""
+        built: list[feeds.Feed] = self.memo.get(
+            "place_feeds", lambda: self.workspace.public_feeds(self.contents, english_words())
+        )
+        return built
+
     def changes(self, limit: int) -> list[ChangeRecord]:
         # Only ICE's lists and other public records: a person's own events are not news to publish.
         found = self.workspace.latest_changes(limit * 2)
@@ -254,9 +261,31 @@ def national_feed(site: StaticSite, folder: Path, written: set[str]) -> int:
     )
 
 
-# The feeds every site gets. Per-place feeds (a state's, a county's, an agency's, a campaign's: the alerts
-# stage) join this list; their files must also be named in `_written` so that pages may link to them.
-FEED_WRITERS: tuple[FeedWriter, ...] = (national_feed,)
+def place_feeds(site: StaticSite, folder: Path, written: set[str]) -> int:
+    """feeds/state/TX.atom, feeds/county/<FIPS>.atom, feeds/place/<FIPS>.atom, feeds/agency/<id>.atom: the
+    feed of every state, county, place and agency of the site, from the public registry only (no
+    campaign's feed: a campaign is a person's own work)."""
+    size = 0
+    for feed in site.alert_feeds():
+        name = file_of(feed.path, _i18n.DEFAULT)
+        assert name is not None and name.startswith("feeds/"), feed.path
+        xml = feeds.atom_xml(feed, "", generator_version=__version__)
+        size += _write(folder.parent / name, rewrite_links(xml, static_target(name, "en", written)))
+    return size
+
+
+# The feeds every site gets; each writer's files are also named by `feed_files`, so pages may link to them.
+FEED_WRITERS: tuple[FeedWriter, ...] = (national_feed, place_feeds)
+
+
+def feed_files(site: StaticSite) -> set[str]:
+    """The files the FEED_WRITERS write (relative to the site's folder)."""
+    names = {"feeds/changes.atom"}
+    for feed in site.alert_feeds():
+        name = file_of(feed.path, _i18n.DEFAULT)
+        assert name is not None
+        names.add(name)
+    return names
 
 
 # ------------------------------------------------------------------------------------------- the index
@@ -327,7 +356,7 @@ def _write_share(share: Share, site: StaticSite | None = None) -> tuple[int, int
         if site is None:
             site = StaticSite(workspace, workspace.site_contents(share.within))
         items = list(plan(site))
-        written = _written(items, share.languages)
+        written = _written(site, items, share.languages)
         pages = files = size = 0
         for index, item in enumerate(items):
             if index % share.of != share.part:
@@ -348,7 +377,7 @@ def _write_share(share: Share, site: StaticSite | None = None) -> tuple[int, int
             workspace.close()
 
 
-def _written(items: list[Item], languages: tuple[str, ...]) -> set[str]:
+def _written(site: StaticSite, items: list[Item], languages: tuple[str, ...]) -> set[str]:
     """Every file the site will have: the links of each page point only at these."""
     written: set[str] = {OUTSIDE, *(f"{language}/{OUTSIDE}" for language in languages)}
     for item in items:
@@ -358,7 +387,8 @@ def _written(items: list[Item], languages: tuple[str, ...]) -> set[str]:
                 raise AssertionError(f"no file for {item.path}")  # the plan and the links disagree
             written.add(name)
     written |= {f"static/{p.name}" for p in STATIC.iterdir()}
-    written |= {"feeds/changes.atom", "data/search-index.js", "data/detainers.csv", "data/detainers.json"}
+    written |= feed_files(site)
+    written |= {"data/search-index.js", "data/detainers.csv", "data/detainers.json"}
     return written
 
 
@@ -380,7 +410,7 @@ def write_site(
     contents = workspace.site_contents(within)
     site = StaticSite(workspace, contents)
     items = list(plan(site))
-    written = _written(items, languages)
+    written = _written(site, items, languages)
     if workers is None:
         workers = 1 if len(items) < 2000 else max(1, min(4, os.cpu_count() or 1))
     directory.parent.mkdir(parents=True, exist_ok=True)
