@@ -28,7 +28,11 @@ LINK = re.compile(r'(?:href|src|action)="([^"]*)"')
 
 
 def _texts(folder: Path) -> dict[Path, str]:
-    return {p: p.read_text(encoding="utf-8") for p in folder.rglob("*") if p.is_file() and p.suffix != ".png"}
+    return {
+        p: p.read_text(encoding="utf-8")
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix not in (".png", ".pdf")
+    }
 
 
 def _broken_links(folder: Path) -> list[tuple[str, str]]:
@@ -278,3 +282,47 @@ def test_links_are_relative_to_the_page_and_stay_in_its_language() -> None:
     assert web("/static/app.js") == "/static/app.js" and web("/place/48167.csv") == "/place/48167.csv"
     assert web("/en/place/48167") == "/en/place/48167"
     assert web_target("en")("/place/48167") == "/place/48167"
+
+
+def test_a_public_document_is_published_as_its_redacted_copy_only(
+    registry_copy: Callable[[str], Workspace], tmp_path: Path
+) -> None:
+    from fixtures.records_release import PERSONAL, build_booking_log
+
+    workspace = registry_copy("redacted-site")
+    release = build_booking_log(tmp_path / "booking-log.pdf", "pdf")
+    original = release.read_bytes()
+    summary = workspace.ingest([release], workers=1)
+    assert summary.failures == [] and summary.new == 1
+    sha256 = next(
+        s
+        for s in workspace.documents.documents()
+        if workspace.documents.original_path(s).read_bytes() == original
+    )
+    workspace.review_redactions(sha256, by="Reviewer")
+    copy = workspace.publish_document(sha256, by="Reviewer")
+    redacted = copy.path.read_bytes()
+    assert redacted != original
+
+    site = tmp_path / "site"
+    write_site(workspace, site, within="48167")
+    page = site / f"documents/{sha256}.html"
+    assert page.is_file() and (site / f"es/documents/{sha256}.html").is_file()
+    for name in (f"documents/{sha256}.html", f"es/documents/{sha256}.html"):
+        html = (site / name).read_text(encoding="utf-8")
+        links = [link for link in LINK.findall(html) if link.endswith(".pdf")]
+        assert links, f"{name} links the redacted copy"
+        assert all(
+            (site / name).parent.joinpath(link).resolve() == (site / f"documents/{sha256}.pdf").resolve()
+            for link in links
+        )
+    assert (site / f"documents/{sha256}.pdf").read_bytes() == redacted
+    # The original's bytes are nowhere in the site; neither is a private person's data in any page.
+    files = [p for p in site.rglob("*") if p.is_file()]
+    assert not any(original[:4096] in p.read_bytes() for p in files)
+    texts = _texts(site)
+    for kind, values in PERSONAL.items():
+        for value in values:
+            leaks = [str(p.relative_to(site)) for p, text in texts.items() if value in text]
+            assert leaks == [], f"{kind} {value!r} reached {leaks[:5]}"
+    assert _broken_links(site) == []

@@ -21,6 +21,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
+from markupsafe import escape
+
 from disentangle import __version__
 from disentangle.errors import InputError
 from disentangle.model import AgencyHistory, AgreementView, ChangeRecord
@@ -74,6 +76,12 @@ class StaticSite(Site):
         self.contents = contents
         self.private = contents.private_agreements
         self.documents = frozenset(contents.documents)
+        # The redacted copy of each public document (its original never leaves the workspace).
+        self.published = {
+            copy.sha256: copy.path
+            for copy in workspace.published_documents()
+            if copy.sha256 in self.documents
+        }
 
     def finish(self, html: str) -> str:
         return html  # links are pointed file to file when each page is written
@@ -241,7 +249,47 @@ def _document(site: StaticSite, sha256: str) -> str:
     from disentangle.web._documents import document_context
 
     context = document_context(site, sha256, with_reviews=False)
-    return site.render_text("document.html", {**context, "csrf": "", "href": f"/documents/{sha256}"})
+    copy = sha256 in site.published
+    boxed: list[str] = []
+    if copy:
+        # A published document shows the text of its redacted copy, never the original's: the personal
+        # data blacked out in the copy is then left out of every quote of the reading as well.
+        texts, boxed = site.workspace.published_pages(sha256)
+        context["pages"] = [
+            {
+                "number": number,
+                "method": "ocr",
+                "ocr_confidence": None,
+                "html": escape(text),
+                "empty": not text.strip(),
+            }
+            for number, text in enumerate(texts, start=1)
+        ]
+    html = site.render_text(
+        "document.html", {**context, "csrf": "", "href": f"/documents/{sha256}", "published_copy": copy}
+    )
+    for words in boxed:
+        html = html.replace(str(escape(words)), "█████")
+    return html
+
+
+def copy_published(site: StaticSite, folder: Path) -> tuple[int, int]:
+    """documents/<sha256>.pdf beside each public document's page: its redacted copy, never the original.
+    (files, bytes)"""
+    files = size = 0
+    for sha256, path in site.published.items():
+        name = file_of(_published_path(sha256), _i18n.DEFAULT)
+        assert name is not None
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+        files += 1
+        size += target.stat().st_size
+    return files, size
+
+
+def _published_path(sha256: str) -> str:
+    return f"/documents/{sha256}/published.pdf"
 
 
 # ------------------------------------------------------------------------------------------- the feeds
@@ -388,6 +436,7 @@ def _written(site: StaticSite, items: list[Item], languages: tuple[str, ...]) ->
             written.add(name)
     written |= {f"static/{p.name}" for p in STATIC.iterdir()}
     written |= feed_files(site)
+    written |= {str(file_of(_published_path(sha256), _i18n.DEFAULT)) for sha256 in site.published}
     written |= {"data/search-index.js", "data/detainers.csv", "data/detainers.json"}
     return written
 
@@ -435,6 +484,9 @@ def write_site(
         size = sum(r[2] for r in results)
         for write_feeds in FEED_WRITERS:
             size += write_feeds(site, build / "feeds", written)
+        copies, copied = copy_published(site, build)
+        files += copies
+        size += copied
         index = json.dumps(search_index(site), ensure_ascii=False, separators=(",", ":"))
         size += _write(build / "data/search-index.js", f"window.DISENTANGLE_INDEX={index};\n")
         data_files, data_bytes = _data(site, build / "data")
