@@ -131,7 +131,8 @@ def test_a_county_page_links_its_own_atom_feed_written_into_the_site(county_site
     entries = root.findall(f"{atom}entry")
     assert entries, "Galveston County's agencies have changes on ICE's lists"
     for entry in entries:
-        href = entry.find(f"{atom}link").get("href")  # type: ignore[union-attr]
+        link = entry.find(f"{atom}link")
+        href = link.get("href", "") if link is not None else ""
         assert href.startswith("../../") and (feed_file.parent / href).is_file(), href
         assert "Source:" in (entry.findtext(f"{atom}content") or "")
     # The agency's own page links its feed too, and every feed written is one a page may link.
@@ -326,3 +327,21 @@ def test_a_public_document_is_published_as_its_redacted_copy_only(
             leaks = [str(p.relative_to(site)) for p, text in texts.items() if value in text]
             assert leaks == [], f"{kind} {value!r} reached {leaks[:5]}"
     assert _broken_links(site) == []
+
+
+def test_the_sites_feeds_are_the_apps_feeds_of_the_public_registry(registry: Workspace) -> None:
+    from disentangle.web._alerts import english_words
+    from disentangle.web._static import StaticSite
+
+    site = StaticSite(registry, registry.site_contents("48167"))
+    built = {feed.key: feed for feed in site.alert_feeds()}
+    assert "campaign" not in {key.partition("/")[0] for key in built}
+    for key, scope in (
+        ("county/48167", {"place": "48167"}),
+        ("state/TX", {"place": "TX"}),
+        ("agency/tx-galveston-county-sheriff-s-office", {"agency": "tx-galveston-county-sheriff-s-office"}),
+    ):
+        app = registry.alert_feed(english_words(), **scope)
+        assert app.items, key
+        assert [i.key for i in built[key].items] == [i.key for i in app.items], key
+        assert (built[key].path, built[key].title) == (app.path, app.title)
