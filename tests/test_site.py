@@ -28,7 +28,11 @@ LINK = re.compile(r'(?:href|src|action)="([^"]*)"')
 
 
 def _texts(folder: Path) -> dict[Path, str]:
-    return {p: p.read_text(encoding="utf-8") for p in folder.rglob("*") if p.is_file() and p.suffix != ".png"}
+    return {
+        p: p.read_text(encoding="utf-8")
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix not in (".png", ".pdf")
+    }
 
 
 def _broken_links(folder: Path) -> list[tuple[str, str]]:
@@ -104,6 +108,39 @@ def test_the_feed_and_downloads_carry_sources_not_paths(county_site: Path) -> No
     assert "source_url" in agreements.splitlines()[0] and "data/" not in agreements
     for text in _texts(county_site).values():
         assert ".xlsx" not in text and "seed" not in text.lower()
+
+
+def test_a_county_page_links_its_own_atom_feed_written_into_the_site(county_site: Path) -> None:
+    from xml.etree import ElementTree
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    for page_name in ("place/48167.html", "es/place/48167.html"):
+        page = county_site / page_name
+        html = page.read_text(encoding="utf-8")
+        alternates = re.findall(
+            r'<link rel="alternate" type="application/atom\+xml" title="[^"]*" href="([^"]*)"', html
+        )
+        follow = re.search(r'<p class="follow">.*?<a href="([^"]*)"', html)
+        assert follow, "the county page offers its feed"
+        assert follow.group(1) in alternates, "and names it in <head> beside the nation's"
+        feed_file = (page.parent / follow.group(1)).resolve()
+        assert feed_file == (county_site / "feeds/county/48167.atom").resolve()
+    root = ElementTree.parse(feed_file).getroot()
+    assert root.tag == f"{atom}feed"
+    assert "Galveston County" in (root.findtext(f"{atom}title") or "")
+    entries = root.findall(f"{atom}entry")
+    assert entries, "Galveston County's agencies have changes on ICE's lists"
+    for entry in entries:
+        link = entry.find(f"{atom}link")
+        href = link.get("href", "") if link is not None else ""
+        assert href.startswith("../../") and (feed_file.parent / href).is_file(), href
+        assert "Source:" in (entry.findtext(f"{atom}content") or "")
+    # The agency's own page links its feed too, and every feed written is one a page may link.
+    agency = (county_site / "agency/tx-galveston-county-sheriff-s-office.html").read_text(encoding="utf-8")
+    assert 'href="../feeds/agency/tx-galveston-county-sheriff-s-office.atom"' in agency
+    assert (county_site / "feeds/agency/tx-galveston-county-sheriff-s-office.atom").is_file()
+    assert (county_site / "feeds/state/TX.atom").is_file()
+    assert "disentangle subscribe" not in (county_site / "place/48167.html").read_text(encoding="utf-8")
 
 
 def test_a_folder_with_other_files_is_refused_and_a_site_is_replaced_whole(
@@ -246,3 +283,65 @@ def test_links_are_relative_to_the_page_and_stay_in_its_language() -> None:
     assert web("/static/app.js") == "/static/app.js" and web("/place/48167.csv") == "/place/48167.csv"
     assert web("/en/place/48167") == "/en/place/48167"
     assert web_target("en")("/place/48167") == "/place/48167"
+
+
+def test_a_public_document_is_published_as_its_redacted_copy_only(
+    registry_copy: Callable[[str], Workspace], tmp_path: Path
+) -> None:
+    from fixtures.records_release import PERSONAL, build_booking_log
+
+    workspace = registry_copy("redacted-site")
+    release = build_booking_log(tmp_path / "booking-log.pdf", "pdf")
+    original = release.read_bytes()
+    summary = workspace.ingest([release], workers=1)
+    assert summary.failures == [] and summary.new == 1
+    sha256 = next(
+        s
+        for s in workspace.documents.documents()
+        if workspace.documents.original_path(s).read_bytes() == original
+    )
+    workspace.review_redactions(sha256, by="Reviewer")
+    copy = workspace.publish_document(sha256, by="Reviewer")
+    redacted = copy.path.read_bytes()
+    assert redacted != original
+
+    site = tmp_path / "site"
+    write_site(workspace, site, within="48167")
+    page = site / f"documents/{sha256}.html"
+    assert page.is_file() and (site / f"es/documents/{sha256}.html").is_file()
+    for name in (f"documents/{sha256}.html", f"es/documents/{sha256}.html"):
+        html = (site / name).read_text(encoding="utf-8")
+        links = [link for link in LINK.findall(html) if link.endswith(".pdf")]
+        assert links, f"{name} links the redacted copy"
+        assert all(
+            (site / name).parent.joinpath(link).resolve() == (site / f"documents/{sha256}.pdf").resolve()
+            for link in links
+        )
+    assert (site / f"documents/{sha256}.pdf").read_bytes() == redacted
+    # The original's bytes are nowhere in the site; neither is a private person's data in any page.
+    files = [p for p in site.rglob("*") if p.is_file()]
+    assert not any(original[:4096] in p.read_bytes() for p in files)
+    texts = _texts(site)
+    for kind, values in PERSONAL.items():
+        for value in values:
+            leaks = [str(p.relative_to(site)) for p, text in texts.items() if value in text]
+            assert leaks == [], f"{kind} {value!r} reached {leaks[:5]}"
+    assert _broken_links(site) == []
+
+
+def test_the_sites_feeds_are_the_apps_feeds_of_the_public_registry(registry: Workspace) -> None:
+    from disentangle.web._alerts import english_words
+    from disentangle.web._static import StaticSite
+
+    site = StaticSite(registry, registry.site_contents("48167"))
+    built = {feed.key: feed for feed in site.alert_feeds()}
+    assert "campaign" not in {key.partition("/")[0] for key in built}
+    for key, scope in (
+        ("county/48167", {"place": "48167"}),
+        ("state/TX", {"place": "TX"}),
+        ("agency/tx-galveston-county-sheriff-s-office", {"agency": "tx-galveston-county-sheriff-s-office"}),
+    ):
+        app = registry.alert_feed(english_words(), **scope)
+        assert app.items, key
+        assert [i.key for i in built[key].items] == [i.key for i in app.items], key
+        assert (built[key].path, built[key].title) == (app.path, app.title)

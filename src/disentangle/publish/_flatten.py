@@ -119,7 +119,7 @@ def write_redacted(
         merged.save(str(partial))
         merged.close()
         os.replace(partial, out)
-    text = _text_of(out)
+    text = text_of(out)
     return Flattened(len(images), len(redactions), text, _leftovers(redactions, text))
 
 
@@ -142,7 +142,8 @@ def _tesseract_pdf(picture: Path, base: Path, languages: str) -> None:
         )
 
 
-def _text_of(path: Path) -> list[str]:
+def text_of(path: Path) -> list[str]:
+    """The text of each page of a PDF (of a redacted copy: its OCR layer, what a reader can extract)."""
     import pypdfium2 as pdfium
 
     document = pdfium.PdfDocument(str(path))

@@ -58,6 +58,7 @@ def file_key(key: str) -> str:
 OUTSIDE = "outside.html"  # the page that says what this copy of the site leaves out
 
 # The app's paths the static site has, and the file each one is: (pattern, file, language-specific).
+_PUBLISHED = re.compile(r"^/documents/([0-9a-f]{64})/published\.pdf$")
 _KEYED = re.compile(r"^/(place|agency|agreement|scorecard|detainers|documents)/(.+?)(\.csv|\.json)?$")
 
 
@@ -84,6 +85,9 @@ def static_file(path: str) -> tuple[str, bool] | None:
         return bare[1:], False
     if bare.startswith(("/feeds/", "/data/")):
         return bare[1:], False
+    copy = _PUBLISHED.match(bare)
+    if copy:  # a public document's redacted copy, beside its page (never the original: it has no file)
+        return f"documents/{file_key(copy.group(1))}.pdf", False
     match = _KEYED.match(bare)
     if not match:
         return None

@@ -21,6 +21,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
+from markupsafe import escape
+
 from disentangle import __version__
 from disentangle.errors import InputError
 from disentangle.model import AgencyHistory, AgreementView, ChangeRecord
@@ -74,6 +76,12 @@ class StaticSite(Site):
         self.contents = contents
         self.private = contents.private_agreements
         self.documents = frozenset(contents.documents)
+        # The redacted copy of each public document (its original never leaves the workspace).
+        self.published = {
+            copy.sha256: copy.path
+            for copy in workspace.published_documents()
+            if copy.sha256 in self.documents
+        }
 
     def finish(self, html: str) -> str:
         return html  # links are pointed file to file when each page is written
@@ -104,6 +112,13 @@ class StaticSite(Site):
     def _scored_rows(self) -> list[dict[str, Any]]:
         cards = self.workspace.scorecard_map(exclude=self.private)
         return [{**row, "scorecard": cards.get(str(row.get("fips")))} for row in self.county_rows()]
+
+    def alert_feeds(self) -> list[feeds.Feed]:
+        """The site's per-place and per-agency feeds (public records only), built once."""
+        built: list[feeds.Feed] = self.memo.get(
+            "place_feeds", lambda: self.workspace.public_feeds(self.contents, english_words())
+        )
+        return built
 
     def changes(self, limit: int) -> list[ChangeRecord]:
         # Only ICE's lists and other public records: a person's own events are not news to publish.
@@ -234,7 +249,47 @@ def _document(site: StaticSite, sha256: str) -> str:
     from disentangle.web._documents import document_context
 
     context = document_context(site, sha256, with_reviews=False)
-    return site.render_text("document.html", {**context, "csrf": "", "href": f"/documents/{sha256}"})
+    copy = sha256 in site.published
+    boxed: list[str] = []
+    if copy:
+        # A published document shows the text of its redacted copy, never the original's: the personal
+        # data blacked out in the copy is then left out of every quote of the reading as well.
+        texts, boxed = site.workspace.published_pages(sha256)
+        context["pages"] = [
+            {
+                "number": number,
+                "method": "ocr",
+                "ocr_confidence": None,
+                "html": escape(text),
+                "empty": not text.strip(),
+            }
+            for number, text in enumerate(texts, start=1)
+        ]
+    html = site.render_text(
+        "document.html", {**context, "csrf": "", "href": f"/documents/{sha256}", "published_copy": copy}
+    )
+    for words in boxed:
+        html = html.replace(str(escape(words)), "█████")
+    return html
+
+
+def copy_published(site: StaticSite, folder: Path) -> tuple[int, int]:
+    """documents/<sha256>.pdf beside each public document's page: its redacted copy, never the original.
+    (files, bytes)"""
+    files = size = 0
+    for sha256, path in site.published.items():
+        name = file_of(_published_path(sha256), _i18n.DEFAULT)
+        assert name is not None
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+        files += 1
+        size += target.stat().st_size
+    return files, size
+
+
+def _published_path(sha256: str) -> str:
+    return f"/documents/{sha256}/published.pdf"
 
 
 # ------------------------------------------------------------------------------------------- the feeds
@@ -254,9 +309,31 @@ def national_feed(site: StaticSite, folder: Path, written: set[str]) -> int:
     )
 
 
-# The feeds every site gets. Per-place feeds (a state's, a county's, an agency's, a campaign's: the alerts
-# stage) join this list; their files must also be named in `_written` so that pages may link to them.
-FEED_WRITERS: tuple[FeedWriter, ...] = (national_feed,)
+def place_feeds(site: StaticSite, folder: Path, written: set[str]) -> int:
+    """feeds/state/TX.atom, feeds/county/<FIPS>.atom, feeds/place/<FIPS>.atom, feeds/agency/<id>.atom: the
+    feed of every state, county, place and agency of the site, from the public registry only (no
+    campaign's feed: a campaign is a person's own work)."""
+    size = 0
+    for feed in site.alert_feeds():
+        name = file_of(feed.path, _i18n.DEFAULT)
+        assert name is not None and name.startswith("feeds/"), feed.path
+        xml = feeds.atom_xml(feed, "", generator_version=__version__)
+        size += _write(folder.parent / name, rewrite_links(xml, static_target(name, "en", written)))
+    return size
+
+
+# The feeds every site gets; each writer's files are also named by `feed_files`, so pages may link to them.
+FEED_WRITERS: tuple[FeedWriter, ...] = (national_feed, place_feeds)
+
+
+def feed_files(site: StaticSite) -> set[str]:
+    """The files the FEED_WRITERS write (relative to the site's folder)."""
+    names = {"feeds/changes.atom"}
+    for feed in site.alert_feeds():
+        name = file_of(feed.path, _i18n.DEFAULT)
+        assert name is not None
+        names.add(name)
+    return names
 
 
 # ------------------------------------------------------------------------------------------- the index
@@ -327,7 +404,7 @@ def _write_share(share: Share, site: StaticSite | None = None) -> tuple[int, int
         if site is None:
             site = StaticSite(workspace, workspace.site_contents(share.within))
         items = list(plan(site))
-        written = _written(items, share.languages)
+        written = _written(site, items, share.languages)
         pages = files = size = 0
         for index, item in enumerate(items):
             if index % share.of != share.part:
@@ -348,7 +425,7 @@ def _write_share(share: Share, site: StaticSite | None = None) -> tuple[int, int
             workspace.close()
 
 
-def _written(items: list[Item], languages: tuple[str, ...]) -> set[str]:
+def _written(site: StaticSite, items: list[Item], languages: tuple[str, ...]) -> set[str]:
     """Every file the site will have: the links of each page point only at these."""
     written: set[str] = {OUTSIDE, *(f"{language}/{OUTSIDE}" for language in languages)}
     for item in items:
@@ -358,7 +435,9 @@ def _written(items: list[Item], languages: tuple[str, ...]) -> set[str]:
                 raise AssertionError(f"no file for {item.path}")  # the plan and the links disagree
             written.add(name)
     written |= {f"static/{p.name}" for p in STATIC.iterdir()}
-    written |= {"feeds/changes.atom", "data/search-index.js", "data/detainers.csv", "data/detainers.json"}
+    written |= feed_files(site)
+    written |= {str(file_of(_published_path(sha256), _i18n.DEFAULT)) for sha256 in site.published}
+    written |= {"data/search-index.js", "data/detainers.csv", "data/detainers.json"}
     return written
 
 
@@ -380,7 +459,7 @@ def write_site(
     contents = workspace.site_contents(within)
     site = StaticSite(workspace, contents)
     items = list(plan(site))
-    written = _written(items, languages)
+    written = _written(site, items, languages)
     if workers is None:
         workers = 1 if len(items) < 2000 else max(1, min(4, os.cpu_count() or 1))
     directory.parent.mkdir(parents=True, exist_ok=True)
@@ -405,6 +484,9 @@ def write_site(
         size = sum(r[2] for r in results)
         for write_feeds in FEED_WRITERS:
             size += write_feeds(site, build / "feeds", written)
+        copies, copied = copy_published(site, build)
+        files += copies
+        size += copied
         index = json.dumps(search_index(site), ensure_ascii=False, separators=(",", ":"))
         size += _write(build / "data/search-index.js", f"window.DISENTANGLE_INDEX={index};\n")
         data_files, data_bytes = _data(site, build / "data")

@@ -26,6 +26,7 @@ from disentangle.registry import tables as t
 from disentangle.workspace._accounts import HoldingKind
 from disentangle.workspace._discovery import DiscoveryMixin
 from disentangle.workspace._importing import ImportMixin, SheetDiff, _sha256
+from disentangle.workspace._publishing import SiteContents
 from disentangle.workspace._rows import _change_json, _changes_select
 
 _EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
@@ -50,6 +51,23 @@ class AlertRun:
             "digests": self.digests,
             "skipped": self.skipped,
         }
+
+
+def _feed(scope: AlertScope, key: str, page: str, label: str, items: Sequence[AlertItem]) -> feeds.Feed:
+    """A feed of a scope with its title and subtitle."""
+    return feeds.Feed(
+        key=key,
+        title=f"{label}: agreements with ICE, changes",
+        subtitle=(
+            f"Agreements of {label} added to, removed from or changed on ICE's published 287(g) lists, "
+            "and agreements found in records, from the Disentangle registry."
+            if scope is not AlertScope.CAMPAIGN
+            else f"The records requests of the campaign {label}: deadlines and what they brought out."
+        ),
+        path=feeds.feed_path(key),
+        page=page,
+        items=tuple(items),
+    )
 
 
 class AlertsMixin(ImportMixin, DiscoveryMixin):
@@ -125,19 +143,67 @@ class AlertsMixin(ImportMixin, DiscoveryMixin):
         today = today or datetime.now(UTC).date()
         items = self.alert_items(scope, scope_id, words, today=today, private=scope is AlertScope.CAMPAIGN)
         key, page = self._feed_key(scope, scope_id)
-        return feeds.Feed(
-            key=key,
-            title=f"{label}: agreements with ICE, changes",
-            subtitle=(
-                f"Agreements of {label} added to, removed from or changed on ICE's published 287(g) lists, "
-                "and agreements found in records, from the Disentangle registry."
-                if scope is not AlertScope.CAMPAIGN
-                else f"The records requests of the campaign {label}: deadlines and what they brought out."
-            ),
-            path=feeds.feed_path(key),
-            page=page,
-            items=tuple(items[:limit]),
-        )
+        return _feed(scope, key, page, label, items[:limit])
+
+    def public_feeds(self, contents: SiteContents, words: feeds.Words) -> list[feeds.Feed]:
+        """The feed of every state, county, place (with a FIPS code) and agency of a static site, from the
+        public registry only: events that cite a public record (ICE's lists), of agreements that are not
+        private; never a campaign, a records request or a person's own action. One query for them all."""
+        private = contents.private_agreements
+        with self.store.read() as connection:
+            rows = connection.execute(_changes_select().where(t.events.c.source_id.is_not(None))).all()
+            placed = connection.execute(
+                select(
+                    t.agreements.c.id, t.agreements.c.jurisdiction_id, t.agencies.c.jurisdiction_id
+                ).outerjoin(t.agencies, t.agencies.c.id == t.agreements.c.agency_id)
+            ).all()
+            counted = connection.execute(
+                select(t.agency_counties.c.agency_id, t.agency_counties.c.county_id).where(
+                    t.agency_counties.c.counted
+                )
+            ).all()
+        by_agency: dict[str, list[AlertItem]] = {}
+        by_state: dict[str, list[AlertItem]] = {}
+        by_agreement: dict[str, list[AlertItem]] = {}
+        for row in rows:
+            change = dict(_change_json(row))
+            if change["agreement_id"] in private or not change.get("source"):
+                continue
+            item = feeds.change_item(change, words)
+            by_agency.setdefault(str(change["agency_id"]), []).append(item)
+            by_state.setdefault(str(change["state"]), []).append(item)
+            by_agreement.setdefault(str(change["agreement_id"]), []).append(item)
+        by_place: dict[str, list[AlertItem]] = {}
+        for agreement_id, own, agency_place in placed:
+            for place in {own, agency_place} - {None}:
+                by_place.setdefault(place, []).extend(by_agreement.get(agreement_id, []))
+        by_county: dict[str, list[AlertItem]] = {}
+        for agency_id, county_id in counted:
+            by_county.setdefault(county_id, []).extend(by_agency.get(agency_id, []))
+        out: list[feeds.Feed] = []
+        for place in contents.jurisdictions:
+            level, state, fips = place["level"], place.get("state"), place.get("fips")
+            page = f"/place/{fips or place['id']}"
+            label = (
+                place["name"] if level == "state" else f"{place['name']}, {state}" if state else place["name"]
+            )
+            if level == "state" and state:
+                key, items = f"state/{state}", by_state.get(state, [])
+            elif level == "county" and fips:
+                key, items = f"county/{fips}", by_county.get(place["id"], [])
+            elif fips:
+                key, items = f"place/{fips}", by_place.get(place["id"], [])
+            else:
+                continue  # no feed address: its page links none
+            scope = _PLACE_LEVELS.get(level, AlertScope.PLACE)
+            out.append(_feed(scope, key, page, label, feeds.newest_first(items, feeds.FEED_SIZE)))
+        for agency in contents.agencies:
+            items = by_agency.get(agency["id"], [])
+            label = f"{agency['name']} ({agency['state']})"
+            key = f"agency/{agency['id']}"
+            page = feeds.agency_path(agency["id"])
+            out.append(_feed(AlertScope.AGENCY, key, page, label, feeds.newest_first(items, feeds.FEED_SIZE)))
+        return out
 
     def national_feed(self, words: feeds.Words, limit: int = feeds.FEED_SIZE) -> feeds.Feed:
         """The nation's newest changes, as the home page's feed has always carried them."""

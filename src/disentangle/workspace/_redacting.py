@@ -261,6 +261,17 @@ class RedactionMixin(ReviewMixin):
                 )
         return out
 
+    def published_pages(self, document: str) -> tuple[list[str], list[str]]:
+        """What a site may show of a public document's text: each page's text as read from its redacted
+        copy, and the words under the boxes (for a page to leave out wherever else the reading quotes
+        them)."""
+        copy = self.published_copy(document)
+        pages = _flatten.text_of(copy.path)
+        boxed = sorted(
+            {r.text.strip() for r in self.redactions(copy.sha256).redactions if r.text.strip()}, key=len
+        )
+        return pages, boxed[::-1]
+
     def published_copy(self, document: str) -> PublishedDocument:
         """The redacted copy of a public document; NotFoundError for a document that is not public."""
         sha256 = self.resolve_document(document)
