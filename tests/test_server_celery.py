@@ -40,6 +40,11 @@ def _reachable(host: str, port: int) -> bool:
         return False
 
 
+# A queue of this run's own (one Celery app per process keeps its queue): another run on the same broker
+# never takes its tasks.
+QUEUE = f"disentangle-test-{uuid.uuid4().hex}"
+
+
 @pytest.fixture
 def broker() -> str:
     if not _reachable(REDIS_HOST, REDIS_PORT):
@@ -58,9 +63,7 @@ def shared(
     separator = "&" if "?" in postgres_url else "?"
     database = f"{postgres_url}{separator}options=-csearch_path%3D{postgres_schema}"
     monkeypatch.setenv("DISENTANGLE_BROKER_URL", broker)
-    # A queue of this test's own: another run on the same broker never takes its tasks.
-    queue = f"disentangle-test-{uuid.uuid4().hex}"
-    monkeypatch.setenv("DISENTANGLE_QUEUE", queue)
+    monkeypatch.setenv("DISENTANGLE_QUEUE", QUEUE)
     workspace = Workspace(tmp_path / "server", database_url=database)
     started: list[subprocess.Popen[bytes]] = []
 
@@ -68,7 +71,7 @@ def shared(
         env = {
             **os.environ,
             "DISENTANGLE_BROKER_URL": broker,
-            "DISENTANGLE_QUEUE": queue,
+            "DISENTANGLE_QUEUE": QUEUE,
             "DISENTANGLE_DATABASE_URL": database,
             "DISENTANGLE_HOME": str(tmp_path / f"worker-{len(started)}"),
             "DISENTANGLE_TASK_VISIBILITY_SECONDS": "6",
