@@ -75,8 +75,9 @@ class Connection:
     """One keep-alive HTTP/1.1 connection to the server: a minimal client, so that the clients' own
     work (a full HTTP library parses and decompresses) does not take the CPU the server is measured on."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, headers: str = "") -> None:
         self.port = port
+        self.headers = headers  # more header lines, each ending in CRLF (an API token, say)
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
@@ -87,7 +88,7 @@ class Connection:
         assert self.reader is not None
         self.writer.write(
             f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nAccept: text/html\r\n"
-            "Accept-Encoding: gzip\r\n\r\n".encode()
+            f"Accept-Encoding: gzip\r\n{self.headers}\r\n".encode()
         )
         await self.writer.drain()
         status = int((await self.reader.readline()).split()[1])

@@ -196,7 +196,7 @@ def listings(client: TestClient, headers: dict[str, str], agency: str) -> dict[s
 
 
 def test_organisation_b_sees_nothing_of_a_until_it_is_published(
-    client: TestClient, people: dict[str, NewUser], work: dict[str, Any]
+    client: TestClient, workspace: Workspace, people: dict[str, NewUser], work: dict[str, Any]
 ) -> None:
     alice, bob, val = bearer(people["alice"]), bearer(people["bob"]), bearer(people["val"])
     sha, request, agreement = work["sha256"], work["request"], work["agreement"]
@@ -219,14 +219,47 @@ def test_organisation_b_sees_nothing_of_a_until_it_is_published(
     assert client.get(f"/documents/{sha}", headers=val).status_code == 200  # now A's viewer reads it
     assert client.get(f"/documents/{sha}", headers=bob).status_code == 404
 
+    # Public is published: refused until a person of A has reviewed what to black out, nothing changed.
+    refused = client.post(f"/access/document/{sha}", data={"access": "public"}, headers=alice)
+    assert refused.status_code == 400 and "reviewed" in refused.text
+    assert client.get(f"/documents/{sha}", headers=bob).status_code == 404
+    secret = reviewed_with_a_box(workspace, sha)
     published = client.post(f"/access/document/{sha}", data={"access": "public"}, headers=alice)
     assert published.json()["holdings"] == [{"organisation": "Organisation A", "access": "public"}]
-    assert client.get(f"/documents/{sha}", headers=bob).status_code == 200
+    page = client.get(f"/documents/{sha}", headers=bob)  # B reads it through its redacted copy only
+    assert page.status_code == 200 and f"/documents/{sha}/published.pdf" in page.text
+    assert secret not in page.text and f"/documents/{sha}/original" not in page.text
+    assert secret in client.get(f"/documents/{sha}", headers=alice).text  # A still reads its original
+    copy = client.get(f"/documents/{sha}/published.pdf", headers=bob)
+    assert copy.status_code == 200 and copy.content.startswith(b"%PDF")
+    for path in private_views(work)[1:6]:  # the original, its JSON, page images, boxes, the API
+        assert client.get(path, headers=bob).status_code == 404, path
+        assert client.get(path, headers=alice).status_code == 200, path
     after = listings(client, bob, work["agency"])
     assert agreement in after["/api/agreements?state=CA"]  # published: it enters the shared registry
     assert agreement in after[f"/agency/{work['agency']}.json"]
     assert request not in after["/api/requests"]  # the request was not published
-    assert client.get(f"/api/documents/{sha}", headers=bob).status_code == 200
+    assert sha in workspace.public_documents()  # and a static site carries its redacted copy
+
+    # Taken back: the copy is gone, B sees nothing again, the agreement leaves the shared registry.
+    withdrawn = client.post(f"/access/document/{sha}", data={"access": "organisation"}, headers=alice)
+    assert withdrawn.json()["holdings"] == [{"organisation": "Organisation A", "access": "organisation"}]
+    assert client.get(f"/documents/{sha}", headers=bob).status_code == 404
+    assert client.get(f"/documents/{sha}/published.pdf", headers=bob).status_code == 404
+    assert agreement not in client.get("/api/agreements?state=CA", headers=bob).text
+    assert sha not in workspace.public_documents()
+
+
+def reviewed_with_a_box(workspace: Workspace, sha256: str) -> str:
+    """A's editor reviews the document's boxes, adding one over a word printed once in it; the word."""
+    words = workspace._page_words(sha256)
+    counts: dict[str, int] = {}
+    for word in words:
+        counts[word.text.lower()] = counts.get(word.text.lower(), 0) + 1
+    word = next(w for w in words if w.text.isalpha() and len(w.text) >= 7 and counts[w.text.lower()] == 1)
+    with workspace.acting_as(workspace.user_by_email("alice@org-a.example")):
+        workspace.review_redactions(sha256, by="alice@org-a.example", add=[(word.page, word.box)])
+    return word.text
 
 
 def test_every_change_is_in_the_audit_log_and_the_log_cannot_be_edited(

@@ -6,6 +6,7 @@ middle of a multi-page OCR job: the job still completes, and every page is read 
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import signal
@@ -15,14 +16,18 @@ import sys
 import threading
 import time
 import uuid
+import zipfile
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from disentangle import letters
 from disentangle.ingest import CeleryExecutor, read_document
+from disentangle.letters._campaigns import bundle_zip
 from disentangle.model import PageMethod
 from disentangle.registry import tables as t
 from disentangle.workspace import Workspace
@@ -254,6 +259,37 @@ def test_a_web_upload_is_read_on_workers_with_its_pages_counted(
         assert (4, 4) in seen  # the job counted the scanned pages as workers read them
         page = client.get(f"/documents/{entry['sha256']}")
         assert page.status_code == 200 and "Page 3" in page.text
+
+
+def test_a_campaigns_letters_are_rendered_on_the_workers_as_they_would_be_here(
+    shared: tuple[Workspace, Callable[[int], subprocess.Popen[bytes]]],
+    broker: str,
+    registry_copy: Callable[[str], Workspace],
+) -> None:
+    _, start_worker = shared
+    start_worker(2)
+    workspace = registry_copy("campaign-on-workers")  # the broker is set: its letters go to the workers
+    requester = letters.Requester(name="A. Organizer", email="organizer@example.org")
+    today = date(2026, 12, 7)
+    started = workspace.start_campaign("tff-mou", "Los Angeles County, CA", requester, today=today)
+    count = len(started["requests"])
+    assert count > 40
+    wait_for_workers(broker, 1)
+
+    told: list[tuple[int, int]] = []
+    bundled = workspace.campaign_bundle(started["id"], "html", progress=lambda d, n: told.append((d, n)))
+    on_workers = zipfile.ZipFile(io.BytesIO(bundled))
+    here = zipfile.ZipFile(io.BytesIO(bundle_zip(workspace.campaign_letters(started["id"]), "html")))
+    assert told == [(n, count) for n in range(1, count + 1)]  # every letter counted once, as it came back
+    assert on_workers.namelist() == here.namelist() and len(here.namelist()) == count + 1  # + the CSV
+    assert all(on_workers.read(name) == here.read(name) for name in here.namelist())
+
+    files = workspace.campaign_letter_files(started["id"], "pdf", CeleryExecutor(broker))
+    assert sorted(f.request_id for f in files) == sorted(r["id"] for r in started["requests"])
+    assert all(f.data.startswith(b"%PDF") for f in files)
+    makers = {f.by for f in files}
+    assert f"{socket.gethostname()}:{os.getpid()}" not in makers  # rendered by worker processes, not here
+    assert all(by.split(":")[1].isdigit() for by in makers)
 
 
 def test_readiness_names_an_unreachable_broker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1022,7 +1022,12 @@ def campaign_export(ctx: click.Context, campaign_id: str, out: Path, fmt: str) -
     if out.suffix.lower() == ".csv":
         data = workspace.campaign_csv(campaign_id).encode("utf-8")
     elif out.suffix.lower() == ".zip":
-        data = workspace.campaign_bundle(campaign_id, fmt)
+
+        def rendered(done: int, of: int) -> None:
+            if done == of or done % 50 == 0:
+                click.echo(f"rendered {done}/{of} letters on the workers", err=True)
+
+        data = workspace.campaign_bundle(campaign_id, fmt, progress=rendered)
     else:
         raise InputError("the export is a .zip (every letter) or a .csv (mail merge)", out)
     _write_new(out, data)

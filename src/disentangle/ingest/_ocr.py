@@ -189,7 +189,7 @@ def parse_tsv(tsv: str, *, layout: bool = False) -> OcrText:
 
 
 def recognize(image: bytes, dpi: int, languages: str, timeout: float = PAGE_TIMEOUT_SECONDS) -> OcrText:
-    """One Tesseract process on one encoded page image (PNM or PNG) given on its stdin."""
+    """One Tesseract process on one encoded page image (PNG or PNM) given on its stdin."""
     command = ["tesseract", "stdin", "stdout", "--dpi", str(dpi), "-l", languages, "tsv"]
     try:
         done = subprocess.run(
@@ -211,11 +211,14 @@ def recognize(image: bytes, dpi: int, languages: str, timeout: float = PAGE_TIME
 
 
 def encode_for_tesseract(image: Image.Image) -> bytes:
-    """PNM is the cheapest format Tesseract reads: no compression to spend time on."""
+    """PNG at the lightest compression: Leptonica decodes it faster than the uncompressed PNM it reads
+    slowly, which outweighs the encoding. Measured on 300-dpi grayscale pages (one process, Tesseract 5):
+    a typed page 0.65 s as PNM against 0.02 + 0.39 s as PNG; a scanned agreement 1.80-1.90 s against
+    0.05 + 1.58-1.68 s."""
     if image.mode not in ("L", "RGB", "1"):
         image = image.convert("RGB")
     buffer = io.BytesIO()
-    image.save(buffer, format="PPM")
+    image.save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import socket
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -73,18 +75,52 @@ class CampaignLetter:
     letter: Letter
 
 
-def bundle_zip(letters: Sequence[CampaignLetter], fmt: str = "docx") -> bytes:
-    """Every letter of a campaign in one ZIP (one file per request, named by its id and agency), with
-    the mail-merge CSV beside them."""
-    render = {"docx": to_docx, "pdf": to_pdf, "html": lambda x: to_html(x).encode("utf-8")}
-    if fmt not in (*render, "md"):
+BUNDLE_FORMATS = ("docx", "pdf", "html", "md")
+
+
+@dataclass(frozen=True, slots=True)
+class LetterFile:
+    """One letter of a campaign rendered as a file of its bundle, and the process that rendered it."""
+
+    request_id: str
+    name: str
+    data: bytes
+    by: str  # host:pid: on a server, the worker that rendered it
+
+
+def check_bundle_format(fmt: str) -> str:
+    if fmt not in BUNDLE_FORMATS:
         raise InputError(f"cannot bundle letters as {fmt!r}: use docx, pdf, html or md")
+    return fmt
+
+
+def letter_file(fmt: str, item: CampaignLetter) -> LetterFile:
+    """One letter rendered as the bundle holds it (a task of its own on a server's workers: rendering
+    hundreds of PDFs or DOCX files is the costly part of a statewide campaign)."""
+    check_bundle_format(fmt)
+    if fmt == "md":
+        body = item.letter.markdown.encode("utf-8")
+    elif fmt == "html":
+        body = to_html(item.letter).encode("utf-8")
+    else:
+        body = (to_docx if fmt == "docx" else to_pdf)(item.letter)
+    name = f"{item.request_id}-{_file_name(item.agency)}.{fmt}"
+    return LetterFile(item.request_id, name, body, f"{socket.gethostname()}:{os.getpid()}")
+
+
+def bundle_zip(
+    letters: Sequence[CampaignLetter], fmt: str = "docx", files: Sequence[LetterFile] | None = None
+) -> bytes:
+    """Every letter of a campaign in one ZIP (one file per request, named by its id and agency), with
+    the mail-merge CSV beside them. `files` are the letters already rendered (by workers), in any order;
+    without them each letter is rendered here."""
+    check_bundle_format(fmt)
+    rendered = {f.request_id: f for f in files or ()}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
         for item in letters:
-            name = f"{item.request_id}-{_file_name(item.agency)}.{fmt}"
-            body = item.letter.markdown.encode("utf-8") if fmt == "md" else render[fmt](item.letter)
-            bundle.writestr(name, body)
+            entry = rendered.get(item.request_id) or letter_file(fmt, item)
+            bundle.writestr(entry.name, entry.data)
         bundle.writestr("requests.csv", mail_merge_csv(letters))
     return buffer.getvalue()
 

@@ -48,6 +48,11 @@ class Box:
         x0, y0, x1, y1 = (float(v) for v in data)
         return cls(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
 
+    def holds(self, other: Box) -> bool:
+        """Whether the other box's centre lies in this one (a word under a box a person drew)."""
+        x, y = (other.x0 + other.x1) / 2, (other.y0 + other.y1) / 2
+        return self.x0 <= x <= self.x1 and self.y0 <= y <= self.y1
+
     def union(self, other: Box) -> Box:
         return Box(
             min(self.x0, other.x0), min(self.y0, other.y0), max(self.x1, other.x1), max(self.y1, other.y1)

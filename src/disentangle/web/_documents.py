@@ -14,11 +14,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from disentangle import extract
 from disentangle.errors import DisentangleError, InputError
@@ -237,9 +237,51 @@ def _document_page(
     request: Request, sha256: str, place: str = "", review_error: tuple[str, str] | None = None
 ) -> Response:
     site = site_of(request)
+    if not site.workspace.reads_original(HoldingKind.DOCUMENT, sha256):
+        return _published_page(request, sha256)
     context = document_context(site, sha256, place)
     context["review_error"] = review_error
     return render(request, "document.html", context, status_code=400 if review_error else 200)
+
+
+def _published_page(request: Request, sha256: str) -> Response:
+    """Another organisation's public document: what was read from it, over the text of its redacted copy
+    (as a static site shows it); its original, page images and reviews stay with its organisation."""
+    site = site_of(request)
+    workspace = site.workspace
+    workspace.published_copy(sha256)  # NotFoundError unless it is public, with a redacted copy
+    with workspace.acting_as(None):  # the reading itself, then only what its published copy shows
+        context = document_context(site, sha256, with_reviews=False)
+        boxed = published_view(workspace, context, sha256)
+    page = site.render_text(
+        "document.html",
+        {**context, "csrf": "", "published_copy": True, "public_view": True, "page_path": request.url.path},
+    )
+    return HTMLResponse(blank_boxed(page, boxed), headers={"cache-control": "no-store"})
+
+
+def published_view(workspace: Workspace, context: dict[str, Any], sha256: str) -> list[str]:
+    """The document page's pages made from its redacted copy's text, never the original's; returns the
+    words under the boxes, which `blank_boxed` then leaves out of every quote of the reading as well."""
+    texts, boxed = workspace.published_pages(sha256)
+    context["pages"] = [
+        {
+            "number": number,
+            "method": "ocr",
+            "ocr_confidence": None,
+            "html": escape(text),
+            "empty": not text.strip(),
+        }
+        for number, text in enumerate(texts, start=1)
+    ]
+    return boxed
+
+
+def blank_boxed(page: str, boxed: Sequence[str]) -> str:
+    """The page with every boxed word (longest first) blacked out wherever the reading quotes it."""
+    for words in sorted(boxed, key=len, reverse=True):
+        page = page.replace(str(escape(words)), "█████")
+    return page
 
 
 def document_context(

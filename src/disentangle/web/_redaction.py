@@ -102,7 +102,7 @@ def published_pdf(request: Request, sha256: Sha256) -> Response:
     """The redacted copy of a published document: the only file of it that leaves."""
     workspace = _site(request).workspace
     published = workspace.published_copy(sha256)
-    stem = workspace.document(sha256).filename.rpartition(".")[0] or "document"
+    stem = workspace.document_name(sha256).rpartition(".")[0] or "document"
     name = download_name(f"{stem}-redacted", "pdf")
     return FileResponse(
         published.path,

@@ -231,6 +231,7 @@ class Site:
             "data_age": self.data_age(),
             "lang": _i18n.current(),
             "static_site": self.static_site,
+            "public_view": False,  # True: another organisation's public document, its published copy only
             "page_path": context.get("href") or "/",
             **context,
         }

@@ -21,10 +21,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
-from markupsafe import escape
-
 from disentangle import __version__
-from disentangle.errors import InputError
+from disentangle.errors import InputError, NotFoundError
 from disentangle.model import AgencyHistory, AgreementView, ChangeRecord
 from disentangle.publish import DEFAULT_LAYER, LAYERS
 from disentangle.publish import _feeds as feeds
@@ -246,31 +244,18 @@ def _agreement(site: StaticSite, agreement_id: str) -> str:
 
 
 def _document(site: StaticSite, sha256: str) -> str:
-    from disentangle.web._documents import document_context
+    from disentangle.web._documents import blank_boxed, document_context, published_view
 
+    if sha256 not in site.published:  # only a reviewed, redacted copy ever leaves
+        raise NotFoundError(f"document {sha256[:12]} has no published copy")
     context = document_context(site, sha256, with_reviews=False)
-    copy = sha256 in site.published
-    boxed: list[str] = []
-    if copy:
-        # A published document shows the text of its redacted copy, never the original's: the personal
-        # data blacked out in the copy is then left out of every quote of the reading as well.
-        texts, boxed = site.workspace.published_pages(sha256)
-        context["pages"] = [
-            {
-                "number": number,
-                "method": "ocr",
-                "ocr_confidence": None,
-                "html": escape(text),
-                "empty": not text.strip(),
-            }
-            for number, text in enumerate(texts, start=1)
-        ]
+    # A published document shows the text of its redacted copy, never the original's: the personal data
+    # blacked out in the copy is then left out of every quote of the reading as well.
+    boxed = published_view(site.workspace, context, sha256)
     html = site.render_text(
-        "document.html", {**context, "csrf": "", "href": f"/documents/{sha256}", "published_copy": copy}
+        "document.html", {**context, "csrf": "", "href": f"/documents/{sha256}", "published_copy": True}
     )
-    for words in boxed:
-        html = html.replace(str(escape(words)), "█████")
-    return html
+    return blank_boxed(html, boxed)
 
 
 def copy_published(site: StaticSite, folder: Path) -> tuple[int, int]:

@@ -283,15 +283,42 @@ class AccountsMixin(WorkspaceBase):
         if not user.may_edit:
             raise ForbiddenError(f"a {user.role.value} cannot publish; ask an editor or admin")
         h = t.holdings
+        mine = (h.c.kind == kind.value, h.c.key == key, h.c.organisation_id == user.organisation_id)
+        with self.store.read() as connection:
+            before = connection.scalar(select(h.c.access).where(*mine))
+        if before is None:
+            raise NotFoundError(f"your organisation holds no {kind.value} {key}")
+        if level is Access.PUBLIC and before != Access.PUBLIC:
+            self._publish(kind, key, by=user.email)  # refused (nothing changed) when it may not leave
         with self.store.transaction() as connection:
-            done = connection.execute(
-                h.update()
-                .where(h.c.kind == kind.value, h.c.key == key, h.c.organisation_id == user.organisation_id)
-                .values(access=level.value, changed_at=datetime.now(UTC))
-            )
-            if not done.rowcount:
-                raise NotFoundError(f"your organisation holds no {kind.value} {key}")
+            now = datetime.now(UTC)
+            connection.execute(h.update().where(*mine).values(access=level.value, changed_at=now))
             self._audit(connection, f"{kind.value}.access", key, {"access": level.value})
+        if before == Access.PUBLIC and level is not Access.PUBLIC:
+            self._withdraw(kind, key)
+        self._after_access_change(kind, key)
+
+    def _publish(self, kind: HoldingKind, key: str, *, by: str) -> None:
+        """Hook: what making a holding public takes (a document: its reviewed, redacted copy)."""
+
+    def _withdraw(self, kind: HoldingKind, key: str) -> None:
+        """Hook: what taking a holding back from the public undoes (a document: its published copy)."""
+
+    def _held_public(self, kind: HoldingKind, key: str, public: bool) -> None:
+        """The holdings of a published (or withdrawn) thing follow it: the viewer's organisation's, or
+        every organisation's when the operator acts. Withdrawn, they stay with the organisation."""
+        h = t.holdings
+        user = self.viewer
+        where = [h.c.kind == kind.value, h.c.key == key]
+        if user is not None:
+            where.append(h.c.organisation_id == user.organisation_id)
+        if public:
+            values = {"access": Access.PUBLIC.value}
+        else:
+            where.append(h.c.access == Access.PUBLIC.value)
+            values = {"access": Access.ORGANISATION.value}
+        with self.store.transaction() as connection:
+            connection.execute(h.update().where(*where).values(**values, changed_at=datetime.now(UTC)))
         self._after_access_change(kind, key)
 
     def _after_access_change(self, kind: HoldingKind, key: str) -> None:
@@ -306,14 +333,31 @@ class AccountsMixin(WorkspaceBase):
     def may_see(self, kind: HoldingKind, key: str) -> bool:
         return key in self.visible(kind, [key])
 
+    def reads_original(self, kind: HoldingKind, key: str) -> bool:
+        """Whether the viewer may read the thing itself, not only what was published of it: the operator,
+        a workspace without users, and the members its holding organisation grants. A public holding of
+        another organisation grants only its published copy (for a document, the redacted one)."""
+        return key in self.visible(kind, [key], published_only=False)
+
+    def require_original(self, kind: HoldingKind, key: str) -> None:
+        """NotFoundError unless the viewer may read the thing itself (`reads_original`)."""
+        if self.reads_original(kind, key):
+            return
+        if self.may_see(kind, key):
+            raise NotFoundError(
+                f"{kind.value} {key} is public: only its published copy may be read by another organisation"
+            )
+        raise NotFoundError(f"no {kind.value} {key}")
+
     def require_visible(self, kind: HoldingKind, key: str) -> None:
         """NotFoundError, the same as for something that does not exist, when the viewer may not see it."""
         if not self.may_see(kind, key):
             raise NotFoundError(f"no {kind.value} {key}")
 
-    def visible(self, kind: HoldingKind, keys: Iterable[str]) -> set[str]:
+    def visible(self, kind: HoldingKind, keys: Iterable[str], *, published_only: bool = True) -> set[str]:
         """The keys among `keys` the viewer may see. The operator and a workspace without users see all.
-        With users, a key nobody holds (brought in on the command line) is seen by admins only."""
+        With users, a key nobody holds (brought in on the command line) is seen by admins only. Without
+        `published_only`, another organisation's public holding does not count (see `reads_original`)."""
         wanted = set(keys)
         user = self.viewer
         if user is None or not wanted:
@@ -334,7 +378,7 @@ class AccountsMixin(WorkspaceBase):
                 if user.role is Role.ADMIN:
                     seen.add(key)
                 continue
-            if any(_grants(row, user) for row in rows_of):
+            if any(_grants(row, user, public=published_only) for row in rows_of):
                 seen.add(key)
         return seen
 
@@ -391,12 +435,14 @@ class AccountsMixin(WorkspaceBase):
         ]
 
 
-def _grants(row: Any, user: User) -> bool:
-    if row.access == Access.PUBLIC:
+def _grants(row: Any, user: User, *, public: bool = True) -> bool:
+    """Whether a holding lets the user see the thing; without `public`, a public holding of another
+    organisation does not (it grants only the published copy)."""
+    if public and row.access == Access.PUBLIC:
         return True
     if row.organisation_id != user.organisation_id:
         return False
-    if row.access == Access.ORGANISATION:
+    if row.access in (Access.ORGANISATION, Access.PUBLIC):
         return True
     return row.owner_id == user.id or user.role is Role.ADMIN
 

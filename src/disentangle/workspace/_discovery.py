@@ -5,9 +5,10 @@ any agreement as a locality acts on it."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,15 @@ from sqlalchemy import delete, insert, or_, select
 from disentangle import ingest, letters
 from disentangle.errors import DisentangleError, InputError, NotFoundError
 from disentangle.extract._found import LISTED_SURE, AgencyMatch, found_agreement, found_id
-from disentangle.letters._campaigns import CampaignLetter, bundle_zip, campaign_topic, mail_merge_csv
+from disentangle.letters._campaigns import (
+    CampaignLetter,
+    LetterFile,
+    bundle_zip,
+    campaign_topic,
+    check_bundle_format,
+    letter_file,
+    mail_merge_csv,
+)
 from disentangle.model import (
     AgencyOrigin,
     EventKind,
@@ -294,6 +303,7 @@ class DiscoveryMixin(LibraryMixin, ActMixin):
 
     def campaign_letters(self, campaign_id: str) -> list[CampaignLetter]:
         """The letters of a campaign as drafted (their text is kept with each request)."""
+        self.require_visible(HoldingKind.CAMPAIGN, campaign_id)
         r, g = t.records_requests, t.agencies
         with self.store.read() as connection:
             if connection.scalar(select(t.campaigns.c.id).where(t.campaigns.c.id == campaign_id)) is None:
@@ -323,9 +333,49 @@ class DiscoveryMixin(LibraryMixin, ActMixin):
             )
         return out
 
-    def campaign_bundle(self, campaign_id: str, fmt: str = "docx") -> bytes:
-        """Every letter of the campaign in one ZIP, with the mail-merge CSV."""
-        return bundle_zip(self.campaign_letters(campaign_id), fmt)
+    def campaign_bundle(
+        self,
+        campaign_id: str,
+        fmt: str = "docx",
+        *,
+        executor: ingest.Executor | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> bytes:
+        """Every letter of the campaign in one ZIP, with the mail-merge CSV. With a broker configured
+        (or an `executor` given) each letter is rendered as a task on the workers, `progress` told
+        (rendered, of) as they come back; else here, one after another."""
+        check_bundle_format(fmt)
+        drafted = self.campaign_letters(campaign_id)
+        runner = executor if executor is not None else self.executor()
+        if runner is None or fmt == "md" or not drafted:
+            return bundle_zip(drafted, fmt)
+        return bundle_zip(drafted, fmt, self._render_on_workers(runner, drafted, fmt, progress))
+
+    def campaign_letter_files(
+        self, campaign_id: str, fmt: str, executor: ingest.Executor
+    ) -> list[LetterFile]:
+        """Each letter of the campaign rendered by the executor's workers (what the bundle is made of)."""
+        return self._render_on_workers(executor, self.campaign_letters(campaign_id), check_bundle_format(fmt))
+
+    def _render_on_workers(
+        self,
+        runner: ingest.Executor,
+        drafted: Sequence[CampaignLetter],
+        fmt: str,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[LetterFile]:
+        files: list[LetterFile] = []
+        for outcome in runner.map_unordered(partial(letter_file, fmt), list(drafted)):
+            if outcome.result is None:
+                why = outcome.crash or "stopped before it was rendered"
+                raise DisentangleError(
+                    f"the letter to {outcome.item.agency} ({outcome.item.request_id}) "
+                    f"could not be rendered: {why}"
+                )
+            files.append(outcome.result)
+            if progress is not None:
+                progress(len(files), len(drafted))
+        return files
 
     def campaign_csv(self, campaign_id: str) -> str:
         return mail_merge_csv(self.campaign_letters(campaign_id))

@@ -286,8 +286,9 @@ class LibraryMixin(FanOutMixin):
 
     def reading(self, sha256: str) -> dict[str, Any]:
         """What was read from a stored document: its extraction, registry link, validity judgement and
-        comparison with its template. Read now (and stored) if it never was, or by an older version."""
-        self.require_visible(HoldingKind.DOCUMENT, sha256)
+        comparison with its template. Read now (and stored) if it never was, or by an older version.
+        Another organisation's public document is read only through its published copy."""
+        self.require_original(HoldingKind.DOCUMENT, sha256)
         row = self._current_reading(sha256)
         if row is not None:
             return row
@@ -295,7 +296,7 @@ class LibraryMixin(FanOutMixin):
 
     def read_stored(self, sha256: str) -> dict[str, Any]:
         """Read a stored document again and store the result (replacing an earlier reading)."""
-        self.require_visible(HoldingKind.DOCUMENT, sha256)
+        self.require_original(HoldingKind.DOCUMENT, sha256)
         values = self._read(self.documents.get(sha256))
         self._store_reading(values)
         found = self._current_reading(sha256)

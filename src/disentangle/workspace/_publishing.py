@@ -48,22 +48,23 @@ def _cited(source: Mapping[str, Any] | None) -> dict[str, Any]:
 
 class PublishingMixin(DiscoveryMixin):
     def public_documents(self) -> list[str]:
-        """The documents a person marked public (their readings may be published), by sha256."""
-        r = t.document_readings
+        """The documents a person published, by sha256: only those with a reviewed, redacted copy (the
+        one file of them that leaves), whatever else a database row may say."""
+        r, p = t.document_readings, t.published_documents
         with self.store.read() as connection:
-            return sorted(connection.scalars(select(r.c.sha256).where(r.c.public.is_(True))))
+            return sorted(connection.scalars(select(r.c.sha256).join(p, p.c.sha256 == r.c.sha256).distinct()))
 
     def private_agreements(self) -> frozenset[str]:
         """Agreements found in records whose every document is private: a site leaves them out (the
         records request that brought them out, and the person's reading of them, are this workspace's)."""
-        f, r = t.found_agreements, t.document_readings
+        f, p = t.found_agreements, t.published_documents
         with self.store.read() as connection:
             rows = connection.execute(
-                select(f.c.agreement_id, f.c.listed, r.c.public).select_from(
-                    f.outerjoin(r, r.c.sha256 == f.c.sha256)
+                select(f.c.agreement_id, f.c.listed, p.c.sha256.label("published")).select_from(
+                    f.outerjoin(p, p.c.sha256 == f.c.sha256)
                 )
             ).all()
-        public = {row.agreement_id for row in rows if row.public}
+        public = {row.agreement_id for row in rows if row.published}
         # A copy of an agreement on ICE's lists (listed) is public through ICE's list, whatever its copy.
         return frozenset(
             row.agreement_id for row in rows if not row.listed and row.agreement_id not in public

@@ -68,12 +68,19 @@ class ReadMixin(AccountsMixin):
         return document
 
     def original_file(self, sha256: str) -> Path:
-        """The stored original, checked against its sha256, when the viewer may see the document."""
-        self.require_visible(HoldingKind.DOCUMENT, sha256)
+        """The stored original, checked against its sha256, when the viewer may read the document itself
+        (not only its published copy)."""
+        self.require_original(HoldingKind.DOCUMENT, sha256)
         return self.documents.original_path(sha256)
 
-    def document(self, sha256: str) -> Document:
+    def document_name(self, sha256: str) -> str:
+        """The stored document's file name, as the library lists it to whoever may see the document."""
         self.require_visible(HoldingKind.DOCUMENT, sha256)
+        return self.documents.get(sha256).filename
+
+    def document(self, sha256: str) -> Document:
+        """The stored document as read, page by page (its original's text: not for another organisation)."""
+        self.require_original(HoldingKind.DOCUMENT, sha256)
         return self.documents.get(sha256)
 
     def read_agreement(self, path: Path, *, ocr: bool = True) -> extract.Extraction:

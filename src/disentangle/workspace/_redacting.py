@@ -19,6 +19,7 @@ from disentangle.errors import DocumentError, InputError, NotFoundError
 from disentangle.model import Box, BoxOrigin, PageWord, Redaction, RedactionKind
 from disentangle.publish import _flatten, _redaction
 from disentangle.registry import tables as t
+from disentangle.workspace._accounts import HoldingKind
 from disentangle.workspace._reviewing import ReviewMixin
 
 WORDS_FOLDER = "redaction-words"  # the words with their boxes of each document reviewed (a cache)
@@ -77,6 +78,7 @@ class RedactionMixin(ReviewMixin):
 
     def _original(self, document: str) -> tuple[str, Path, str]:
         sha256 = self.resolve_document(document)
+        self.require_original(HoldingKind.DOCUMENT, sha256)
         path = self.documents.original_path(sha256)
         return sha256, path, self.documents.get(sha256).filename
 
@@ -161,7 +163,11 @@ class RedactionMixin(ReviewMixin):
                 raise InputError(
                     f"box {box.to_json()} runs off page {page} ({width:.0f} x {height:.0f} points)"
                 )
-            kept.append(Redaction(page, box, RedactionKind.PERSON, "person", "", BoxOrigin.PERSON))
+            # The words under it, so that the reading's quotes of them are blacked out on every page too.
+            under = " ".join(
+                w.text for w in self._page_words(current.sha256) if w.page == page and box.holds(w.box)
+            )
+            kept.append(Redaction(page, box, RedactionKind.PERSON, "person", under, BoxOrigin.PERSON))
         now = datetime.now(UTC)
         r = t.redaction_reviews
         with self.store.transaction() as connection:
@@ -230,17 +236,33 @@ class RedactionMixin(ReviewMixin):
                 .where(t.document_readings.c.sha256 == review.sha256)
                 .values(public=True)
             )
+        self._held_public(HoldingKind.DOCUMENT, review.sha256, True)
+        self.audit("document.publish", review.sha256, {"redacted_sha256": digest, "boxes": flattened.boxes})
         return PublishedDocument(review.sha256, digest, target, flattened.pages, flattened.boxes, by, now)
 
     def unpublish_document(self, document: str) -> None:
-        """Take a document back: its copy removed from published/ and the document private again."""
+        """Take a document back: its copy removed from published/, the document its organisation's again."""
+        self.require_editor()
         sha256 = self.resolve_document(document)
+        self.require_original(HoldingKind.DOCUMENT, sha256)
         with self.store.transaction() as connection:
             connection.execute(delete(t.published_documents).where(t.published_documents.c.sha256 == sha256))
             connection.execute(
                 update(t.document_readings).where(t.document_readings.c.sha256 == sha256).values(public=False)
             )
         (self.published_folder / f"{sha256}.pdf").unlink(missing_ok=True)
+        self._held_public(HoldingKind.DOCUMENT, sha256, False)
+        self.audit("document.unpublish", sha256)
+
+    def _publish(self, kind: HoldingKind, key: str, *, by: str) -> None:
+        """A document made public on a shared server is published: its reviewed, redacted copy is what
+        leaves (refused, with nothing changed, before a person has reviewed its boxes)."""
+        if kind is HoldingKind.DOCUMENT:
+            self.publish_document(key, by=by)
+
+    def _withdraw(self, kind: HoldingKind, key: str) -> None:
+        if kind is HoldingKind.DOCUMENT:
+            self.unpublish_document(key)
 
     def published_documents(self) -> list[PublishedDocument]:
         """Every public document, each with its redacted copy: what a site or an export may carry."""
