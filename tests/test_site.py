@@ -200,11 +200,9 @@ def _private_world(workspace: Workspace, tmp_path: Path) -> dict[str, str]:
 
 
 def _make_public(workspace: Workspace, sha256: str) -> None:
-    # What `disentangle publish document` does once the redacted copy is written (the alerts branch).
-    with workspace.store.transaction() as connection:
-        connection.execute(
-            update(t.document_readings).where(t.document_readings.c.sha256 == sha256).values(public=True)
-        )
+    """What `disentangle publish document` does: a person reviews the boxes, the redacted copy is written."""
+    workspace.review_redactions(sha256, by="Zelda")
+    workspace.publish_document(sha256, by="Zelda")
 
 
 def test_nothing_private_reaches_the_site(registry_copy: Callable[[str], Workspace], tmp_path: Path) -> None:
@@ -222,7 +220,18 @@ def test_nothing_private_reaches_the_site(registry_copy: Callable[[str], Workspa
     assert not list(site.rglob("documents/*"))
     assert _broken_links(site) == []
 
-    # Once the document is made public, its reading and the agreement read from it are published; the
+    # A row saying "public" is not enough: only a document with a reviewed, redacted copy leaves.
+    with workspace.store.transaction() as connection:
+        connection.execute(
+            update(t.document_readings)
+            .where(t.document_readings.c.sha256 == private["sha256"])
+            .values(public=True)
+        )
+    write_site(workspace, site, within=PASADENA)
+    assert not list(site.rglob("documents/*"))
+    assert private["agreement"] not in "".join(_texts(site).values())
+
+    # Once the document is published, its reading and the agreement read from it are published; the
     # request that brought it out, its requester, the person's action and entry still are not.
     _make_public(workspace, private["sha256"])
     write_site(workspace, site, within=PASADENA)
