@@ -134,6 +134,7 @@ class ScorecardRow:
             ),
             "aspects": {aspect: answer.value for aspect, answer in self.aspects if aspect},
             "explanation": self.explanation,
+            "explained": row_reasons(self.evidence),
             "evidence": [item.to_dict() for item in self.evidence],
             "signals": [item.to_dict() for item in self.signals],
             "where_to_look": list(self.where_to_look),
@@ -467,16 +468,29 @@ def build_scorecard(
     return Scorecard(name, place_id, state, tuple(rows), tuple(inherited_law), toolkit)
 
 
-def _row_explanation(derived: Answer, evidence: Sequence[ScoreEvidence], override: Override | None) -> str:
-    kinds = sorted({item.kind.value for item in evidence})
+def row_reasons(evidence: Sequence[ScoreEvidence]) -> dict[str, Any]:
+    """What an answer was worked out from, as values a page words in its own language: how many pieces
+    of evidence, of which kinds, and whether sources disagree (one satisfies what another contradicts)."""
     clashing = {item.aspect for item in evidence if item.meaning is Meaning.SATISFIES} & {
         item.aspect for item in evidence if item.meaning is Meaning.CONTRADICTS
     }
+    return {
+        "pieces": len(evidence),
+        "kinds": sorted({item.kind.value for item in evidence}),
+        "disagree": bool(clashing),
+    }
+
+
+def _row_explanation(derived: Answer, evidence: Sequence[ScoreEvidence], override: Override | None) -> str:
+    reasons = row_reasons(evidence)
     if derived is Answer.UNKNOWN:
         text = "No evidence answers this yet."
     else:
-        text = f"Derived {derived.value} from {len(evidence)} piece(s) of evidence ({', '.join(kinds)})."
-        if clashing:
+        text = (
+            f"Derived {derived.value} from {reasons['pieces']} piece(s) of evidence "
+            f"({', '.join(reasons['kinds'])})."
+        )
+        if reasons["disagree"]:
             text += " Sources disagree: one satisfies what another contradicts."
     if override:
         text += f" Given answer {override.answer.value}: {override.note} (source: {override.source})."

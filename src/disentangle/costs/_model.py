@@ -144,6 +144,37 @@ class CostLine:
 
 
 @dataclass(frozen=True, slots=True)
+class Sizing:
+    """How an estimate sized the agency, as values a page words in its own language: its sworn officers
+    and where that count comes from (None: not on file, so `band` is the fallback), the band of
+    knowledge/costs/defaults.yaml it falls in, and the officers and base salary assumed for it."""
+
+    agency: str
+    sworn: int | None
+    source: str
+    band: str
+    min_sworn: int
+    max_sworn: int | None
+    assigned: int
+    base_salary: Decimal
+    assumption: bool  # the band's figures are placeholders for the agency's own payroll
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "agency": self.agency,
+            "sworn": self.sworn,
+            "source": self.source,
+            "band": self.band,
+            "min_sworn": self.min_sworn,
+            "max_sworn": self.max_sworn,
+            "assigned": self.assigned,
+            "base_salary": str(self.base_salary),
+            "base_salary_words": _money_words(self.base_salary),
+            "assumption": self.assumption,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class CostEstimate:
     """Who pays what under one regime: lines, totals, shares, per officer and per agreement."""
 
@@ -153,6 +184,7 @@ class CostEstimate:
     assumptions: tuple[
         str, ...
     ] = ()  # every figure not given by the user: what it is and where it comes from
+    sizing: Sizing | None = None  # how the agency's own size chose the officers and salary, if it did
 
     @property
     def total(self) -> Decimal:
@@ -202,6 +234,7 @@ class CostEstimate:
             "local_share": str(self.local_share) if self.local_share is not None else None,
             "notes": list(self.regime.notes),
             "assumptions": list(self.assumptions),
+            "sizing": self.sizing.to_dict() if self.sizing else None,
             "federal_in_kind": self.regime.federal_in_kind,
             "sources": [
                 {"claim": s.claim, "citation": s.citation, "quote": s.quote, "url": s.url}
@@ -271,7 +304,10 @@ def _line(label: str, total: Decimal, fraction: Decimal | str, basis: str) -> Co
 
 
 def estimate(
-    regime_id: str, inputs: CostInputs | dict[str, Any], assumptions: Sequence[str] = ()
+    regime_id: str,
+    inputs: CostInputs | dict[str, Any],
+    assumptions: Sequence[str] = (),
+    sizing: Sizing | None = None,
 ) -> CostEstimate:
     """Price one agreement under a regime: officer pay lines, detainer holds, jail beds and awards.
 
@@ -358,7 +394,7 @@ def estimate(
                 f"per diem ${given.per_diem}",
             )
         )
-    return CostEstimate(chosen, given, tuple(lines), tuple(assumptions))
+    return CostEstimate(chosen, given, tuple(lines), tuple(assumptions), sizing)
 
 
 def _money_words(value: Decimal) -> str:
@@ -383,23 +419,43 @@ def size_of(sworn: int) -> AgencySize:
     raise InputError(f"no agency size in knowledge/costs/defaults.yaml holds {sworn} sworn officers")
 
 
-def agency_inputs(
-    agency: str, sworn: int | None, source: str, *, fallback: str = "medium", **changes: Any
-) -> tuple[CostInputs, list[str]]:
-    """Inputs for a named agency from its own size: `sworn` officers as `source` reports them (the FBI
-    roster). An agency whose size is unknown gets the `fallback` size, and the assumption says so. The
-    officers assigned never exceed the agency's own."""
+def agency_sizing(agency: str, sworn: int | None, source: str, *, fallback: str = "medium") -> Sizing:
+    """How a named agency is sized: by its `sworn` officers as `source` reports them (the FBI roster), or,
+    when that is unknown, as an agency of the `fallback` size. The officers assigned never exceed the
+    agency's own."""
     if sworn is None:
         sizes = load_defaults()[1]
         if fallback not in sizes:
             raise InputError(f"unknown agency size {fallback!r}; known: {sorted(sizes)}")
-        band = sizes[fallback]
+        band, assigned = sizes[fallback], sizes[fallback].officers
+    else:
+        band = size_of(sworn)
+        assigned = max(1, min(band.officers, sworn)) if sworn else band.officers
+    return Sizing(
+        agency,
+        sworn,
+        source,
+        band.id,
+        band.min_sworn,
+        band.max_sworn,
+        assigned,
+        band.base_salary,
+        band.assumption,
+    )
+
+
+def agency_inputs(
+    agency: str, sworn: int | None, source: str, *, fallback: str = "medium", **changes: Any
+) -> tuple[CostInputs, list[str]]:
+    """Inputs for a named agency from its own size (`agency_sizing`). An agency whose size is unknown
+    gets the `fallback` size, and the assumption says so."""
+    sizing = agency_sizing(agency, sworn, source, fallback=fallback)
+    band = load_defaults()[1][sizing.band]
+    if sworn is None:
         basis = f"{agency}: no sworn-officer count on file, so a {band.id} agency's figures ({band.label})"
-        return _inputs(band, band.officers, basis, changes)
-    band = size_of(sworn)
-    assigned = max(1, min(band.officers, sworn)) if sworn else band.officers
-    basis = f"{agency}: {sworn} sworn officers ({source}), a {band.id} agency ({band.label})"
-    return _inputs(band, assigned, basis, changes)
+    else:
+        basis = f"{agency}: {sworn} sworn officers ({source}), a {band.id} agency ({band.label})"
+    return _inputs(band, sizing.assigned, basis, changes)
 
 
 def _inputs(

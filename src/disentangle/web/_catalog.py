@@ -48,6 +48,14 @@ def template_messages() -> dict[str, tuple[str, ...]]:
         key = message if isinstance(message, str) else message[0]
         found[key] = (message,) if isinstance(message, str) else tuple(message)
         found[key + "\0where"] = (filename,)
+    # The web layer's own Python words: gettext_("...") and ngettext_("...", "...", n) with literal text.
+    keywords = {"gettext_": None, "ngettext_": (1, 2)}
+    for filename, _line, message, _comments, _context in extract_from_dir(
+        str(Path(__file__).parent), [("*.py", "python")], keywords=keywords
+    ):
+        key = message if isinstance(message, str) else message[0]
+        found[key] = (message,) if isinstance(message, str) else tuple(message)
+        found[key + "\0where"] = (filename,)
     return {k: v for k, v in found.items() if not k.endswith("\0where")}
 
 
@@ -57,6 +65,8 @@ def vocabulary() -> Iterator[str]:
         yield from table.values()
     yield from _labels.COUNTY_RULES.values()
     yield from _labels.FACTS.values()
+    yield from _labels.EVIDENCE_KINDS.values()
+    yield from _labels.AGENCY_SIZES.values()
     yield from COUNTY_TITLE.values()
     for layer in LAYERS:
         yield layer.title

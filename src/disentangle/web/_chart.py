@@ -9,6 +9,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from disentangle.web._i18n import gettext_
+
 SERIES = (("287g-jem", "JEM", "s-jem"), ("287g-wso", "WSO", "s-wso"), ("287g-tfm", "TFM", "s-tfm"))
 
 
@@ -54,7 +56,8 @@ def render_chart(rows: Sequence[Mapping[str, Any]], frame: Frame | None = None) 
     """Stacked areas (JEM, WSO, TFM) per published sheet, with axes and a hover title per sheet."""
     frame = frame or Frame()
     if not rows:
-        return Markup('<p class="empty">No published ICE list has been imported yet.</p>')
+        empty = gettext_("No published ICE list has been imported yet.")
+        return Markup('<p class="empty">{}</p>').format(empty)
     points = sorted(rows, key=_month)
     first, last = _month(points[0]), _month(points[-1])
     span = max((last - first).days, 1)

@@ -99,6 +99,19 @@ FACTS = {
 }
 
 
+# Where a piece of scorecard evidence comes from (assess.EvidenceKind), as a scorecard row names it.
+EVIDENCE_KINDS = {
+    "policy": "the policy text given",
+    "state-law": "state law",
+    "registry": "the registry's agreements",
+    "signal": "program facts",
+}
+
+
+# The size bands of knowledge/costs/defaults.yaml, as a cost estimate names them.
+AGENCY_SIZES = {"small": "a small agency", "medium": "a medium agency", "large": "a large agency"}
+
+
 def label(table: dict[str, str], code: Any) -> str:
     """The label for a code, or the code itself when the table does not know it."""
     if code is None:

@@ -46,13 +46,16 @@ class CostMixin(QueryMixin):
             else (row.last_seen or row.signed or date.today())
         )
         regime = costs.regime_for(row.kind, period)
+        sizing = None
         if size is not None:
             inputs, assumptions = costs.default_inputs(size, **changes)
         else:
             sworn, source = self.sworn_officers(agency.ori if agency is not None else None)
             inputs, assumptions = costs.agency_inputs(row.agency_name, sworn, source, **changes)
+            if "officers" not in changes and "base_salary" not in changes:
+                sizing = costs.agency_sizing(row.agency_name, sworn, source)
         assumptions.insert(0, f"regime {regime}: chosen from the agreement's kind ({row.kind}) and dates")
-        return costs.estimate(regime, inputs, assumptions)
+        return costs.estimate(regime, inputs, assumptions, sizing)
 
     def sworn_officers(self, ori: str | None) -> tuple[int | None, str]:
         """An agency's sworn officers as the FBI roster reports them (by ORI), and where that comes from."""
