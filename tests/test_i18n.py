@@ -117,3 +117,18 @@ def test_the_glossary_has_both_languages_and_a_source() -> None:
         assert term.in_language("es")["term"] and term.in_language("en")["definition"] and term.source
     with pytest.raises(KnowledgeError, match=r"terms\[0\].*es: term and definition"):
         parse_glossary({"terms": [{"id": "x", "source": "s", "en": {"term": "a", "definition": "b"}}]})
+
+
+def test_sentences_built_from_values_are_worded_in_spanish(client: TestClient) -> None:
+    """The place page's cost sizing and the scorecard's explanations come as values the page words: in
+    Spanish they are wholly Spanish, and the English page keeps its words."""
+    place = client.get("/es/place/48167").text
+    assert "Supone que Galveston County Sheriff" in place and "agentes juramentados" in place
+    assert "sworn officers" not in place and "assigned to the agreement" not in place
+    card = client.get("/es/scorecard/48167").text
+    assert "deducida de" in card and "Derived " not in card and "piece(s) of evidence" not in card
+    english = client.get("/en/scorecard/48167").text
+    assert "Derived " in english and "pieces of evidence" in english
+    assert "sworn officers (FBI" in client.get("/en/place/48167").text
+    # The toolkit's own words stay English, marked as such for a reader of the Spanish page.
+    assert '<span lang="en">State or local laws pertaining to the powers and duties' in card

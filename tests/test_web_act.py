@@ -370,7 +370,10 @@ def test_place_page_has_scorecard_cost_requests_and_act(client: TestClient, own:
         assert f"/act/request?agency={agreement['agency_id']}" in page
         estimate = own.cost_of_agreement(agreement["id"])
         assert f"${estimate.local:,.2f}" in page
-        assert html_text(estimate.assumptions[-1]) in page, "each row says what its figures assume"
+        sizing = estimate.sizing  # each row says what its figures assume: the agency's size and the pay
+        assert sizing is not None and html_text(sizing.agency) in page
+        worded = f"{sizing.sworn} sworn officer" if sizing.sworn is not None else "no sworn-officer count"
+        assert worded in page and "assigned to the agreement at $" in page
     # Each agency at its own size: Galveston County's agreements are not all priced the same.
     assert len({own.cost_of_agreement(a["id"]).total for a in active}) > 1
     assert f"/act/letter/resolution?subject={GALVESTON}" in page
