@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import os
 import platform
-import random
 import re
 import signal
 import statistics
@@ -47,7 +46,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from disentangle.registry import tables as t  # noqa: E402
 from disentangle.workspace import Workspace  # noqa: E402
 from scans import scanned_pdf  # noqa: E402  (the generator the tests use)
-from web_load import Connection, _free_port, _percentile, wait_until_up  # noqa: E402
+from web_load import _free_port, _percentile, load, wait_until_up  # noqa: E402
 
 DOC = ROOT / "docs" / "performance.md"
 BEGIN, END = "<!-- bench:server_load begin -->", "<!-- bench:server_load end -->"
@@ -97,33 +96,8 @@ def paths_of(url: str, home: Path, count: int) -> list[str]:
 async def phase(
     port: int, token: str, paths: list[str], total: int, clients: int, think: float = 0.0
 ) -> tuple[list[float], int]:
-    """`clients` people share `total` requests; each waits `think` seconds (0.5-1.5×, seeded) between two
-    requests, as a person reading a page does, so the load offered is about clients / think per second."""
-    samples: list[float] = []
-    failures = 0
-    issued = 0
-    auth = f"Authorization: Bearer {token}\r\n"
-    pause = random.Random(7)
-
-    async def client() -> None:
-        nonlocal issued, failures
-        connection = Connection(port, auth)
-        try:
-            if think:
-                await asyncio.sleep(pause.uniform(0, think))  # people do not all arrive at once
-            while issued < total:
-                path = paths[issued % len(paths)]
-                issued += 1
-                elapsed, ok = await asyncio.wait_for(connection.get(path), 60)
-                samples.append(elapsed)
-                failures += 0 if ok else 1
-                if think:
-                    await asyncio.sleep(think * pause.uniform(0.5, 1.5))
-        finally:
-            await connection.close()
-
-    await asyncio.wait_for(asyncio.gather(*(client() for _ in range(clients))), DEADLINE_SECONDS)
-    return samples, failures
+    """The web bench's clients (bench/web_load.py), each request carrying the user's API token."""
+    return await load(port, paths, total, clients, f"Authorization: Bearer {token}\r\n", think)
 
 
 def pages_read(engine: Engine, schema: str) -> int:

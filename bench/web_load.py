@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import os
 import platform
+import random
 import re
 import socket
 import statistics
@@ -113,27 +114,42 @@ class Connection:
         self.reader = self.writer = None
 
 
-async def scenario(port: int, workers: int, label: str, paths: list[str], total: int, clients: int) -> Result:
-    """`clients` connections share `total` requests, cycling through `paths`."""
+async def load(
+    port: int, paths: list[str], total: int, clients: int, headers: str = "", think: float = 0.0
+) -> tuple[list[float], int]:
+    """`clients` connections share `total` requests, cycling through `paths`: each request's milliseconds,
+    and how many failed. With `think`, each client waits think × 0.5-1.5 seconds (seeded) between two
+    requests, as a person reading a page does, so the load offered is about clients / think per second."""
     samples: list[float] = []
     failures = 0
     issued = 0
+    pause = random.Random(7)
 
     async def worker() -> None:
         nonlocal issued, failures
-        connection = Connection(port)
+        connection = Connection(port, headers)
         try:
+            if think:
+                await asyncio.sleep(pause.uniform(0, think))  # people do not all arrive at once
             while issued < total:
                 path = paths[issued % len(paths)]
                 issued += 1
                 elapsed, ok = await asyncio.wait_for(connection.get(path), 30)
                 samples.append(elapsed)
                 failures += 0 if ok else 1
+                if think:
+                    await asyncio.sleep(think * pause.uniform(0.5, 1.5))
         finally:
             await connection.close()
 
-    started = time.perf_counter()
     await asyncio.wait_for(asyncio.gather(*(worker() for _ in range(clients))), DEADLINE_SECONDS)
+    return samples, failures
+
+
+async def scenario(port: int, workers: int, label: str, paths: list[str], total: int, clients: int) -> Result:
+    """`clients` connections share `total` requests, cycling through `paths`."""
+    started = time.perf_counter()
+    samples, failures = await load(port, paths, total, clients)
     seconds = time.perf_counter() - started
     return Result(
         workers,
