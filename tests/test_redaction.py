@@ -209,6 +209,15 @@ def _words(line: str, page: int = 1, top: float = 100.0) -> list[PageWord]:
         ("Call 555-0199 or (512) 555-0199", (), {"phone": "(512) 555-0199"}),
         ("lives at 42 Elm Street Apt 3 with family", (), {"street-address": "42 Elm Street Apt 3"}),
         ("Section 287(g) of the Act, 8 U.S.C. 1357(g)", (), {}),
+        # Names anywhere, with no label: a first name of the Census's lists and a capitalised surname.
+        ("I spoke with Grace Okonkwo about the hold", (), {"person-name": "Grace Okonkwo"}),
+        ("send the log of ARREVALO, DOMINGO R. today", (), {"person-name": "ARREVALO, DOMINGO R."}),
+        ("her brother Domingo L. Arrevalo called twice", (), {"person-name": "Domingo L. Arrevalo"}),
+        ("the Houston Field Office and Jefferson Co jail", (), {}),  # things, not people
+        ("the jail of St. Augustine, Florida and Will County", (), {}),  # places
+        ("on May Day the ICE officers came", (), {}),  # a month is no first name
+        ("Chief Deputy Grace Okonkwo signed", (), {}),  # an official in her role
+        ("approved by Todd M. Lyons for ICE", ("Todd M. Lyons",), {}),  # a known ICE signer
     ],
 )
 def test_recognisers(line: str, officials: tuple[str, ...], expected: dict[str, str]) -> None:
@@ -231,6 +240,9 @@ def test_a_table_column_under_its_header() -> None:
 def test_the_recognisers_are_declared_with_their_sources() -> None:
     known = recognizers()
     assert {r.kind for r in known.recognizers} == set(RedactionKind) - {RedactionKind.PERSON}
+    assert known.names is not None and {"maria", "domingo", "grace"} <= known.names.first
+    assert not {"may", "june", "august"} & known.names.first  # months are not taken for first names
+    assert "census-name" in {entry["id"] for entry in describe()}
     for entry in describe():
         assert entry["label"] and entry["description"] and entry["source"]["url"].startswith("https://")
 
@@ -264,4 +276,35 @@ def test_the_signers_of_an_agreement_are_officials_and_stay(tmp_path: Path) -> N
     assert not [r for r in suggested if r.kind is RedactionKind.PERSON_NAME]
     unguarded = suggest(page_words(workspace.documents.original_path(sha256)), ())
     assert {r.text for r in unguarded if r.kind is RedactionKind.PERSON_NAME} & set(signers)
+    workspace.close()
+
+
+def test_a_name_list_that_cannot_be_read_is_one_clear_error(tmp_path: Path) -> None:
+    from disentangle.errors import KnowledgeError
+    from disentangle.publish._redaction import _name_lists
+
+    entry = {
+        "id": "census-name",
+        "kind": "person-name",
+        "label": "names",
+        "description": "names",
+        "source": {"label": "Census", "url": "https://www.census.gov/"},
+        "first": ["no-such-list.txt"],
+    }
+    with pytest.raises(KnowledgeError, match=r"recognizers.yaml: name list no-such-list.txt"):
+        _name_lists(entry)
+    with pytest.raises(KnowledgeError, match="name_lists has no first"):
+        _name_lists({**entry, "first": []})
+
+
+def test_the_workspace_counts_the_ice_signers_as_officials(tmp_path: Path) -> None:
+    """A released letter naming an ICE signer and a private person: only the person is suggested."""
+    letter = tmp_path / "letter.txt"
+    letter.write_text("Todd M. Lyons wrote that Grace Okonkwo was transferred.\n", encoding="utf-8")
+    workspace = Workspace(tmp_path / "ws")
+    sha256 = workspace.store_document(letter).sha256
+    officials = workspace._officials(sha256)
+    assert "Todd M. Lyons" in officials
+    words = _words("Todd M. Lyons wrote that Grace Okonkwo was transferred.")
+    assert [r.text for r in suggest(words, officials)] == ["Grace Okonkwo"]
     workspace.close()

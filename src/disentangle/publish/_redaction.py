@@ -13,11 +13,12 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from disentangle.errors import KnowledgeError
-from disentangle.knowledge import load_yaml
-from disentangle.model import Box, PageWord, Redaction, RedactionKind
+from disentangle.knowledge import KNOWLEDGE_DIR, load_yaml
+from disentangle.model import Box, PageWord, Redaction, RedactionKind, normalize_state
 
 KNOWLEDGE = "redaction/recognizers.yaml"
 CELL_GAP = 10.0  # points between two words of a line that start a new table cell
@@ -39,10 +40,19 @@ class Recognizer:
 
 
 @dataclass(frozen=True, slots=True)
+class NameLists:
+    """Names anywhere on a page: a first name of the Census's lists (lower case) beside a surname."""
+
+    recognizer: Recognizer  # what a suggestion says it is (kind person-name)
+    first: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class Recognizers:
     recognizers: tuple[Recognizer, ...]
     official_titles: re.Pattern[str]
     not_name_words: frozenset[str]
+    names: NameLists | None = None
 
 
 @cache
@@ -88,9 +98,108 @@ def recognizers() -> Recognizers:
             tuple(found),
             re.compile(rf"(?:{titles})\s*$", re.I),
             frozenset(str(w).lower() for w in data["not_name_words"]),
+            _name_lists(data["name_lists"]) if data.get("name_lists") else None,
         )
     except (KeyError, TypeError, ValueError, re.error) as exc:
         raise KnowledgeError(f"{KNOWLEDGE}: {exc}") from exc
+
+
+def _name_lists(entry: dict[str, Any]) -> NameLists:
+    """The Census's name lists of `name_lists` (files beside the recognisers, one name a line)."""
+    folder = KNOWLEDGE_DIR / Path(KNOWLEDGE).parent
+
+    def names(files: Sequence[str]) -> frozenset[str]:
+        out: set[str] = set()
+        for name in files:
+            path = folder / name
+            try:
+                lines = path.read_text(encoding="utf-8").split()
+            except OSError as exc:
+                raise KnowledgeError(f"{KNOWLEDGE}: name list {name}: {exc.strerror or exc}") from exc
+            out.update(line.strip().lower() for line in lines if line.strip())
+        if not out:
+            raise KnowledgeError(f"{KNOWLEDGE}: the name lists {list(files)} are empty")
+        return frozenset(out)
+
+    for key in ("id", "kind", "label", "description", "source", "first"):
+        if not entry.get(key):
+            raise KnowledgeError(f"{KNOWLEDGE}: name_lists has no {key}")
+    recognizer = Recognizer(
+        id=str(entry["id"]),
+        kind=RedactionKind(entry["kind"]),
+        label=str(entry["label"]),
+        description=str(entry["description"]),
+        pattern=None,
+        labels=(),
+        value=None,
+        near=None,
+        exclude=None,
+        source=dict(entry["source"]),
+    )
+    not_first = {str(w).lower() for w in entry.get("not_first") or ()}
+    return NameLists(recognizer, names(entry["first"]) - not_first)
+
+
+# A word that may be part of a name: capitalised ("Gonzalez", "McCarthy", "O'Neil", "Smith-Jones"), all
+# capitals ("GONZALEZ"), or an initial ("L", "L.").
+_NAME_WORD = re.compile(
+    r"[A-Z]'[A-Z][a-z]+|[A-Z][a-z]+(?:[A-Z][a-z]+)*(?:['-][A-Z]?[a-z]+)*|[A-Z]{2,}(?:['-][A-Z]+)*|[A-Z]\.?"
+)
+
+
+def listed_names(text: str, lists: NameLists, not_name_words: frozenset[str]) -> list[tuple[int, int]]:
+    """Where `text` names a person: a first name of the lists, an optional middle name or initial, and a
+    capitalised surname ("Maria L. Gonzalez", "GRACE OKONKWO"); or a capitalised surname, a comma and a
+    first name of the lists ("ARREVALO, DOMINGO", with an optional initial; not "Augustine, Florida").
+    Surnames are not looked up: the lists of 1990 miss too many of the names in these records. Any word
+    of `not_name_words`, in the name or right after it ("Houston Field Office"), makes it a thing.
+    Spans as (start, end) offsets."""
+    words = [(m.group(), m.start(), m.end()) for m in _NAME_WORD.finditer(text)]
+
+    def plain(word: str) -> str:
+        return word.rstrip(".").lower()
+
+    def thing(index: int) -> bool:
+        """The word right after a name (same line, spaces only between) makes it a thing."""
+        return joined(index - 1, index) and plain(words[index][0]) in not_name_words
+
+    def joined(a: int, b: int, glue: str = r"[ \t]+") -> bool:
+        return b < len(words) and re.fullmatch(glue, text[words[a][2] : words[b][1]]) is not None
+
+    def initial(index: int) -> bool:
+        return len(words[index][0].rstrip(".")) == 1
+
+    found: list[tuple[int, int]] = []
+    taken = -1
+    for i, (word, start, _end) in enumerate(words):
+        if i <= taken or not _is_surname(word, not_name_words):
+            continue
+        # Surname, first name [initial]
+        given = i + 1
+        comma = joined(i, given, r",[ \t]*") and plain(words[given][0]) in lists.first
+        if comma and normalize_state(words[given][0]) is None:  # "Augustine, Florida" is a place
+            end_at = given + 1 if joined(given, given + 1) and initial(given + 1) else given
+            if not thing(end_at + 1):
+                found.append((start, words[end_at][2]))
+                taken = end_at
+                continue
+        if plain(word) not in lists.first:
+            continue
+        # First [middle] surname
+        j = i + 1
+        middle = joined(i, j) and (initial(j) or plain(words[j][0]) in lists.first)
+        if middle and joined(j, j + 1) and _is_surname(words[j + 1][0], not_name_words):
+            j += 1  # a middle name or initial, then the surname
+        if joined(j - 1, j) and _is_surname(words[j][0], not_name_words) and not thing(j + 1):
+            found.append((start, words[j][2]))
+            taken = j
+    return found
+
+
+def _is_surname(word: str, not_name_words: frozenset[str]) -> bool:
+    """A word that may be a surname: capitalised, three letters or more, not a thing's word."""
+    bare = word.rstrip(".")
+    return len(bare) >= 3 and bare == word and bare.lower() not in not_name_words
 
 
 @dataclass(slots=True)
@@ -213,6 +322,9 @@ def suggest(
                         (recognizer, line.start + m.start(), line.start + m.end())
                         for m in recognizer.value.finditer(text)
                     ]
+        if known.names is not None:
+            named = listed_names(page.text, known.names, known.not_name_words)
+            hits += [(known.names.recognizer, start, end) for start, end in named]
         for recognizer, start, end in hits:
             matched = page.text[start:end]
             if recognizer.kind is RedactionKind.PERSON_NAME and (
@@ -302,7 +414,9 @@ def _column_hits(page: _Page, recognizer: Recognizer) -> list[tuple[int, int]]:
 
 def describe() -> list[dict[str, Any]]:
     """The recognisers as the docs and the review page list them."""
+    known = recognizers()
+    listed = (known.names.recognizer,) if known.names else ()
     return [
         {"id": r.id, "kind": r.kind.value, "label": r.label, "description": r.description, "source": r.source}
-        for r in recognizers().recognizers
+        for r in (*known.recognizers, *listed)
     ]

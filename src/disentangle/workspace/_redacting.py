@@ -16,6 +16,7 @@ from sqlalchemy import delete, insert, select, update
 
 from disentangle import ingest
 from disentangle.errors import DocumentError, InputError, NotFoundError
+from disentangle.extract._signers import known_ice_signers
 from disentangle.model import Box, BoxOrigin, PageWord, Redaction, RedactionKind
 from disentangle.publish import _flatten, _redaction
 from disentangle.registry import tables as t
@@ -83,12 +84,14 @@ class RedactionMixin(ReviewMixin):
         return sha256, path, self.documents.get(sha256).filename
 
     def _officials(self, sha256: str) -> list[str]:
-        """The names the document's signature blocks show: officials signing in their public role."""
+        """Officials named in their public role: the names the document's signature blocks show, and the
+        ICE officials who sign agreements (knowledge/agreements/ice_signers.yaml), however printed."""
+        ice = [name for signer in known_ice_signers() for name in (signer.name, *signer.also)]
         try:
             extraction = self.reading(sha256)["extraction"]
         except (NotFoundError, DocumentError):
-            return []
-        return [str(s["name"]) for s in extraction.get("signatories") or [] if s.get("name")]
+            return ice
+        return [str(s["name"]) for s in extraction.get("signatories") or [] if s.get("name")] + ice
 
     def redaction_suggestions(self, document: str) -> list[Redaction]:
         """What the recognisers would black out of a stored document (a PDF or a page image)."""
