@@ -49,6 +49,15 @@ class ClickArrestKnowledge:
     error_rates: tuple[float, ...]
     database_shares: tuple[float, ...]
     assumption_translations: tuple[dict[str, dict[str, str]], ...] = ()  # ours, one per assumption
+    counted: dict[str, tuple[str, dict[str, dict[str, str]]]] = field(
+        default_factory=dict
+    )  # key: (text, ours)
+
+    def counted_text(self, key: str) -> str:
+        """What a count counts, in English (`counted` of click_arrest.yaml: detainers | outcomes)."""
+        if key not in self.counted:
+            raise KnowledgeError(f"{KNOWLEDGE}: no counted text {key!r}")
+        return self.counted[key][0]
 
     def citation(self) -> str:
         a = self.article
@@ -95,6 +104,11 @@ def click_arrest_knowledge() -> ClickArrestKnowledge:
             raise KnowledgeError(f"{KNOWLEDGE}: assumptions[{index}] needs a text")
         assumptions.append(text)
         assumption_translations.append(translations(entry, ("text",), KNOWLEDGE, f"assumptions[{index}]"))
+    counted = {}
+    for key, entry in (doc.get("counted") or {}).items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("text"), str) or not entry["text"].strip():
+            raise KnowledgeError(f"{KNOWLEDGE}: counted.{key} needs a text")
+        counted[str(key)] = (entry["text"], translations(entry, ("text",), KNOWLEDGE, f"counted.{key}"))
     return ClickArrestKnowledge(
         parameters,
         article,
@@ -104,6 +118,7 @@ def click_arrest_knowledge() -> ClickArrestKnowledge:
         tuple(float(v) for v in grid.get("error_rates") or ()),
         tuple(float(v) for v in grid.get("database_shares") or ()),
         tuple(assumption_translations),
+        counted,
     )
 
 
@@ -131,6 +146,12 @@ class ClickArrestEstimate:
             "period": self.period,
             "detainers": self.detainers,
             "counted": self.counted,
+            "translations": {
+                language: {"counted": text["text"]}
+                for found in k.counted.values()
+                if found[0] == self.counted
+                for language, text in found[1].items()
+            },
             "parameters": {
                 key: {
                     "value": self.values[key],

@@ -41,8 +41,19 @@ class HistoryEvent:
         """The event's sentence in `language`, falling back to the English."""
         return translated(self.label, self.translations, "label", language)
 
+    def all_translations(self) -> dict[str, dict[str, str]]:
+        """The event's translated fields by language: its label and its program's name."""
+        out = {}
+        for language in LANGUAGES:
+            fields = dict(self.translations.get(language, {}))
+            program = program_labels().get(language, {}).get(self.program)
+            if program:
+                fields["program_label"] = program
+            if fields:
+                out[language] = fields
+        return out
+
     def to_dict(self) -> dict[str, Any]:
-        programs = program_labels()
         return {
             "id": self.id,
             "date": self.date,
@@ -53,18 +64,7 @@ class HistoryEvent:
             "sources": list(self.sources),
             "place": self.place,
             "name": self.name,
-            "translations": {
-                language: {
-                    **(
-                        {"program_label": programs[language][self.program]}
-                        if self.program in programs.get(language, {})
-                        else {}
-                    ),
-                    **self.translations.get(language, {}),
-                }
-                for language in LANGUAGES
-                if self.translations.get(language) or self.program in programs.get(language, {})
-            },
+            "translations": self.all_translations(),
         }
 
 
@@ -75,7 +75,8 @@ def program_labels() -> dict[str, dict[str, str]]:
     for program, entry in (load_yaml(KNOWLEDGE).get("programs") or {}).items():
         if program not in PROGRAMS or not isinstance(entry, dict) or entry.get("label") != PROGRAMS[program]:
             raise KnowledgeError(
-                f"{KNOWLEDGE}: programs.{program} must be one of {sorted(PROGRAMS)}, labelled as the code names it"
+                f"{KNOWLEDGE}: programs.{program} must be one of {sorted(PROGRAMS)}, "
+                f"labelled as the code names it"
             )
         for language, text in translations(entry, ("label",), KNOWLEDGE, f"programs.{program}").items():
             out.setdefault(language, {})[str(program)] = text["label"]

@@ -790,10 +790,13 @@ def _click(
         return None
     known = [y for y in years if y.total is not None]
     if known:
-        count, what = sum(y.total or 0 for y in known), "detainers"
+        count, what = (
+            sum(y.total or 0 for y in known),
+            assess.click_arrest_knowledge().counted_text("detainers"),
+        )
     else:
         count = sum((y.outcome("declined") or 0) + (y.other_outcomes or 0) for y in years)
-        what = "recorded detainer outcomes (the data give no total)"
+        what = assess.click_arrest_knowledge().counted_text("outcomes")
     citizens = [y.outcome("us_citizen") for y in years if y.outcome("us_citizen") is not None]
     label = f"{years[0].year}–{years[-1].year}" if len(years) > 1 else str(years[0].year)
     observed = sum(c or 0 for c in citizens) if citizens else None
