@@ -41,7 +41,10 @@ from disentangle.assess._detainers import (
     describe_sources,
     detainer_datasets,
     detainer_forms,
+    detainer_note,
+    detainer_notes,
     form_of,
+    note_translations,
     outcome_groups,
     outcome_of,
 )
@@ -56,7 +59,13 @@ from disentangle.assess._practice import (
     compare_practice,
     local_policy_places,
 )
-from disentangle.assess._program_history import HistoryEvent, history_source, place_timeline, program_history
+from disentangle.assess._program_history import (
+    HistoryEvent,
+    built_event,
+    history_source,
+    place_timeline,
+    program_history,
+)
 from disentangle.assess._scorecard import (
     Comparison,
     EvidenceKind,
@@ -129,6 +138,7 @@ __all__ = [
     "YearJudgement",
     "build_scorecard",
     "build_series",
+    "built_event",
     "check_validity",
     "claims_from_local_policies",
     "claims_from_state_law",
@@ -140,6 +150,8 @@ __all__ = [
     "describe_sources",
     "detainer_datasets",
     "detainer_forms",
+    "detainer_note",
+    "detainer_notes",
     "find_authorization_clause",
     "find_authorization_evidence",
     "find_conflicts",
@@ -157,6 +169,7 @@ __all__ = [
     "load_state_laws",
     "load_toolkit",
     "local_policy_places",
+    "note_translations",
     "outcome_groups",
     "outcome_of",
     "place_timeline",

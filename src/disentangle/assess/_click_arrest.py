@@ -11,12 +11,13 @@ about anyone: the same numbers come out for any place with the same count.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from disentangle.errors import InputError, KnowledgeError
 from disentangle.knowledge import load_yaml
+from disentangle.knowledge._translations import translations
 
 KNOWLEDGE = "detainers/click_arrest.yaml"
 PARAMETERS = ("status_error_rate", "overstay_error_rate", "database_share", "overstay_share")
@@ -33,6 +34,9 @@ class Parameter:
     basis: str  # cited | assumption
     quote: str | None
     note: str | None
+    translations: dict[str, dict[str, str]] = field(
+        default_factory=dict
+    )  # ours: label, measures, note, basis
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +48,16 @@ class ClickArrestKnowledge:
     assumptions: tuple[str, ...]
     error_rates: tuple[float, ...]
     database_shares: tuple[float, ...]
+    assumption_translations: tuple[dict[str, dict[str, str]], ...] = ()  # ours, one per assumption
+    counted: dict[str, tuple[str, dict[str, dict[str, str]]]] = field(
+        default_factory=dict
+    )  # key: (text, ours)
+
+    def counted_text(self, key: str) -> str:
+        """What a count counts, in English (`counted` of click_arrest.yaml: detainers | outcomes)."""
+        if key not in self.counted:
+            raise KnowledgeError(f"{KNOWLEDGE}: no counted text {key!r}")
+        return self.counted[key][0]
 
     def citation(self) -> str:
         a = self.article
@@ -73,19 +87,38 @@ def click_arrest_knowledge() -> ClickArrestKnowledge:
             entry.get("basis", "assumption"),
             entry.get("quote"),
             entry.get("note"),
+            translations(entry, ("label", "measures", "note", "basis"), KNOWLEDGE, f"parameters.{key}"),
         )
     article = doc.get("article") or {}
     if not article.get("url") or not article.get("title"):
         raise KnowledgeError(f"{KNOWLEDGE}: the article needs a title and a url")
     grid = doc.get("sensitivity") or {}
+    records = []
+    for index, entry in enumerate(doc.get("records_cited") or ()):
+        found = translations(entry, ("label",), KNOWLEDGE, f"records_cited[{index}]")
+        records.append({**{k: v for k, v in entry.items() if k != "es"}, "translations": found})
+    assumptions, assumption_translations = [], []
+    for index, entry in enumerate(doc.get("assumptions") or ()):
+        text = entry.get("text") if isinstance(entry, dict) else entry
+        if not isinstance(text, str) or not text.strip():
+            raise KnowledgeError(f"{KNOWLEDGE}: assumptions[{index}] needs a text")
+        assumptions.append(text)
+        assumption_translations.append(translations(entry, ("text",), KNOWLEDGE, f"assumptions[{index}]"))
+    counted = {}
+    for key, entry in (doc.get("counted") or {}).items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("text"), str) or not entry["text"].strip():
+            raise KnowledgeError(f"{KNOWLEDGE}: counted.{key} needs a text")
+        counted[str(key)] = (entry["text"], translations(entry, ("text",), KNOWLEDGE, f"counted.{key}"))
     return ClickArrestKnowledge(
         parameters,
         article,
-        tuple(doc.get("records_cited") or ()),
+        tuple(records),
         tuple(doc.get("notes") or ()),
-        tuple(doc.get("assumptions") or ()),
+        tuple(assumptions),
         tuple(float(v) for v in grid.get("error_rates") or ()),
         tuple(float(v) for v in grid.get("database_shares") or ()),
+        tuple(assumption_translations),
+        counted,
     )
 
 
@@ -113,6 +146,12 @@ class ClickArrestEstimate:
             "period": self.period,
             "detainers": self.detainers,
             "counted": self.counted,
+            "translations": {
+                language: {"counted": text["text"]}
+                for found in k.counted.values()
+                if found[0] == self.counted
+                for language, text in found[1].items()
+            },
             "parameters": {
                 key: {
                     "value": self.values[key],
@@ -122,6 +161,7 @@ class ClickArrestEstimate:
                     "basis": p.basis,
                     "quote": p.quote,
                     "note": p.note,
+                    "translations": p.translations,
                 }
                 for key, p in k.parameters.items()
             },
@@ -134,6 +174,10 @@ class ClickArrestEstimate:
                 for rate, share, n in self.sensitivity
             ],
             "assumptions": list(k.assumptions),
+            "assumption_rows": [
+                {"text": text, "translations": found}
+                for text, found in zip(k.assumptions, k.assumption_translations, strict=True)
+            ],
             "source": {"article": k.citation(), "records_cited": list(k.records_cited)},
         }
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from disentangle.errors import KnowledgeError
 from disentangle.knowledge import load_yaml
+from disentangle.knowledge._translations import LANGUAGES, translated, translations
 
 DECLINED_REASON = "Detainer Declined by LEA"
 
@@ -37,6 +38,16 @@ class OutcomeGroup:
     label: str
     description: str
     reasons: tuple[str, ...]
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)  # ours: {"es": {"label": ...}}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "description": self.description,
+            "lift_reasons": list(self.reasons),
+            "translations": self.translations,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +67,19 @@ class DatasetInfo:
     publisher: str
     url: str | None
     coverage: Coverage
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)  # ours: label, publisher
+
+
+@dataclass(frozen=True, slots=True)
+class DetainerNote:
+    """An explanatory note the detainer pages show (detainers/datasets.yaml `notes`)."""
+
+    id: str
+    text: str
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)  # ours: {"es": {"text": ...}}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "text": self.text, "translations": self.translations}
 
 
 def _key(text: str) -> str:
@@ -82,8 +106,11 @@ def outcome_groups() -> tuple[OutcomeGroup, ...]:
             if _key(reason) in seen:
                 raise KnowledgeError(f"detainers/outcomes.yaml: {reason!r} is in two groups")
             seen[_key(reason)] = group_id
+        found = translations(entry, ("label", "description"), "detainers/outcomes.yaml", f"groups.{group_id}")
         built.append(
-            OutcomeGroup(group_id, entry["label"], entry["description"], tuple(entry.get("reasons") or ()))
+            OutcomeGroup(
+                group_id, entry["label"], entry["description"], tuple(entry.get("reasons") or ()), found
+            )
         )
     return tuple(built)
 
@@ -144,16 +171,74 @@ def form_of(printed: str | None) -> str | None:
     return None
 
 
+DATASETS_FILE = "detainers/datasets.yaml"
+
+
 @cache
 def detainer_datasets() -> dict[str, DatasetInfo]:
     out = {}
-    for key, entry in (load_yaml("detainers/datasets.yaml").get("datasets") or {}).items():
+    for key, entry in (_datasets_doc().get("datasets") or {}).items():
         try:
             coverage = Coverage(entry.get("coverage"))
         except ValueError as exc:
-            raise KnowledgeError(f"detainers/datasets.yaml: {key} has an unknown coverage") from exc
-        out[key] = DatasetInfo(key, entry["label"], entry["publisher"], entry.get("url"), coverage)
+            raise KnowledgeError(f"{DATASETS_FILE}: {key} has an unknown coverage") from exc
+        found = translations(entry, ("label", "publisher"), DATASETS_FILE, f"datasets.{key}")
+        out[key] = DatasetInfo(key, entry["label"], entry["publisher"], entry.get("url"), coverage, found)
     return out
+
+
+def _datasets_doc() -> dict[str, Any]:
+    doc = load_yaml(DATASETS_FILE)
+    if not isinstance(doc, dict):
+        raise KnowledgeError(f"{DATASETS_FILE}: expected a mapping at the top")
+    return doc
+
+
+@cache
+def detainer_notes() -> dict[str, DetainerNote]:
+    """The explanatory notes of detainers/datasets.yaml by id, each with its translations."""
+    out = {}
+    for key, entry in (_datasets_doc().get("notes") or {}).items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("text"), str) or not entry["text"].strip():
+            raise KnowledgeError(f"{DATASETS_FILE}: notes.{key} needs a text")
+        text = " ".join(entry["text"].split())
+        out[str(key)] = DetainerNote(
+            str(key), text, translations(entry, ("text",), DATASETS_FILE, f"notes.{key}")
+        )
+    return out
+
+
+def detainer_note(key: str) -> str:
+    """The English text of one note of detainers/datasets.yaml."""
+    note = detainer_notes().get(key)
+    if note is None:
+        raise KnowledgeError(f"{DATASETS_FILE}: no note {key!r}")
+    return note.text
+
+
+def note_translations(text: str) -> dict[str, dict[str, str]]:
+    """The translations of a note shown on a detainer page, found by its English text; none for a text
+    that is not one of datasets.yaml's notes."""
+    for note in detainer_notes().values():
+        if note.text == text:
+            return note.translations
+    return {}
+
+
+@cache
+def _source_phrases() -> dict[str, dict[str, str]]:
+    """The words of a one-line source description, by language (datasets.yaml `source_phrases`)."""
+    given = _datasets_doc().get("source_phrases") or {}
+    english = given.get("en") if isinstance(given, dict) else None
+    if not isinstance(english, dict) or set(english) != set(_PHRASES):
+        raise KnowledgeError(f"{DATASETS_FILE}: source_phrases.en must give {', '.join(_PHRASES)}")
+    out = {"en": {k: str(v) for k, v in english.items()}}
+    for language, text in translations(given, _PHRASES, DATASETS_FILE, "source_phrases").items():
+        out[language] = {**out["en"], **text}
+    return out
+
+
+_PHRASES = ("row", "rows", "counted_from")
 
 
 # ------------------------------------------------------------------------------------------ counts in
@@ -201,12 +286,19 @@ class CountRow:
     source: CountSource
 
 
-def describe_sources(sources: Iterable[CountSource]) -> str:
-    """Sources in one line, by publisher and file: "label <url>: file.csv rows 2-13, 16; other.csv row 2"."""
+def describe_sources(sources: Iterable[CountSource], language: str = "en") -> str:
+    """Sources in one line, by publisher and file: "label <url>: file.csv rows 2-13, 16; other.csv row 2".
+
+    In another language the dataset's label and the words come from detainers/datasets.yaml; file names,
+    addresses and row numbers stay as they are."""
+    words = _source_phrases().get(language) or _source_phrases()["en"]
+    infos = detainer_datasets()
     files: dict[tuple[str, str | None], dict[str, list[int]]] = defaultdict(dict)
     made: dict[tuple[str, str | None], int | None] = {}
     for source in sources:
-        key = (source.label, source.url)
+        info = infos.get(source.dataset)
+        label = translated(source.label, info.translations, "label", language) if info else source.label
+        key = (label, source.url)
         rows = files[key].setdefault(source.file.rsplit("/", 1)[-1] or source.file, [])
         if source.row is not None:
             rows.append(source.row)
@@ -217,9 +309,10 @@ def describe_sources(sources: Iterable[CountSource]) -> str:
         for file, rows in by_file.items():
             unique = sorted(set(rows))
             named.append(
-                file + ((" rows " if len(unique) > 1 else " row ") + _ranges(unique) if unique else "")
+                file + (f" {words['rows' if len(unique) > 1 else 'row']} {_ranges(unique)}" if unique else "")
             )
-        counted = f", counted from {made[(label, url)]:,} rows" if made[(label, url)] else ""
+        n = made[(label, url)]
+        counted = ", " + words["counted_from"].format(n=f"{n:,}") if n else ""
         parts.append(f"{label}{f' <{url}>' if url else ''}: {'; '.join(named)}{counted}")
     return " | ".join(parts)
 
@@ -284,6 +377,10 @@ class DetainerYear:
                 "coverage": self.coverage.value if self.coverage else None,
                 "sources": [source.to_dict() for source in self.sources],
                 "source_text": describe_sources(self.sources),
+                "translations": {
+                    language: {"source_text": describe_sources(self.sources, language)}
+                    for language in LANGUAGES
+                },
                 "also_counted_by": self.also,
             }
         )
@@ -323,10 +420,7 @@ class DetainerSeries:
             "scope": self.scope,
             "name": self.name,
             "years": [item.to_dict() for item in self.years],
-            "outcome_groups": [
-                {"id": g.id, "label": g.label, "description": g.description, "lift_reasons": list(g.reasons)}
-                for g in outcome_groups()
-            ],
+            "outcome_groups": [g.to_dict() for g in outcome_groups()],
         }
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from disentangle.errors import InputError, KnowledgeError
 from disentangle.knowledge import KNOWLEDGE_DIR, load_yaml
+from disentangle.knowledge._translations import translations
 from disentangle.letters._letters import Letter
 from disentangle.letters._render import to_docx, to_html, to_pdf
 from disentangle.letters._requests import TOPICS
@@ -34,7 +35,7 @@ def campaign_topics() -> dict[str, CampaignTopic]:
     sources = (doc or {}).get("sources") or {}
     out: dict[str, CampaignTopic] = {}
     try:
-        for entry in doc["campaigns"]:
+        for index, entry in enumerate(doc["campaigns"]):
             topic = CampaignTopic(
                 id=str(entry["id"]),
                 label=str(entry["label"]),
@@ -43,6 +44,9 @@ def campaign_topics() -> dict[str, CampaignTopic]:
                 kinds=tuple(entry["kinds"]),
                 source="; ".join(
                     " ".join(str(sources[k.strip()]).split()) for k in entry["source"].split(";")
+                ),
+                translations=translations(
+                    entry, ("label", "description"), str(path), f"campaigns[{index}] ({entry.get('id')})"
                 ),
             )
             unknown = [t for t in topic.topics if t not in TOPICS] + [

@@ -91,6 +91,18 @@ class CampaignTopic:
     topics: tuple[str, ...]  # records-request topics of knowledge/letters/asks.yaml
     kinds: tuple[str, ...]  # the agreement kinds a document it brings out counts as found
     source: str
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)  # ours: label, description
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "description": self.description,
+            "topics": list(self.topics),
+            "kinds": list(self.kinds),
+            "source": self.source,
+            "translations": self.translations,
+        }
 
 
 def status_after(actions: list[AgreementAction]) -> AgreementStatus:

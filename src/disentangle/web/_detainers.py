@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from disentangle.assess import outcome_groups
 from disentangle.errors import InputError
 from disentangle.publish.detainer_csv import DETAINER_COLUMNS, detainer_csv
 from disentangle.web._cache import Page
@@ -61,6 +62,21 @@ def _report(site: Site, key: str | None, request: Request) -> DetainerReport:
     return report
 
 
+def legend_rows(items: list[Any]) -> list[dict[str, Any]]:
+    """A chart's legend as rows the templates localise: an outcome group's label carries the group's
+    translations (knowledge/detainers/outcomes.yaml); a form's id needs none."""
+    groups = {group.id: group for group in outcome_groups()}
+    return [
+        {
+            "key": item.key,
+            "label": item.label,
+            "css": item.css,
+            "translations": groups[item.key].translations if item.key in groups else {},
+        }
+        for item in items
+    ]
+
+
 def charts(report: DetainerReport) -> dict[str, Any]:
     """The page's charts: outcomes per year, U.S.-citizen lifts, detainers per month, forms per year."""
     series = report.series
@@ -69,7 +85,7 @@ def charts(report: DetainerReport) -> dict[str, Any]:
         "outcomes": render_bars(
             outcomes, outcome_series(), title=f"Detainers by outcome and year: {report.name}"
         ),
-        "outcomes_legend": legend(outcome_series(), outcomes),
+        "outcomes_legend": legend_rows(legend(outcome_series(), outcomes)),
     }
     citizens = citizen_bars(series)
     if any(not bar.no_data for bar in citizens):
@@ -82,7 +98,7 @@ def charts(report: DetainerReport) -> dict[str, Any]:
     forms, palette = form_bars(series)
     if forms:
         out["forms"] = render_bars(forms, palette, title=f"Detainers by form and year: {report.name}")
-        out["forms_legend"] = legend(palette, forms)
+        out["forms_legend"] = legend_rows(legend(palette, forms))
     return out
 
 
@@ -98,7 +114,7 @@ def place_section(site: Site, place: dict[str, Any]) -> dict[str, Any] | None:
     return {
         "report": report,
         "chart": render_bars(bars, outcome_series(), title=f"Detainers by outcome and year: {report.name}"),
-        "legend": legend(outcome_series(), bars),
+        "legend": legend_rows(legend(outcome_series(), bars)),
         "href": f"/detainers/{key}",
     }
 

@@ -130,6 +130,7 @@ class DetainerReport:
             "timeline": [event.to_dict() for event in self.timeline],
             "datasets": self.datasets,
             "notes": self.notes,
+            "note_rows": [{"text": n, "translations": assess.note_translations(n)} for n in self.notes],
         }
 
 
@@ -264,9 +265,7 @@ class DetainersMixin(JudgeMixin):
             report = self._report(
                 "agency", name, ori, None, self._facility_list(where), series, [], period, rates
             )
-            report.notes.append(
-                "An agency's detainers are those of the facilities it runs, by the rule shown for each."
-            )
+            report.notes.append(assess.detainer_note("agency-facilities"))
             return report
         raise NotFoundError(
             f"no place, detainer facility or agency matches {target!r}; "
@@ -332,10 +331,7 @@ class DetainersMixin(JudgeMixin):
             rates,
         )
         if place["level"] not in ("county", "state"):
-            report.notes.append(
-                "Detainer facilities are tied to counties: "
-                "this place's jails are counted on its county's page."
-            )
+            report.notes.append(assess.detainer_note("tied-to-counties"))
         if place["level"] == "county":
             report.timeline = assess.place_timeline(self._place_events(place, comparisons))
         return report
@@ -370,13 +366,9 @@ class DetainersMixin(JudgeMixin):
             scope, name, key, place, facilities, series, comparisons, click, [], self._datasets()
         )
         if any(y.coverage is Coverage.DECLINED_ONLY for y in series.years):
-            report.notes.append(
-                "NPR's facility table lists a facility's year only when at least one detainer was declined "
-                "there, and counts its other outcomes without a total: a year without a decline reads "
-                "“no data”, and “—” marks a figure it does not give."
-            )
+            report.notes.append(assess.detainer_note("declined-only"))
         if not series.has_data:
-            report.notes.append("No detainer dataset in this workspace counts this scope: no data, not zero.")
+            report.notes.append(assess.detainer_note("no-data"))
         return report
 
     def _comparisons(self, place: dict[str, Any], series: DetainerSeries) -> list[PracticeComparison]:
@@ -418,13 +410,14 @@ class DetainersMixin(JudgeMixin):
             month = (row.value or {}).get("month") or (row.date.isoformat()[:7] if row.date else None)
             if month:
                 events.append(
-                    HistoryEvent(
+                    assess.built_event(
                         "sc-activated-here",
                         month,
                         "secure-communities",
-                        f"Secure Communities switched on in {place['name']}.",
+                        "sc-activated-here",
                         None,
                         (activation_source,),
+                        name=str(place["name"]),
                         place=True,
                     )
                 )
@@ -435,14 +428,17 @@ class DetainersMixin(JudgeMixin):
                 continue
             seen.add(claim.label)
             events.append(
-                HistoryEvent(
+                assess.built_event(
                     f"policy-{len(seen)}",
                     claim.in_force_from.isoformat(),
                     "detainer-policy",
-                    f"In force: {claim.label} ({claim.stance} detainers).",
+                    "policy-in-force",
                     claim.quote,
                     ({"title": claim.citation, "url": claim.source or ""},),
+                    name=claim.label,
+                    stance=claim.stance,
                     place=True,
+                    keep_name=True,
                 )
             )
         return events
@@ -577,6 +573,7 @@ class DetainersMixin(JudgeMixin):
                     "rows_counted": row.rows_counted,
                     "first_month": row.first_month.isoformat()[:7] if row.first_month else None,
                     "last_month": row.last_month.isoformat()[:7] if row.last_month else None,
+                    "translations": info.translations if info else {},
                 }
             )
         return out
@@ -793,10 +790,13 @@ def _click(
         return None
     known = [y for y in years if y.total is not None]
     if known:
-        count, what = sum(y.total or 0 for y in known), "detainers"
+        count, what = (
+            sum(y.total or 0 for y in known),
+            assess.click_arrest_knowledge().counted_text("detainers"),
+        )
     else:
         count = sum((y.outcome("declined") or 0) + (y.other_outcomes or 0) for y in years)
-        what = "recorded detainer outcomes (the data give no total)"
+        what = assess.click_arrest_knowledge().counted_text("outcomes")
     citizens = [y.outcome("us_citizen") for y in years if y.outcome("us_citizen") is not None]
     label = f"{years[0].year}–{years[-1].year}" if len(years) > 1 else str(years[0].year)
     observed = sum(c or 0 for c in citizens) if citizens else None
