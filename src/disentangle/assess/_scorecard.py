@@ -44,6 +44,18 @@ class Origin(StrEnum):
     GIVEN = "given"
 
 
+# The sentences evidence is said in, by code; each is worded in English by `summary` and by the pages.
+EVIDENCE_CODES = (
+    "state-law",  # {law}, {provision}[: {summary}] (summary translated as data: translations)
+    "agreement",  # {label}: {agency} ({kind}, {status}[, signed {signed}])
+    "agreement-used",  # {label}: {agency}, used {first}[ – {last}]
+    "agreement-records",  # {label}: {agency}, on records dated {first}[ – {last}]
+    "detainers-declined",  # {label}: {year}: {declined} declined, {other} other outcomes at {facility}
+    "secure-communities",  # {label}: activated {month}
+    "dhs-designation",  # {label}: listed as “{printed}”, {section}
+)
+
+
 @dataclass(frozen=True, slots=True)
 class ScoreEvidence:
     kind: EvidenceKind
@@ -56,10 +68,16 @@ class ScoreEvidence:
     source: str | None = None
     start: int | None = None
     end: int | None = None
+    # Which sentence `summary` is (see EVIDENCE_CODES) and the values it was made from, so that a page
+    # can word it in its own language; None for evidence only `summary` says (a policy's provisions).
+    code: str | None = None
+    values: dict[str, Any] = field(default_factory=dict, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind.value,
+            "code": self.code,
+            "values": dict(self.values),
             "aspect": self.aspect or None,
             "meaning": self.meaning.value if self.meaning else None,
             "summary": self.summary,
@@ -198,6 +216,7 @@ class _FactRule:
     label: str
     statuses: frozenset[str] = frozenset()  # set for an agreement shown as a signal (agreement_signals)
     when: str = "{first} – {last}"  # how such an agreement's dates are said
+    code: str | None = None  # the sentence (EVIDENCE_CODES) such an agreement's signal is said in
 
 
 def parse_registry_rules(
@@ -238,6 +257,9 @@ def parse_registry_rules(
         for index, entry in enumerate(doc.get(section) or []):
             unknown = [c for c in entry.get("signal_for") or [] if c not in criteria]
             needs_status = section == "agreement_signals" and not entry.get("statuses")
+            code = entry.get("code")
+            if code is not None and code not in EVIDENCE_CODES:
+                raise KnowledgeError(f"{origin}: {section}[{index}] has unknown code {code!r}")
             if unknown or not entry.get("kinds") or not entry.get("label") or needs_status:
                 raise KnowledgeError(
                     f"{origin}: {section}[{index}] needs kinds, a label and known criteria (got {unknown})"
@@ -250,6 +272,7 @@ def parse_registry_rules(
                     entry["label"],
                     frozenset(entry.get("statuses") or ()),
                     str(entry.get("when") or "{first} – {last}"),
+                    code,
                 )
             )
     return tuple(agreements), tuple(facts)
@@ -295,6 +318,25 @@ def describe_fact(kind: str, value: Any) -> str:
     return ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in value.items() if v not in (None, "", False))
 
 
+def fact_words(kind: str, value: Any) -> tuple[str | None, dict[str, Any]]:
+    """The sentence (EVIDENCE_CODES) and values `describe_fact` says a fact's value in, when it has one."""
+    if not isinstance(value, dict):
+        return None, {}
+    if kind == "secure_communities_activated" and value.get("month"):
+        return "secure-communities", {"month": value["month"]}
+    if kind == "dhs_sanctuary_designation" and value.get("name_printed") and value.get("section"):
+        return "dhs-designation", {"printed": value["name_printed"], "section": value["section"]}
+    if kind == "detainers_declined":
+        return "detainers-declined", {
+            "year": value.get("year"),
+            "declined": value.get("declined"),
+            "other": value.get("other_outcomes"),
+            "pooled": bool(value.get("other_pooled")),
+            "facility": value.get("facility"),
+        }
+    return None, {}
+
+
 def _registry_evidence(
     facts: Sequence[Agreement | Fact],
 ) -> tuple[list[ScoreEvidence], list[ScoreEvidence]]:
@@ -316,6 +358,14 @@ def _registry_evidence(
                             citation=item.id,
                             source=_source_label(item.source) or item.document_url,
                             quote=None,
+                            code="agreement",
+                            values={
+                                "label": rule.label,
+                                "agency": item.agency_name,
+                                "kind": str(item.kind),
+                                "status": str(item.status),
+                                "signed": item.signed.isoformat() if item.signed else None,
+                            },
                         )
                     )
             for fact_rule in fact_rules:
@@ -331,6 +381,13 @@ def _registry_evidence(
                             summary=f"{fact_rule.label}: {item.agency_name}, {used}",
                             citation=item.id,
                             source=_source_label(item.source),
+                            code=fact_rule.code,
+                            values={
+                                "label": fact_rule.label,
+                                "agency": item.agency_name,
+                                "first": first,
+                                "last": None if first == last else last,
+                            },
                         )
                         for criterion in fact_rule.signal_for
                     )
@@ -338,6 +395,12 @@ def _registry_evidence(
             for fact_rule in fact_rules:
                 if item.kind in fact_rule.kinds and not fact_rule.statuses:
                     dated = f" ({item.date.isoformat()})" if item.date else ""
+                    code, values = fact_words(item.kind, item.value)
+                    values = {
+                        "label": fact_rule.label,
+                        **values,
+                        "date": item.date.isoformat() if item.date else None,
+                    }
                     for criterion in fact_rule.signal_for:
                         signals.append(
                             ScoreEvidence(
@@ -345,6 +408,8 @@ def _registry_evidence(
                                 criterion=criterion,
                                 summary=f"{fact_rule.label}: {describe_fact(item.kind, item.value)}{dated}",
                                 source=_source_label(item.source),
+                                code=code,
+                                values=dict(values) if code else {},
                             )
                         )
         else:
@@ -382,6 +447,13 @@ def _law_evidence(law: StateLaw) -> list[ScoreEvidence]:
             quote=effect.quote,
             citation=f"{law.citation}, {effect.provision}",
             source=effect.source or law.url,
+            code="state-law",
+            values={
+                "law": law.label,
+                "provision": effect.provision,
+                "summary": effect.summary,
+                "translations": {language: dict(words) for language, words in effect.translations.items()},
+            },
         )
         for effect in law.effects
     ]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ class LawEffect:
     quote: str | None  # the law's own words, when we have its text
     summary: str | None  # our one-line description, when we do not quote
     source: str | None  # where the quote or summary was read, when not the law's own address
+    # Our translations of `summary`, by language ({"es": {"summary": ...}}); a quote is never translated.
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,7 @@ class Penalty:
     provision: str
     summary: str  # our words
     source: str | None = None
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +76,40 @@ class StateLaw:
             "url": self.url,
             "note": self.note,
             "penalties": [
-                {"provision": p.provision, "summary": p.summary, "source": p.source} for p in self.penalties
+                {
+                    "provision": p.provision,
+                    "summary": p.summary,
+                    "source": p.source,
+                    "translations": {language: dict(words) for language, words in p.translations.items()},
+                }
+                for p in self.penalties
             ],
         }
+
+
+# The languages our summaries are translated into, as data beside each summary: `es: {summary: ...}`.
+TRANSLATED_LANGUAGES = ("es",)
+
+
+def _summary_translations(entry: dict[str, Any], origin: str, at: str) -> dict[str, dict[str, str]]:
+    """The translations of an entry's `summary`: each language required when there is a summary."""
+    found: dict[str, dict[str, str]] = {}
+    for language in TRANSLATED_LANGUAGES:
+        given = entry.get(language)
+        if not entry.get("summary"):
+            if given is not None:
+                raise KnowledgeError(f"{origin}: {at} has a {language} translation but no summary")
+            continue
+        if given is None:
+            raise KnowledgeError(
+                f"{origin}: {at} has a summary but no {language} translation ({language}: {{summary: ...}})"
+            )
+        if not isinstance(given, dict) or set(given) != {"summary"}:
+            raise KnowledgeError(f"{origin}: {at}.{language} must map summary (and only summary) to text")
+        if not isinstance(given["summary"], str) or not given["summary"].strip():
+            raise KnowledgeError(f"{origin}: {at}.{language} has an empty summary")
+        found[language] = {"summary": given["summary"]}
+    return found
 
 
 def parse_state_laws(
@@ -125,6 +160,7 @@ def parse_state_laws(
                     quote=effect.get("quote"),
                     summary=effect.get("summary"),
                     source=effect.get("source"),
+                    translations=_summary_translations(effect, origin, at),
                 )
             )
         penalties = []
@@ -133,7 +169,14 @@ def parse_state_laws(
                 raise KnowledgeError(
                     f"{origin}: {entry['id']} penalties[{number}] needs a provision and a summary"
                 )
-            penalties.append(Penalty(penalty["provision"], penalty["summary"], penalty.get("source")))
+            penalties.append(
+                Penalty(
+                    penalty["provision"],
+                    penalty["summary"],
+                    penalty.get("source"),
+                    _summary_translations(penalty, origin, f"{entry['id']} penalties[{number}]"),
+                )
+            )
         applies = tuple(entry.get("applies_to") or _LOCAL_LEVELS)
         unknown_levels = [level for level in applies if level not in {lv.value for lv in Level}]
         if unknown_levels:

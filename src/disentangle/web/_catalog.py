@@ -18,6 +18,7 @@ from babel.messages.pofile import read_po, write_po
 
 from disentangle.assess._practice import KNOWLEDGE as PRACTICE
 from disentangle.assess._practice import Verdict
+from disentangle.assess._scorecard import REGISTRY_FILE
 from disentangle.knowledge import load_yaml
 from disentangle.publish import LAYERS
 from disentangle.publish._map import COUNTY_TITLE
@@ -59,6 +60,17 @@ def template_messages() -> dict[str, tuple[str, ...]]:
     return {k: v for k, v in found.items() if not k.endswith("\0where")}
 
 
+def registry_words() -> Iterator[str]:
+    """What the scorecard's registry evidence says through `tr`: each rule's label (knowledge/scorecard/
+    registry.yaml) and the statuses of the agreements that answer a criterion."""
+    doc = load_yaml(REGISTRY_FILE)
+    for section in ("agreements", "agreement_signals", "facts"):
+        for entry in doc.get(section) or []:
+            yield str(entry["label"])
+    for entry in doc.get("agreements") or []:
+        yield from (str(status) for status in entry["statuses"])
+
+
 def vocabulary() -> Iterator[str]:
     """The registry's words the pages translate when they show them."""
     for table in (_labels.MODELS, _labels.STATUSES, _labels.EVENTS, _labels.REVIEWS, _labels.ORIGINS):
@@ -66,6 +78,8 @@ def vocabulary() -> Iterator[str]:
     yield from _labels.COUNTY_RULES.values()
     yield from _labels.FACTS.values()
     yield from _labels.EVIDENCE_KINDS.values()
+    yield from _labels.MEANINGS.values()
+    yield from registry_words()
     yield from _labels.AGENCY_SIZES.values()
     yield from COUNTY_TITLE.values()
     for layer in LAYERS:

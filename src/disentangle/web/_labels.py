@@ -108,6 +108,15 @@ EVIDENCE_KINDS = {
 }
 
 
+# What a piece of scorecard evidence does to its criterion (assess.Meaning), as the scorecard says it.
+MEANINGS = {
+    "satisfies": "satisfies",
+    "partial": "partial",
+    "exception": "exception",
+    "contradicts": "contradicts",
+}
+
+
 # The size bands of knowledge/costs/defaults.yaml, as a cost estimate names them.
 AGENCY_SIZES = {"small": "a small agency", "medium": "a medium agency", "large": "a large agency"}
 

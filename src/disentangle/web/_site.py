@@ -96,6 +96,7 @@ def template_environment() -> jinja2.Environment:
         county_rule=lambda code: tr(_labels.label(_labels.COUNTY_RULES, code)),
         fact=lambda code: tr(_labels.label(_labels.FACTS, code)),
         evidence_kind=lambda code: tr(_labels.label(_labels.EVIDENCE_KINDS, code)),
+        meaning=lambda code: tr(_labels.label(_labels.MEANINGS, code)),
         agency_size=lambda code: tr(_labels.label(_labels.AGENCY_SIZES, code)),
         tr=tr,
         # A knowledge entry's own translation of a field (scorecard criteria carry theirs as data).
