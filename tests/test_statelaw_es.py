@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import copy
 import html
-import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,10 +18,9 @@ from disentangle.assess._scorecard import EVIDENCE_CODES
 from disentangle.assess._statelaw import STATELAW_DIR, parse_state_laws
 from disentangle.errors import KnowledgeError
 from disentangle.knowledge import load_yaml
-from disentangle.web import _catalog, create_app
+from disentangle.web import create_app
 from disentangle.workspace import Workspace
 
-MESSAGES_JSON = Path(__file__).resolve().parents[1] / "es-messages.json"
 PLACEHOLDER = re.compile(r"%\(\w+\)s")
 
 
@@ -143,17 +140,3 @@ def test_the_spanish_scorecard_shows_spanish_summaries_and_english_quotes(
     assert quotes
     for quote in quotes:  # verbatim, and marked as English for a reader of the Spanish page
         assert f'<blockquote lang="en">{escape(quote)}</blockquote>' in page
-
-
-def test_the_spanish_messages_file_matches_the_catalog() -> None:
-    """es-messages.json (the Spanish for this branch's msgids, to go into the .po) names messages the pages
-    use, keeping every placeholder; once the .po has them the file may go."""
-    if not MESSAGES_JSON.exists():
-        pytest.skip("es-messages.json merged into the catalog")
-    translations = json.loads(MESSAGES_JSON.read_text(encoding="utf-8"))
-    messages = _catalog.messages()
-    for msgid, spanish in translations.items():
-        assert msgid in messages, msgid
-        forms = spanish if isinstance(spanish, list) else [spanish]
-        for form in forms:
-            assert form.strip() and set(PLACEHOLDER.findall(form)) == set(PLACEHOLDER.findall(msgid)), msgid
