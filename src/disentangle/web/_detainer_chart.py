@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 
 from disentangle.assess import DetainerSeries, DetainerYear, outcome_groups
 from disentangle.web._chart import Frame, nice_ceiling, value_axis
+from disentangle.web._i18n import current, gettext_, ngettext_
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,13 +30,27 @@ class Bar:
 
 
 def outcome_series() -> tuple[Series, ...]:
-    groups = [Series(g.id, g.label, f"d-{g.id}") for g in outcome_groups()]
+    """The outcome groups (each in the page's language: their translations are data) and the series of
+    counts without a breakdown."""
+    language = current()
+    groups = [
+        Series(g.id, (g.translations.get(language) or {}).get("label") or g.label, f"d-{g.id}")
+        for g in outcome_groups()
+    ]
     return (
         *groups,
-        Series("no_reason", "No lift reason recorded", "d-none"),
-        Series("unsplit", "Outcomes other than declined, not broken down", "d-unsplit"),
-        Series("total", "Detainers (no breakdown)", "d-total"),
+        Series("no_reason", gettext_("No lift reason recorded"), "d-none"),
+        Series("unsplit", gettext_("Outcomes other than declined, not broken down"), "d-unsplit"),
+        Series("total", gettext_("Detainers (no breakdown)"), "d-total"),
     )
+
+
+def _detainers(count: int) -> str:
+    return ngettext_("%(num)s detainer", "%(num)s detainers", count) % {"num": f"{count:,}"}
+
+
+def _no_data(year: int) -> str:
+    return gettext_("%(year)s: no data") % {"year": year}
 
 
 def _year_segments(item: DetainerYear) -> tuple[tuple[str, int], ...]:
@@ -55,12 +70,17 @@ def outcome_bars(series: DetainerSeries) -> list[Bar]:
     labels = {s.key: s.label for s in outcome_series()}
     for item in series.years:
         if not item.has_data:
-            bars.append(Bar(str(item.year), (), f"{item.year}: no data", no_data=True))
+            bars.append(Bar(str(item.year), (), _no_data(item.year), no_data=True))
             continue
         segments = _year_segments(item)
         parts = ", ".join(f"{labels[key]} {count:,}" for key, count in segments)
-        total = f"{item.total:,} detainers" if item.total is not None else "total not in the data"
-        bars.append(Bar(str(item.year), segments, f"{item.year}: {total}; {parts or 'no outcome recorded'}"))
+        total = _detainers(item.total) if item.total is not None else gettext_("total not in the data")
+        title = gettext_("%(year)s: %(total)s; %(outcomes)s") % {
+            "year": item.year,
+            "total": total,
+            "outcomes": parts or gettext_("no outcome recorded"),
+        }
+        bars.append(Bar(str(item.year), segments, title))
     return bars
 
 
@@ -70,15 +90,14 @@ def citizen_bars(series: DetainerSeries) -> list[Bar]:
     for item in series.years:
         count = item.outcome("us_citizen") if item.has_data else None
         if count is None:
-            bars.append(Bar(str(item.year), (), f"{item.year}: no data", no_data=True))
+            bars.append(Bar(str(item.year), (), _no_data(item.year), no_data=True))
         else:
-            bars.append(
-                Bar(
-                    str(item.year),
-                    (("us_citizen", count),),
-                    f"{item.year}: {count:,} lifted as U.S. citizens",
-                )
-            )
+            lifted = ngettext_(
+                "%(year)s: %(num)s lifted as a U.S. citizen",
+                "%(year)s: %(num)s lifted as U.S. citizens",
+                count,
+            ) % {"year": item.year, "num": f"{count:,}"}
+            bars.append(Bar(str(item.year), (("us_citizen", count),), lifted))
     return bars
 
 
@@ -89,7 +108,7 @@ def month_bars(series: DetainerSeries) -> list[Bar]:
         for month in sorted(item.months):
             count = item.months[month]
             label = str(item.year) if month == 1 else ""
-            bars.append(Bar(label, (("total", count),), f"{item.year}-{month:02d}: {count:,} detainers"))
+            bars.append(Bar(label, (("total", count),), f"{item.year}-{month:02d}: {_detainers(count)}"))
     return bars
 
 
@@ -113,7 +132,7 @@ def render_bars(
     """Stacked bars with a y axis, the bar labels under them and a hover title per bar."""
     frame = frame or Frame(height=240)
     if not bars:
-        return Markup('<p class="empty">No counts to draw.</p>')
+        return Markup('<p class="empty">{}</p>').format(gettext_("No counts to draw."))
     css = {s.key: s.css for s in series}
     tallest = max((sum(count for _, count in bar.segments) for bar in bars), default=0)
     top, step = nice_ceiling(max(tallest, 1))

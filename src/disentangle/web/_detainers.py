@@ -23,6 +23,7 @@ from disentangle.web._detainer_chart import (
     render_bars,
 )
 from disentangle.web._downloads import download_name
+from disentangle.web._i18n import gettext_
 from disentangle.web._site import Site, cached_response
 from disentangle.workspace import DetainerReport
 
@@ -81,23 +82,28 @@ def charts(report: DetainerReport) -> dict[str, Any]:
     """The page's charts: outcomes per year, U.S.-citizen lifts, detainers per month, forms per year."""
     series = report.series
     outcomes = outcome_bars(series)
+    by_outcome = gettext_("Detainers by outcome and year: %(name)s") % {"name": report.name}
     out: dict[str, Any] = {
-        "outcomes": render_bars(
-            outcomes, outcome_series(), title=f"Detainers by outcome and year: {report.name}"
-        ),
+        "outcomes": render_bars(outcomes, outcome_series(), title=by_outcome),
         "outcomes_legend": legend_rows(legend(outcome_series(), outcomes)),
     }
     citizens = citizen_bars(series)
     if any(not bar.no_data for bar in citizens):
         out["citizens"] = render_bars(
-            citizens, outcome_series(), title=f"Detainers lifted as U.S. citizens, by year: {report.name}"
+            citizens,
+            outcome_series(),
+            title=gettext_("Detainers lifted as U.S. citizens, by year: %(name)s") % {"name": report.name},
         )
     months = month_bars(series)
     if months:
-        out["months"] = render_bars(months, outcome_series(), title=f"Detainers by month: {report.name}")
+        out["months"] = render_bars(
+            months, outcome_series(), title=gettext_("Detainers by month: %(name)s") % {"name": report.name}
+        )
     forms, palette = form_bars(series)
     if forms:
-        out["forms"] = render_bars(forms, palette, title=f"Detainers by form and year: {report.name}")
+        out["forms"] = render_bars(
+            forms, palette, title=gettext_("Detainers by form and year: %(name)s") % {"name": report.name}
+        )
         out["forms_legend"] = legend_rows(legend(palette, forms))
     return out
 
@@ -113,7 +119,11 @@ def place_section(site: Site, place: dict[str, Any]) -> dict[str, Any] | None:
     bars = outcome_bars(report.series)
     return {
         "report": report,
-        "chart": render_bars(bars, outcome_series(), title=f"Detainers by outcome and year: {report.name}"),
+        "chart": render_bars(
+            bars,
+            outcome_series(),
+            title=gettext_("Detainers by outcome and year: %(name)s") % {"name": report.name},
+        ),
         "legend": legend_rows(legend(outcome_series(), bars)),
         "href": f"/detainers/{key}",
     }
