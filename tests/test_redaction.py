@@ -308,3 +308,20 @@ def test_the_workspace_counts_the_ice_signers_as_officials(tmp_path: Path) -> No
     words = _words("Todd M. Lyons wrote that Grace Okonkwo was transferred.")
     assert [r.text for r in suggest(words, officials)] == ["Grace Okonkwo"]
     workspace.close()
+
+
+def test_the_review_page_names_each_kind_in_the_readers_language(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from disentangle.web import create_app
+
+    workspace = Workspace(tmp_path / "ws")
+    sha256 = workspace.store_document(build_booking_log(tmp_path / "log.pdf")).sha256
+    with TestClient(create_app(workspace, cache_seconds=0), base_url="http://127.0.0.1") as client:
+        english = client.get(f"/en/documents/{sha256}/redact").text
+        spanish = client.get(f"/es/documents/{sha256}/redact").text
+    assert '<span class="kind">date of birth</span>' in english
+    assert '<span class="kind">fecha de nacimiento</span>' in spanish
+    assert '<span class="kind">número de Seguro Social</span>' in spanish
+    assert ">birth-date<" not in spanish and ". birth-date</title>" not in spanish
+    workspace.close()

@@ -81,6 +81,7 @@ def vocabulary() -> Iterator[str]:
     yield from _labels.MEANINGS.values()
     yield from registry_words()
     yield from _labels.AGENCY_SIZES.values()
+    yield from _labels.REDACTION_KINDS.values()
     yield from COUNTY_TITLE.values()
     for layer in LAYERS:
         yield layer.title

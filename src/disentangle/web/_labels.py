@@ -121,6 +121,21 @@ MEANINGS = {
 AGENCY_SIZES = {"small": "a small agency", "medium": "a medium agency", "large": "a large agency"}
 
 
+# What a redaction box hides (model.RedactionKind), as the review page names it.
+REDACTION_KINDS = {
+    "ssn": "Social Security number",
+    "alien-number": "A-number",
+    "birth-date": "date of birth",
+    "booking-number": "booking number",
+    "case-number": "case number",
+    "phone": "phone number",
+    "email": "e-mail address",
+    "street-address": "street address",
+    "person-name": "name of a private person",
+    "person": "drawn by a person",
+}
+
+
 def label(table: dict[str, str], code: Any) -> str:
     """The label for a code, or the code itself when the table does not know it."""
     if code is None:

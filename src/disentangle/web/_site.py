@@ -98,6 +98,7 @@ def template_environment() -> jinja2.Environment:
         evidence_kind=lambda code: tr(_labels.label(_labels.EVIDENCE_KINDS, code)),
         meaning=lambda code: tr(_labels.label(_labels.MEANINGS, code)),
         agency_size=lambda code: tr(_labels.label(_labels.AGENCY_SIZES, code)),
+        redaction_kind=lambda code: tr(_labels.label(_labels.REDACTION_KINDS, code)),
         tr=tr,
         # A knowledge entry's own translation of a field (scorecard criteria carry theirs as data).
         localized=lambda row, name: (
