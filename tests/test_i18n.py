@@ -125,6 +125,7 @@ def test_sentences_built_from_values_are_worded_in_spanish(client: TestClient) -
     place = client.get("/es/place/48167").text
     assert "Supone que Galveston County Sheriff" in place and "agentes juramentados" in place
     assert "sworn officers" not in place and "assigned to the agreement" not in place
+    assert "con reembolso del DHS desde el 1 de octubre de 2025" in place  # a regime's own translation
     card = client.get("/es/scorecard/48167").text
     assert "deducida de" in card and "Derived " not in card and "piece(s) of evidence" not in card
     english = client.get("/en/scorecard/48167").text

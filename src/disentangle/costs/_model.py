@@ -221,7 +221,11 @@ class CostEstimate:
     def to_dict(self) -> dict[str, Any]:
         per_officer = self.per_officer()
         return {
-            "regime": {"id": self.regime.id, "label": self.regime.label},
+            "regime": {
+                "id": self.regime.id,
+                "label": self.regime.label,
+                "translations": self.regime.translations,
+            },
             "inputs": self.inputs.to_dict(),
             "lines": [line.to_dict() for line in self.lines],
             "per_agreement": {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -10,6 +10,7 @@ from typing import Any
 
 from disentangle.errors import KnowledgeError
 from disentangle.knowledge import KNOWLEDGE_DIR, load_yaml
+from disentangle.knowledge._translations import translations
 from disentangle.model import AGREEMENT_KINDS
 
 REGIMES_FILE = KNOWLEDGE_DIR / "costs" / "regimes.yaml"
@@ -48,6 +49,7 @@ class Regime:
     effective_until: date | None = None
     notes: tuple[str, ...] = ()
     federal_in_kind: str | None = None
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)  # ours: {"es": {"label": ...}}
 
     def pays(self, line: str) -> Decimal | str:
         return self.federal_pays.get(line, Decimal(0))
@@ -147,6 +149,7 @@ def parse_regimes(doc: Any, origin: str) -> dict[str, Regime]:
         regimes[regime_id] = Regime(
             id=regime_id,
             label=entry["label"],
+            translations=translations(entry, ("label",), origin, f"regime {regime_id}"),
             agreement_kinds=kinds,
             federal_pays=pays,
             sources=tuple(sources),
