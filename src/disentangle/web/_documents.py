@@ -78,16 +78,16 @@ def documents_page(
     agreement pages load it: documents change between visits)."""
     site = site_of(request)
     documents = site.workspace.library()
-    scope: str | None = None  # which documents these are, in words
+    scope: dict[str, str] | None = None  # which documents these are (the template words it)
     if place:
         shown = site.workspace.show(place)
         ids = {a["id"] for a in shown["agreements"]}
         documents = [d for d in documents if d["agreement_id"] in ids]
-        scope = f"matched to agreements of {(shown.get('jurisdiction') or shown['agency'])['name']}"
+        scope = {"kind": "place", "name": (shown.get("jurisdiction") or shown["agency"])["name"]}
     elif agreement:
         record = site.workspace.agreement(agreement)["agreement"]
         documents = [d for d in documents if d["agreement_id"] == record["id"]]
-        scope = f"matched to this agreement of {record['agency']}"
+        scope = {"kind": "agreement", "name": record["agency"]}
     context = {
         "documents": documents,
         "scope": scope,
