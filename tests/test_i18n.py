@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -133,3 +134,126 @@ def test_sentences_built_from_values_are_worded_in_spanish(client: TestClient) -
     assert "sworn officers (FBI" in client.get("/en/place/48167").text
     # The toolkit's own words stay English, marked as such for a reader of the Spanish page.
     assert '<span lang="en">State or local laws pertaining to the powers and duties' in card
+
+
+# ------------------------------------------------------------------ no raw English left in the templates
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "src" / "disentangle" / "web" / "templates"
+
+# Templates whose every word a person reads goes through gettext.
+TRANSLATED_TEMPLATES = (
+    "agency.html",
+    "agreement.html",
+    "api.html",
+    "audit.html",
+    "base.html",
+    "cost.html",
+    "cost_results.html",
+    "detainer_contradictions.html",
+    "document.html",
+    "documents.html",
+    "documents_table.html",
+    "error.html",
+    "found.html",
+    "home.html",
+    "job.html",
+    "letter_details.html",
+    "letter_find.html",
+    "letter_preview.html",
+    "login.html",
+    "outside.html",
+    "place.html",
+    "redact.html",
+    "request_details.html",
+    "request_find.html",
+    "request_preview.html",
+    "requests.html",
+    "requests_fragment.html",
+    "review_queue.html",
+    "search.html",
+    "upload.html",
+)
+
+# Text that is the same in every language: paths, file names, commands, the brand, abbreviations.
+NOT_WORDS = {
+    "Disentangle",
+    "· Disentangle",
+    "UTC",
+    "/api",
+    "/api/changes",
+    "/api/documents",
+    "/api/documents/",
+    "/api/jobs/",
+    "/api/map",
+    "/api/review",
+    "/api/stats?by=month",
+    "/openapi.json",
+    "counties.csv",
+    "counties.json",
+    "disentangle check FILE --policy POLICY",
+    "disentangle ingest FILES",
+}
+ABBREVIATIONS = re.compile(
+    r"[\W\d]*(JSON|CSV|API|CLI|ORI|FIPS|ICE|PDF|DOCX|Markdown|HTML|sha256|Atom|TFM|JEM|WSO)?[\W\d]*"
+)
+SEEN_ATTRIBUTES = re.compile(r"\b(?:title|alt|placeholder|aria-label)=\"([^\"]*)\"")
+
+
+def raw_text(template: str) -> list[str]:
+    """The chunks of a template's text (and of the attributes a person reads) outside any {{ }} or
+    {% %}: words there are not translated."""
+    text = re.sub(r"\{#.*?#\}", " ", template, flags=re.S)
+    text = re.sub(r"<script.*?</script>|<style.*?</style>", " ", text, flags=re.S)
+    text = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", "\x00", text, flags=re.S)
+    chunks = SEEN_ATTRIBUTES.findall(text)
+    text = re.sub(r"<[^>]*>", "\x00", text, flags=re.S)
+    chunks += text.split("\x00")
+    found = []
+    for chunk in chunks:
+        words = " ".join(chunk.replace("\x00", " ").split())
+        if (
+            re.search(r"[A-Za-z]{3,}", words)
+            and not ABBREVIATIONS.fullmatch(words)
+            and words not in NOT_WORDS
+        ):
+            found.append(words)
+    return found
+
+
+def test_the_raw_text_check_sees_text_and_attributes() -> None:
+    assert raw_text('<p>{{ _("Fine") }} <a href="/x">JSON</a></p>') == []
+    assert raw_text("<h1>Records requests{% if x %} to {{ y }}{% endif %}</h1>") == ["Records requests"]
+    assert raw_text('<input placeholder="e.g. Galveston" aria-label="{{ _("Ok") }}">') == ["e.g. Galveston"]
+
+
+@pytest.mark.parametrize("name", TRANSLATED_TEMPLATES)
+def test_no_raw_english_is_left_in_the_translated_templates(name: str) -> None:
+    assert raw_text((TEMPLATES / name).read_text(encoding="utf-8")) == [], name
+
+
+@pytest.fixture(scope="module")
+def fresh_client(registry: Workspace) -> Iterator[TestClient]:
+    with TestClient(create_app(registry, cache_seconds=0), base_url="http://127.0.0.1") as test_client:
+        yield test_client
+
+
+@pytest.mark.parametrize(
+    ("path", "spanish"),
+    [
+        ("/es/documents", "Subir acuerdos"),
+        ("/es/documents/upload", "archivos a la vez, de"),
+        ("/es/requests", "No hay ninguna solicitud de documentos guardada en este espacio de trabajo."),
+        ("/es/act/request", "Solicitud de documentos: buscar la agencia"),
+        ("/es/act/request?q=Galveston", "Agencias que coinciden con “Galveston”"),
+        ("/es/act/cost", "Los resultados se actualizan mientras escribe, una vez que elija un régimen."),
+        ("/es/review", "Nada espera a una persona."),
+        ("/es/found", "Acuerdos encontrados en documentos"),
+        ("/es/api", "La descripción legible por máquina es"),
+        ("/es/detainers/contradictions", "Políticas sobre órdenes de detención que la práctica contradice"),
+    ],
+)
+def test_the_app_pages_render_in_spanish(fresh_client: TestClient, path: str, spanish: str) -> None:
+    page = fresh_client.get(path, headers={"accept": "text/html"})
+    assert page.status_code == 200, path
+    assert '<html lang="es">' in page.text
+    assert spanish in page.text, path
