@@ -26,6 +26,7 @@ from disentangle.web import _security as security
 from disentangle.web import _uploads as uploads
 from disentangle.web._act import posted, render
 from disentangle.web._downloads import download, download_name
+from disentangle.web._i18n import gettext_
 from disentangle.web._site import Site
 from disentangle.workspace import HoldingKind, Workspace
 from disentangle.workspace._library import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, JobStatus
@@ -39,26 +40,37 @@ Sha256 = Annotated[str, PathParam(pattern=SHA256, description="the document's sh
 JobId = Annotated[str, PathParam(pattern=JOB_ID, description="the job's id (32 hex digits)")]
 REFRESH_SECONDS = 2  # how often the job page reloads itself while the job runs (without JavaScript)
 
-# How each group of extracted facts is titled on the document page, by the field's first word.
-FACT_GROUPS = {
-    "kind": "Kind of agreement",
-    "template": "Template",
-    "agency": "Agency",
-    "signatories": "Signatories",
-    "signed_date": "Dates and term",
-    "effective_date": "Dates and term",
-    "effective_rule": "Dates and term",
-    "term": "Dates and term",
-    "review_years": "Dates and term",
-    "functions": "Functions delegated",
-    "obligations": "Obligations",
-    "reimbursement": "Reimbursement",
-    "termination": "Termination",
-    "suspension": "Suspension",
-    "addenda": "Addenda",
-}
-KIND_LABELS = {"unknown": "not recognised as an agreement we know"}
-SIDES = {"lea": "Local agency", "ice": "ICE", "other": "Other"}
+
+# How each group of extracted facts is titled on the document page, by the field's first word (in the
+# language of the page being rendered: a function, not a constant).
+def fact_groups() -> dict[str, str]:
+    dates = gettext_("Dates and term")
+    return {
+        "kind": gettext_("Kind of agreement"),
+        "template": gettext_("Template"),
+        "agency": gettext_("Agency"),
+        "signatories": gettext_("Signatories"),
+        "signed_date": dates,
+        "effective_date": dates,
+        "effective_rule": dates,
+        "term": dates,
+        "review_years": dates,
+        "functions": gettext_("Functions delegated"),
+        "obligations": gettext_("Obligations"),
+        "reimbursement": gettext_("Reimbursement"),
+        "termination": gettext_("Termination"),
+        "suspension": gettext_("Suspension"),
+        "addenda": gettext_("Addenda"),
+    }
+
+
+def _sides() -> dict[str, str]:
+    """Who signed, in the language of the page being rendered."""
+    return {"lea": gettext_("Local agency"), "ice": "ICE", "other": gettext_("Other")}
+
+
+def _kind_label(kind: str) -> str:
+    return gettext_("not recognised as an agreement we know") if kind == "unknown" else kind
 
 
 def site_of(request: Request) -> Site:
@@ -321,8 +333,9 @@ def document_context(
         for page in document.pages
     ]
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    titles = fact_groups()
     for fact in facts:
-        groups[fact_group(fact["field"])].append(fact)
+        groups[fact_group(fact["field"], titles)].append(fact)
     reviews = (
         _review_context(site.workspace, sha256, document)
         if with_reviews
@@ -339,8 +352,8 @@ def document_context(
         "redline": Markup(demote_headings(reading["redline"])),  # Comparison escaped every text in it
         "pages": pages,
         "groups": list(groups.items()),
-        "sides": SIDES,
-        "kind_label": KIND_LABELS.get(extraction["kind"], extraction["kind"]),
+        "sides": _sides(),
+        "kind_label": _kind_label(extraction["kind"]),
         "function_labels": extract.function_labels(),
         **reviews,
         **(
@@ -466,9 +479,9 @@ def marked_text(text: str, spans: Sequence[tuple[int, int, int]]) -> Markup:
     return Markup("".join(out))  # every piece of text went through html.escape
 
 
-def fact_group(field: str) -> str:
+def fact_group(field: str, groups: dict[str, str] | None = None) -> str:
     head = re.split(r"[.\[]", field, maxsplit=1)[0]
-    return FACT_GROUPS.get(head, head.replace("_", " ").capitalize())
+    return (groups or fact_groups()).get(head, head.replace("_", " ").capitalize())
 
 
 def demote_headings(redline: str) -> str:
