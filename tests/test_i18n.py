@@ -246,6 +246,8 @@ def fresh_client(registry: Workspace) -> Iterator[TestClient]:
         ("/es/act/request", "Solicitud de documentos: buscar la agencia"),
         ("/es/act/request?q=Galveston", "Agencias que coinciden con “Galveston”"),
         ("/es/act/cost", "Los resultados se actualizan mientras escribe, una vez que elija un régimen."),
+        ("/es/act/cost?agreement=facility-adlntca-igsa", "Costo en 12 meses, partida por partida"),
+        ("/es/agreement/facility-adlntca-igsa", "(la calculadora, completada de antemano con este acuerdo)"),
         ("/es/review", "Nada espera a una persona."),
         ("/es/found", "Acuerdos encontrados en documentos"),
         ("/es/api", "La descripción legible por máquina es"),

@@ -47,6 +47,7 @@ def fact_groups() -> dict[str, str]:
     dates = gettext_("Dates and term")
     return {
         "kind": gettext_("Kind of agreement"),
+        "title": gettext_("Title"),
         "template": gettext_("Template"),
         "agency": gettext_("Agency"),
         "signatories": gettext_("Signatories"),
