@@ -259,3 +259,14 @@ def test_the_app_pages_render_in_spanish(fresh_client: TestClient, path: str, sp
     assert page.status_code == 200, path
     assert '<html lang="es">' in page.text
     assert spanish in page.text, path
+
+
+def test_the_cost_calculator_names_its_inputs_and_their_basis_in_spanish(client: TestClient) -> None:
+    page = client.get("/es/act/cost").text
+    assert "agentes asignados al acuerdo" in page and "supuesto: cámbielo por su cifra" in page
+    assert "supuesto para una agencia mediana" in page
+    assert "Acuerdo 287(g), con reembolso del DHS desde el 1 de octubre de 2025" in page
+    # A cited source stays as the source says it, marked English for a Spanish reader.
+    assert '<span lang="en">29 U.S.C. § 207(a)(1)' in page
+    english = client.get("/en/act/cost").text
+    assert "officers assigned to the agreement" in english and "assumption: change it to your figure" in english

@@ -497,6 +497,8 @@ class CostInput:
     default: str  # "" when the input has no default
     source: str
     whole: bool  # a count, not an amount
+    basis: str = "source"  # source (cited) | assumption | size (of the agency band `band`) | yours
+    band: str | None = None
 
 
 _LABELS = {
@@ -525,16 +527,18 @@ def input_defaults(size: str = "medium") -> list[CostInput]:
         whole = name in WHOLE_INPUTS
         if known is not None:
             source = "assumption: change it to your figure" if known.assumption else str(known.source)
-            result.append(CostInput(name, known.label, str(known.value), source, whole))
+            basis = "assumption" if known.assumption else "source"
+            result.append(CostInput(name, known.label, str(known.value), source, whole, basis))
         elif name in ("officers", "base_salary"):
             source = f"assumption for a {band.id} agency ({band.label})"
-            result.append(CostInput(name, _LABELS[name], str(defaults[name]), source, whole))
+            result.append(
+                CostInput(name, _LABELS[name], str(defaults[name]), source, whole, "size", band.id)
+            )
         else:
             default = defaults[name]
             shown = "" if default is None else str(default)
-            result.append(
-                CostInput(name, _LABELS.get(name, name.replace("_", " ")), shown, "enter yours", whole)
-            )
+            label = _LABELS.get(name, name.replace("_", " "))
+            result.append(CostInput(name, label, shown, "enter yours", whole, "yours"))
     return result
 
 

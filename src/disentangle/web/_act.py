@@ -723,7 +723,10 @@ async def cost_page(request: Request) -> Response:
     values.update({k: v for k, v in query.items() if k in INPUT_NAMES})
     regime = result["estimate"]["regime"]["id"] if result else query.get("regime", "")
     context = {
-        "regimes": list(costs.load_regimes().values()),
+        "regimes": [
+            {"id": r.id, "label": r.label, "translations": r.translations}
+            for r in costs.load_regimes().values()
+        ],
         "regime": regime,
         "inputs": costs.input_defaults(),
         "values": values,

@@ -19,6 +19,7 @@ from babel.messages.pofile import read_po, write_po
 from disentangle.assess._practice import KNOWLEDGE as PRACTICE
 from disentangle.assess._practice import Verdict
 from disentangle.assess._scorecard import REGISTRY_FILE
+from disentangle.costs import input_defaults
 from disentangle.knowledge import load_yaml
 from disentangle.publish import LAYERS
 from disentangle.publish._map import COUNTY_TITLE
@@ -82,6 +83,7 @@ def vocabulary() -> Iterator[str]:
     yield from registry_words()
     yield from _labels.AGENCY_SIZES.values()
     yield from _labels.REDACTION_KINDS.values()
+    yield from (item.label for item in input_defaults())  # the cost calculator's inputs
     yield from COUNTY_TITLE.values()
     for layer in LAYERS:
         yield layer.title
