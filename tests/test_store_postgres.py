@@ -91,3 +91,38 @@ def test_two_imports_at_once_end_in_one_registry_and_at_most_one_line(
         assert check.summary()["agencies"] > 1000
     finally:
         check.close()
+
+
+def test_a_copy_published_on_one_server_is_read_on_another(
+    postgres_url: str, postgres_schema: str, tmp_path: Path
+) -> None:
+    """With PostgreSQL, a redacted copy lives in the shared store: a second server (another folder, the
+    same database) serves the same bytes, checked by their sha256."""
+    import hashlib
+
+    from fixtures.tff import build_tff_mou
+
+    separator = "&" if "?" in postgres_url else "?"
+    database = f"{postgres_url}{separator}options=-csearch_path%3D{postgres_schema}"
+    first = Workspace(tmp_path / "one", database_url=database)
+    second = Workspace(tmp_path / "two", database_url=database)
+    try:
+        sha256 = first.store_document(build_tff_mou(tmp_path / "mou.pdf", variant="seed", fmt="pdf")).sha256
+        first.review_redactions(sha256, by="a reviewer")
+        made = first.publish_document(sha256, by="a reviewer")
+        (seen,) = second.published_documents()
+        assert seen.sha256 == sha256 and seen.path.is_relative_to(tmp_path / "two")
+        assert hashlib.sha256(seen.path.read_bytes()).hexdigest() == made.redacted_sha256
+        assert second.published_pages(sha256)[0] == first.published_pages(sha256)[0]
+        # Published again with one more box, from the second server: the first now serves the new copy.
+        word = next(w for w in second._page_words(sha256) if w.page == 1 and len(w.text) >= 6)
+        second.review_redactions(sha256, by="a reviewer", add=[(1, word.box)])
+        again = second.publish_document(sha256, by="a reviewer")
+        (now,) = first.published_documents()
+        assert again.redacted_sha256 != made.redacted_sha256
+        assert hashlib.sha256(now.path.read_bytes()).hexdigest() == again.redacted_sha256
+        first.unpublish_document(sha256)
+        assert second.published_documents() == []
+    finally:
+        first.close()
+        second.close()

@@ -531,9 +531,7 @@ def input_defaults(size: str = "medium") -> list[CostInput]:
             result.append(CostInput(name, known.label, str(known.value), source, whole, basis))
         elif name in ("officers", "base_salary"):
             source = f"assumption for a {band.id} agency ({band.label})"
-            result.append(
-                CostInput(name, _LABELS[name], str(defaults[name]), source, whole, "size", band.id)
-            )
+            result.append(CostInput(name, _LABELS[name], str(defaults[name]), source, whole, "size", band.id))
         else:
             default = defaults[name]
             shown = "" if default is None else str(default)

@@ -220,6 +220,9 @@ class RedactionMixin(ReviewMixin):
             )
         digest = _sha256(partial)
         os.replace(partial, target)
+        blobs = self.documents.blobs
+        if blobs is not None:  # a shared store: every server and worker reads the copy from there too
+            blobs.put(target, digest)
         now = datetime.now(UTC)
         p = t.published_documents
         with self.store.transaction() as connection:
@@ -275,9 +278,16 @@ class RedactionMixin(ReviewMixin):
             )
             out = []
             for row in rows:
-                path = self.published_folder / f"{row.sha256}.pdf"
-                if not path.is_file():
-                    continue  # removed by hand: not public any more
+                if self.documents.blobs is not None:
+                    # A shared store: the copy by its own sha256, never a file another server may have
+                    # replaced since (a document published again with other boxes).
+                    path = self.published_folder / "shared" / f"{row.redacted_sha256}.pdf"
+                    if not path.is_file() and not self._fetch_published(row.redacted_sha256, path):
+                        continue
+                else:
+                    path = self.published_folder / f"{row.sha256}.pdf"
+                    if not path.is_file():
+                        continue  # removed by hand: not public any more
                 at = row.published_at if row.published_at.tzinfo else row.published_at.replace(tzinfo=UTC)
                 out.append(
                     PublishedDocument(
@@ -285,6 +295,16 @@ class RedactionMixin(ReviewMixin):
                     )
                 )
         return out
+
+    def _fetch_published(self, redacted_sha256: str | None, path: Path) -> bool:
+        """On a shared store, a copy published from another machine is fetched (checked by its sha256)
+        into this one's published folder; False when there is none to fetch."""
+        blobs = self.documents.blobs
+        if blobs is None or not redacted_sha256 or not blobs.has(redacted_sha256):
+            return False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        blobs.copy_to(redacted_sha256, path)
+        return True
 
     def published_pages(self, document: str) -> tuple[list[str], list[str]]:
         """What a site may show of a public document's text: each page's text as read from its redacted
