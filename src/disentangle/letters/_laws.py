@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 from typing import Any
 
 from disentangle.errors import InputError, KnowledgeError
 from disentangle.knowledge import KNOWLEDGE_DIR, load_yaml
+from disentangle.knowledge._translations import translations
 
 LAWS_FILE = "laws/records.yaml"
 UNKNOWN = "unknown"
@@ -34,6 +35,8 @@ class Clock:
     standard: str | None = None  # the words of a law with no number of days ("promptly")
     clock: str | None = None  # what the clock does on receipt, in words
     rolls_forward: bool = False  # a calendar-day end on a weekend or holiday moves to the next business day
+    # Our translations of the words pages show ("es": {"action": ..., "standard": ...}); letters stay English.
+    translations: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,8 @@ class CitedNote:
     text: str
     source: str
     residency_limit: bool | None = None  # only for requesters: None when not known
+    # Our translations of `text` ("es": {"text": ...}), for pages; letters stay English.
+    translations: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +129,14 @@ def _days(code: str, fact: str, raw: dict[str, Any], unit: DayUnit) -> int | Non
     return days
 
 
+# The words each fact may carry in `es: {...}` beside the English: those that pages show.
+CLOCK_TRANSLATED = ("action", "standard")
+
+
+def _origin() -> str:
+    return str(KNOWLEDGE_DIR / LAWS_FILE)
+
+
 def _clock(code: str, fact: str, raw: dict[str, Any]) -> Clock:
     unit = _unit(code, fact, raw.get("unit"))
     if unit is DayUnit.NONE and not raw.get("standard") and fact == "deadline":
@@ -138,6 +151,7 @@ def _clock(code: str, fact: str, raw: dict[str, Any]) -> Clock:
         standard=raw.get("standard"),
         clock=str(raw["clock"]).strip() if raw.get("clock") else None,
         rolls_forward=bool(raw.get("rolls_forward", False)),
+        translations=translations(raw, CLOCK_TRANSLATED, _origin(), f"{code}.{fact}"),
     )
 
 
@@ -162,10 +176,12 @@ def _note(code: str, fact: str, raw: dict[str, Any], key: str) -> CitedNote:
     residency = raw.get("residency_limit")
     if fact == "requesters" and residency not in (True, False, UNKNOWN):
         raise _problem(code, "requesters.residency_limit must be true, false or unknown")
+    found = translations(raw, (key,), _origin(), f"{code}.{fact}")
     return CitedNote(
         text=" ".join(str(text).split()),
         source=str(raw["source"]),
         residency_limit=residency if isinstance(residency, bool) else None,
+        translations={language: {"text": given[key]} for language, given in found.items()},
     )
 
 

@@ -193,7 +193,7 @@ def law_facts(law: letters.RecordsLaw, received: date) -> dict[str, Any]:
         "law": law,
         "deadline": deadline,
         "milestones": [
-            {"action": clock.action, "source": clock.source, "date": day}
+            {"action": clock.action, "source": clock.source, "date": day, "translations": clock.translations}
             for clock, day in letters.milestone_dates(law, received)
         ],
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import jinja2
+from babel.dates import format_date
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
@@ -71,6 +72,22 @@ def external_url(url: Any) -> str | None:
     return text if text.lower().startswith(("https://", "http://")) else None
 
 
+def localized(row: Any, name: str) -> Any:
+    """A knowledge entry's own translation of a field in the page's language, else the English: `row` is
+    a mapping with "translations" (scorecard criteria) or an object with a `translations` attribute (a
+    records law's facts)."""
+    if isinstance(row, Mapping):
+        found, english = row.get("translations"), row.get(name)
+    else:
+        found, english = getattr(row, "translations", None), getattr(row, name, None)
+    return (found or {}).get(_i18n.current(), {}).get(name) or english
+
+
+def weekday(day: date) -> str:
+    """The day of the week in the page's language ("Monday", "lunes")."""
+    return format_date(day, "EEEE", locale=_i18n.current())
+
+
 def template_environment() -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -101,9 +118,8 @@ def template_environment() -> jinja2.Environment:
         redaction_kind=lambda code: tr(_labels.label(_labels.REDACTION_KINDS, code)),
         tr=tr,
         # A knowledge entry's own translation of a field (scorecard criteria carry theirs as data).
-        localized=lambda row, name: (
-            (row.get("translations") or {}).get(_i18n.current(), {}).get(name) or row.get(name)
-        ),
+        localized=localized,
+        weekday=weekday,
         fact_value=_labels.fact_value,
         number=lambda n: f"{int(n or 0):,}",
         place_href=place_href,
