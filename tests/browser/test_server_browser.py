@@ -62,13 +62,22 @@ def test_an_editor_uploads_publishes_and_sees_it_in_the_audit_log(
     form = tab.locator("form.access")
     assert "Organisation A" in form.inner_text() and "(private)" in form.inner_text()
     screenshot(tab, "server-document-access")
+    document_url = tab.url
+    # Public is published: refused until a person has reviewed the boxes to black out.
     tab.select_option("#access", "public")
     tab.click("form.access button[type=submit]")
     tab.wait_for_load_state()
+    assert "reviewed" in tab.inner_text("main")
+    tab.goto(document_url + "/redact")
+    tab.fill("#by", "Ana")
+    tab.click("button[value=publish]")
+    tab.wait_for_url(re.compile(r"/redact#publish$"))
+    tab.goto(document_url)
     assert "(public)" in tab.locator("form.access").inner_text()
+    assert "the published, redacted copy" in tab.inner_text("main")
     tab.goto("/audit")
     log = tab.locator("table.audit").inner_text()
-    for action in ("session.open", "job.start", "document.add", "document.access", "web POST"):
+    for action in ("session.open", "job.start", "document.add", "document.publish", "web POST"):
         assert action in log, action
     screenshot(tab, "server-audit-log", full_page=True)
 

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from disentangle import extract
-from disentangle.errors import DisentangleError, InputError
+from disentangle.errors import DisentangleError, InputError, NotFoundError
 from disentangle.web import _security as security
 from disentangle.web import _uploads as uploads
 from disentangle.web._act import posted, render
@@ -360,7 +360,7 @@ def document_context(
         **(
             _access_context(site.workspace, sha256)
             if with_reviews
-            else {"holdings": [], "may_publish": False, "own_access": None}
+            else {"holdings": [], "may_publish": False, "own_access": None, "published": False}
         ),
         "review_error": None,
     }
@@ -371,10 +371,15 @@ def _access_context(workspace: Workspace, sha256: str) -> dict[str, Any]:
     viewer = workspace.viewer
     holdings = workspace.holdings_of(HoldingKind.DOCUMENT, sha256)
     own = next((h["access"] for h in holdings if viewer and h["organisation"] == viewer.organisation), None)
+    try:
+        published = bool(workspace.published_copy(sha256))
+    except NotFoundError:
+        published = False
     return {
         "holdings": holdings,
         "may_publish": bool(viewer and viewer.may_edit and own),
         "own_access": own,
+        "published": published,
     }
 
 
