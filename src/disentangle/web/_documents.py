@@ -20,7 +20,8 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from disentangle import extract
+from disentangle import assess, extract
+from disentangle.assess._conflicts import QUOTED
 from disentangle.errors import DisentangleError, InputError
 from disentangle.web import _security as security
 from disentangle.web import _uploads as uploads
@@ -68,6 +69,42 @@ def fact_groups() -> dict[str, str]:
 def _sides() -> dict[str, str]:
     """Who signed, in the language of the page being rendered."""
     return {"lea": gettext_("Local agency"), "ice": "ICE", "other": gettext_("Other")}
+
+
+def _translated_rows(rows: Sequence[dict[str, Any]], found: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """Each row with the translations knowledge gives for it (by its `key`), for `localized`."""
+    return [{**row, "translations": found.get(str(row.get(key)), {})} for row in rows]
+
+
+def quotes_in_english(text: str) -> Markup:
+    """A translated text whose quoted phrases are the agreement's own words: each marked lang="en"."""
+    parts: list[Markup] = []
+    last = 0
+    for match in QUOTED.finditer(text):
+        parts.append(escape(text[last : match.start()]))
+        parts.append(Markup('<span lang="en">{}</span>').format(match.group()))
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts)
+
+
+def _translated_judgement(judgement: dict[str, Any]) -> dict[str, Any]:
+    """The judgement with each conflict's explanation in the languages knowledge gives it."""
+    if not judgement.get("conflicts"):
+        return judgement
+    rules = {rule.id: rule.translations for rule in assess.load_conflict_rules()}
+    conflicts = [
+        {
+            **conflict,
+            "translations": {
+                language: {"explanation": quotes_in_english(given["explanation"])}
+                for language, given in rules.get(conflict.get("rule"), {}).items()
+                if given.get("explanation")
+            },
+        }
+        for conflict in judgement["conflicts"]
+    ]
+    return {**judgement, "conflicts": conflicts}
 
 
 def _kind_label(kind: str) -> str:
@@ -317,6 +354,8 @@ def document_context(
             judgement = site.workspace.judge_stored(sha256, place=place.strip())
         except DisentangleError as exc:
             place_error = getattr(exc, "problem", str(exc))
+    judgement = _translated_judgement(judgement)
+    labels, clause_found = extract.function_labels(), extract.clause_translations()
     facts = [{**fact, "number": n} for n, fact in enumerate(extraction["facts"], start=1)]
     by_page: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for fact in facts:
@@ -355,7 +394,20 @@ def document_context(
         "groups": list(groups.items()),
         "sides": _sides(),
         "kind_label": _kind_label(extraction["kind"]),
-        "function_labels": extract.function_labels(),
+        "functions": _translated_rows(
+            [
+                {"code": code, "label": labels.get(code) or code.replace("_", " ")}
+                for code in extraction.get("functions") or []
+            ],
+            extract.function_translations(),
+            "code",
+        ),
+        "obligations": _translated_rows(extraction.get("obligations") or [], clause_found, "rule"),
+        "reimbursement": _translated_rows(extraction.get("reimbursement") or [], clause_found, "rule"),
+        "notice_terms": [
+            term.to_json()
+            for term in extract.Termination.from_json(extraction.get("termination") or {}).notice_terms
+        ],
         **reviews,
         **(
             _access_context(site.workspace, sha256)
