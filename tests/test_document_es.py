@@ -21,6 +21,7 @@ from disentangle.errors import KnowledgeError
 from disentangle.extract import NoticeTerm, Termination
 from disentangle.extract._knowledge import _compile, clauses, functions
 from disentangle.knowledge import load_yaml
+from disentangle.model import ValidityFlag
 from disentangle.web import _i18n, create_app
 from disentangle.workspace import Workspace
 from fixtures.tff import build_tff_mou
@@ -176,6 +177,14 @@ def test_the_spanish_page_shows_the_terms_in_spanish_and_quotes_in_english(
     ]
     assert title and all(v.get("lang") == "en" for v in title)
     assert all(p.get("lang") == "en" for p in page.xpath("//pre[@class='page-text']"))
+    # The judgement worded from its values: the rule's label and note as knowledge translates them.
+    flag = page.xpath("//li[contains(@class, 'flag-error')]")[0]
+    words = _text(flag)
+    assert "Firmado en nombre de Pasadena Police Department solo por Chief of Police;" in words
+    assert "según la regla Pasadena: el administrador municipal formaliza los contratos de la ciudad" in words
+    assert "solo administrador municipal puede obligar a Pasadena" in words
+    assert "Signed for" not in words and "The Pasadena Police Department's ICE MOU" not in words
+    assert "Chief of Police" in [s.text for s in flag.xpath("./span[@lang='en']")]
 
 
 def test_the_english_page_keeps_its_english(mou: tuple[Workspace, str]) -> None:
@@ -191,3 +200,32 @@ def test_the_english_page_keeps_its_english(mou: tuple[Workspace, str]) -> None:
         in conflicts
     )
     assert not re.search(r"[áéíóúñ]", terms)
+    flag = _text(page.xpath("//li[contains(@class, 'flag-error')]")[0])
+    assert (
+        "Signed for Pasadena Police Department only by Chief of Police; under the rule Pasadena: the city "
+        "manager executes city contracts, only City manager may bind Pasadena. A contract not signed by an "
+        "authorized officer is void. The Pasadena Police Department's ICE MOU was signed only by the chief"
+    ) in flag
+
+
+def test_a_no_authority_flag_keeps_its_values_beside_its_english_message(mou: tuple[Workspace, str]) -> None:
+    workspace, sha256 = mou
+    flag = next(f for f in workspace.reading(sha256)["judgement"]["flags"] if f["code"] == "no-authority")
+    assert flag["message"].startswith("Signed for Pasadena Police Department only by Chief of Police; under")
+    assert flag["values"] == {
+        "agency": "Pasadena Police Department",
+        "titles": ["Chief of Police"],
+        "rule_label": "Pasadena: the city manager executes city contracts",
+        "rule_note": flag["values"]["rule_note"],
+        "may_bind": ["city-manager"],
+        "place": "Pasadena",
+    }
+    assert ValidityFlag.from_dict(flag).to_dict() == flag
+    plain = ValidityFlag("missing-date", "warning", "No date could be read")
+    assert "values" not in plain.to_dict() and ValidityFlag.from_dict(plain.to_dict()) == plain
+
+
+def test_every_authority_rule_and_office_has_a_spanish_label() -> None:
+    rules = assess.load_authority_rules()
+    assert all(rule.translations["es"]["label"] for rule in rules.rules)
+    assert all(role.translations["es"]["label"] for role in rules.roles)

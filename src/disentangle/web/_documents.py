@@ -27,7 +27,7 @@ from disentangle.web import _security as security
 from disentangle.web import _uploads as uploads
 from disentangle.web._act import posted, render
 from disentangle.web._downloads import download, download_name
-from disentangle.web._i18n import gettext_
+from disentangle.web._i18n import current, gettext_
 from disentangle.web._site import Site
 from disentangle.workspace import HoldingKind, Workspace
 from disentangle.workspace._library import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, JobStatus
@@ -88,8 +88,55 @@ def quotes_in_english(text: str) -> Markup:
     return Markup("").join(parts)
 
 
+def _english(text: str) -> Markup:
+    return Markup('<span lang="en">{}</span>').format(text)
+
+
+def _lower_first(text: str | None) -> str | None:
+    """An office's label inside a sentence ("Administrador municipal" -> "administrador municipal")."""
+    return text[:1].lower() + text[1:] if text else text
+
+
+def _no_authority_words(rule_id: str, values: dict[str, Any]) -> Markup | None:
+    """A no-authority flag in the page's language, from its values: the rule's label and note as knowledge
+    translates them (else in English, marked so), the signers' titles as the document prints them."""
+    language = current()
+    if language == "en" or not values.get("rule_label"):
+        return None
+    rules = {rule.id: rule for rule in assess.load_authority_rules().rules}
+    roles = {role.id: role for role in assess.load_authority_rules().roles}
+    rule = rules.get(rule_id)  # a per-jurisdiction override is not among them: its words stay English
+    found = rule.translations.get(language, {}) if rule else {}
+    label = found.get("label") or _english(values["rule_label"])
+    note = found.get("note") or (_english(values["rule_note"]) if values.get("rule_note") else "")
+    allowed = Markup(", ").join(
+        _lower_first(roles[r].translations.get(language, {}).get("label")) or _english(roles[r].label)
+        for r in values.get("may_bind") or ()
+        if r in roles
+    )
+    titles = Markup(", ").join(_english(t) if t else "—" for t in values.get("titles") or ())
+    words = escape(
+        gettext_(
+            "Signed for %(agency)s only by %(titles)s; under the rule %(rule)s, only %(allowed)s may bind "
+            "%(place)s. A contract not signed by an authorized officer is void."
+        )
+    ) % {"agency": values.get("agency"), "titles": titles, "rule": label, "allowed": allowed,
+         "place": values.get("place")}  # fmt: skip
+    return Markup("{} {}").format(words, note) if note else words
+
+
 def _translated_judgement(judgement: dict[str, Any]) -> dict[str, Any]:
-    """The judgement with each conflict's explanation in the languages knowledge gives it."""
+    """The judgement with each conflict's explanation, and each flag worded from its values, in the
+    page's language."""
+    flags = [
+        {**flag, "translations": {current(): {"message": words}}}
+        if flag.get("code") == "no-authority"
+        and (words := _no_authority_words(str(flag.get("rule")), flag.get("values") or {}))
+        else flag
+        for flag in judgement.get("flags") or []
+    ]
+    if flags:
+        judgement = {**judgement, "flags": flags}
     if not judgement.get("conflicts"):
         return judgement
     rules = {rule.id: rule.translations for rule in assess.load_conflict_rules()}
@@ -543,7 +590,8 @@ def demote_headings(redline: str) -> str:
     for level in (2, 1):
         for old, new in ((f"<h{level}>", f"<h{level + 2}>"), (f"</h{level}>", f"</h{level + 2}>")):
             redline = redline.replace(old, new)
-    return redline
+    # The document's words against the template's, and the comparison's own English: never translated.
+    return redline.replace("<article class='redline'>", "<article class='redline' lang=\"en\">", 1)
 
 
 # ---------------------------------------------------------------------- JSON API
