@@ -13,6 +13,7 @@ from typing import Any
 from disentangle.assess._binding import BindingRule, Certainty, load_binding_rules
 from disentangle.errors import InputError, KnowledgeError
 from disentangle.knowledge import KNOWLEDGE_DIR, load_yaml
+from disentangle.knowledge._translations import translations
 from disentangle.model import (
     AGREEMENT_KINDS,
     Document,
@@ -165,6 +166,7 @@ class AuthorityRule:
     quote: str | None = None
     url: str | None = None
     note: str | None = None
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)  # {"es": {"label", "note"}}
 
     def matches(self, facts: AgreementFacts, place: JurisdictionInfo) -> bool:
         for key, wanted in self.applies.items():
@@ -202,6 +204,7 @@ class OfficeRole:
     side: str
     label: str
     regex: re.Pattern[str]
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)  # {"es": {"label": ...}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,7 +295,8 @@ def parse_roles(doc: Any, origin: str) -> tuple[OfficeRole, ...]:
             regex = re.compile(entry["regex"], re.IGNORECASE)
         except re.error as exc:
             raise KnowledgeError(f"{origin}: role {entry['id']} regex is invalid: {exc}") from exc
-        roles.append(OfficeRole(entry["id"], entry["side"], entry.get("label", entry["id"]), regex))
+        found = translations(entry, ("label",), origin, f"role {entry['id']}")
+        roles.append(OfficeRole(entry["id"], entry["side"], entry.get("label", entry["id"]), regex, found))
     return tuple(roles)
 
 
@@ -313,6 +317,7 @@ def authority_rule(rule: BindingRule) -> AuthorityRule:
         quote=next((source.quote for source in sources if source.quote), None),
         url=next((source.url for source in sources if source.url), None),
         note=rule.note,
+        translations=rule.translations,
     )
 
 
@@ -446,6 +451,14 @@ def check_validity(
                     rule.id,
                     rule.citation,
                     rule.quote,
+                    values={
+                        "agency": facts.agency_name,
+                        "titles": [s.title for s in signed_agency],  # the document's words; None: no title
+                        "rule_label": rule.label,
+                        "rule_note": rule.note,
+                        "may_bind": [r.id for r in rules.roles if r.id in rule.may_bind],
+                        "place": jurisdiction_info.name,
+                    },
                 )
             )
 

@@ -8,13 +8,14 @@ the nation's unless a more specific rule replaces it. The same rules judge signa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 from typing import Any, Protocol
 
 from disentangle.errors import KnowledgeError
 from disentangle.knowledge import KNOWLEDGE_DIR, load_yaml
+from disentangle.knowledge._translations import translations
 from disentangle.model import AGREEMENT_KINDS, Level, normalize_state
 
 BINDING_FILE = "authority/binding.yaml"
@@ -87,6 +88,7 @@ class BindingRule:
     requires_resolution: bool
     note: str | None
     sources: tuple[Source, ...]
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)  # {"es": {"label", "note"}}
 
     @property
     def scope(self) -> int:
@@ -364,6 +366,7 @@ def parse_binding_rules(doc: Any, origin: str, role_ids: Sequence[str]) -> tuple
                 requires_resolution=bool(entry.get("requires_resolution", False)),
                 note=entry.get("note"),
                 sources=sources,
+                translations=translations(entry, ("label", "note"), origin, str(entry["id"])),
             )
         )
     if not any(not rule.applies for rule in rules):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -14,10 +14,13 @@ from disentangle.assess._statelaw import StateLaw
 from disentangle.assess._toolkit import Meaning, Toolkit, load_toolkit
 from disentangle.errors import InputError, KnowledgeError
 from disentangle.knowledge import KNOWLEDGE_DIR, load_yaml
+from disentangle.knowledge._translations import translations
 from disentangle.model import AGREEMENT_KINDS, Finding
 
 CONFLICTS_FILE = "scorecard/conflicts.yaml"
 _CONFLICTING = (Meaning.SATISFIES, Meaning.PARTIAL)
+# A phrase an explanation quotes from the agreement: straight or curly double quotes.
+QUOTED = re.compile(r'"[^"]+"|“[^”]+”')
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +103,7 @@ class ConflictRule:
     strength: str
     explanation: str
     source: str
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)  # {"es": {"explanation": ...}}
 
     def fires_on(self, obligation: Obligation) -> bool:
         if self.obligation is not None:
@@ -140,6 +144,14 @@ def parse_conflict_rules(doc: Any, toolkit: Toolkit, origin: str) -> tuple[Confl
             raise KnowledgeError(f"{origin}: {rule_id} obligation pattern is invalid: {exc}") from exc
         if not entry.get("explanation") or not entry.get("source"):
             raise KnowledgeError(f"{origin}: {rule_id} needs an explanation and a source")
+        explanation = " ".join(str(entry["explanation"]).split())
+        found = translations(entry, ("explanation",), origin, str(rule_id))
+        for language, given in found.items():
+            for quote in QUOTED.findall(explanation):
+                if quote not in given.get("explanation", quote):
+                    raise KnowledgeError(
+                        f"{origin}: {rule_id}.{language}.explanation must keep the quote {quote} verbatim"
+                    )
         rules.append(
             ConflictRule(
                 rule_id,
@@ -147,8 +159,9 @@ def parse_conflict_rules(doc: Any, toolkit: Toolkit, origin: str) -> tuple[Confl
                 kinds,
                 tuple(targets),
                 entry["strength"],
-                " ".join(str(entry["explanation"]).split()),
+                explanation,
                 entry["source"],
+                found,
             )
         )
     return tuple(rules)

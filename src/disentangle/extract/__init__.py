@@ -8,8 +8,9 @@ Patterns, clause names, function codes and template families are data in knowled
 """
 
 from disentangle.extract._clauses import Clause, split_clauses
-from disentangle.extract._extraction import Extraction, TemplateInfo, Termination
+from disentangle.extract._extraction import Extraction, NoticeTerm, TemplateInfo, Termination
 from disentangle.extract._fields import DEFAULT_EXTRACTORS, FieldExtractor
+from disentangle.extract._knowledge import clauses as _clauses
 from disentangle.extract._knowledge import functions as _functions
 from disentangle.extract._knowledge import validate_all as validate_knowledge
 from disentangle.extract._minhash import MinHasher, clusters, estimate, shingles
@@ -32,6 +33,16 @@ def function_labels() -> dict[str, str]:
     return {rule.code: rule.label for rule in _functions()}
 
 
+def function_translations() -> dict[str, dict[str, dict[str, str]]]:
+    """Each delegated-function code's translations: {"es": {"label": ..., "description": ...}}."""
+    return {rule.code: rule.translations for rule in _functions()}
+
+
+def clause_translations() -> dict[str, dict[str, dict[str, str]]]:
+    """Each clause pattern's translations by language, keyed by its id (an obligation's `rule`)."""
+    return {pattern.id: pattern.translations for section in _clauses().values() for pattern in section}
+
+
 def near_duplicate_clusters(texts: dict[str, str], threshold: float = 0.6) -> list[list[str]]:
     """Groups of the given documents (id -> text) whose 5-word shingles overlap at Jaccard >= threshold."""
     hasher = MinHasher.create()
@@ -47,17 +58,20 @@ __all__ = [
     "Extraction",
     "FieldExtractor",
     "MinHasher",
+    "NoticeTerm",
     "Signatory",
     "Template",
     "TemplateInfo",
     "Termination",
     "available_templates",
     "build_template",
+    "clause_translations",
     "clusters",
     "compare_to_template",
     "estimate",
     "extract_agreement",
     "function_labels",
+    "function_translations",
     "load_template",
     "near_duplicate_clusters",
     "readability",

@@ -31,6 +31,25 @@ class TemplateInfo:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class NoticeTerm:
+    """The notice one side must give to end the agreement: None days where no period is set."""
+
+    side: str  # LEA | ICE
+    days: int | None
+    in_writing: bool
+
+    @property
+    def words(self) -> str:
+        """In English words, as the CLI and the JSON give it."""
+        if self.days is not None:
+            return f"{self.side}: {self.days} days{' written' if self.in_writing else ''} notice"
+        return f"{self.side}: in writing, no notice period"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"side": self.side, "days": self.days, "in_writing": self.in_writing}
+
+
 @dataclass(slots=True)
 class Termination:
     """Who may end the agreement and how; None where the agreement does not say."""
@@ -45,18 +64,26 @@ class Termination:
     ice_publishes_days: int | None = None
 
     @property
+    def notice_terms(self) -> tuple[NoticeTerm, ...]:
+        """The notice each side must give, as values (a page words them in its own language)."""
+        return tuple(
+            NoticeTerm(side, days, bool(writing))
+            for side, days, writing in (
+                ("LEA", self.lea_notice_days, self.lea_in_writing),
+                ("ICE", self.ice_notice_days, self.ice_in_writing),
+            )
+            if days is not None or writing
+        )
+
+    @property
     def notice(self) -> str | None:
         """The notice each side must give, in words."""
-        parts = []
-        for side, days, writing in (
-            ("LEA", self.lea_notice_days, self.lea_in_writing),
-            ("ICE", self.ice_notice_days, self.ice_in_writing),
-        ):
-            if days is not None:
-                parts.append(f"{side}: {days} days{' written' if writing else ''} notice")
-            elif writing:
-                parts.append(f"{side}: in writing, no notice period")
-        return "; ".join(parts) or None
+        return "; ".join(term.words for term in self.notice_terms) or None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Termination:
+        """A termination as to_json() wrote it (its derived `notice` dropped)."""
+        return cls(**{name: data.get(name) for name in cls.__dataclass_fields__})
 
     def to_json(self) -> dict[str, Any]:
         return {

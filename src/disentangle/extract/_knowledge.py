@@ -9,6 +9,7 @@ from typing import Any
 
 from disentangle.errors import KnowledgeError
 from disentangle.knowledge import KNOWLEDGE_DIR, load_yaml
+from disentangle.knowledge._translations import translations
 
 AREA = "agreements"
 
@@ -69,6 +70,7 @@ class Pattern:
     clause: str = ""
     extra: dict[str, Any] = field(default_factory=dict)  # sets, code, payer, kinds ... as the file gives them
     after: re.Pattern[str] | None = None  # read right after a match, for its named groups ("90-day")
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)  # {"es": {"label": ...}}
 
 
 def _compile(entry: dict[str, Any], file: str) -> Pattern:
@@ -87,6 +89,7 @@ def _compile(entry: dict[str, Any], file: str) -> Pattern:
     except re.error as exc:
         raise KnowledgeError(f"{KNOWLEDGE_DIR / AREA / file}: {ident}: bad regex: {exc}") from exc
     known = {"id", "phrase", "regex", "label", "weight", "where", "confidence", "source", "clause", "after"}
+    known.add("es")  # the label's translations
     try:
         after = re.compile(entry["after"]) if entry.get("after") else None
     except re.error as exc:
@@ -111,6 +114,7 @@ def _compile(entry: dict[str, Any], file: str) -> Pattern:
         clause=str(entry.get("clause", "")),
         extra={k: v for k, v in entry.items() if k not in known},
         after=after,
+        translations=translations(entry, ("label",), str(KNOWLEDGE_DIR / AREA / file), str(ident)),
     )
 
 
@@ -248,6 +252,7 @@ class FunctionRule:
     code: str
     label: str
     phrases: tuple[Pattern, ...]
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)  # {"es": {"label": ..., ...}}
 
 
 @cache
@@ -261,7 +266,9 @@ def functions() -> tuple[FunctionRule, ...]:
             raise KnowledgeError(
                 f"{KNOWLEDGE_DIR / AREA / file}: function {entry.get('code')!r} has no phrases"
             )
-        out.append(FunctionRule(str(entry["code"]), str(entry.get("label", "")), phrases))
+        where = f"function {entry.get('code')}"
+        found = translations(entry, ("label", "description"), str(KNOWLEDGE_DIR / AREA / file), where)
+        out.append(FunctionRule(str(entry["code"]), str(entry.get("label", "")), phrases, found))
     return tuple(out)
 
 

@@ -110,6 +110,8 @@ class ValidityFlag:
     rule: str = ""  # id of the knowledge/ rule or check that raised it
     citation: str | None = None  # the law the rule rests on
     rule_quote: str | None = None  # the law's own words, verbatim from `citation`
+    # The message's parts, for a page to word it in its own language (`message` stays the English words).
+    values: dict[str, Any] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -124,6 +126,7 @@ class ValidityFlag:
             "rule": self.rule,
             "citation": self.citation,
             "rule_quote": self.rule_quote,
+            **({"values": dict(self.values)} if self.values else {}),
         }
 
     @classmethod
@@ -136,4 +139,5 @@ class ValidityFlag:
             rule=str(data.get("rule") or ""),
             citation=data.get("citation"),
             rule_quote=data.get("rule_quote"),
+            values=dict(data.get("values") or {}),
         )

@@ -20,13 +20,14 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from disentangle import extract
+from disentangle import assess, extract
+from disentangle.assess._conflicts import QUOTED
 from disentangle.errors import DisentangleError, InputError, NotFoundError
 from disentangle.web import _security as security
 from disentangle.web import _uploads as uploads
 from disentangle.web._act import posted, render
 from disentangle.web._downloads import download, download_name
-from disentangle.web._i18n import gettext_
+from disentangle.web._i18n import current, gettext_
 from disentangle.web._site import Site
 from disentangle.workspace import HoldingKind, Workspace
 from disentangle.workspace._library import MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, JobStatus
@@ -68,6 +69,89 @@ def fact_groups() -> dict[str, str]:
 def _sides() -> dict[str, str]:
     """Who signed, in the language of the page being rendered."""
     return {"lea": gettext_("Local agency"), "ice": "ICE", "other": gettext_("Other")}
+
+
+def _translated_rows(rows: Sequence[dict[str, Any]], found: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """Each row with the translations knowledge gives for it (by its `key`), for `localized`."""
+    return [{**row, "translations": found.get(str(row.get(key)), {})} for row in rows]
+
+
+def quotes_in_english(text: str) -> Markup:
+    """A translated text whose quoted phrases are the agreement's own words: each marked lang="en"."""
+    parts: list[Markup] = []
+    last = 0
+    for match in QUOTED.finditer(text):
+        parts.append(escape(text[last : match.start()]))
+        parts.append(Markup('<span lang="en">{}</span>').format(match.group()))
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts)
+
+
+def _english(text: str) -> Markup:
+    return Markup('<span lang="en">{}</span>').format(text)
+
+
+def _lower_first(text: str | None) -> str | None:
+    """An office's label inside a sentence ("Administrador municipal" -> "administrador municipal")."""
+    return text[:1].lower() + text[1:] if text else text
+
+
+def _no_authority_words(rule_id: str, values: dict[str, Any]) -> Markup | None:
+    """A no-authority flag in the page's language, from its values: the rule's label and note as knowledge
+    translates them (else in English, marked so), the signers' titles as the document prints them."""
+    language = current()
+    if language == "en" or not values.get("rule_label"):
+        return None
+    rules = {rule.id: rule for rule in assess.load_authority_rules().rules}
+    roles = {role.id: role for role in assess.load_authority_rules().roles}
+    rule = rules.get(rule_id)  # a per-jurisdiction override is not among them: its words stay English
+    found = rule.translations.get(language, {}) if rule else {}
+    label = found.get("label") or _english(values["rule_label"])
+    note = found.get("note") or (_english(values["rule_note"]) if values.get("rule_note") else "")
+    allowed = Markup(", ").join(
+        _lower_first(roles[r].translations.get(language, {}).get("label")) or _english(roles[r].label)
+        for r in values.get("may_bind") or ()
+        if r in roles
+    )
+    titles = Markup(", ").join(_english(t) if t else "—" for t in values.get("titles") or ())
+    words = escape(
+        gettext_(
+            "Signed for %(agency)s only by %(titles)s; under the rule %(rule)s, only %(allowed)s may bind "
+            "%(place)s. A contract not signed by an authorized officer is void."
+        )
+    ) % {"agency": values.get("agency"), "titles": titles, "rule": label, "allowed": allowed,
+         "place": values.get("place")}  # fmt: skip
+    return Markup("{} {}").format(words, note) if note else words
+
+
+def _translated_judgement(judgement: dict[str, Any]) -> dict[str, Any]:
+    """The judgement with each conflict's explanation, and each flag worded from its values, in the
+    page's language."""
+    flags = [
+        {**flag, "translations": {current(): {"message": words}}}
+        if flag.get("code") == "no-authority"
+        and (words := _no_authority_words(str(flag.get("rule")), flag.get("values") or {}))
+        else flag
+        for flag in judgement.get("flags") or []
+    ]
+    if flags:
+        judgement = {**judgement, "flags": flags}
+    if not judgement.get("conflicts"):
+        return judgement
+    rules = {rule.id: rule.translations for rule in assess.load_conflict_rules()}
+    conflicts = [
+        {
+            **conflict,
+            "translations": {
+                language: {"explanation": quotes_in_english(given["explanation"])}
+                for language, given in rules.get(conflict.get("rule"), {}).items()
+                if given.get("explanation")
+            },
+        }
+        for conflict in judgement["conflicts"]
+    ]
+    return {**judgement, "conflicts": conflicts}
 
 
 def _kind_label(kind: str) -> str:
@@ -317,6 +401,8 @@ def document_context(
             judgement = site.workspace.judge_stored(sha256, place=place.strip())
         except DisentangleError as exc:
             place_error = getattr(exc, "problem", str(exc))
+    judgement = _translated_judgement(judgement)
+    labels, clause_found = extract.function_labels(), extract.clause_translations()
     facts = [{**fact, "number": n} for n, fact in enumerate(extraction["facts"], start=1)]
     by_page: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for fact in facts:
@@ -355,7 +441,20 @@ def document_context(
         "groups": list(groups.items()),
         "sides": _sides(),
         "kind_label": _kind_label(extraction["kind"]),
-        "function_labels": extract.function_labels(),
+        "functions": _translated_rows(
+            [
+                {"code": code, "label": labels.get(code) or code.replace("_", " ")}
+                for code in extraction.get("functions") or []
+            ],
+            extract.function_translations(),
+            "code",
+        ),
+        "obligations": _translated_rows(extraction.get("obligations") or [], clause_found, "rule"),
+        "reimbursement": _translated_rows(extraction.get("reimbursement") or [], clause_found, "rule"),
+        "notice_terms": [
+            term.to_json()
+            for term in extract.Termination.from_json(extraction.get("termination") or {}).notice_terms
+        ],
         **reviews,
         **(
             _access_context(site.workspace, sha256)
@@ -496,7 +595,8 @@ def demote_headings(redline: str) -> str:
     for level in (2, 1):
         for old, new in ((f"<h{level}>", f"<h{level + 2}>"), (f"</h{level}>", f"</h{level + 2}>")):
             redline = redline.replace(old, new)
-    return redline
+    # The document's words against the template's, and the comparison's own English: never translated.
+    return redline.replace("<article class='redline'>", "<article class='redline' lang=\"en\">", 1)
 
 
 # ---------------------------------------------------------------------- JSON API
