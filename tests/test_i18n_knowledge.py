@@ -169,74 +169,81 @@ def _refused(
     return message
 
 
-def test_the_loaders_refuse_an_empty_translation(monkeypatch: pytest.MonkeyPatch) -> None:
-    def empty_outcome(doc: Any) -> None:
-        doc["groups"]["declined"]["es"]["description"] = ""
+def _set(path: tuple[Any, ...], value: str) -> Callable[[Any], None]:
+    """A spoiler that sets the entry at `path` of a knowledge document to `value`."""
 
-    message = _refused(
-        monkeypatch,
-        _detainers,
+    def spoil(doc: Any) -> None:
+        for key in path[:-1]:
+            doc = doc[key]
+        doc[path[-1]] = value
+
+    return spoil
+
+
+# (module, knowledge file, where to spoil it and with what, the loader, the start of the refusal)
+REFUSALS = [
+    (
+        "detainers",
         "detainers/outcomes.yaml",
-        empty_outcome,
-        _detainers.outcome_groups.__wrapped__,
-    )
-    assert message.startswith("detainers/outcomes.yaml: groups.declined.es.description")
-
-    def empty_event(doc: Any) -> None:
-        doc["events"][0]["es"]["label"] = " "
-
-    message = _refused(
-        monkeypatch,
-        _program_history,
+        (("groups", "declined", "es", "description"), ""),
+        "outcome_groups",
+        "detainers/outcomes.yaml: groups.declined.es.description",
+    ),
+    (
+        "program_history",
         "programs/history.yaml",
-        empty_event,
-        _program_history.program_history.__wrapped__,
-    )
-    assert message.startswith("programs/history.yaml: events[0] (287g-enacted).es.label")
-
-    def unknown_field(doc: Any) -> None:
-        doc["parameters"]["status_error_rate"]["es"]["quote"] = "Una base de datos ..."
-
-    message = _refused(
-        monkeypatch,
-        _click_arrest,
+        (("events", 0, "es", "label"), " "),
+        "program_history",
+        "programs/history.yaml: events[0] (287g-enacted).es.label",
+    ),
+    (
+        "click_arrest",
         "detainers/click_arrest.yaml",
-        unknown_field,
-        _click_arrest.click_arrest_knowledge.__wrapped__,
-    )
-    assert message.startswith("detainers/click_arrest.yaml: parameters.status_error_rate.es names unknown")
-
-    def empty_assumption(doc: Any) -> None:
-        doc["assumptions"][2]["es"]["text"] = ""
-
-    message = _refused(
-        monkeypatch,
-        _click_arrest,
+        (("parameters", "status_error_rate", "es", "quote"), "Una base de datos ..."),
+        "click_arrest_knowledge",
+        "detainers/click_arrest.yaml: parameters.status_error_rate.es names unknown",
+    ),
+    (
+        "click_arrest",
         "detainers/click_arrest.yaml",
-        empty_assumption,
-        _click_arrest.click_arrest_knowledge.__wrapped__,
-    )
-    assert message.startswith("detainers/click_arrest.yaml: assumptions[2].es.text")
-
-    def empty_note(doc: Any) -> None:
-        doc["notes"]["declined-only"]["es"]["text"] = ""
-
-    message = _refused(
-        monkeypatch, _detainers, "detainers/datasets.yaml", empty_note, _detainers.detainer_notes.__wrapped__
-    )
-    assert message.startswith("detainers/datasets.yaml: notes.declined-only.es.text")
-
-    def empty_campaign(doc: Any) -> None:
-        doc["campaigns"][0]["es"]["description"] = ""
-
-    message = _refused(
-        monkeypatch,
-        _campaigns,
+        (("assumptions", 2, "es", "text"), ""),
+        "click_arrest_knowledge",
+        "detainers/click_arrest.yaml: assumptions[2].es.text",
+    ),
+    (
+        "detainers",
+        "detainers/datasets.yaml",
+        (("notes", "declined-only", "es", "text"), ""),
+        "detainer_notes",
+        "detainers/datasets.yaml: notes.declined-only.es.text",
+    ),
+    (
+        "campaigns",
         "letters/campaigns.yaml",
-        empty_campaign,
-        _campaigns.campaign_topics.__wrapped__,
-    )
-    assert "letters/campaigns.yaml: campaigns[0] (tff-mou).es.description is an empty translation" in message
+        (("campaigns", 0, "es", "description"), ""),
+        "campaign_topics",
+        "letters/campaigns.yaml: campaigns[0] (tff-mou).es.description is an empty translation",
+    ),
+]
+
+
+@pytest.mark.parametrize(("module", "relative", "spoil", "loader", "expected"), REFUSALS)
+def test_the_loaders_refuse_an_empty_translation(
+    monkeypatch: pytest.MonkeyPatch,
+    module: str,
+    relative: str,
+    spoil: tuple[tuple[Any, ...], str],
+    loader: str,
+    expected: str,
+) -> None:
+    owner = {
+        "detainers": _detainers,
+        "program_history": _program_history,
+        "click_arrest": _click_arrest,
+        "campaigns": _campaigns,
+    }[module]
+    message = _refused(monkeypatch, owner, relative, _set(*spoil), getattr(owner, loader).__wrapped__)
+    assert expected in message
 
 
 # ------------------------------------------------------------------------------------------ the pages
