@@ -271,3 +271,16 @@ def test_the_cost_calculator_names_its_inputs_and_their_basis_in_spanish(client:
     english = client.get("/en/act/cost").text
     assert "officers assigned to the agreement" in english
     assert "assumption: change it to your figure" in english
+
+
+def test_a_spanish_page_offers_its_feed_in_spanish(client: TestClient) -> None:
+    """The web app's feeds read in the page's language; the English feed keeps its words."""
+    page = client.get("/es/place/48167").text
+    assert 'href="/es/feeds/county/48167.atom"' in page
+    spanish = client.get("/es/feeds/county/48167.atom")
+    assert spanish.status_code == 200 and spanish.headers["content-type"].startswith("application/atom+xml")
+    assert "Galveston County, TX: acuerdos con ICE, cambios" in spanish.text
+    assert "Fuente:" in spanish.text and "on ICE's list of" not in spanish.text
+    english = client.get("/en/feeds/county/48167.atom").text
+    assert "Galveston County, TX: agreements with ICE, changes" in english and "Source:" in english
+    assert "acuerdos con ICE" not in english

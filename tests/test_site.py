@@ -114,7 +114,10 @@ def test_a_county_page_links_its_own_atom_feed_written_into_the_site(county_site
     from xml.etree import ElementTree
 
     atom = "{http://www.w3.org/2005/Atom}"
-    for page_name in ("place/48167.html", "es/place/48167.html"):
+    for page_name, feed_name in (
+        ("place/48167.html", "feeds/county/48167.atom"),
+        ("es/place/48167.html", "es/feeds/county/48167.atom"),  # a Spanish page's feed is in Spanish
+    ):
         page = county_site / page_name
         html = page.read_text(encoding="utf-8")
         alternates = re.findall(
@@ -124,7 +127,16 @@ def test_a_county_page_links_its_own_atom_feed_written_into_the_site(county_site
         assert follow, "the county page offers its feed"
         assert follow.group(1) in alternates, "and names it in <head> beside the nation's"
         feed_file = (page.parent / follow.group(1)).resolve()
-        assert feed_file == (county_site / "feeds/county/48167.atom").resolve()
+        assert feed_file == (county_site / feed_name).resolve()
+    spanish = ElementTree.parse(feed_file).getroot()
+    assert (spanish.findtext(f"{atom}title") or "").endswith(": acuerdos con ICE, cambios")
+    for entry in spanish.findall(f"{atom}entry"):
+        content = entry.findtext(f"{atom}content") or ""
+        assert "Fuente:" in content and "Source:" not in content and "on ICE's list of" not in content
+        link = entry.find(f"{atom}link")
+        href = link.get("href", "") if link is not None else ""
+        assert href.startswith("../../../es/") and (feed_file.parent / href).is_file(), href
+    feed_file = (county_site / "feeds/county/48167.atom").resolve()
     root = ElementTree.parse(feed_file).getroot()
     assert root.tag == f"{atom}feed"
     assert "Galveston County" in (root.findtext(f"{atom}title") or "")
@@ -263,7 +275,7 @@ def test_nothing_private_reaches_the_site(registry_copy: Callable[[str], Workspa
             ("agency/tx-galveston-county-sheriff-s-office.html", True),
         ),
         ("/static/style.css", ("static/style.css", False)),
-        ("/feed.atom", ("feeds/changes.atom", False)),
+        ("/feed.atom", ("feeds/changes.atom", True)),
         ("/map/287g", ("map/287g.html", True)),
         ("/act/request?agency=x", None),
         ("/documents?place=48167", None),

@@ -42,14 +42,21 @@ _ACTIONS = frozenset(
 _OPEN = frozenset({"sent", "acknowledged", "awaiting-response", "extended", "appealed"})
 
 
+def same(message: str) -> str:
+    """A sentence as written here: English."""
+    return message
+
+
 @dataclass(frozen=True, slots=True)
 class Words:
-    """How the registry's codes read, in one language."""
+    """How the registry's codes and the feeds' sentences read, in one language."""
 
     event: Callable[[str], str]  # "added" -> "Added to ICE's list"
     model: Callable[[str], str]  # "287g-tfm" -> "287(g) Task Force Model"
     short_model: Callable[[str], str]  # "287g-tfm" -> "TFM"
     source: Callable[[dict[str, Any] | None], str]  # a source record -> one line naming the public record
+    # A sentence (an English message with %(name)s placeholders) in this language: a catalog's gettext.
+    say: Callable[[str], str] = same
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,14 +95,22 @@ def change_item(change: Mapping[str, Any], words: Words) -> AlertItem:
         for k, v in (change.get("detail") or {}).items()
         if v not in (None, "") and not isinstance(v, dict | list)
     )
+    say = words.say
     if kind in _FOUND or kind in _ACTIONS:
-        lead = f"{what} on {on.isoformat()}"
+        lead = say("%(what)s on %(date)s") % {"what": what, "date": on.isoformat()}
     else:
-        lead = f"{what} on ICE's list of {on.isoformat()}"
+        lead = say("%(what)s on ICE's list of %(date)s") % {"what": what, "date": on.isoformat()}
     text = (
-        f"{lead}: {agency}, {words.model(str(change['model']))}, agreement {change['agreement_id']}."
+        say("%(lead)s: %(agency)s, %(model)s, agreement %(agreement)s.")
+        % {
+            "lead": lead,
+            "agency": agency,
+            "model": words.model(str(change["model"])),
+            "agreement": change["agreement_id"],
+        }
         + (f" {details}" if details else "")
-        + f" Source: {words.source(change.get('source'))}."
+        + " "
+        + say("Source: %(source)s.") % {"source": words.source(change.get("source"))}
     )
     alert_kind = (
         AlertKind.FOUND if kind in _FOUND else AlertKind.ACTION if kind in _ACTIONS else AlertKind.LIST_CHANGE
@@ -111,7 +126,9 @@ def change_item(change: Mapping[str, Any], words: Words) -> AlertItem:
     )
 
 
-def request_items(requests: Iterable[dict[str, Any]], today: date) -> list[AlertItem]:
+def request_items(
+    requests: Iterable[dict[str, Any]], today: date, say: Callable[[str], str] = same
+) -> list[AlertItem]:
     """A records request past its due date, or due within DUE_SOON_DAYS, still waiting for the agency.
     The key names the due date: when the agency promises a later one, the new date is news again."""
     items: list[AlertItem] = []
@@ -121,19 +138,25 @@ def request_items(requests: Iterable[dict[str, Any]], today: date) -> list[Alert
         due = date.fromisoformat(str(request["due"]))
         who = f"{request['agency']} ({request['state']})"
         path = f"/requests#{quote(str(request['id']), safe='')}"
+        values = {
+            "id": request["id"],
+            "who": who,
+            "due": due.isoformat(),
+            "law": request.get("law") or say("the state records law"),
+        }
         if today > due:
-            days = (today - due).days
+            values["days"] = (today - due).days
             items.append(
                 AlertItem(
                     key=f"request:{request['id']}:overdue:{due.isoformat()}",
                     kind=AlertKind.REQUEST_OVERDUE,
                     date=due,
-                    title=f"Overdue: records request {request['id']} to {who}",
-                    text=(
-                        f"The answer to records request {request['id']} to {who} was due on {due} "
-                        f"under {request.get('law') or 'the state records law'}; {days} day(s) overdue. "
-                        "A follow-up letter can be drafted from the requests page."
-                    ),
+                    title=say("Overdue: records request %(id)s to %(who)s") % values,
+                    text=say(
+                        "The answer to records request %(id)s to %(who)s was due on %(due)s under %(law)s; "
+                        "%(days)s day(s) overdue. A follow-up letter can be drafted from the requests page."
+                    )
+                    % values,
                     path=path,
                     agency_id=request.get("agency_id"),
                     request_id=str(request["id"]),
@@ -145,11 +168,11 @@ def request_items(requests: Iterable[dict[str, Any]], today: date) -> list[Alert
                     key=f"request:{request['id']}:due:{due.isoformat()}",
                     kind=AlertKind.REQUEST_DUE,
                     date=due,
-                    title=f"Coming due on {due.isoformat()}: records request {request['id']} to {who}",
-                    text=(
-                        f"The answer to records request {request['id']} to {who} is due on {due.isoformat()} "
-                        f"under {request.get('law') or 'the state records law'}."
-                    ),
+                    title=say("Coming due on %(due)s: records request %(id)s to %(who)s") % values,
+                    text=say(
+                        "The answer to records request %(id)s to %(who)s is due on %(due)s under %(law)s."
+                    )
+                    % values,
                     path=path,
                     agency_id=request.get("agency_id"),
                     request_id=str(request["id"]),
@@ -158,37 +181,46 @@ def request_items(requests: Iterable[dict[str, Any]], today: date) -> list[Alert
     return items
 
 
-def found_item(found: dict[str, Any]) -> AlertItem:
+def found_item(found: dict[str, Any], say: Callable[[str], str] = same) -> AlertItem:
     """An agreement read from records a campaign's request brought out (a campaign's own work)."""
     on = date.fromisoformat(str(found["on"]))
     where = f" ({found['state']})" if found.get("state") else ""
+    values = {
+        "agency": f"{found['agency_name']}{where}",
+        "kind": found["kind"],
+        "on": on.isoformat(),
+        "request": found.get("request_id") or say("(none)"),
+        "review": found["review"],
+    }
     return AlertItem(
         key=f"found:{found['sha256']}",
         kind=AlertKind.FOUND,
         date=on,
-        title=f"Agreement found in records: {found['agency_name']}{where}",
-        text=(
-            f"An agreement of {found['agency_name']}{where}, {found['kind']}, was read on {on} from "
-            f"a document released under records request {found.get('request_id') or '(none)'}; "
-            f"review: {found['review']}."
-        ),
+        title=say("Agreement found in records: %(agency)s") % values,
+        text=say(
+            "An agreement of %(agency)s, %(kind)s, was read on %(on)s from a document released under "
+            "records request %(request)s; review: %(review)s."
+        )
+        % values,
         path=f"/documents/{found['sha256']}",
         agency_id=found.get("agency_id"),
         request_id=found.get("request_id"),
     )
 
 
-def sheet_item(sha256: str, captured: date, changes: int) -> AlertItem:
+def sheet_item(sha256: str, captured: date, changes: int, say: Callable[[str], str] = same) -> AlertItem:
     """A sheet of ICE's dropped into the watched folder and imported."""
+    values = {"date": captured.isoformat(), "changes": changes}
     return AlertItem(
         key=f"sheet:{sha256}",
         kind=AlertKind.SHEET_IMPORTED,
         date=captured,
-        title=f"ICE's 287(g) list of {captured.isoformat()} imported",
-        text=(
-            f"The 287(g) list ICE published on {captured} was found in the watched folder "
-            f"and imported: {changes} change(s) to the registry."
-        ),
+        title=say("ICE's 287(g) list of %(date)s imported") % values,
+        text=say(
+            "The 287(g) list ICE published on %(date)s was found in the watched folder and imported: "
+            "%(changes)s change(s) to the registry."
+        )
+        % values,
         path="/",
     )
 

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from disentangle import __version__
 from disentangle.publish import _feeds as feeds
-from disentangle.web import _labels
+from disentangle.web import _i18n, _labels
 from disentangle.web._cache import Page
 from disentangle.web._site import Site, cached_response, source_text
 
@@ -29,6 +29,20 @@ def english_words() -> feeds.Words:
     )
 
 
+def page_words() -> feeds.Words:
+    """The same words in the language being served (a feed under /es/ reads in Spanish)."""
+    if _i18n.current() == _i18n.DEFAULT:
+        return english_words()
+    tr = _i18n.translate
+    return feeds.Words(
+        event=lambda code: tr(_labels.label(_labels.EVENTS, code)),
+        model=lambda code: tr(_labels.label(_labels.MODELS, code)),
+        short_model=lambda code: _labels.label(_labels.SHORT_MODELS, code),
+        source=source_text,
+        say=_i18n.gettext_,
+    )
+
+
 def _site(request: Request) -> Site:
     site: Site = request.app.state.site
     return site
@@ -44,33 +58,33 @@ async def _serve(
         feed = build_feed(site)
         return Page.of(feeds.atom_xml(feed, base, generator_version=__version__), ATOM_TYPE)
 
-    return cached_response(request, await site.memoised(("feed", *key, base), build))
+    return cached_response(request, await site.memoised(("feed", *key, base, _i18n.current()), build))
 
 
 @router.get("/feed.atom")
 async def national(request: Request) -> Response:
     """The nation's newest changes on ICE's lists."""
-    return await _serve(request, ("national", ""), lambda site: site.workspace.national_feed(english_words()))
+    return await _serve(request, ("national", ""), lambda site: site.workspace.national_feed(page_words()))
 
 
 @router.get("/feeds/state/{code}.atom")
 async def state_feed(request: Request, code: str) -> Response:
     return await _serve(
-        request, ("state", code), lambda site: site.workspace.alert_feed(english_words(), place=code.upper())
+        request, ("state", code), lambda site: site.workspace.alert_feed(page_words(), place=code.upper())
     )
 
 
 @router.get("/feeds/county/{fips}.atom")
 async def county_feed(request: Request, fips: str) -> Response:
     return await _serve(
-        request, ("county", fips), lambda site: site.workspace.alert_feed(english_words(), place=fips)
+        request, ("county", fips), lambda site: site.workspace.alert_feed(page_words(), place=fips)
     )
 
 
 @router.get("/feeds/place/{fips}.atom")
 async def place_feed(request: Request, fips: str) -> Response:
     return await _serve(
-        request, ("place", fips), lambda site: site.workspace.alert_feed(english_words(), place=fips)
+        request, ("place", fips), lambda site: site.workspace.alert_feed(page_words(), place=fips)
     )
 
 
@@ -79,7 +93,7 @@ async def agency_feed(request: Request, agency_id: str) -> Response:
     return await _serve(
         request,
         ("agency", agency_id),
-        lambda site: site.workspace.alert_feed(english_words(), agency=agency_id),
+        lambda site: site.workspace.alert_feed(page_words(), agency=agency_id),
     )
 
 
@@ -88,5 +102,5 @@ async def campaign_feed(request: Request, campaign_id: str) -> Response:
     """A campaign's deadlines and finds: the person's own work, never memoised past a change."""
     site = _site(request)
     base = str(request.base_url).rstrip("/")
-    feed = await run_in_threadpool(site.workspace.alert_feed, english_words(), campaign=campaign_id)
+    feed = await run_in_threadpool(site.workspace.alert_feed, page_words(), campaign=campaign_id)
     return Response(feeds.atom_xml(feed, base, generator_version=__version__), media_type=ATOM_TYPE)

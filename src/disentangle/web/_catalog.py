@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.messages import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.pofile import read_po, write_po
 
 from disentangle.assess._practice import KNOWLEDGE as PRACTICE
@@ -50,6 +50,15 @@ def template_messages() -> dict[str, tuple[str, ...]]:
         key = message if isinstance(message, str) else message[0]
         found[key] = (message,) if isinstance(message, str) else tuple(message)
         found[key + "\0where"] = (filename,)
+    # The feeds' sentences, written by the stages through a `say` they are given (a catalog's gettext).
+    package = Path(__file__).parent.parent
+    for relative in ("publish/_feeds.py", "workspace/_alerts.py"):
+        for _line, message, _comments, _context in extract_from_file(
+            "python", str(package / relative), keywords={"say": None}
+        ):
+            key = message if isinstance(message, str) else message[0]
+            found[key] = (message,) if isinstance(message, str) else tuple(message)
+            found[key + "\0where"] = (relative,)
     # The web layer's own Python words: gettext_("...") and ngettext_("...", "...", n) with literal text.
     keywords = {"gettext_": None, "ngettext_": (1, 2)}
     for filename, _line, message, _comments, _context in extract_from_dir(

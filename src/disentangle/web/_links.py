@@ -17,9 +17,10 @@ from disentangle.web._i18n import DEFAULT, split_prefix
 # Every attribute that holds a link of ours: they all begin with "/" (links out begin with http).
 LINK = re.compile(r'(\s(?:href|src|action|data-fragment|data-index)=")(/[^"]*)"')
 
-# Paths the same in every language: files, data and the API.
-SHARED_PREFIXES = ("/static/", "/api", "/openapi.json", "/feed.atom")
-SHARED_SUFFIXES = (".csv", ".json", ".atom", ".ics", ".docx", ".pdf", ".md", ".png", ".js", ".css", ".svg")
+# Paths the same in every language: files, data and the API. (Feeds are written in each language: a
+# Spanish page's feed reads in Spanish.)
+SHARED_PREFIXES = ("/static/", "/api", "/openapi.json")
+SHARED_SUFFIXES = (".csv", ".json", ".ics", ".docx", ".pdf", ".md", ".png", ".js", ".css", ".svg")
 
 Rewrite = Callable[[str], str]
 
@@ -75,7 +76,7 @@ def static_file(path: str) -> tuple[str, bool] | None:
         "/detainers": ("detainers/index.html", True),
         "/detainers.csv": ("data/detainers.csv", False),
         "/detainers.json": ("data/detainers.json", False),
-        "/feed.atom": ("feeds/changes.atom", False),
+        "/feed.atom": ("feeds/changes.atom", True),
     }
     if bare in simple:
         return simple[bare]
@@ -83,7 +84,9 @@ def static_file(path: str) -> tuple[str, bool] | None:
         return f"map/{file_key(bare[5:])}.html", True
     if bare.startswith("/static/"):
         return bare[1:], False
-    if bare.startswith(("/feeds/", "/data/")):
+    if bare.startswith("/feeds/"):
+        return bare[1:], True  # each language has its feeds
+    if bare.startswith("/data/"):
         return bare[1:], False
     copy = _PUBLISHED.match(bare)
     if copy:  # a public document's redacted copy, beside its page (never the original: it has no file)

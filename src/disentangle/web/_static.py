@@ -29,7 +29,7 @@ from disentangle.publish import _feeds as feeds
 from disentangle.publish._public import public_agreement, public_history, public_shown
 from disentangle.publish.exports import write_csv, write_json
 from disentangle.web import _i18n, _pages
-from disentangle.web._alerts import english_words
+from disentangle.web._alerts import page_words
 from disentangle.web._cache import Page
 from disentangle.web._detainers import detainer_page
 from disentangle.web._downloads import csv_text, records
@@ -112,9 +112,11 @@ class StaticSite(Site):
         return [{**row, "scorecard": cards.get(str(row.get("fips")))} for row in self.county_rows()]
 
     def alert_feeds(self) -> list[feeds.Feed]:
-        """The site's per-place and per-agency feeds (public records only), built once."""
+        """The site's per-place and per-agency feeds (public records only) in the language being written,
+        built once per language."""
+        language = _i18n.current()
         built: list[feeds.Feed] = self.memo.get(
-            "place_feeds", lambda: self.workspace.public_feeds(self.contents, english_words())
+            ("place_feeds", language), lambda: self.workspace.public_feeds(self.contents, page_words())
         )
         return built
 
@@ -285,25 +287,35 @@ FeedWriter = Callable[[StaticSite, Path, set[str]], int]
 
 
 def national_feed(site: StaticSite, folder: Path, written: set[str]) -> int:
-    """feeds/changes.atom: the newest changes on ICE's lists (public records only), links relative to it."""
-    national = site.workspace.national_feed(english_words())
-    items = tuple(feeds.change_item(change, english_words()) for change in site.changes(feeds.FEED_SIZE))
-    xml = feeds.atom_xml(replace(national, items=items), "", generator_version=__version__)
-    return _write(
-        folder / "changes.atom", rewrite_links(xml, static_target("feeds/changes.atom", "en", written))
-    )
+    """feeds/changes.atom (and es/feeds/changes.atom): the newest changes on ICE's lists (public records
+    only), in each language, links relative to it."""
+    size = 0
+    for language in _i18n.LANGUAGES:
+        with _i18n.speaking(language):
+            words = page_words()
+            national = site.workspace.national_feed(words)
+            items = tuple(feeds.change_item(change, words) for change in site.changes(feeds.FEED_SIZE))
+            xml = feeds.atom_xml(replace(national, items=items), "", generator_version=__version__)
+        name = file_of("/feed.atom", language)
+        assert name is not None
+        size += _write(folder.parent / name, rewrite_links(xml, static_target(name, language, written)))
+    return size
 
 
 def place_feeds(site: StaticSite, folder: Path, written: set[str]) -> int:
-    """feeds/state/TX.atom, feeds/county/<FIPS>.atom, feeds/place/<FIPS>.atom, feeds/agency/<id>.atom: the
-    feed of every state, county, place and agency of the site, from the public registry only (no
-    campaign's feed: a campaign is a person's own work)."""
+    """feeds/state/TX.atom, feeds/county/<FIPS>.atom, feeds/place/<FIPS>.atom, feeds/agency/<id>.atom (and
+    the same under es/): the feed of every state, county, place and agency of the site in each language,
+    from the public registry only (no campaign's feed: a campaign is a person's own work)."""
     size = 0
-    for feed in site.alert_feeds():
-        name = file_of(feed.path, _i18n.DEFAULT)
-        assert name is not None and name.startswith("feeds/"), feed.path
-        xml = feeds.atom_xml(feed, "", generator_version=__version__)
-        size += _write(folder.parent / name, rewrite_links(xml, static_target(name, "en", written)))
+    for language in _i18n.LANGUAGES:
+        with _i18n.speaking(language):
+            for feed in site.alert_feeds():
+                name = file_of(feed.path, language)
+                assert name is not None and "feeds/" in name, feed.path
+                xml = feeds.atom_xml(feed, "", generator_version=__version__)
+                size += _write(
+                    folder.parent / name, rewrite_links(xml, static_target(name, language, written))
+                )
     return size
 
 
@@ -312,12 +324,16 @@ FEED_WRITERS: tuple[FeedWriter, ...] = (national_feed, place_feeds)
 
 
 def feed_files(site: StaticSite) -> set[str]:
-    """The files the FEED_WRITERS write (relative to the site's folder)."""
-    names = {"feeds/changes.atom"}
-    for feed in site.alert_feeds():
-        name = file_of(feed.path, _i18n.DEFAULT)
-        assert name is not None
-        names.add(name)
+    """The files the FEED_WRITERS write (relative to the site's folder), in every language."""
+    names: set[str] = set()
+    for language in _i18n.LANGUAGES:
+        national = file_of("/feed.atom", language)
+        assert national is not None
+        names.add(national)
+        for feed in site.alert_feeds():  # the keys and paths are the same in every language
+            name = file_of(feed.path, language)
+            assert name is not None
+            names.add(name)
     return names
 
 

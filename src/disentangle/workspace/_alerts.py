@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -53,17 +53,27 @@ class AlertRun:
         }
 
 
-def _feed(scope: AlertScope, key: str, page: str, label: str, items: Sequence[AlertItem]) -> feeds.Feed:
-    """A feed of a scope with its title and subtitle."""
+def _feed(
+    scope: AlertScope,
+    key: str,
+    page: str,
+    label: str,
+    items: Sequence[AlertItem],
+    say: Callable[[str], str] = feeds.same,
+) -> feeds.Feed:
+    """A feed of a scope with its title and subtitle, in the language of `say`."""
     return feeds.Feed(
         key=key,
-        title=f"{label}: agreements with ICE, changes",
+        title=say("%(label)s: agreements with ICE, changes") % {"label": label},
         subtitle=(
-            f"Agreements of {label} added to, removed from or changed on ICE's published 287(g) lists, "
-            "and agreements found in records, from the Disentangle registry."
+            say(
+                "Agreements of %(label)s added to, removed from or changed on ICE's published 287(g) lists, "
+                "and agreements found in records, from the Disentangle registry."
+            )
             if scope is not AlertScope.CAMPAIGN
-            else f"The records requests of the campaign {label}: deadlines and what they brought out."
-        ),
+            else say("The records requests of the campaign %(label)s: deadlines and what they brought out.")
+        )
+        % {"label": label},
         path=feeds.feed_path(key),
         page=page,
         items=tuple(items),
@@ -113,7 +123,7 @@ class AlertsMixin(ImportMixin, DiscoveryMixin):
         only the public registry's events (a published feed); True adds the person's own records requests
         coming due or overdue (a digest, the local app)."""
         if scope is AlertScope.CAMPAIGN:
-            return list(feeds.newest_first(self._campaign_items(scope_id, today)))
+            return list(feeds.newest_first(self._campaign_items(scope_id, today, words.say)))
         agreement_ids = self._agreements_in_scope(scope, scope_id)
         items = [feeds.change_item(change, words) for change in self._changes_of(agreement_ids)]
         if private:
@@ -122,7 +132,7 @@ class AlertsMixin(ImportMixin, DiscoveryMixin):
             )
             requests = self.records_requests_for(sorted(agency_ids), today=today) if agency_ids else []
             rows = self._request_agencies(requests)
-            items += feeds.request_items(rows, today)
+            items += feeds.request_items(rows, today, words.say)
         return list(feeds.newest_first(items))
 
     def alert_feed(
@@ -143,7 +153,7 @@ class AlertsMixin(ImportMixin, DiscoveryMixin):
         today = today or datetime.now(UTC).date()
         items = self.alert_items(scope, scope_id, words, today=today, private=scope is AlertScope.CAMPAIGN)
         key, page = self._feed_key(scope, scope_id)
-        return _feed(scope, key, page, label, items[:limit])
+        return _feed(scope, key, page, label, items[:limit], words.say)
 
     def public_feeds(self, contents: SiteContents, words: feeds.Words) -> list[feeds.Feed]:
         """The feed of every state, county, place (with a FIPS code) and agency of a static site, from the
@@ -196,13 +206,14 @@ class AlertsMixin(ImportMixin, DiscoveryMixin):
             else:
                 continue  # no feed address: its page links none
             scope = _PLACE_LEVELS.get(level, AlertScope.PLACE)
-            out.append(_feed(scope, key, page, label, feeds.newest_first(items, feeds.FEED_SIZE)))
+            out.append(_feed(scope, key, page, label, feeds.newest_first(items, feeds.FEED_SIZE), words.say))
         for agency in contents.agencies:
             items = by_agency.get(agency["id"], [])
             label = f"{agency['name']} ({agency['state']})"
             key = f"agency/{agency['id']}"
             page = feeds.agency_path(agency["id"])
-            out.append(_feed(AlertScope.AGENCY, key, page, label, feeds.newest_first(items, feeds.FEED_SIZE)))
+            newest = feeds.newest_first(items, feeds.FEED_SIZE)
+            out.append(_feed(AlertScope.AGENCY, key, page, label, newest, words.say))
         return out
 
     def national_feed(self, words: feeds.Words, limit: int = feeds.FEED_SIZE) -> feeds.Feed:
@@ -210,8 +221,8 @@ class AlertsMixin(ImportMixin, DiscoveryMixin):
         items = [feeds.change_item(change, words) for change in self.latest_changes(limit)]
         return feeds.Feed(
             key="national",
-            title="Changes to ICE's 287(g) lists",
-            subtitle=(
+            title=words.say("Changes to ICE's 287(g) lists"),
+            subtitle=words.say(
                 "Agreements added to, removed from or changed on ICE's published 287(g) lists, "
                 "from the Disentangle registry."
             ),
@@ -300,7 +311,9 @@ class AlertsMixin(ImportMixin, DiscoveryMixin):
             )
         return [{**r, "agency_id": agency_of.get(r["id"])} for r in requests]
 
-    def _campaign_items(self, campaign_id: str, today: date) -> list[AlertItem]:
+    def _campaign_items(
+        self, campaign_id: str, today: date, say: Callable[[str], str] = feeds.same
+    ) -> list[AlertItem]:
         campaign = self.campaign(campaign_id, today=today)
         requests = [
             {
@@ -313,7 +326,7 @@ class AlertsMixin(ImportMixin, DiscoveryMixin):
             | {"due": r["due"], "agency_id": r["agency_id"]}
             for r in campaign["requests"]
         ]
-        items = feeds.request_items(requests, today)
+        items = feeds.request_items(requests, today, say)
         ids = [r["id"] for r in campaign["requests"]]
         with self.store.read() as connection:
             found = connection.execute(
@@ -332,7 +345,8 @@ class AlertsMixin(ImportMixin, DiscoveryMixin):
                         "kind": row.kind,
                         "review": row.review,
                         "request_id": row.request_id,
-                    }
+                    },
+                    say,
                 )
             )
         return items
