@@ -101,3 +101,19 @@ def test_public_surface_is_sorted_and_real() -> None:
 
     assert extract.__all__ == sorted(extract.__all__, key=order)
     assert all(hasattr(extract, name) for name in extract.__all__)
+
+
+def test_a_label_cut_at_an_unquoted_comma_is_refused() -> None:
+    """In a YAML flow mapping an unquoted comma ends a label and makes the rest a key of its own."""
+    from disentangle.errors import KnowledgeError
+    from disentangle.extract._knowledge import _compile
+
+    entry = {
+        "id": "obligation.example",
+        "phrase": "shall pay travel",
+        "label": "The LEA pays travel",
+        "housing and per diem for the required training": None,
+        "source": "clay-jem-2020",
+    }
+    with pytest.raises(KnowledgeError, match="'housing and per diem for the required training' is not a key"):
+        _compile(entry, "clauses.yaml")

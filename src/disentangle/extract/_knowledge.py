@@ -90,6 +90,13 @@ def _compile(entry: dict[str, Any], file: str) -> Pattern:
         raise KnowledgeError(f"{KNOWLEDGE_DIR / AREA / file}: {ident}: bad regex: {exc}") from exc
     known = {"id", "phrase", "regex", "label", "weight", "where", "confidence", "source", "clause", "after"}
     known.add("es")  # the label's translations
+    cut = [str(k) for k, v in entry.items() if v is None or not re.fullmatch(r"[a-z_]+", str(k))]
+    if cut:
+        # In a {flow mapping}, an unquoted comma ends the value: the rest of a label becomes a key.
+        raise KnowledgeError(
+            f"{KNOWLEDGE_DIR / AREA / file}: {ident}: {cut[0]!r} is not a key (a label cut at a comma? "
+            "quote the label)"
+        )
     try:
         after = re.compile(entry["after"]) if entry.get("after") else None
     except re.error as exc:
