@@ -117,6 +117,11 @@ def test_a_new_ice_sheet_mails_the_affected_counties_only(
     for address, place in follows.items():
         result = _cli(home, "subscribe", address, "--place", place)
         assert result.exit_code == 0, result.output
+    # the same county followed in Spanish: the same items, worded in Spanish
+    spanish = _cli(
+        home, "subscribe", "carroll-es@example.org", "--place", "Carroll County, AR", "--lang", "es"
+    )
+    assert spanish.exit_code == 0 and '"language": "es"' in spanish.output
     # nothing happened since they subscribed: nothing is sent
     first = _cli(home, "alerts", "send", "--smtp", relay, "--from", "watch@example.org")
     assert first.exit_code == 0, first.output
@@ -130,9 +135,19 @@ def test_a_new_ice_sheet_mails_the_affected_counties_only(
     assert "imported ICE's list of 2026-05-18" in sent.stderr
 
     assert sorted(r for rcpt, _ in inbox.messages for r in rcpt) == [
+        "carroll-es@example.org",
         "carroll@example.org",
         "shelby@example.org",
     ]
+    (carroll_es,) = inbox.to("carroll-es@example.org")
+    raw = carroll_es.get_payload(decode=True)
+    assert isinstance(raw, bytes)
+    cuerpo = raw.decode(carroll_es.get_content_charset() or "utf-8")
+    assert carroll_es["Subject"] == "Disentangle: 3 novedades sobre Carroll County, AR"
+    assert cuerpo.count("Añadido a la lista de ICE: Carroll County Sheriff's Office (AR)") == 2
+    assert "Cambios en las listas 287(g) publicadas por ICE" in cuerpo and "Fuente: ICE" in cuerpo
+    assert "Lista 287(g) de ICE del 2026-05-18 importada" in cuerpo
+    assert "Source:" not in cuerpo and "Added to ICE's list" not in cuerpo
     (carroll,) = inbox.to("carroll@example.org")
     body = carroll.get_payload()
     assert isinstance(body, str)
@@ -151,7 +166,7 @@ def test_a_new_ice_sheet_mails_the_affected_counties_only(
     # a re-run sends nothing: each item goes once
     again = _cli(home, "alerts", "send", "--smtp", relay, "--from", "watch@example.org")
     assert again.exit_code == 0 and "nothing new for any subscriber" in again.stderr
-    assert len(inbox.messages) == 2
+    assert len(inbox.messages) == 3
 
 
 def test_subscriptions_end_and_refuse_bad_input(workspace_before: tuple[Path, Path]) -> None:

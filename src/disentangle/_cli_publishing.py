@@ -36,6 +36,12 @@ def _words() -> Any:
     return english_words()
 
 
+def _words_for(language: str) -> Any:
+    from disentangle.web._alerts import words_for
+
+    return words_for(language)
+
+
 def _follow_options(function: Any) -> Any:
     for option in reversed(
         [
@@ -53,14 +59,29 @@ def _follow_options(function: Any) -> Any:
 @main.command()
 @click.argument("email")
 @_follow_options
+@click.option(
+    "--lang",
+    "language",
+    type=click.Choice(["en", "es"]),
+    default="en",
+    show_default=True,
+    help="The language of the digests (es: Spanish).",
+)
 @click.pass_context
 @_fail_cleanly
 def subscribe(
-    ctx: click.Context, email: str, place: str | None, agency: str | None, campaign: str | None
+    ctx: click.Context,
+    email: str,
+    place: str | None,
+    agency: str | None,
+    campaign: str | None,
+    language: str,
 ) -> None:
     """Follow a place, an agency or a campaign by e-mail: `alerts send` mails it each new change once."""
     workspace = _workspace(ctx)
-    subscription = workspace.subscribe(email, _words(), place=place, agency=agency, campaign=campaign)
+    subscription = workspace.subscribe(
+        email, _words(), place=place, agency=agency, campaign=campaign, language=language
+    )
     click.echo(json.dumps(subscription.to_json(), indent=2))
     click.echo(f"{subscription.email} follows {subscription.label}", err=True)
 
@@ -134,7 +155,7 @@ def alerts_send(
     workspace = _workspace(ctx)
     relay = None if dry_run else SmtpRelay.parse(smtp)
     run = workspace.send_alerts(
-        _words(), relay, sender=sender, base=base, today=today.date() if today else None, watch=watch
+        _words_for, relay, sender=sender, base=base, today=today.date() if today else None, watch=watch
     )
     for diff in run.imported:
         click.echo(f"imported ICE's list of {diff.captured}: {len(diff.events)} changes", err=True)

@@ -45,6 +45,7 @@ class Subscription:
     label: str  # as the pages name it: "Galveston County, TX"
     status: SubscriptionStatus
     created_at: datetime
+    language: str = "en"  # the language of its digests: en or es
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -53,6 +54,7 @@ class Subscription:
             "scope": self.scope.value,
             "scope_id": self.scope_id,
             "label": self.label,
+            "language": self.language,
             "status": self.status.value,
             "created_at": self.created_at.isoformat(),
         }

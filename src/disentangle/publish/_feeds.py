@@ -275,14 +275,19 @@ def _atom_time(day: date | None) -> str:
     return f"{day.isoformat()}T00:00:00Z"
 
 
+def marked(message: str) -> str:
+    """A sentence to be said later (through `say`): marked here so the catalog finds it."""
+    return message
+
+
 # Digest sections in the order a reader needs them: what ICE's list says first, deadlines last.
 _SECTIONS: tuple[tuple[AlertKind, str], ...] = (
-    (AlertKind.LIST_CHANGE, "Changes on ICE's published 287(g) lists"),
-    (AlertKind.FOUND, "Agreements found in records"),
-    (AlertKind.ACTION, "What the locality did"),
-    (AlertKind.REQUEST_OVERDUE, "Records requests overdue"),
-    (AlertKind.REQUEST_DUE, "Records requests coming due"),
-    (AlertKind.SHEET_IMPORTED, "Lists imported"),
+    (AlertKind.LIST_CHANGE, marked("Changes on ICE's published 287(g) lists")),
+    (AlertKind.FOUND, marked("Agreements found in records")),
+    (AlertKind.ACTION, marked("What the locality did")),
+    (AlertKind.REQUEST_OVERDUE, marked("Records requests overdue")),
+    (AlertKind.REQUEST_DUE, marked("Records requests coming due")),
+    (AlertKind.SHEET_IMPORTED, marked("Lists imported")),
 )
 
 
@@ -293,34 +298,40 @@ def digest_message(
     sender: str,
     base: str,
     now: datetime | None = None,
+    say: Callable[[str], str] = same,
 ) -> EmailMessage:
-    """One plain-text e-mail carrying every new item for a subscription, grouped by what it tells."""
+    """One plain-text e-mail carrying every new item for a subscription, grouped by what it tells, in the
+    language of `say` (the items come worded already)."""
     now = now or datetime.now(UTC)
     base = base.rstrip("/")
     message = EmailMessage()
     message["From"] = sender
     message["To"] = subscription.email
     count = len(items)
-    message["Subject"] = f"Disentangle: {count} update{'s' if count != 1 else ''} for {subscription.label}"
+    values = {"num": count, "label": subscription.label, "email": subscription.email}
+    message["Subject"] = (
+        say("Disentangle: 1 update for %(label)s") % values
+        if count == 1
+        else say("Disentangle: %(num)s updates for %(label)s") % values
+    )
     message["Date"] = format_datetime(now)
     domain = sender.rpartition("@")[2] or "disentangle.local"
     message["Message-ID"] = make_msgid("digest", domain=domain)
-    lines = [
-        f"Updates for {subscription.label}, which you follow with Disentangle.",
-        "",
-    ]
+    lines = [say("Updates for %(label)s, which you follow with Disentangle.") % values, ""]
     for kind, heading in _SECTIONS:
         part = [item for item in items if item.kind is kind]
         if not part:
             continue
+        heading = say(heading)
         lines += [heading, "-" * len(heading)]
         for item in newest_first(part):
             lines += [f"* {item.title}", f"  {item.text}", f"  {base}{item.path}", ""]
     lines += [
         "--",
-        f"You receive this because {subscription.email} follows {subscription.label} "
-        f"({subscription.scope.value}).",
-        f"To stop: disentangle unsubscribe {subscription.email} {_scope_option(subscription)}",
+        say("You receive this because %(email)s follows %(label)s (%(scope)s).")
+        % {**values, "scope": subscription.scope.value},
+        say("To stop: %(command)s")
+        % {"command": f"disentangle unsubscribe {subscription.email} {_scope_option(subscription)}"},
     ]
     message.set_content("\n".join(lines) + "\n")
     return message

@@ -451,6 +451,7 @@ subscriptions = Table(
     Column("status", String(20), nullable=False),  # a SubscriptionStatus value: active | ended
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("ended_at", DateTime(timezone=True)),
+    Column("language", String(8)),  # of its digests: en (also when empty, as before 0016) or es
     Index("ix_subscriptions_email", "email"),
 )
 
@@ -688,6 +689,7 @@ MIGRATIONS: tuple[tuple[str, tuple[Table | AddColumn | AppendOnly, ...]], ...] =
         ),
     ),
     ("0015_accounts", (organisations, users, api_tokens, holdings, audit_log, AppendOnly(audit_log))),
+    ("0016_subscription_language", (AddColumn(subscriptions, "language"),)),
 )
 
 __all__ = [

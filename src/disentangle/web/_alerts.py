@@ -29,18 +29,23 @@ def english_words() -> feeds.Words:
     )
 
 
-def page_words() -> feeds.Words:
-    """The same words in the language being served (a feed under /es/ reads in Spanish)."""
-    if _i18n.current() == _i18n.DEFAULT:
+def words_for(language: str) -> feeds.Words:
+    """The same words in `language`, whatever the language being served (a subscriber's digest)."""
+    if language == _i18n.DEFAULT:
         return english_words()
-    tr = _i18n.translate
+    catalog = _i18n.translations(language)
     return feeds.Words(
-        event=lambda code: tr(_labels.label(_labels.EVENTS, code)),
-        model=lambda code: tr(_labels.label(_labels.MODELS, code)),
+        event=lambda code: catalog.gettext(_labels.label(_labels.EVENTS, code)),
+        model=lambda code: catalog.gettext(_labels.label(_labels.MODELS, code)),
         short_model=lambda code: _labels.label(_labels.SHORT_MODELS, code),
         source=source_text,
-        say=_i18n.gettext_,
+        say=catalog.gettext,
     )
+
+
+def page_words() -> feeds.Words:
+    """The words in the language being served (a feed under /es/ reads in Spanish)."""
+    return words_for(_i18n.current())
 
 
 def _site(request: Request) -> Site:

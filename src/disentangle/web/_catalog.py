@@ -54,7 +54,7 @@ def template_messages() -> dict[str, tuple[str, ...]]:
     package = Path(__file__).parent.parent
     for relative in ("publish/_feeds.py", "workspace/_alerts.py"):
         for _line, message, _comments, _context in extract_from_file(
-            "python", str(package / relative), keywords={"say": None}
+            "python", str(package / relative), keywords={"say": None, "marked": None}
         ):
             key = message if isinstance(message, str) else message[0]
             found[key] = (message,) if isinstance(message, str) else tuple(message)

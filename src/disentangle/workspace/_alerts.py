@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -78,6 +78,9 @@ def _feed(
         page=page,
         items=tuple(items),
     )
+
+
+DIGEST_LANGUAGES = ("en", "es")
 
 
 class AlertsMixin(ImportMixin, DiscoveryMixin):
@@ -362,11 +365,14 @@ class AlertsMixin(ImportMixin, DiscoveryMixin):
         agency: str | None = None,
         campaign: str | None = None,
         today: date | None = None,
+        language: str = "en",
     ) -> Subscription:
-        """Follow a place, an agency or a campaign by e-mail. What is already known when it begins is its
-        baseline (never sent); the next digests carry what happens after. Subscribing again to the same
-        thing is the same subscription."""
+        """Follow a place, an agency or a campaign by e-mail, with digests in `language` (en or es). What
+        is already known when it begins is its baseline (never sent); the next digests carry what happens
+        after. Subscribing again to the same thing is the same subscription (in the language asked now)."""
         address = _email(email)
+        if language not in DIGEST_LANGUAGES:
+            raise InputError(f"digests are written in {' or '.join(DIGEST_LANGUAGES)}, not {language!r}")
         scope, scope_id, label = self.alert_scope(place=place, agency=agency, campaign=campaign)
         today = today or datetime.now(UTC).date()
         s = t.subscriptions
@@ -380,6 +386,10 @@ class AlertsMixin(ImportMixin, DiscoveryMixin):
                 )
             ).first()
         if row is not None:
+            if (row.language or "en") != language:
+                with self.store.transaction() as connection:
+                    connection.execute(update(s).where(s.c.id == row.id).values(language=language))
+                return replace(_subscription(row), language=language)
             return _subscription(row)
         baseline = self.alert_items(scope, scope_id, words, today=today)
         now = datetime.now(UTC)
@@ -392,6 +402,7 @@ class AlertsMixin(ImportMixin, DiscoveryMixin):
                     label=label,
                     status=SubscriptionStatus.ACTIVE.value,
                     created_at=now,
+                    language=language,
                 )
             )
             subscription_id = int(result.inserted_primary_key[0])  # type: ignore[index]
@@ -477,13 +488,15 @@ class AlertsMixin(ImportMixin, DiscoveryMixin):
     # ------------------------------------------------------------------ digests
 
     def pending_digests(
-        self, words: feeds.Words, *, today: date
+        self, words: feeds.Words | Callable[[str], feeds.Words], *, today: date
     ) -> list[tuple[Subscription, list[AlertItem]]]:
-        """Each active subscription with the items it has not been sent yet (none: left out)."""
+        """Each active subscription with the items it has not been sent yet (none: left out), worded in
+        its language when `words` gives the words of a language."""
         out: list[tuple[Subscription, list[AlertItem]]] = []
         for subscription in self.subscriptions():
+            said = words if isinstance(words, feeds.Words) else words(subscription.language)
             try:
-                items = self.alert_items(subscription.scope, subscription.scope_id, words, today=today)
+                items = self.alert_items(subscription.scope, subscription.scope_id, said, today=today)
             except NotFoundError:
                 continue  # the campaign or place left the registry: nothing to tell
             with self.store.read() as connection:
@@ -499,7 +512,7 @@ class AlertsMixin(ImportMixin, DiscoveryMixin):
 
     def send_alerts(
         self,
-        words: feeds.Words,
+        words: feeds.Words | Callable[[str], feeds.Words],
         relay: SmtpRelay | None,
         *,
         sender: str,
@@ -514,11 +527,12 @@ class AlertsMixin(ImportMixin, DiscoveryMixin):
         today = today or datetime.now(UTC).date()
         run = AlertRun()
         run.imported, run.skipped = self.import_watched(watch)
-        sheets = [feeds.sheet_item(d.sha256, d.captured, len(d.events)) for d in run.imported]
         for subscription, items in self.pending_digests(words, today=today):
+            say = (words if isinstance(words, feeds.Words) else words(subscription.language)).say
+            sheets = [feeds.sheet_item(d.sha256, d.captured, len(d.events), say) for d in run.imported]
             if sheets and any(i.kind is AlertKind.LIST_CHANGE for i in items):
                 items = items + sheets
-            message = feeds.digest_message(subscription, items, sender=sender, base=base)
+            message = feeds.digest_message(subscription, items, sender=sender, base=base, say=say)
             entry = {
                 "subscription": subscription.id,
                 "email": subscription.email,
@@ -575,4 +589,5 @@ def _subscription(row: Any) -> Subscription:
         label=row.label,
         status=SubscriptionStatus(row.status),
         created_at=created,
+        language=row.language or "en",
     )
