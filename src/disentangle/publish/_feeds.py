@@ -146,38 +146,30 @@ def request_items(
         }
         if today > due:
             values["days"] = (today - due).days
-            items.append(
-                AlertItem(
-                    key=f"request:{request['id']}:overdue:{due.isoformat()}",
-                    kind=AlertKind.REQUEST_OVERDUE,
-                    date=due,
-                    title=say("Overdue: records request %(id)s to %(who)s") % values,
-                    text=say(
-                        "The answer to records request %(id)s to %(who)s was due on %(due)s under %(law)s; "
-                        "%(days)s day(s) overdue. A follow-up letter can be drafted from the requests page."
-                    )
-                    % values,
-                    path=path,
-                    agency_id=request.get("agency_id"),
-                    request_id=str(request["id"]),
-                )
+            kind, tag = AlertKind.REQUEST_OVERDUE, "overdue"
+            title = say("Overdue: records request %(id)s to %(who)s")
+            text = say(
+                "The answer to records request %(id)s to %(who)s was due on %(due)s under %(law)s; "
+                "%(days)s day(s) overdue. A follow-up letter can be drafted from the requests page."
             )
         elif due - today <= timedelta(days=DUE_SOON_DAYS):
-            items.append(
-                AlertItem(
-                    key=f"request:{request['id']}:due:{due.isoformat()}",
-                    kind=AlertKind.REQUEST_DUE,
-                    date=due,
-                    title=say("Coming due on %(due)s: records request %(id)s to %(who)s") % values,
-                    text=say(
-                        "The answer to records request %(id)s to %(who)s is due on %(due)s under %(law)s."
-                    )
-                    % values,
-                    path=path,
-                    agency_id=request.get("agency_id"),
-                    request_id=str(request["id"]),
-                )
+            kind, tag = AlertKind.REQUEST_DUE, "due"
+            title = say("Coming due on %(due)s: records request %(id)s to %(who)s")
+            text = say("The answer to records request %(id)s to %(who)s is due on %(due)s under %(law)s.")
+        else:
+            continue
+        items.append(
+            AlertItem(
+                key=f"request:{request['id']}:{tag}:{due.isoformat()}",
+                kind=kind,
+                date=due,
+                title=title % values,
+                text=text % values,
+                path=path,
+                agency_id=request.get("agency_id"),
+                request_id=str(request["id"]),
             )
+        )
     return items
 
 
